@@ -1,0 +1,39 @@
+/**
+ * The Fastify app factory: schemas, OpenAPI (/openapi.json) and docs (/docs), error mapping,
+ * routes. It never listens by itself, so tests drive it with inject() or on a port of their own.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { ApiContext } from './context.ts';
+import { registerErrorHandling } from './errors.ts';
+import { healthRoutes } from './routes/health.ts';
+import { jobRoutes } from './routes/jobs.ts';
+import { resultRoutes } from './routes/results.ts';
+
+export async function buildApp(ctx: ApiContext, logger: Logger | false = false): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: (logger || undefined) as FastifyBaseLogger | undefined,
+    bodyLimit: ctx.config.MAX_BODY_BYTES,
+    return503OnClosing: true,
+    ajv: {
+      // Unknown fields are errors, not silently dropped (Fastify's default removes them).
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
+    },
+  });
+
+  registerErrorHandling(app);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Training service', version: '1', description: 'Submit a dataset, a model and an optimizer; poll; download the trained model and optimizer state.' },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes(ctx));
+  await app.register(jobRoutes(ctx));
+  await app.register(resultRoutes(ctx));
+  return app;
+}

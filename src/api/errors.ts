@@ -1,0 +1,51 @@
+/**
+ * Every error leaves the API as `{ error, message, details? }`: our InvalidInputError with its
+ * status, Fastify's own 4xx (schema validation, body too large, bad JSON) translated, and
+ * anything else a logged 500 with no internals in the body.
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { InvalidInputError } from '../errors.ts';
+
+const KIND: Record<number, string> = {
+  400: 'invalid_request', 404: 'not_found', 409: 'conflict', 413: 'payload_too_large',
+  415: 'unsupported_media_type', 422: 'unprocessable', 429: 'too_many_requests', 503: 'unavailable',
+};
+
+/** "body/training/epochs must be >= 1" → "training.epochs: must be >= 1" */
+function validationMessage(err: FastifyError): string {
+  const first = err.validation?.[0];
+  if (!first) return err.message;
+  const context = err.validationContext ?? 'body';
+  const segments = first.instancePath.split('/').filter(Boolean);
+  const params = first.params as Record<string, unknown>;
+  if (first.keyword === 'additionalProperties') segments.push(String(params.additionalProperty));
+  if (first.keyword === 'required') segments.push(String(params.missingProperty));
+  const field = segments.length > 0 ? segments.join('.') : context;
+  const reason = first.keyword === 'additionalProperties' ? 'unknown field'
+    : first.keyword === 'required' ? 'is required'
+    : first.message ?? 'is invalid';
+  return `${context === 'body' ? '' : `${context} `}${field}: ${reason}`;
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | InvalidInputError, request, reply) => {
+    if (err instanceof InvalidInputError) {
+      return reply.status(err.statusCode).send({ error: KIND[err.statusCode], message: err.message, details: { field: err.field, ...err.details } });
+    }
+    if (err.validation) {
+      return reply.status(400).send({ error: 'invalid_request', message: validationMessage(err), details: { errors: err.validation } });
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const message = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? `body: larger than the limit of ${app.initialConfig.bodyLimit} bytes`
+        : err.message;
+      return reply.status(status).send({ error: KIND[status] ?? 'client_error', message });
+    }
+    request.log.error({ err }, 'request failed');
+    return reply.status(status).send({ error: KIND[status] ?? 'internal_error', message: status === 503 ? err.message : 'internal error; see the service log' });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` });
+  });
+}

@@ -1,0 +1,31 @@
+/** A job row as the API shows it. */
+import type { JobRow } from '../store/jobs.ts';
+import type { JobView } from './schemas.ts';
+
+export function jobView(row: JobRow): JobView {
+  const view: JobView = {
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    progress: row.progress as JobView['progress'],
+    backend: row.backend,
+    createdAt: row.createdAt.toISOString(),
+    startedAt: row.startedAt?.toISOString() ?? null,
+    finishedAt: row.finishedAt?.toISOString() ?? null,
+    attempts: row.attempts,
+    spec: row.spec as JobView['spec'],
+  };
+  if (row.error) view.error = row.error;
+  return view;
+}
+
+/** Opaque list cursor: the (createdAt, id) of the last job shown. */
+export function encodeCursor(next: { createdAt: Date; id: string }): string {
+  return Buffer.from(`${next.createdAt.toISOString()}|${next.id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { createdAt: Date; id: string } | null {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const createdAt = new Date(at ?? '');
+  return id && !Number.isNaN(createdAt.getTime()) && /^[0-9a-f-]{36}$/.test(id) ? { createdAt, id } : null;
+}

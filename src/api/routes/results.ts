@@ -1,0 +1,92 @@
+/** What a job produced: per-step and per-epoch metrics, the trained model, the optimizer state. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import { Type, type Static } from 'typebox';
+import { InvalidInputError } from '../../errors.ts';
+import { getJob, getModelArtifacts, getOptimizerState, getWeightData } from '../../store/jobs.ts';
+import { listEpochs, listSteps, type EpochRow } from '../../store/metrics.ts';
+import type { ApiContext } from '../context.ts';
+import { ErrorBody, JobIdParams, Metrics, MetricsQuery, OptimizerState } from '../schemas.ts';
+
+/** The file model.json names for the weights, relative to itself. */
+const WEIGHTS_FILE = 'weights.bin';
+
+const ModelJson = Type.Object({
+  format: Type.String(), generatedBy: Type.String(), convertedBy: Type.Null(),
+  modelTopology: Type.Unknown(), weightsManifest: Type.Unknown(),
+});
+
+export function resultRoutes({ db }: ApiContext): FastifyPluginAsyncTypebox {
+  async function requireJob(id: string) {
+    const job = await getJob(db, id);
+    if (!job) throw new InvalidInputError('id', `no job ${id}`, 404);
+    return job;
+  }
+  async function requireSucceeded(id: string) {
+    const job = await requireJob(id);
+    if (job.status !== 'succeeded') {
+      throw new InvalidInputError('id', `job ${id} is ${job.status}; the model and optimizer state exist once it has succeeded`, 409);
+    }
+  }
+  /** Metrics an epoch does not have (no validation split, no accuracy) are left out, not null. */
+  const epochView = (row: EpochRow) => ({
+    epoch: row.epoch,
+    loss: row.loss,
+    ...(row.valLoss != null ? { valLoss: row.valLoss } : {}),
+    ...(row.accuracy != null ? { accuracy: row.accuracy } : {}),
+    ...(row.valAccuracy != null ? { valAccuracy: row.valAccuracy } : {}),
+  });
+
+  return async (app) => {
+    app.get('/v1/jobs/:id/metrics', {
+      schema: {
+        summary: 'Loss and learning rate of every step (paged), and per-epoch metrics',
+        params: JobIdParams, querystring: MetricsQuery, response: { 200: Metrics, 404: ErrorBody },
+      },
+    }, async (request) => {
+      const job = await requireJob(request.params.id);
+      const { fromStep, limit } = request.query;
+      const [steps, epochs] = await Promise.all([listSteps(db, job.id, fromStep, limit), listEpochs(db, job.id)]);
+      const next = steps.length > 0 ? steps[steps.length - 1].step + 1 : fromStep;
+      const finished = job.status !== 'queued' && job.status !== 'running';
+      return { steps, epochs: epochs.map(epochView), nextFromStep: finished && steps.length < limit ? null : next };
+    });
+
+    app.get('/v1/jobs/:id/model/model.json', {
+      schema: {
+        summary: 'The trained model as a TensorFlow.js layers model: tf.loadLayersModel(this URL)',
+        params: JobIdParams, response: { 200: ModelJson, 404: ErrorBody, 409: ErrorBody },
+      },
+    }, async (request) => {
+      await requireSucceeded(request.params.id);
+      const artifacts = (await getModelArtifacts(db, request.params.id))!;
+      return {
+        format: 'layers-model',
+        generatedBy: 'tfjs-trainer',
+        convertedBy: null,
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs }],
+      };
+    });
+
+    app.get(`/v1/jobs/:id/model/${WEIGHTS_FILE}`, {
+      schema: { summary: 'The weights named by model.json (float32, little-endian)', params: JobIdParams, response: { 404: ErrorBody, 409: ErrorBody } },
+    }, async (request, reply) => {
+      await requireSucceeded(request.params.id);
+      const { weightData } = (await getWeightData(db, request.params.id))!;
+      // Raw bytes: no response schema applies, so the reply is typed loosely here.
+      return (reply as FastifyReply).type('application/octet-stream').send(Buffer.from(weightData));
+    });
+
+    app.get('/v1/jobs/:id/optimizer-state', {
+      schema: {
+        summary: 'The final optimizer state: name, config, iterations and every slot tensor',
+        params: JobIdParams, response: { 200: OptimizerState, 404: ErrorBody, 409: ErrorBody },
+      },
+    }, async (request) => {
+      await requireSucceeded(request.params.id);
+      return (await getOptimizerState(db, request.params.id))!.optimizerState as Static<typeof OptimizerState>;
+    });
+  };
+}
+

@@ -1,0 +1,94 @@
+/**
+ * Request and response schemas (TypeBox): one definition gives validation, TypeScript types
+ * and the OpenAPI document. Dataset, model and optimizer are described here but checked by
+ * the parsers in training/ and optimizers/, whose errors name the exact field and reason.
+ */
+import { Type, type Static } from 'typebox';
+
+export const ErrorBody = Type.Object({
+  error: Type.String({ description: 'machine-readable kind: invalid_request, not_found, conflict, payload_too_large, …' }),
+  message: Type.String({ description: 'what is wrong, naming the field' }),
+  details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+export const JobStatus = Type.Unsafe<'queued' | 'running' | 'succeeded' | 'failed' | 'canceled'>({
+  type: 'string', enum: ['queued', 'running', 'succeeded', 'failed', 'canceled'],
+});
+
+export const Progress = Type.Object({
+  epoch: Type.Integer({ description: 'epochs finished or under way (1-based)' }),
+  epochs: Type.Integer(),
+  step: Type.Integer({ description: 'optimizer steps done by this job' }),
+  totalSteps: Type.Integer(),
+  loss: Nullable(Type.Number({ description: 'loss of the latest step' })),
+  samplesPerSecond: Type.Number(),
+});
+
+const Loose = (description: string, example: object) =>
+  Type.Object({}, { additionalProperties: true, description, examples: [example] });
+
+export const JobRequest = Type.Object({
+  name: Type.Optional(Type.String({ maxLength: 200 })),
+  dataset: Loose('`{ builtin: "iris" | "mnist" | "xor" | "spirals" | "linear", samples?, ...options }`', { builtin: 'iris' }),
+  model: Loose('`{ layers: [{ type, ...options }], loss, metrics? }`', {
+    layers: [{ type: 'dense', units: 16, activation: 'relu' }, { type: 'dense', units: 3, activation: 'softmax' }],
+    loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'],
+  }),
+  optimizer: Loose('`{ name, learningRate, ...options }`', { name: 'adam', learningRate: 0.01 }),
+  training: Loose('`{ epochs, batchSize, validationSplit?, shuffle?, seed? }`', { epochs: 20, batchSize: 16, validationSplit: 0.2 }),
+}, { additionalProperties: false });
+
+export const Job = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Nullable(Type.String()),
+  status: JobStatus,
+  progress: Progress,
+  backend: Nullable(Type.String({ description: 'TensorFlow.js backend that ran the job' })),
+  createdAt: Type.String({ format: 'date-time' }),
+  startedAt: Nullable(Type.String({ format: 'date-time' })),
+  finishedAt: Nullable(Type.String({ format: 'date-time' })),
+  error: Type.Optional(Type.String({ description: 'why the job failed' })),
+  attempts: Type.Integer({ description: 'times a worker started the job' }),
+  spec: Type.Object({}, { additionalProperties: true, description: 'the request with every default filled in' }),
+});
+
+export const JobIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+
+export const JobListQuery = Type.Object({
+  status: Type.Optional(JobStatus),
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+});
+
+export const JobList = Type.Object({
+  jobs: Type.Array(Job),
+  nextCursor: Nullable(Type.String()),
+});
+
+export const MetricsQuery = Type.Object({
+  fromStep: Type.Integer({ minimum: 1, default: 1 }),
+  limit: Type.Integer({ minimum: 1, maximum: 10000, default: 1000 }),
+});
+
+export const Metrics = Type.Object({
+  steps: Type.Array(Type.Object({ step: Type.Integer(), epoch: Type.Integer(), loss: Type.Number(), learningRate: Type.Number() })),
+  epochs: Type.Array(Type.Object({
+    epoch: Type.Integer(), loss: Type.Number(),
+    valLoss: Type.Optional(Type.Number()), accuracy: Type.Optional(Type.Number()), valAccuracy: Type.Optional(Type.Number()),
+  })),
+  nextFromStep: Nullable(Type.Integer({ description: 'fromStep of the next page; null once the job has finished and every step was returned' })),
+});
+
+export const OptimizerState = Type.Object({
+  format: Type.String(),
+  optimizer: Type.Object({ name: Type.String(), config: Type.Object({}, { additionalProperties: true }) }),
+  iterations: Type.Integer(),
+  slots: Type.Array(Type.Object({
+    weight: Type.String(), slot: Type.String(), shape: Type.Array(Type.Integer()), dtype: Type.String(), values: Type.Array(Type.Number()),
+  })),
+});
+
+export type JobRequestBody = Static<typeof JobRequest>;
+export type JobView = Static<typeof Job>;

@@ -1,0 +1,63 @@
+/**
+ * The environment, parsed once into one frozen, typed object. Nothing else reads process.env.
+ * A bad value stops the process with the variable's name (env-schema's error says which).
+ */
+import envSchema from 'env-schema';
+import { Type, type Static } from 'typebox';
+
+const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+
+/** A string out of a fixed list; one plain "must be equal to one of the allowed values" error. */
+function oneOf<const T extends readonly string[]>(values: T, defaultValue: T[number]) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], default: defaultValue });
+}
+
+const ConfigSchema = Type.Object({
+  /** HTTP port of the API. */
+  PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
+  /** Interface the API binds to; loopback by default so a fresh install is not exposed. */
+  HOST: Type.String({ default: '127.0.0.1' }),
+  /** PostgreSQL; the database is created at start if it does not exist. */
+  DATABASE_URL: Type.String({ default: 'postgresql://postgres@127.0.0.1:5432/trainer' }),
+  /** Redis for the queue. The database index (/0../15) keeps two instances apart on one Redis. */
+  REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379/0' }),
+  /** BullMQ queue name; also the Redis key prefix of the cancel channel. */
+  QUEUE_NAME: Type.String({ default: 'training', pattern: '^[A-Za-z0-9_-]+$' }),
+  /** TensorFlow.js backend: auto tries tensorflow-gpu, tensorflow, wasm, cpu in that order. */
+  TFJS_BACKEND: oneOf(BACKENDS, 'auto'),
+  /** Jobs a worker process trains at once, each in its own child process. One per core or GPU. */
+  WORKER_CONCURRENCY: Type.Integer({ default: 1, minimum: 1, maximum: 64 }),
+  /** A training child is replaced after this many jobs: tfjs leaks memory outside its tensor count. */
+  WORKER_JOBS_PER_CHILD: Type.Integer({ default: 20, minimum: 1 }),
+  /** A job is started at most this many times when its training process crashes. */
+  JOB_ATTEMPTS: Type.Integer({ default: 3, minimum: 1, maximum: 20 }),
+  /** BullMQ lock: a worker that stops renewing it for this long is considered dead. */
+  JOB_LOCK_MS: Type.Integer({ default: 30000, minimum: 1000 }),
+  /** How often workers look for jobs whose worker died (stalled jobs). */
+  STALLED_INTERVAL_MS: Type.Integer({ default: 30000, minimum: 500 }),
+  /** A job that stalls more often than this fails instead of starting again. */
+  MAX_STALLED_COUNT: Type.Integer({ default: 2, minimum: 0 }),
+  /** How long shutdown waits for running steps and connections before it exits anyway. */
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 30000, minimum: 0 }),
+  /** Largest accepted request body: job specs are small, so 1 MiB is ample. */
+  MAX_BODY_BYTES: Type.Integer({ default: 1048576, minimum: 1024 }),
+  /** Upper bounds of a job: keep one request from taking a machine for days. */
+  MAX_EPOCHS: Type.Integer({ default: 1000, minimum: 1 }),
+  MAX_BATCH_SIZE: Type.Integer({ default: 8192, minimum: 1 }),
+  MAX_PARAMETERS: Type.Integer({ default: 5000000, minimum: 1 }),
+  /** pino level for the API and worker logs. */
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+});
+
+export type Config = Readonly<Static<typeof ConfigSchema>>;
+export type BackendChoice = (typeof BACKENDS)[number];
+
+/** Parse an environment (process.env by default) into the config; throws naming the variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema<Static<typeof ConfigSchema>>({
+    schema: ConfigSchema as object,
+    data: env,
+    dotenv: false,
+  });
+  return Object.freeze({ ...parsed });
+}

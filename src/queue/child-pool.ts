@@ -1,0 +1,112 @@
+/**
+ * Training child processes, one per concurrent job, each replaced after a number of jobs.
+ * We manage them ourselves rather than through BullMQ's sandboxed processors because a
+ * child must be retired *between* jobs (tfjs's memory grows outside its tensor count), and
+ * BullMQ's pool offers no hook for that: a child that exits on its own races the pool, which
+ * may hand it the next job first.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import type { BackendChoice } from '../config.ts';
+import type { FromChild, ToChild } from './protocol.ts';
+
+const CHILD_ENTRY = fileURLToPath(new URL('./trainer-child.ts', import.meta.url));
+
+export class TrainerChild extends EventEmitter {
+  jobsDone = 0;
+  backend = 'unknown';
+  private exited = false;
+
+  constructor(readonly process: ChildProcess) {
+    super();
+    process.on('message', (m: FromChild) => this.emit('message', m));
+    process.on('exit', (code, signal) => {
+      this.exited = true;
+      this.emit('exit', code, signal);
+    });
+  }
+
+  get alive(): boolean {
+    return !this.exited;
+  }
+
+  send(message: ToChild): void {
+    if (this.alive) this.process.send(message);
+  }
+
+  /** Asks the child to leave (closing IPC makes it exit); kills it if it does not within `ms`. */
+  async stop(ms = 5000): Promise<void> {
+    if (!this.alive) return;
+    const exited = new Promise<void>((resolve) => this.once('exit', () => resolve()));
+    this.process.disconnect();
+    const timer = setTimeout(() => this.process.kill('SIGKILL'), ms);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+export class ChildPool {
+  private readonly idle: TrainerChild[] = [];
+  private readonly all = new Set<TrainerChild>();
+
+  constructor(private readonly opts: { backend: BackendChoice; jobsPerChild: number }) {}
+
+  /** An idle child, or a new one once it has loaded its TensorFlow.js backend. */
+  async acquire(): Promise<TrainerChild> {
+    while (this.idle.length > 0) {
+      const child = this.idle.pop()!;
+      if (child.alive) return child;
+    }
+    return this.spawn();
+  }
+
+  /** Starts a child ahead of the first job; answers the backend it loaded. */
+  async warmUp(): Promise<string> {
+    const child = await this.spawn();
+    this.idle.push(child);
+    return child.backend;
+  }
+
+  /** Gives a child back after a job; it is retired when it has served its share of jobs. */
+  async release(child: TrainerChild): Promise<void> {
+    child.jobsDone += 1;
+    if (!child.alive) return;
+    if (child.jobsDone >= this.opts.jobsPerChild) {
+      this.all.delete(child);
+      await child.stop();
+    } else {
+      this.idle.push(child);
+    }
+  }
+
+  /** Stops every child: idle ones now, busy ones when their job has ended (the caller waits). */
+  async close(): Promise<void> {
+    await Promise.all([...this.all].map((c) => c.stop()));
+    this.all.clear();
+    this.idle.length = 0;
+  }
+
+  private async spawn(): Promise<TrainerChild> {
+    // tsx's loader, so the child runs our TypeScript like its parent.
+    const proc = fork(CHILD_ENTRY, [], {
+      execArgv: ['--import', 'tsx'],
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const child = new TrainerChild(proc);
+    this.all.add(child);
+    child.on('exit', () => this.all.delete(child));
+    const ready = await new Promise<FromChild>((resolve, reject) => {
+      child.once('exit', (code, signal) => reject(new Error(`training process exited while starting (code ${code}, signal ${signal})`)));
+      child.once('message', resolve);
+      child.send({ type: 'init', backend: this.opts.backend });
+    });
+    if (ready.type !== 'ready') {
+      await child.stop();
+      throw new Error(ready.type === 'init-failed' ? ready.error : `unexpected message ${ready.type} from a starting training process`);
+    }
+    child.backend = ready.backend;
+    return child;
+  }
+}

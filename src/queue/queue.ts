@@ -1,0 +1,47 @@
+/**
+ * The BullMQ side shared by the API and the workers: the queue, what a queued job carries
+ * (only the id: PostgreSQL holds the spec), the cancel channel and the registry of live workers.
+ */
+import { Queue } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Config } from '../config.ts';
+
+export interface TrainingJobData {
+  jobId: string;
+}
+
+/** Pub/sub channel on which the API announces cancels to every worker machine. */
+export const cancelChannel = (config: Config) => `${config.QUEUE_NAME}:cancel`;
+/** Each live worker keeps a key here, refreshed while it runs, naming its backend. */
+export const workerKeyPrefix = (config: Config) => `${config.QUEUE_NAME}:workers:`;
+export const WORKER_HEARTBEAT_MS = 5000;
+
+/**
+ * A Redis connection. Workers block on Redis and must retry forever (`maxRetriesPerRequest:
+ * null`); the API fails fast when Redis is down (`enableOfflineQueue: false`) so a request
+ * answers 503 instead of hanging.
+ */
+export function connectRedis(config: Config, role: 'api' | 'worker'): Redis {
+  const opts: RedisOptions = role === 'worker'
+    ? { maxRetriesPerRequest: null }
+    : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5000 };
+  return new Redis(config.REDIS_URL, { ...opts, lazyConnect: false });
+}
+
+export function createQueue(config: Config, connection: Redis): Queue<TrainingJobData> {
+  return new Queue<TrainingJobData>(config.QUEUE_NAME, {
+    connection,
+    defaultJobOptions: {
+      attempts: config.JOB_ATTEMPTS,
+      backoff: { type: 'exponential', delay: 2000 },
+      // PostgreSQL keeps the history; Redis only needs recent entries.
+      removeOnComplete: { count: 1000 },
+      removeOnFail: { count: 1000 },
+    },
+  });
+}
+
+/** Queues a job under its own id (a UUID: no ':' that BullMQ forbids in custom ids). */
+export async function enqueueTraining(queue: Queue<TrainingJobData>, jobId: string): Promise<void> {
+  await queue.add('train', { jobId }, { jobId });
+}

@@ -1,0 +1,80 @@
+/**
+ * A worker: takes training jobs from the queue, runs each in a training child process,
+ * listens for cancels, announces itself (and its backend) in Redis, and shuts down cleanly.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { QueueEvents, Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { Db } from '../store/db.ts';
+import { finishJob } from '../store/jobs.ts';
+import { ChildPool } from './child-pool.ts';
+import { CancelRegistry, processTrainingJob } from './process-job.ts';
+import { cancelChannel, connectRedis, WORKER_HEARTBEAT_MS, workerKeyPrefix, type TrainingJobData } from './queue.ts';
+
+export interface TrainingWorker {
+  /** Stops taking jobs, stops running ones after their current step (they go back to the queue), closes. */
+  close(): Promise<void>;
+  readonly id: string;
+}
+
+export async function startWorker(config: Config, db: Db, log: Logger): Promise<TrainingWorker> {
+  const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const pool = new ChildPool({ backend: config.TFJS_BACKEND, jobsPerChild: config.WORKER_JOBS_PER_CHILD });
+  const cancels = new CancelRegistry();
+  let shuttingDown = false;
+  const workerLog = log.child({ worker: id });
+
+  // Start one training process now: it names the backend, and a backend that cannot load
+  // stops the worker at start rather than failing every job.
+  const backend = await pool.warmUp();
+  workerLog.info({ backend }, 'training backend ready');
+
+  const connection = connectRedis(config, 'worker');
+  const subscriber = connectRedis(config, 'worker');
+  await subscriber.subscribe(cancelChannel(config));
+  subscriber.on('message', (_channel, jobId: string) => cancels.cancel(jobId));
+
+  const heartbeatKey = workerKeyPrefix(config) + id;
+  const beat = () => connection.set(heartbeatKey, JSON.stringify({ id, backend, host: hostname(), pid: process.pid, concurrency: config.WORKER_CONCURRENCY }), 'PX', WORKER_HEARTBEAT_MS * 3);
+  await beat();
+  const heartbeat = setInterval(() => beat().catch(() => {}), WORKER_HEARTBEAT_MS);
+
+  const worker = new Worker<TrainingJobData>(
+    config.QUEUE_NAME,
+    (job, token) => processTrainingJob(job, token, { db, pool, log: workerLog, cancels, shuttingDown: () => shuttingDown }),
+    {
+      connection,
+      concurrency: config.WORKER_CONCURRENCY,
+      lockDuration: config.JOB_LOCK_MS,
+      stalledInterval: config.STALLED_INTERVAL_MS,
+      maxStalledCount: config.MAX_STALLED_COUNT,
+    },
+  );
+  worker.on('error', (err) => workerLog.error({ err }, 'worker error'));
+
+  // A job that stalled too often (its workers kept dying) is failed by BullMQ without running
+  // our processor, and only a 'failed' event says so: record it in PostgreSQL.
+  const events = new QueueEvents(config.QUEUE_NAME, { connection: connectRedis(config, 'worker') });
+  events.on('failed', ({ jobId, failedReason }) => {
+    if (!/stalled/i.test(failedReason)) return;
+    finishJob(db, jobId, 'failed', { error: `the workers running this job stopped responding too many times (${failedReason})` })
+      .catch((err) => workerLog.error({ err, jobId }, 'recording a stalled job failed'));
+  });
+
+  return {
+    id,
+    async close() {
+      shuttingDown = true;
+      cancels.stopAll('shutdown');
+      clearInterval(heartbeat);
+      await worker.close();
+      await events.close();
+      await pool.close();
+      await connection.del(heartbeatKey).catch(() => {});
+      subscriber.disconnect();
+      connection.disconnect();
+    },
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * A training job request, parsed and checked as a whole: dataset, model, optimizer and
+ * training options, with every default filled in. Pure: the API calls it before queueing,
+ * so a job that would fail on its input never reaches a worker.
+ */
+import { invalid } from '../../errors.ts';
+import { parseOptimizerSpec, type OptimizerSpec } from '../../optimizers/spec.ts';
+import { datasetInfo, parseDatasetSpec } from '../datasets/spec.ts';
+import type { DatasetInfo, DatasetSpec } from '../datasets/types.ts';
+import { readBoolean, readNumber, rejectUnknown, requireNumber, requireObject } from './fields.ts';
+import { checkModel, parseModelSpec, type ModelSpec } from './model.ts';
+
+export interface TrainingSpec {
+  epochs: number;
+  batchSize: number;
+  /** Fraction of the examples held out for validation (taken after the seeded shuffle). */
+  validationSplit: number;
+  /** Shuffle the examples once before the split and the training examples every epoch. */
+  shuffle: boolean;
+  /** Seed of initial weights, shuffles, dropout and generated data; drawn at submit when absent. */
+  seed: number;
+}
+
+export interface JobSpec {
+  dataset: DatasetSpec;
+  model: ModelSpec;
+  optimizer: OptimizerSpec;
+  training: TrainingSpec;
+}
+
+export interface JobLimits {
+  maxEpochs: number;
+  maxBatchSize: number;
+  maxParameters: number;
+}
+
+/** Sizes that follow from a spec: what progress counts up to. */
+export interface JobPlan {
+  dataset: DatasetInfo;
+  trainCount: number;
+  validationCount: number;
+  stepsPerEpoch: number;
+  totalSteps: number;
+}
+
+export const MAX_SEED = 2 ** 31 - 1;
+
+export function parseTrainingSpec(input: unknown, limits: JobLimits, drawSeed: () => number, path = 'training'): TrainingSpec {
+  const obj = requireObject(input, path);
+  rejectUnknown(obj, ['epochs', 'batchSize', 'validationSplit', 'shuffle', 'seed'], path, 'field');
+  return {
+    epochs: requireNumber(obj, 'epochs', path, { min: 1, max: limits.maxEpochs, integer: true }),
+    batchSize: requireNumber(obj, 'batchSize', path, { min: 1, max: limits.maxBatchSize, integer: true }),
+    validationSplit: readNumber(obj, 'validationSplit', path, { min: 0, max: 1, exclusiveMax: true }) ?? 0,
+    shuffle: readBoolean(obj, 'shuffle', path) ?? true,
+    seed: readNumber(obj, 'seed', path, { min: 0, max: MAX_SEED, integer: true }) ?? drawSeed(),
+  };
+}
+
+/** How many examples train and validate, as Keras splits: the last fraction validates. */
+export function planJob(spec: JobSpec): JobPlan {
+  const dataset = datasetInfo(spec.dataset);
+  const trainCount = Math.floor(dataset.count * (1 - spec.training.validationSplit));
+  const validationCount = dataset.count - trainCount;
+  const stepsPerEpoch = Math.ceil(trainCount / spec.training.batchSize);
+  return { dataset, trainCount, validationCount, stepsPerEpoch, totalSteps: stepsPerEpoch * spec.training.epochs };
+}
+
+export function parseJobSpec(body: unknown, limits: JobLimits, drawSeed: () => number): { spec: JobSpec; plan: JobPlan; parameters: number } {
+  const obj = requireObject(body, 'body');
+  for (const field of ['dataset', 'model', 'optimizer', 'training'] as const) {
+    if (obj[field] === undefined) invalid(field, 'is required');
+  }
+  const spec: JobSpec = {
+    dataset: parseDatasetSpec(obj.dataset),
+    model: parseModelSpec(obj.model),
+    optimizer: parseOptimizerSpec(obj.optimizer),
+    training: parseTrainingSpec(obj.training, limits, drawSeed),
+  };
+  const info = datasetInfo(spec.dataset);
+  const { parameters } = checkModel(spec.model, info.featureShape, info.target, limits.maxParameters);
+  const plan = planJob(spec);
+  if (plan.trainCount < 1) invalid('training.validationSplit', `leaves no example to train on (${info.count} examples)`);
+  if (spec.training.validationSplit > 0 && plan.validationCount < 1) {
+    invalid('training.validationSplit', `holds out no example of ${info.count}; use a larger split or more samples`);
+  }
+  return { spec, plan, parameters };
+}
