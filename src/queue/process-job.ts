@@ -119,11 +119,15 @@ function trainInChild(child: TrainerChild, jobId: string, spec: JobSpec, ctx: Jo
         case 'steps':
           metrics.add(m.steps);
           if (Date.now() - lastProgressWrite >= PROGRESS_INTERVAL_MS) {
-            writeProgress(m.progress).catch((err) => log.warn({ err }, 'saving progress failed'));
+            lastProgressWrite = Date.now();
+            // Progress never runs ahead of the steps a reader can fetch: flush them first.
+            metrics.flush()
+              .then(() => writeProgress(m.progress))
+              .catch((err) => log.warn({ err }, 'saving progress failed'));
           }
           break;
         case 'epoch':
-          saveEpoch(ctx.db, jobId, m.epoch)
+          Promise.all([metrics.flush(), saveEpoch(ctx.db, jobId, m.epoch)])
             .then(() => writeProgress(m.progress))
             .catch((err) => log.warn({ err }, 'saving epoch metrics failed'));
           log.info({ epoch: m.epoch }, 'epoch finished');

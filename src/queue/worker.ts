@@ -56,7 +56,8 @@ export async function startWorker(config: Config, db: Db, log: Logger): Promise<
 
   // A job that stalled too often (its workers kept dying) is failed by BullMQ without running
   // our processor, and only a 'failed' event says so: record it in PostgreSQL.
-  const events = new QueueEvents(config.QUEUE_NAME, { connection: connectRedis(config, 'worker') });
+  const eventsConnection = connectRedis(config, 'worker');
+  const events = new QueueEvents(config.QUEUE_NAME, { connection: eventsConnection });
   events.on('failed', ({ jobId, failedReason }) => {
     if (!/stalled/i.test(failedReason)) return;
     finishJob(db, jobId, 'failed', { error: `the workers running this job stopped responding too many times (${failedReason})` })
@@ -73,8 +74,8 @@ export async function startWorker(config: Config, db: Db, log: Logger): Promise<
       await events.close();
       await pool.close();
       await connection.del(heartbeatKey).catch(() => {});
-      subscriber.disconnect();
-      connection.disconnect();
+      // BullMQ leaves connections it was given open: they are ours to close.
+      for (const redis of [subscriber, eventsConnection, connection]) redis.disconnect();
     },
   };
 }

@@ -8,7 +8,7 @@ import { parseOptimizerSpec, type OptimizerSpec } from '../../optimizers/spec.ts
 import { datasetInfo, parseDatasetSpec } from '../datasets/spec.ts';
 import type { DatasetInfo, DatasetSpec } from '../datasets/types.ts';
 import { readBoolean, readNumber, rejectUnknown, requireNumber, requireObject } from './fields.ts';
-import { checkModel, parseModelSpec, type ModelSpec } from './model.ts';
+import { checkModel, parseModelSpec, resolveReshapes, type ModelSpec } from './model.ts';
 
 export interface TrainingSpec {
   epochs: number;
@@ -78,7 +78,9 @@ export function parseJobSpec(body: unknown, limits: JobLimits, drawSeed: () => n
     training: parseTrainingSpec(obj.training, limits, drawSeed),
   };
   const info = datasetInfo(spec.dataset);
-  const { parameters } = checkModel(spec.model, info.featureShape, info.target, limits.maxParameters);
+  const summary = checkModel(spec.model, info.featureShape, info.target, limits.maxParameters);
+  const { parameters } = summary;
+  spec.model = resolveReshapes(spec.model, summary);
   const plan = planJob(spec);
   if (plan.trainCount < 1) invalid('training.validationSplit', `leaves no example to train on (${info.count} examples)`);
   if (spec.training.validationSplit > 0 && plan.validationCount < 1) {

@@ -217,6 +217,17 @@ export function checkModel(model: ModelSpec, inputShape: number[], target: Targe
   return { outputShapes, parameters };
 }
 
+/**
+ * The model with every reshape's -1 replaced by the size it stands for: tf.layers leaves that
+ * dimension unknown, and a dense layer after it then fails to build.
+ */
+export function resolveReshapes(model: ModelSpec, summary: ModelSummary): ModelSpec {
+  return {
+    ...model,
+    layers: model.layers.map((layer, i) => (layer.type === 'reshape' ? { ...layer, targetShape: summary.outputShapes[i] } : layer)),
+  };
+}
+
 /** The last layer must produce what the loss compares with the dataset's targets. */
 function checkOutput(model: ModelSpec, shape: number[], target: Target, path: string): void {
   const last = model.layers.length - 1;

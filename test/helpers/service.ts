@@ -1,0 +1,58 @@
+/**
+ * A running service for integration tests: the real app on a loopback port, the real
+ * PostgreSQL and Redis, and (optionally) an in-process worker with real training children.
+ */
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { buildApp } from '../../src/api/app.ts';
+import type { Config } from '../../src/config.ts';
+import { connectRedis, createQueue } from '../../src/queue/queue.ts';
+import { startWorker, type TrainingWorker } from '../../src/queue/worker.ts';
+import { createDb, type Db } from '../../src/store/db.ts';
+import { prepareDatabase } from '../../src/store/migrate.ts';
+import { testConfig } from './env.ts';
+
+export interface TestService {
+  config: Config;
+  app: FastifyInstance;
+  db: Db;
+  url: string;
+  worker?: TrainingWorker;
+  startWorker(): Promise<TrainingWorker>;
+  close(): Promise<void>;
+}
+
+export async function startService(opts: { worker?: boolean; env?: Record<string, string> } = {}): Promise<TestService> {
+  const config = testConfig(opts.env);
+  await prepareDatabase(config.DATABASE_URL);
+  const db = createDb(config.DATABASE_URL);
+  const redis = connectRedis(config, 'api');
+  const queueConnection = connectRedis(config, 'worker');
+  const queue = createQueue(config, queueConnection);
+  const app = await buildApp({ config, db, redis, queue });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  const log = pino({ level: config.LOG_LEVEL });
+  const workers: TrainingWorker[] = [];
+  const service: TestService = {
+    config, app, db, url: `http://127.0.0.1:${port}`,
+    async startWorker() {
+      const worker = await startWorker(config, db, log);
+      workers.push(worker);
+      service.worker ??= worker;
+      return worker;
+    },
+    async close() {
+      await app.close();
+      for (const w of workers) await w.close();
+      await queue.obliterate({ force: true }).catch(() => {});
+      await queue.close();
+      redis.disconnect();
+      queueConnection.disconnect();
+      await db.$disconnect();
+    },
+  };
+  if (opts.worker) await service.startWorker();
+  return service;
+}

@@ -1,0 +1,98 @@
+/**
+ * Worker machines come and go: a worker killed mid-job (SIGKILL, no goodbye) leaves a stalled
+ * job that another worker finishes from step 1 without duplicate steps; a worker told to stop
+ * (SIGTERM) ends its step, puts the job back in the queue and exits.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { api, finished, longJob, waitForJob } from '../helpers/http.ts';
+import { startService, type TestService } from '../helpers/service.ts';
+
+const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+
+/** A worker in a process of its own, as on another machine, on the same queue and database. */
+function workerProcess(service: TestService): ChildProcess {
+  const c = service.config;
+  return spawn(process.execPath, ['--import', 'tsx', MAIN, 'worker'], {
+    env: {
+      ...process.env, DATABASE_URL: c.DATABASE_URL, REDIS_URL: c.REDIS_URL, QUEUE_NAME: c.QUEUE_NAME,
+      TFJS_BACKEND: c.TFJS_BACKEND, JOB_LOCK_MS: String(c.JOB_LOCK_MS), STALLED_INTERVAL_MS: String(c.STALLED_INTERVAL_MS),
+      MAX_STALLED_COUNT: String(c.MAX_STALLED_COUNT), LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+}
+
+describe('worker crash and shutdown', () => {
+  let service: TestService;
+  before(async () => { service = await startService(); });
+  after(() => service.close());
+
+  async function stepsOf(id: string): Promise<number[]> {
+    const { json } = await api(service.url, 'GET', `/v1/jobs/${id}/metrics?limit=10000`);
+    return json.steps.map((s: any) => s.step);
+  }
+
+  it('a job whose worker is killed finishes on another worker, every step recorded once', async () => {
+    const doomed = workerProcess(service);
+    const { json: job } = await api(service.url, 'POST', '/v1/jobs', longJob(60));
+    const running = await waitForJob(service.url, job.id, (j) => j.status === 'running' && j.progress.step > 200, 60_000);
+    assert.equal(running.status, 'running', 'the first worker took the job');
+    doomed.kill('SIGKILL');
+    await once(doomed, 'exit');
+    const recordedBefore = (await stepsOf(job.id)).length;
+    assert.ok(recordedBefore > 0, 'the killed attempt had recorded steps');
+
+    await service.startWorker(); // the other machine
+    const done = await waitForJob(service.url, job.id, finished, 90_000);
+    assert.equal(done.status, 'succeeded', done.error);
+    assert.equal(done.attempts, 2, 'started once by each worker');
+    const steps = await stepsOf(job.id);
+    assert.equal(steps.length, done.progress.totalSteps);
+    assert.deepEqual(steps, Array.from({ length: steps.length }, (_, i) => i + 1));
+    const { json: metrics } = await api(service.url, 'GET', `/v1/jobs/${job.id}/metrics`);
+    assert.deepEqual(metrics.epochs.map((e: any) => e.epoch), Array.from({ length: 60 }, (_, i) => i + 1));
+  });
+
+  it('SIGTERM stops a worker within a step: its job goes back to the queue and another worker finishes it', async () => {
+    await service.worker!.close(); // only the process below takes jobs now
+    const leaving = workerProcess(service);
+    const { json: job } = await api(service.url, 'POST', '/v1/jobs', longJob(60));
+    await waitForJob(service.url, job.id, (j) => j.status === 'running' && j.progress.step > 200, 60_000);
+    const started = Date.now();
+    leaving.kill('SIGTERM');
+    const [code] = await once(leaving, 'exit');
+    assert.equal(code, 0, 'a clean exit');
+    assert.ok(Date.now() - started < 10_000, `stopped in ${Date.now() - started} ms`);
+    const requeued = (await api(service.url, 'GET', `/v1/jobs/${job.id}`)).json;
+    assert.equal(requeued.status, 'queued');
+
+    await service.startWorker();
+    const done = await waitForJob(service.url, job.id, finished, 90_000);
+    assert.equal(done.status, 'succeeded', done.error);
+    const steps = await stepsOf(job.id);
+    assert.deepEqual(steps, Array.from({ length: done.progress.totalSteps }, (_, i) => i + 1));
+  });
+});
+
+describe('a job that keeps stalling', () => {
+  let service: TestService;
+  // No stall is forgiven here, so the first lost worker fails the job (BullMQ skips `attempts` for stalls).
+  before(async () => { service = await startService({ env: { MAX_STALLED_COUNT: '0' } }); });
+  after(() => service.close());
+
+  it('fails with a reason a user understands once it stalled more often than allowed', async () => {
+    const doomed = workerProcess(service);
+    const { json: job } = await api(service.url, 'POST', '/v1/jobs', longJob(60));
+    await waitForJob(service.url, job.id, (j) => j.status === 'running' && j.progress.step > 100, 60_000);
+    doomed.kill('SIGKILL');
+    await once(doomed, 'exit');
+    await service.startWorker(); // its stalled-job check finds the orphan
+    const done = await waitForJob(service.url, job.id, finished, 30_000);
+    assert.equal(done.status, 'failed');
+    assert.match(done.error, /stopped responding too many times/);
+  });
+});
