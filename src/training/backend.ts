@@ -26,6 +26,8 @@ async function tryBackend(name: BackendName): Promise<void> {
       break;
     case 'wasm':
       await import('@tensorflow/tfjs-backend-wasm');
+      // tfjs 4.22's wasm backend lacks the conv filter / depthwise gradients: CNNs need them.
+      (await import('./wasm-kernels/index.ts')).registerMissingWasmKernels();
       break;
     case 'cpu':
       break;
