@@ -41,6 +41,8 @@ const ConfigSchema = Type.Object({
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 30000, minimum: 0 }),
   /** Largest accepted request body: job specs are small, so 1 MiB is ample. */
   MAX_BODY_BYTES: Type.Integer({ default: 1048576, minimum: 1024 }),
+  /** Largest model upload (model.json and weight files together), held in memory once to store it. */
+  MAX_UPLOAD_BYTES: Type.Integer({ default: 104857600, minimum: 1024 }),
   /** Upper bounds of a job: keep one request from taking a machine for days. */
   MAX_EPOCHS: Type.Integer({ default: 1000, minimum: 1 }),
   MAX_BATCH_SIZE: Type.Integer({ default: 8192, minimum: 1 }),

@@ -11,7 +11,7 @@ export class InvalidInputError extends Error {
   constructor(
     readonly field: string,
     readonly reason: string,
-    readonly statusCode: 400 | 404 | 409 | 413 | 422 = 400,
+    readonly statusCode: 400 | 404 | 409 | 413 | 415 | 422 = 400,
     readonly details?: Record<string, unknown>,
   ) {
     super(field ? `${field}: ${reason}` : reason);

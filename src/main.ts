@@ -6,6 +6,7 @@
 import { pino, type Logger } from 'pino';
 import { buildApp } from './api/app.ts';
 import { loadConfig, type Config } from './config.ts';
+import { PlaygroundRunner } from './playground/runner.ts';
 import { connectRedis, createQueue } from './queue/queue.ts';
 import { startWorker } from './queue/worker.ts';
 import { createDb } from './store/db.ts';
@@ -41,12 +42,14 @@ async function main(mode: Mode): Promise<void> {
   }
   if (mode === 'api' || mode === 'all') {
     const redis = connectRedis(config, 'api');
-    const queue = createQueue(config, connectRedis(config, 'worker'));
-    const app = await buildApp({ config, db, redis, queue }, log);
+    const queue = createQueue(config, connectRedis(config, 'api'));
+    const playground = new PlaygroundRunner({ log });
+    playground.start().catch((err) => log.warn({ err }, 'playground process did not start; requests will retry'));
+    const app = await buildApp({ config, db, redis, queue, playground }, log);
     await app.listen({ port: config.PORT, host: config.HOST });
     // Stop taking requests first (503 while closing), then the workers, then the connections.
     closers.unshift(() => app.close());
-    closers.push(() => queue.close(), async () => redis.disconnect());
+    closers.push(() => queue.close(), async () => redis.disconnect(), () => playground.close());
   }
   closers.push(() => db.$disconnect());
 

@@ -10,7 +10,9 @@ import type { ApiContext } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { modelRoutes } from './routes/models.ts';
 import { resultRoutes } from './routes/results.ts';
+import { trajectoryRoutes } from './routes/trajectories.ts';
 
 export async function buildApp(ctx: ApiContext, logger: Logger | false = false): Promise<FastifyInstance> {
   const app = Fastify({
@@ -35,5 +37,7 @@ export async function buildApp(ctx: ApiContext, logger: Logger | false = false):
   await app.register(healthRoutes(ctx));
   await app.register(jobRoutes(ctx));
   await app.register(resultRoutes(ctx));
+  await app.register(modelRoutes(ctx));
+  await app.register(trajectoryRoutes(ctx));
   return app;
 }

@@ -38,6 +38,10 @@ export const JobRequest = Type.Object({
   }),
   optimizer: Loose('`{ name, learningRate, ...options }`', { name: 'adam', learningRate: 0.01 }),
   training: Loose('`{ epochs, batchSize, validationSplit?, shuffle?, seed? }`', { epochs: 20, batchSize: 16, validationSplit: 0.2 }),
+  initFrom: Type.Optional(Loose(
+    'start from a succeeded job `{ jobId, optimizerState?: boolean }` (its epochs, steps and seed continue) or an uploaded model `{ modelId }`',
+    { jobId: '3f0c9a52-6a39-4c8e-9d7e-2b8f1f0d6c11', optimizerState: true },
+  )),
 }, { additionalProperties: false });
 
 export const Job = Type.Object({

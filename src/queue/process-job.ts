@@ -9,9 +9,10 @@ import type { Db } from '../store/db.ts';
 import { finishJob, getJob, saveProgress, startAttempt, succeedJob } from '../store/jobs.ts';
 import { clearMetrics, saveEpoch } from '../store/metrics.ts';
 import { planJob, type JobSpec } from '../training/spec/job.ts';
-import type { Progress, TrainResult } from '../training/train.ts';
+import type { Progress, StartingPoint, TrainResult } from '../training/train.ts';
 import type { ChildPool, TrainerChild } from './child-pool.ts';
 import { MetricsWriter } from './metrics-writer.ts';
+import { loadStartingPoint } from './starting-point.ts';
 import type { FromChild } from './protocol.ts';
 import type { TrainingJobData } from './queue.ts';
 
@@ -69,7 +70,12 @@ export async function processTrainingJob(job: Job<TrainingJobData>, token: strin
     if (!started) return 'skipped: canceled or finished meanwhile';
     if (started.attempts > 1) await clearMetrics(ctx.db, jobId); // an attempt restarts from step 1
     log.info({ backend: child.backend, attempts: started.attempts }, 'training started');
-    const outcome = await trainInChild(child, jobId, started.spec as unknown as JobSpec, ctx, log);
+    const spec = started.spec as unknown as JobSpec;
+    const start = await loadStartingPoint(ctx.db, spec).catch(async (err: Error) => {
+      await finishJob(ctx.db, jobId, 'failed', { error: err.message });
+      throw new UnrecoverableError(err.message);
+    });
+    const outcome = await trainInChild(child, jobId, spec, start, ctx, log);
     released = true;
     await ctx.pool.release(child);
     return await recordOutcome(outcome, job, token, ctx, log);
@@ -80,13 +86,19 @@ export async function processTrainingJob(job: Job<TrainingJobData>, token: strin
 
 type Outcome =
   | { kind: 'done'; result: TrainResult; progress: Progress | null; stopReason?: 'cancel' | 'shutdown' }
-  | { kind: 'failed'; error: string; userError: boolean }
+  | { kind: 'failed'; error: string }
   | { kind: 'crashed'; error: string };
 
-function trainInChild(child: TrainerChild, jobId: string, spec: JobSpec, ctx: JobContext, log: Logger): Promise<Outcome> {
+function trainInChild(child: TrainerChild, jobId: string, spec: JobSpec, start: StartingPoint | undefined, ctx: JobContext, log: Logger): Promise<Outcome> {
   const plan = planJob(spec);
   const metrics = new MetricsWriter(ctx.db, jobId);
   let lastProgressWrite = 0;
+  // Epoch rows and progress written while the job runs; the outcome waits for them.
+  const pending = new Set<Promise<unknown>>();
+  const track = (write: Promise<unknown>) => {
+    pending.add(write);
+    void write.finally(() => pending.delete(write));
+  };
   let stopReason: 'cancel' | 'shutdown' | undefined;
   const stop = (reason: 'cancel' | 'shutdown') => {
     stopReason ??= reason;
@@ -107,6 +119,7 @@ function trainInChild(child: TrainerChild, jobId: string, spec: JobSpec, ctx: Jo
       child.off('exit', onExit);
       untrack();
       try {
+        await Promise.all(pending);
         await metrics.flush();
       } catch (err) {
         log.error({ err }, 'writing step metrics failed');
@@ -121,15 +134,15 @@ function trainInChild(child: TrainerChild, jobId: string, spec: JobSpec, ctx: Jo
           if (Date.now() - lastProgressWrite >= PROGRESS_INTERVAL_MS) {
             lastProgressWrite = Date.now();
             // Progress never runs ahead of the steps a reader can fetch: flush them first.
-            metrics.flush()
+            track(metrics.flush()
               .then(() => writeProgress(m.progress))
-              .catch((err) => log.warn({ err }, 'saving progress failed'));
+              .catch((err) => log.warn({ err }, 'saving progress failed')));
           }
           break;
         case 'epoch':
-          Promise.all([metrics.flush(), saveEpoch(ctx.db, jobId, m.epoch)])
+          track(Promise.all([metrics.flush(), saveEpoch(ctx.db, jobId, m.epoch)])
             .then(() => writeProgress(m.progress))
-            .catch((err) => log.warn({ err }, 'saving epoch metrics failed'));
+            .catch((err) => log.warn({ err }, 'saving epoch metrics failed')));
           log.info({ epoch: m.epoch }, 'epoch finished');
           break;
         case 'done':
@@ -137,7 +150,7 @@ function trainInChild(child: TrainerChild, jobId: string, spec: JobSpec, ctx: Jo
           void settle({ kind: 'done', result: m.result, progress: m.progress, stopReason });
           break;
         case 'failed':
-          void settle({ kind: 'failed', error: m.error, userError: m.userError });
+          void settle({ kind: 'failed', error: m.error });
           break;
       }
     };
@@ -146,7 +159,7 @@ function trainInChild(child: TrainerChild, jobId: string, spec: JobSpec, ctx: Jo
     child.on('message', onMessage);
     child.on('exit', onExit);
     if (ctx.shuttingDown()) stop('shutdown');
-    child.send({ type: 'train', jobId, spec, plan });
+    child.send({ type: 'train', jobId, spec, plan, start });
   });
 }
 
@@ -177,10 +190,9 @@ async function recordOutcome(outcome: Outcome, job: Job<TrainingJobData>, token:
       return 'succeeded';
     }
     case 'failed': {
-      const lastAttempt = outcome.userError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      if (lastAttempt) await finishJob(ctx.db, jobId, 'failed', { error: outcome.error });
+      await finishJob(ctx.db, jobId, 'failed', { error: outcome.error });
       log.warn({ error: outcome.error }, 'training failed');
-      throw outcome.userError ? new UnrecoverableError(outcome.error) : new Error(outcome.error);
+      throw new UnrecoverableError(outcome.error);
     }
     case 'crashed': {
       if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {

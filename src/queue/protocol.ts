@@ -16,4 +16,5 @@ export type FromChild =
   | { type: 'steps'; jobId: string; steps: StepRecord[]; progress: Progress }
   | { type: 'epoch'; jobId: string; epoch: EpochRecord; progress: Progress }
   | { type: 'done'; jobId: string; result: TrainResult; progress: Progress | null; memory: { tensors: number; bytes: number } }
-  | { type: 'failed'; jobId: string; error: string; userError: boolean };
+  /** Training threw: deterministic for the spec and backend, so it is not retried (a crash is). */
+  | { type: 'failed'; jobId: string; error: string };

@@ -25,11 +25,15 @@ export function connectRedis(config: Config, role: 'api' | 'worker'): Redis {
   const opts: RedisOptions = role === 'worker'
     ? { maxRetriesPerRequest: null }
     : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5000 };
-  return new Redis(config.REDIS_URL, { ...opts, lazyConnect: false });
+  const redis = new Redis(config.REDIS_URL, { ...opts, lazyConnect: false });
+  // Without a listener ioredis prints every failed reconnect; the failures that matter surface
+  // where a command fails (a 503, /readyz) and ioredis keeps reconnecting by itself.
+  redis.on('error', () => {});
+  return redis;
 }
 
 export function createQueue(config: Config, connection: Redis): Queue<TrainingJobData> {
-  return new Queue<TrainingJobData>(config.QUEUE_NAME, {
+  const queue = new Queue<TrainingJobData>(config.QUEUE_NAME, {
     connection,
     defaultJobOptions: {
       attempts: config.JOB_ATTEMPTS,
@@ -39,9 +43,26 @@ export function createQueue(config: Config, connection: Redis): Queue<TrainingJo
       removeOnFail: { count: 1000 },
     },
   });
+  queue.on('error', () => {}); // connection errors: see connectRedis
+  return queue;
 }
 
-/** Queues a job under its own id (a UUID: no ':' that BullMQ forbids in custom ids). */
+/** How long a submit waits for Redis before it answers 503. */
+const ENQUEUE_TIMEOUT_MS = 5000;
+
+/**
+ * Queues a job under its own id (a UUID: no ':' that BullMQ forbids in custom ids). BullMQ waits
+ * for its connection to be ready with no deadline of its own, so this sets one. Should the add
+ * still land after it, the worker finds no job row and drops it.
+ */
 export async function enqueueTraining(queue: Queue<TrainingJobData>, jobId: string): Promise<void> {
-  await queue.add('train', { jobId }, { jobId });
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([queue.add('train', { jobId }, { jobId }), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

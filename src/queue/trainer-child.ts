@@ -45,8 +45,11 @@ async function runJob(message: Extract<ToChild, { type: 'train' }>): Promise<voi
     send({ type: 'done', jobId, result, progress: lastProgress, memory: { tensors: memory.numTensors, bytes: memory.numBytes } });
   } catch (err) {
     if (lastProgress) flush(lastProgress);
+    // The user's doing (a diverging loss, state that does not fit) reads as it is; anything else
+    // names the backend, since that is what a user can change (TFJS_BACKEND, another worker).
     const userError = err instanceof NonFiniteLossError || err instanceof InvalidInputError;
-    send({ type: 'failed', jobId, error: (err as Error).message, userError });
+    const message = (err as Error).message;
+    send({ type: 'failed', jobId, error: userError ? message : `training failed on the ${tf.getBackend()} backend: ${message}` });
   } finally {
     stopRequested.delete(jobId);
   }

@@ -154,6 +154,14 @@ export function getModelArtifacts(db: Db, id: string) {
   return db.jobArtifacts.findUnique({ where: { jobId: id }, select: { modelTopology: true, weightSpecs: true } });
 }
 
+/** What a job started from another needs: its weights and, if asked, its optimizer state. */
+export function getStartingArtifacts(db: Db, id: string, withOptimizerState: boolean) {
+  return db.jobArtifacts.findUnique({
+    where: { jobId: id },
+    select: { weightSpecs: true, weightData: true, optimizerState: withOptimizerState },
+  });
+}
+
 export function getWeightData(db: Db, id: string) {
   return db.jobArtifacts.findUnique({ where: { jobId: id }, select: { weightData: true } });
 }

@@ -22,14 +22,3 @@ export async function saveModel(model: tf.LayersModel): Promise<ModelArtifacts> 
     weightData: Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data,
   };
 }
-
-/** The model.json a client loads with tf.loadLayersModel, its weights at `weightsPath`. */
-export function modelJson(artifacts: Pick<ModelArtifacts, 'modelTopology' | 'weightSpecs'>, weightsPath: string) {
-  return {
-    format: 'layers-model',
-    generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
-    convertedBy: null,
-    modelTopology: artifacts.modelTopology,
-    weightsManifest: [{ paths: [weightsPath], weights: artifacts.weightSpecs }],
-  };
-}

@@ -48,10 +48,12 @@ export interface TrainHooks {
   shouldStop(): boolean;
 }
 
-/** Where a job starts from: the weights and optimizer state of an earlier job (issue: resume). */
+/** Where a job starts from: weights of an earlier job or an upload, optionally its optimizer state. */
 export interface StartingPoint {
-  weights?: ModelArtifacts;
+  weights?: Pick<ModelArtifacts, 'weightSpecs' | 'weightData'>;
   optimizerState?: OptimizerStateJson;
+  /** Epochs the source trained in all: this job's epochs are numbered (and shuffled) after them. */
+  epochOffset?: number;
 }
 
 export interface TrainResult {
@@ -84,15 +86,15 @@ export async function train(spec: JobSpec, plan: JobPlan, hooks: TrainHooks, sta
   const model = buildModel(spec.model, data.featureShape, seed);
   const optimizer: TrainerOptimizer = createOptimizer(spec.optimizer);
   try {
-    if (start.weights) await loadWeights(model, start.weights);
+    if (start.weights) loadWeights(model, start.weights);
     if (start.optimizerState) importOptimizerState(optimizer, model, start.optimizerState);
     const outputUnits = model.outputs[0].shape[model.outputs[0].shape.length - 1] as number;
     const encoding = targetEncoding(spec.model.loss, data.target, outputUnits);
     const withAccuracy = spec.model.metrics.includes('accuracy');
     const batches = new BatchMaker(data, spec.model.loss, encoding, withAccuracy, Math.max(batchSize, EVAL_BATCH));
     const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const firstStep = optimizer.iterations; // a resumed job continues the step numbering
-    const firstEpoch = Math.round(firstStep / plan.stepsPerEpoch);
+    const firstStep = optimizer.iterations; // with the optimizer state, steps continue its count
+    const firstEpoch = start.epochOffset ?? 0;
     let step = firstStep;
     let lastLoss: number | null = null;
     const progress = (epoch: number, samplesPerSecond: number): Progress => ({
@@ -182,11 +184,17 @@ function shuffled(order: Int32Array, seed: number): Int32Array {
   return out;
 }
 
-async function loadWeights(model: tf.Sequential, artifacts: ModelArtifacts): Promise<void> {
-  const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+/**
+ * Sets the model's weights from a weight manifest, in manifest order (the order tf.layers saves
+ * model.weights in). Names are not matched: an uploaded model may name its layers otherwise;
+ * the API has checked that the shapes fit one by one.
+ */
+function loadWeights(model: tf.Sequential, weights: NonNullable<StartingPoint['weights']>): void {
+  const byName = tf.io.decodeWeights(weights.weightData, weights.weightSpecs);
+  const tensors = weights.weightSpecs.map((spec) => byName[spec.name]);
   try {
-    model.setWeights(loaded.getWeights());
+    model.setWeights(tensors);
   } finally {
-    loaded.dispose();
+    tf.dispose(Object.values(byName));
   }
 }

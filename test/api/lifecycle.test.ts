@@ -33,8 +33,13 @@ describe('job lifecycle', () => {
     assert.equal(later.json.id, a.json.id);
     assert.equal(later.json.status, 'canceled');
 
+    // The same request with its keys in another order is the same request.
+    const reordered = Object.fromEntries(Object.entries(body).reverse());
+    assert.equal((await api(service.url, 'POST', '/v1/jobs', reordered, { 'idempotency-key': key })).json.id, a.json.id);
+
     const other = await api(service.url, 'POST', '/v1/jobs', irisJob({ training: { epochs: 2 } }), { 'idempotency-key': key });
     assert.equal(other.status, 409);
+    assert.equal(other.headers.get('idempotent-replayed'), null);
     assert.match(other.json.message, /^Idempotency-Key: was already used for job/);
   });
 

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from '../../src/api/app.ts';
+import { PlaygroundRunner } from '../../src/playground/runner.ts';
 import type { Config } from '../../src/config.ts';
 import { connectRedis, createQueue } from '../../src/queue/queue.ts';
 import { startWorker, type TrainingWorker } from '../../src/queue/worker.ts';
@@ -28,9 +29,10 @@ export async function startService(opts: { worker?: boolean; env?: Record<string
   await prepareDatabase(config.DATABASE_URL);
   const db = createDb(config.DATABASE_URL);
   const redis = connectRedis(config, 'api');
-  const queueConnection = connectRedis(config, 'worker');
+  const queueConnection = connectRedis(config, 'api');
   const queue = createQueue(config, queueConnection);
-  const app = await buildApp({ config, db, redis, queue });
+  const playground = new PlaygroundRunner(); // its child starts on the first /v1/trajectories request
+  const app = await buildApp({ config, db, redis, queue, playground });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   const log = pino({ level: config.LOG_LEVEL });
@@ -45,9 +47,12 @@ export async function startService(opts: { worker?: boolean; env?: Record<string
     },
     async close() {
       await app.close();
+      await playground.close();
       for (const w of workers) await w.close();
-      await queue.obliterate({ force: true }).catch(() => {});
-      await queue.close();
+      // Both wait for Redis; a test of Redis being down must not wait forever.
+      const atMost = (ms: number, p: Promise<unknown>) => Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, ms))]);
+      await atMost(5000, queue.obliterate({ force: true }));
+      await atMost(2000, queue.close());
       redis.disconnect();
       queueConnection.disconnect();
       await db.$disconnect();

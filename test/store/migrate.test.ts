@@ -49,7 +49,7 @@ describe('migrations', () => {
       assert.ok(row.finished_at);
     }
     const tables = await query<{ tablename: string }>(scratchUrl, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
-    assert.deepEqual(tables.map((t) => t.tablename), ['EpochMetric', 'Job', 'JobArtifacts', 'StepMetric', '_prisma_migrations'].sort());
+    assert.deepEqual(tables.map((t) => t.tablename), ['EpochMetric', 'Job', 'JobArtifacts', 'StepMetric', 'UploadedModel', '_prisma_migrations'].sort());
   });
 
   it('refuses a migration whose file changed after it was applied, and rolls back a failing one', async () => {

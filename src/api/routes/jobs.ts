@@ -6,8 +6,19 @@ import { enqueueTraining, cancelChannel } from '../../queue/queue.ts';
 import { deleteJob, findJobByIdempotencyKey, getJob, insertJob, listJobs, requestCancel, type JobRow } from '../../store/jobs.ts';
 import { MAX_SEED, parseJobSpec } from '../../training/spec/job.ts';
 import type { ApiContext } from '../context.ts';
+import { resolveInitFrom } from '../init-from.ts';
 import { decodeCursor, encodeCursor, jobView } from '../job-view.ts';
 import { ErrorBody, Job, JobIdParams, JobList, JobListQuery, JobRequest } from '../schemas.ts';
+
+/** JSON with object keys sorted: the same request hashes the same whatever its key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
 
 const IdempotencyHeaders = {
   type: 'object',
@@ -28,17 +39,25 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       },
     }, async (request, reply) => {
       const key = (request.headers['idempotency-key'] as string | undefined) || undefined;
-      const requestHash = createHash('sha256').update(JSON.stringify(request.body)).digest('hex');
+      const requestHash = createHash('sha256').update(canonicalJson(request.body)).digest('hex');
       if (key) {
         const existing = await findJobByIdempotencyKey(db, key);
-        if (existing) return reply.status(200).header('idempotent-replayed', 'true').send(replayed(existing, requestHash));
+        if (existing) {
+          const view = replayed(existing, requestHash);
+          return reply.status(200).header('idempotent-replayed', 'true').send(view);
+        }
       }
-      const { spec, plan } = parseJobSpec(request.body, limits, () => randomInt(0, MAX_SEED));
+      const parsed = parseJobSpec(request.body, limits, () => randomInt(0, MAX_SEED));
+      await resolveInitFrom(db, parsed);
+      const { spec, plan } = parsed;
       const progress = { epoch: 0, epochs: spec.training.epochs, step: 0, totalSteps: plan.totalSteps, loss: null, samplesPerSecond: 0 };
       const { job, created } = await insertJob(db, {
         id: randomUUID(), name: request.body.name, spec, progress, idempotencyKey: key, requestHash: key ? requestHash : undefined,
       });
-      if (!created) return reply.status(200).header('idempotent-replayed', 'true').send(replayed(job, requestHash));
+      if (!created) {
+        const view = replayed(job, requestHash);
+        return reply.status(200).header('idempotent-replayed', 'true').send(view);
+      }
       try {
         await enqueueTraining(queue, job.id);
       } catch (err) {
@@ -86,7 +105,9 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       if (job.status === 'canceled') {
         await queue.remove(job.id).catch(() => 0); // a worker holding it sees the status and skips it
       } else {
-        await redis.publish(cancelChannel(config), job.id);
+        // The database flag is set: workers also see it when they next save progress, so a
+        // failed announcement only delays the stop.
+        await redis.publish(cancelChannel(config), job.id).catch((err) => request.log.warn({ err }, 'announcing a cancel failed'));
       }
       return jobView(job);
     });

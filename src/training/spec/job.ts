@@ -9,6 +9,7 @@ import { datasetInfo, parseDatasetSpec } from '../datasets/spec.ts';
 import type { DatasetInfo, DatasetSpec } from '../datasets/types.ts';
 import { readBoolean, readNumber, rejectUnknown, requireNumber, requireObject } from './fields.ts';
 import { checkModel, parseModelSpec, resolveReshapes, type ModelSpec } from './model.ts';
+import { expectedWeights, type WeightShape } from './weights.ts';
 
 export interface TrainingSpec {
   epochs: number;
@@ -21,11 +22,21 @@ export interface TrainingSpec {
   seed: number;
 }
 
+/**
+ * Where a job starts: the weights (and optionally the optimizer state) of a succeeded job, or
+ * an uploaded model. `startEpoch` (filled in at submit) is how many epochs the source had
+ * trained in all, so this job's epochs continue its numbering and shuffling order.
+ */
+export type InitFrom =
+  | { jobId: string; optimizerState: boolean; startEpoch: number }
+  | { modelId: string };
+
 export interface JobSpec {
   dataset: DatasetSpec;
   model: ModelSpec;
   optimizer: OptimizerSpec;
   training: TrainingSpec;
+  initFrom?: InitFrom;
 }
 
 export interface JobLimits {
@@ -66,7 +77,36 @@ export function planJob(spec: JobSpec): JobPlan {
   return { dataset, trainCount, validationCount, stepsPerEpoch, totalSteps: stepsPerEpoch * spec.training.epochs };
 }
 
-export function parseJobSpec(body: unknown, limits: JobLimits, drawSeed: () => number): { spec: JobSpec; plan: JobPlan; parameters: number } {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The shape of `initFrom`; whether its job or model exists and fits is checked by the API. */
+export function parseInitFrom(input: unknown, path = 'initFrom'): InitFrom {
+  const obj = requireObject(input, path);
+  const id = (key: string) => {
+    const value = obj[key];
+    if (typeof value !== 'string' || !UUID.test(value)) invalid(`${path}.${key}`, `must be the id (a UUID) of ${key === 'jobId' ? 'a job' : 'an uploaded model'}, got ${JSON.stringify(value)}`);
+    return value.toLowerCase();
+  };
+  if ('modelId' in obj) {
+    rejectUnknown(obj, ['modelId'], path, 'field');
+    return { modelId: id('modelId') };
+  }
+  if (!('jobId' in obj)) invalid(path, 'needs jobId (a succeeded job) or modelId (an uploaded model)');
+  rejectUnknown(obj, ['jobId', 'optimizerState'], path, 'field');
+  return { jobId: id('jobId'), optimizerState: readBoolean(obj, 'optimizerState', path) ?? false, startEpoch: 0 };
+}
+
+export interface ParsedJob {
+  spec: JobSpec;
+  plan: JobPlan;
+  parameters: number;
+  /** The weights the model will have, to check an initFrom source against. */
+  weights: WeightShape[];
+  /** Whether the request named a seed (a job resumed from another inherits its seed otherwise). */
+  seedGiven: boolean;
+}
+
+export function parseJobSpec(body: unknown, limits: JobLimits, drawSeed: () => number): ParsedJob {
   const obj = requireObject(body, 'body');
   for (const field of ['dataset', 'model', 'optimizer', 'training'] as const) {
     if (obj[field] === undefined) invalid(field, 'is required');
@@ -77,6 +117,7 @@ export function parseJobSpec(body: unknown, limits: JobLimits, drawSeed: () => n
     optimizer: parseOptimizerSpec(obj.optimizer),
     training: parseTrainingSpec(obj.training, limits, drawSeed),
   };
+  if (obj.initFrom !== undefined) spec.initFrom = parseInitFrom(obj.initFrom);
   const info = datasetInfo(spec.dataset);
   const summary = checkModel(spec.model, info.featureShape, info.target, limits.maxParameters);
   const { parameters } = summary;
@@ -86,5 +127,6 @@ export function parseJobSpec(body: unknown, limits: JobLimits, drawSeed: () => n
   if (spec.training.validationSplit > 0 && plan.validationCount < 1) {
     invalid('training.validationSplit', `holds out no example of ${info.count}; use a larger split or more samples`);
   }
-  return { spec, plan, parameters };
+  const seedGiven = (obj.training as Record<string, unknown>).seed !== undefined;
+  return { spec, plan, parameters, weights: expectedWeights(spec.model, summary, info.featureShape), seedGiven };
 }

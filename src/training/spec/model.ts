@@ -113,9 +113,13 @@ function parseLayer(input: unknown, path: string): LayerSpec {
     case 'conv2d': {
       const kernelSize = readPair(obj, 'kernelSize', path);
       if (!kernelSize) invalid(`${path}.kernelSize`, 'is required');
+      const dilationRate = readPair(obj, 'dilationRate', path) ?? [1, 1];
+      if (dilationRate.some((d) => d > 1)) {
+        invalid(`${path}.dilationRate`, 'TensorFlow.js cannot compute the gradient of a dilated convolution (on any backend), so it cannot be trained; use 1');
+      }
       return {
         type: t, filters: requireNumber(obj, 'filters', path, { min: 1, max: 4096, integer: true }), kernelSize,
-        strides: readPair(obj, 'strides', path) ?? [1, 1], padding: padding(), dilationRate: readPair(obj, 'dilationRate', path) ?? [1, 1],
+        strides: readPair(obj, 'strides', path) ?? [1, 1], padding: padding(), dilationRate,
         activation: activation(), useBias: readBoolean(obj, 'useBias', path) ?? true, kernelInitializer: initializer(),
       };
     }
@@ -249,7 +253,8 @@ function checkOutput(model: ModelSpec, shape: number[], target: Target, path: st
     invalid(lastAt, `the model's output has shape [${shape}] but ${loss} on this dataset needs ${want} (one value per ${target.kind === 'classes' ? 'class' : 'target'})`);
   }
   const activation = 'activation' in lastLayer ? lastLayer.activation : undefined;
-  const probabilities = loss === 'binaryCrossentropy' ? ['sigmoid', 'softmax'] : ['softmax'];
+  // One output: the probability of class 1 (softmax over one unit is always 1). Several: one per class.
+  const probabilities = loss !== 'binaryCrossentropy' ? ['softmax'] : shape[0] === 1 ? ['sigmoid'] : ['sigmoid', 'softmax'];
   if (loss.endsWith('Crossentropy') && (activation === undefined || !probabilities.includes(activation))) {
     invalid(`${lastAt}.activation`, `${loss} compares probabilities: the last layer needs activation ${probabilities.join(' or ')}, got ${activation ?? `a ${lastLayer.type} layer`}`);
   }

@@ -1,0 +1,96 @@
+/**
+ * Reads a multipart TensorFlow.js model upload (model.json and the weight files it names)
+ * and checks it: every named file present and no other, each weight group's bytes exactly
+ * the size its manifest says. Files are consumed as they arrive (a part left unread would
+ * stall the request) and held once, to be stored whole.
+ */
+import type { MultipartFile } from '@fastify/multipart';
+import type { FastifyRequest } from 'fastify';
+import { InvalidInputError, invalid } from '../errors.ts';
+
+export interface ParsedUpload {
+  name?: string;
+  modelTopology: object;
+  weightSpecs: Array<{ name: string; shape: number[]; dtype: 'float32' }>;
+  weightData: Uint8Array<ArrayBuffer>;
+}
+
+interface ManifestGroup {
+  paths: string[];
+  weights: Array<{ name: string; shape: number[]; dtype: string }>;
+}
+
+const basename = (path: string) => path.split('/').pop() ?? path;
+
+async function readAll(part: MultipartFile): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of part.file) chunks.push(chunk as Buffer);
+  if (part.file.truncated) throw new InvalidInputError(part.filename, 'is larger than the upload limit', 413);
+  return Buffer.concat(chunks);
+}
+
+function parseModelJson(text: string): { modelTopology: object; groups: ManifestGroup[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    invalid('model.json', `is not JSON: ${(err as Error).message}`);
+  }
+  const obj = json as Record<string, unknown>;
+  if (typeof obj !== 'object' || obj === null || typeof obj.modelTopology !== 'object' || obj.modelTopology === null) {
+    invalid('model.json', 'has no modelTopology: upload a TensorFlow.js layers model (model.save / tfjs-converter output)');
+  }
+  const manifest = obj.weightsManifest;
+  if (!Array.isArray(manifest) || manifest.length === 0) invalid('model.json.weightsManifest', 'must be a non-empty array of { paths, weights }');
+  manifest.forEach((group: ManifestGroup, g) => {
+    const at = `model.json.weightsManifest[${g}]`;
+    if (!Array.isArray(group?.paths) || group.paths.some((p) => typeof p !== 'string')) invalid(`${at}.paths`, 'must be an array of file names');
+    if (!Array.isArray(group.weights)) invalid(`${at}.weights`, 'must be an array of { name, shape, dtype }');
+    group.weights.forEach((w, i) => {
+      const ok = typeof w?.name === 'string' && Array.isArray(w.shape) && w.shape.every((d) => Number.isInteger(d) && d >= 0);
+      if (!ok) invalid(`${at}.weights[${i}]`, 'must be { name, shape: integers, dtype }');
+      if (w.dtype !== 'float32') invalid(`${at}.weights[${i}].dtype`, `only float32 weights can start a job, ${w.name} is ${w.dtype}`);
+    });
+  });
+  return { modelTopology: obj.modelTopology as object, groups: manifest as ManifestGroup[] };
+}
+
+export async function readModelUpload(request: FastifyRequest): Promise<ParsedUpload> {
+  if (!request.isMultipart()) {
+    throw new InvalidInputError('body', 'must be multipart/form-data with model.json and the weight files it names', 415);
+  }
+  const files = new Map<string, Buffer>();
+  let modelJson: string | undefined;
+  let name: string | undefined;
+  for await (const part of request.parts()) {
+    if (part.type === 'field') {
+      if (part.fieldname === 'name') name = String(part.value).slice(0, 200);
+      continue;
+    }
+    const bytes = await readAll(part);
+    const file = basename(part.filename || part.fieldname);
+    if (file === 'model.json') modelJson = bytes.toString('utf8');
+    else files.set(file, bytes);
+  }
+  if (modelJson === undefined) invalid('model.json', 'is missing: send it as a file part named model.json');
+  const { modelTopology, groups } = parseModelJson(modelJson);
+
+  const named = new Set(groups.flatMap((g) => g.paths.map(basename)));
+  for (const file of files.keys()) if (!named.has(file)) invalid(file, 'is not a weight file model.json names');
+  const pieces: Buffer[] = [];
+  groups.forEach((group, g) => {
+    const bytes = Buffer.concat(group.paths.map((p) => {
+      const file = files.get(basename(p));
+      if (!file) invalid(basename(p), `is named by model.json but was not uploaded`);
+      return file;
+    }));
+    const expected = group.weights.reduce((sum, w) => sum + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
+    if (bytes.length !== expected) {
+      invalid(`model.json.weightsManifest[${g}]`, `its weights need ${expected} bytes but ${group.paths.join(', ')} hold ${bytes.length}`);
+    }
+    pieces.push(bytes);
+  });
+  const weightData = new Uint8Array(Buffer.concat(pieces));
+  const weightSpecs = groups.flatMap((g) => g.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: 'float32' as const })));
+  return { name, modelTopology, weightSpecs, weightData };
+}

@@ -1,0 +1,54 @@
+/** /v1/models: TensorFlow.js models users upload to start jobs from (`initFrom: { modelId }`). */
+import { randomUUID } from 'node:crypto';
+import multipart from '@fastify/multipart';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { InvalidInputError } from '../../errors.ts';
+import { getUploadedModel, insertUploadedModel } from '../../store/models.ts';
+import type { ApiContext } from '../context.ts';
+import { readModelUpload } from '../model-upload.ts';
+import { ErrorBody } from '../schemas.ts';
+
+const UploadedModel = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.Union([Type.String(), Type.Null()]),
+  weights: Type.Array(Type.Object({ name: Type.String(), shape: Type.Array(Type.Integer()) })),
+  parameters: Type.Integer(),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+type Row = { id: string; name: string | null; weightSpecs: unknown; createdAt: Date };
+function view(row: Row) {
+  const weights = (row.weightSpecs as Array<{ name: string; shape: number[] }>).map(({ name, shape }) => ({ name, shape }));
+  const parameters = weights.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1), 0);
+  return { id: row.id, name: row.name, weights, parameters, createdAt: row.createdAt.toISOString() };
+}
+
+export function modelRoutes({ db, config }: ApiContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    await app.register(multipart, {
+      limits: { fileSize: config.MAX_UPLOAD_BYTES, files: 64, fields: 4, parts: 68, fieldSize: 1024 },
+    });
+
+    app.post('/v1/models', {
+      bodyLimit: config.MAX_UPLOAD_BYTES,
+      schema: {
+        summary: 'Upload a TensorFlow.js layers model (multipart: model.json and the weight files it names)',
+        consumes: ['multipart/form-data'],
+        response: { 201: UploadedModel, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody },
+      },
+    }, async (request, reply) => {
+      const upload = await readModelUpload(request);
+      const row = await insertUploadedModel(db, { id: randomUUID(), ...upload });
+      return reply.status(201).header('location', `/v1/models/${row.id}`).send(view(row));
+    });
+
+    app.get('/v1/models/:id', {
+      schema: { summary: 'An uploaded model: its weights and parameter count', params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: UploadedModel, 404: ErrorBody } },
+    }, async (request) => {
+      const row = await getUploadedModel(db, request.params.id);
+      if (!row) throw new InvalidInputError('id', `no uploaded model ${request.params.id}`, 404);
+      return view(row);
+    });
+  };
+}

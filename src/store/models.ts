@@ -1,0 +1,33 @@
+/** Models users uploaded to start jobs from. */
+import type { Db } from './db.ts';
+import type { Prisma } from './generated/client.ts';
+
+export interface NewUploadedModel {
+  id: string;
+  name?: string;
+  modelTopology: object;
+  weightSpecs: object[];
+  weightData: Uint8Array<ArrayBuffer>;
+}
+
+const SUMMARY = { id: true, name: true, weightSpecs: true, createdAt: true } as const;
+
+export function insertUploadedModel(db: Db, model: NewUploadedModel) {
+  return db.uploadedModel.create({
+    data: {
+      ...model,
+      modelTopology: model.modelTopology as Prisma.InputJsonValue,
+      weightSpecs: model.weightSpecs as Prisma.InputJsonValue,
+    },
+    select: SUMMARY,
+  });
+}
+
+/** Everything but the weight bytes. */
+export function getUploadedModel(db: Db, id: string) {
+  return db.uploadedModel.findUnique({ where: { id }, select: SUMMARY });
+}
+
+export function getUploadedWeights(db: Db, id: string) {
+  return db.uploadedModel.findUnique({ where: { id }, select: { weightSpecs: true, weightData: true } });
+}
