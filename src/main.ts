@@ -9,6 +9,7 @@ import { loadConfig, type Config } from './config.ts';
 import { PlaygroundRunner } from './playground/runner.ts';
 import { connectRedis, createQueue } from './queue/queue.ts';
 import { startWorker } from './queue/worker.ts';
+import { deleteAbandonedUploads } from './store/datasets.ts';
 import { createDb } from './store/db.ts';
 import { prepareDatabase } from './store/migrate.ts';
 
@@ -41,6 +42,8 @@ async function main(mode: Mode): Promise<void> {
     closers.push(() => worker.close());
   }
   if (mode === 'api' || mode === 'all') {
+    const abandoned = await deleteAbandonedUploads(db);
+    if (abandoned > 0) log.info({ abandoned }, 'removed dataset uploads that never finished');
     const redis = connectRedis(config, 'api');
     const queue = createQueue(config, connectRedis(config, 'api'));
     const playground = new PlaygroundRunner({ log });

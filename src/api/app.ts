@@ -10,6 +10,7 @@ import type { ApiContext } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { datasetRoutes } from './routes/datasets.ts';
 import { modelRoutes } from './routes/models.ts';
 import { resultRoutes } from './routes/results.ts';
 import { trajectoryRoutes } from './routes/trajectories.ts';
@@ -38,6 +39,7 @@ export async function buildApp(ctx: ApiContext, logger: Logger | false = false):
   await app.register(jobRoutes(ctx));
   await app.register(resultRoutes(ctx));
   await app.register(modelRoutes(ctx));
+  await app.register(datasetRoutes(ctx));
   await app.register(trajectoryRoutes(ctx));
   return app;
 }

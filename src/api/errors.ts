@@ -39,7 +39,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (status >= 400 && status < 500) {
       const message = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
         ? `body: larger than the limit of ${app.initialConfig.bodyLimit} bytes`
-        : err.message;
+        : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+          ? `content-type: ${request.headers['content-type'] ?? 'none'} is not accepted here (see /docs for what this route takes)`
+          : err.message;
       return reply.status(status).send({ error: KIND[status] ?? 'client_error', message });
     }
     request.log.error({ err }, 'request failed');

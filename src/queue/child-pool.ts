@@ -50,7 +50,7 @@ export class ChildPool {
   private readonly idle: TrainerChild[] = [];
   private readonly all = new Set<TrainerChild>();
 
-  constructor(private readonly opts: { backend: BackendChoice; jobsPerChild: number }) {}
+  constructor(private readonly opts: { backend: BackendChoice; jobsPerChild: number; databaseUrl: string }) {}
 
   /** An idle child, or a new one once it has loaded its TensorFlow.js backend. */
   async acquire(): Promise<TrainerChild> {
@@ -100,7 +100,7 @@ export class ChildPool {
     const ready = await new Promise<FromChild>((resolve, reject) => {
       child.once('exit', (code, signal) => reject(new Error(`training process exited while starting (code ${code}, signal ${signal})`)));
       child.once('message', resolve);
-      child.send({ type: 'init', backend: this.opts.backend });
+      child.send({ type: 'init', backend: this.opts.backend, databaseUrl: this.opts.databaseUrl });
     });
     if (ready.type !== 'ready') {
       await child.stop();

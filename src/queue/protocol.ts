@@ -4,7 +4,8 @@ import type { JobPlan, JobSpec } from '../training/spec/job.ts';
 import type { EpochRecord, Progress, StartingPoint, StepRecord, TrainResult } from '../training/train.ts';
 
 export type ToChild =
-  | { type: 'init'; backend: BackendChoice }
+  /** `databaseUrl`: where the child reads uploaded datasets (they are too large to send over IPC). */
+  | { type: 'init'; backend: BackendChoice; databaseUrl: string }
   | { type: 'train'; jobId: string; spec: JobSpec; plan: JobPlan; start?: StartingPoint }
   /** Stop at the next step; `reason` says whether the user canceled or the worker is shutting down. */
   | { type: 'stop'; jobId: string; reason: 'cancel' | 'shutdown' };

@@ -7,6 +7,10 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '../errors.ts';
 import { initBackend } from '../training/backend.ts';
 import { NonFiniteLossError, train, type Progress, type StepRecord } from '../training/train.ts';
+import { createDb, type Db } from '../store/db.ts';
+import type { Dataset } from '../training/datasets/types.ts';
+import type { JobSpec } from '../training/spec/job.ts';
+import { loadUploadedDataset } from './dataset-loader.ts';
 import type { FromChild, ToChild } from './protocol.ts';
 
 /** Steps are flushed to the worker this often, or sooner when this many are waiting. */
@@ -15,6 +19,15 @@ const STEP_FLUSH_COUNT = 500;
 
 const send = (message: FromChild) => process.send?.(message);
 const stopRequested = new Set<string>();
+let databaseUrl = '';
+let db: Db | undefined;
+
+/** Uploaded datasets are read here, from the store, rather than sent by the worker over IPC. */
+async function loadData(spec: JobSpec): Promise<Dataset | undefined> {
+  if (!('id' in spec.dataset)) return undefined;
+  db ??= createDb(databaseUrl, 1);
+  return loadUploadedDataset(db, spec.dataset);
+}
 
 async function runJob(message: Extract<ToChild, { type: 'train' }>): Promise<void> {
   const { jobId } = message;
@@ -28,6 +41,7 @@ async function runJob(message: Extract<ToChild, { type: 'train' }>): Promise<voi
     lastFlush = performance.now();
   };
   try {
+    const data = await loadData(message.spec);
     const result = await train(message.spec, message.plan, {
       onStep(record, progress) {
         pending.push(record);
@@ -39,7 +53,7 @@ async function runJob(message: Extract<ToChild, { type: 'train' }>): Promise<voi
         send({ type: 'epoch', jobId, epoch, progress });
       },
       shouldStop: () => stopRequested.has(jobId),
-    }, message.start);
+    }, message.start, data);
     if (lastProgress) flush(lastProgress);
     const memory = tf.memory();
     send({ type: 'done', jobId, result, progress: lastProgress, memory: { tensors: memory.numTensors, bytes: memory.numBytes } });
@@ -58,6 +72,7 @@ async function runJob(message: Extract<ToChild, { type: 'train' }>): Promise<voi
 process.on('message', (message: ToChild) => {
   switch (message.type) {
     case 'init':
+      databaseUrl = message.databaseUrl;
       initBackend(message.backend === 'auto' ? 'auto' : message.backend).then(
         ({ backend, skipped }) => send({ type: 'ready', backend, skipped }),
         (err: Error) => send({ type: 'init-failed', error: err.message }),

@@ -21,7 +21,7 @@ export interface TrainingWorker {
 
 export async function startWorker(config: Config, db: Db, log: Logger): Promise<TrainingWorker> {
   const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const pool = new ChildPool({ backend: config.TFJS_BACKEND, jobsPerChild: config.WORKER_JOBS_PER_CHILD });
+  const pool = new ChildPool({ backend: config.TFJS_BACKEND, jobsPerChild: config.WORKER_JOBS_PER_CHILD, databaseUrl: config.DATABASE_URL });
   const cancels = new CancelRegistry();
   let shuttingDown = false;
   const workerLog = log.child({ worker: id });

@@ -79,9 +79,10 @@ function split(count: number, spec: JobSpec, plan: JobPlan): { train: Int32Array
   return { train: order.slice(0, plan.trainCount), validation: order.slice(plan.trainCount) };
 }
 
-export async function train(spec: JobSpec, plan: JobPlan, hooks: TrainHooks, start: StartingPoint = {}): Promise<TrainResult> {
+/** `data`: the examples of an uploaded dataset, loaded by the caller; builtin ones are generated here. */
+export async function train(spec: JobSpec, plan: JobPlan, hooks: TrainHooks, start: StartingPoint = {}, data?: Dataset): Promise<TrainResult> {
   const { seed, epochs, batchSize } = spec.training;
-  const data: Dataset = generateDataset(spec.dataset, deriveSeed(seed, 0));
+  data ??= generateDataset(spec.dataset, deriveSeed(seed, 0));
   const { train: trainOrder, validation } = split(data.count, spec, plan);
   const model = buildModel(spec.model, data.featureShape, seed);
   const optimizer: TrainerOptimizer = createOptimizer(spec.optimizer);

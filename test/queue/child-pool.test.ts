@@ -2,10 +2,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChildPool } from '../../src/queue/child-pool.ts';
+import { TEST_DATABASE_URL } from '../helpers/env.ts';
 
 describe('training child pool', () => {
   it('reuses a child until it has served jobsPerChild jobs, then starts a fresh process', async () => {
-    const pool = new ChildPool({ backend: 'cpu', jobsPerChild: 2 });
+    const pool = new ChildPool({ backend: 'cpu', jobsPerChild: 2, databaseUrl: TEST_DATABASE_URL });
     try {
       const first = await pool.acquire();
       assert.equal(first.backend, 'cpu');
@@ -26,7 +27,7 @@ describe('training child pool', () => {
   it('a forced backend that cannot load is an error naming it', async () => {
     // tfjs-node's native library cannot be downloaded on this machine, so it is not installed
     // (on a machine where it is, this test says so instead of failing for the wrong reason).
-    const pool = new ChildPool({ backend: 'tensorflow', jobsPerChild: 1 });
+    const pool = new ChildPool({ backend: 'tensorflow', jobsPerChild: 1, databaseUrl: TEST_DATABASE_URL });
     try {
       const child = await pool.acquire();
       assert.equal(child.backend, 'tensorflow', 'tfjs-node is installed here and loaded');
@@ -38,7 +39,7 @@ describe('training child pool', () => {
   });
 
   it('auto picks the first backend that loads, skipping the native ones when they are absent', async () => {
-    const pool = new ChildPool({ backend: 'auto', jobsPerChild: 1 });
+    const pool = new ChildPool({ backend: 'auto', jobsPerChild: 1, databaseUrl: TEST_DATABASE_URL });
     try {
       const child = await pool.acquire();
       assert.ok(['tensorflow-gpu', 'tensorflow', 'wasm'].includes(child.backend), child.backend);

@@ -6,6 +6,7 @@ import { enqueueTraining, cancelChannel } from '../../queue/queue.ts';
 import { deleteJob, findJobByIdempotencyKey, getJob, insertJob, listJobs, requestCancel, type JobRow } from '../../store/jobs.ts';
 import { MAX_SEED, parseJobSpec } from '../../training/spec/job.ts';
 import type { ApiContext } from '../context.ts';
+import { prefetchUploaded } from '../dataset-info.ts';
 import { resolveInitFrom } from '../init-from.ts';
 import { decodeCursor, encodeCursor, jobView } from '../job-view.ts';
 import { ErrorBody, Job, JobIdParams, JobList, JobListQuery, JobRequest } from '../schemas.ts';
@@ -47,7 +48,8 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
           return reply.status(200).header('idempotent-replayed', 'true').send(view);
         }
       }
-      const parsed = parseJobSpec(request.body, limits, () => randomInt(0, MAX_SEED));
+      const uploaded = await prefetchUploaded(db, request.body);
+      const parsed = parseJobSpec(request.body, limits, () => randomInt(0, MAX_SEED), (id) => uploaded.get(id));
       await resolveInitFrom(db, parsed);
       const { spec, plan } = parsed;
       const progress = { epoch: 0, epochs: spec.training.epochs, step: 0, totalSteps: plan.totalSteps, loss: null, samplesPerSecond: 0 };

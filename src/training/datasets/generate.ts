@@ -10,7 +10,9 @@ import type { Dataset, DatasetSpec } from './types.ts';
 
 const require = createRequire(import.meta.url);
 
+/** A builtin dataset's examples; uploaded ones are read from the store by the worker instead. */
 export function generateDataset(spec: DatasetSpec, seed: number): Dataset {
+  if ('id' in spec) throw new Error(`dataset ${spec.id} is an upload: load it from the store, not here`);
   const info = datasetInfo(spec);
   const random = mulberry32(seed);
   switch (spec.builtin) {

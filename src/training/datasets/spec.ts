@@ -19,8 +19,19 @@ const OPTIONS: Record<BuiltinName, readonly string[]> = {
   linear: ['builtin', 'samples', 'features', 'outputs', 'noise'],
 };
 
-export function parseDatasetSpec(input: unknown, path = 'dataset'): DatasetSpec {
+/** Looks up an uploaded dataset's shape by id (the API reads it from the database). */
+export type UploadedLookup = (id: string) => DatasetInfo | undefined;
+
+export function parseDatasetSpec(input: unknown, path = 'dataset', uploaded?: UploadedLookup): DatasetSpec {
   const obj = requireObject(input, path);
+  if ('id' in obj) {
+    rejectUnknown(obj, ['id', 'samples'], path);
+    const id = obj.id;
+    const info = typeof id === 'string' ? uploaded?.(id) : undefined;
+    if (!info) invalid(`${path}.id`, `no uploaded dataset ${describe(id)}`);
+    const samples = readNumber(obj, 'samples', path, { min: 1, max: info.count, integer: true }) ?? info.count;
+    return { id: id as string, samples, info };
+  }
   const builtin = obj.builtin;
   if (typeof builtin !== 'string' || !(BUILTIN_DATASETS as readonly string[]).includes(builtin)) {
     invalid(`${path}.builtin`, `unknown dataset ${describe(builtin)}; builtin datasets: ${BUILTIN_DATASETS.join(', ')}`);
@@ -58,6 +69,7 @@ export function parseDatasetSpec(input: unknown, path = 'dataset'): DatasetSpec 
 
 /** Count, example shape and target of a parsed spec, without generating any data. */
 export function datasetInfo(spec: DatasetSpec): DatasetInfo {
+  if ('id' in spec) return { ...spec.info, count: spec.samples };
   switch (spec.builtin) {
     case 'iris':
       return { count: spec.samples, featureShape: [4], target: { kind: 'classes', classes: 3, classNames: ['setosa', 'versicolor', 'virginica'] } };

@@ -23,8 +23,17 @@ export interface Dataset extends DatasetInfo {
 export const BUILTIN_DATASETS = ['iris', 'mnist', 'xor', 'spirals', 'linear'] as const;
 export type BuiltinName = (typeof BUILTIN_DATASETS)[number];
 
-/** A builtin dataset request with every option resolved to a value. */
-export type DatasetSpec =
+/** A dataset a user uploaded (POST /v1/datasets): its first `samples` rows; `info` as stored at upload. */
+export interface UploadedDatasetSpec {
+  id: string;
+  samples: number;
+  info: DatasetInfo;
+}
+
+/** A dataset request with every option resolved to a value: builtin, or uploaded. */
+export type DatasetSpec = BuiltinDatasetSpec | UploadedDatasetSpec;
+
+export type BuiltinDatasetSpec =
   | { builtin: 'iris'; samples: number; standardize: boolean }
   | { builtin: 'mnist'; samples: number; shape: 'image' | 'flat' }
   | { builtin: 'xor'; samples: number; noise: number }

@@ -5,7 +5,7 @@
  */
 import { invalid } from '../../errors.ts';
 import { parseOptimizerSpec, type OptimizerSpec } from '../../optimizers/spec.ts';
-import { datasetInfo, parseDatasetSpec } from '../datasets/spec.ts';
+import { datasetInfo, parseDatasetSpec, type UploadedLookup } from '../datasets/spec.ts';
 import type { DatasetInfo, DatasetSpec } from '../datasets/types.ts';
 import { readBoolean, readNumber, rejectUnknown, requireNumber, requireObject } from './fields.ts';
 import { checkModel, parseModelSpec, resolveReshapes, type ModelSpec } from './model.ts';
@@ -106,13 +106,13 @@ export interface ParsedJob {
   seedGiven: boolean;
 }
 
-export function parseJobSpec(body: unknown, limits: JobLimits, drawSeed: () => number): ParsedJob {
+export function parseJobSpec(body: unknown, limits: JobLimits, drawSeed: () => number, uploaded?: UploadedLookup): ParsedJob {
   const obj = requireObject(body, 'body');
   for (const field of ['dataset', 'model', 'optimizer', 'training'] as const) {
     if (obj[field] === undefined) invalid(field, 'is required');
   }
   const spec: JobSpec = {
-    dataset: parseDatasetSpec(obj.dataset),
+    dataset: parseDatasetSpec(obj.dataset, 'dataset', uploaded),
     model: parseModelSpec(obj.model),
     optimizer: parseOptimizerSpec(obj.optimizer),
     training: parseTrainingSpec(obj.training, limits, drawSeed),

@@ -1,0 +1,26 @@
+/** An uploaded dataset's row as the shape the job checks need. */
+import type { DatasetRow } from '../store/datasets.ts';
+import { getDataset } from '../store/datasets.ts';
+import type { Db } from '../store/db.ts';
+import type { ClassEntry } from '../training/datasets/ingest/labels.ts';
+import type { DatasetInfo } from '../training/datasets/types.ts';
+
+export function datasetInfoOf(row: DatasetRow): DatasetInfo {
+  const target: DatasetInfo['target'] = row.labelKind === 'classes'
+    ? { kind: 'classes', classes: (row.classes as unknown as ClassEntry[]).length, classNames: (row.classes as unknown as ClassEntry[]).map((c) => c.name) }
+    : { kind: 'regression', dims: row.targetDims };
+  return { count: row.rows, featureShape: row.featureShape as number[], target };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The uploaded dataset a job body names (`dataset: { id }`), read ahead so the spec check can stay synchronous. */
+export async function prefetchUploaded(db: Db, body: { dataset?: unknown }): Promise<Map<string, DatasetInfo>> {
+  const found = new Map<string, DatasetInfo>();
+  const id = (body.dataset as { id?: unknown } | undefined)?.id;
+  if (typeof id === 'string' && UUID.test(id)) {
+    const row = await getDataset(db, id);
+    if (row) found.set(id, datasetInfoOf(row));
+  }
+  return found;
+}

@@ -1,0 +1,157 @@
+/**
+ * /v1/datasets: users' own data. The body (CSV, JSON, or a multipart `file`) is parsed while
+ * it arrives and stored in slices; a bad row refuses the whole upload and nothing stays.
+ */
+import { randomUUID } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
+import multipart from '@fastify/multipart';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type Static } from 'typebox';
+import { InvalidInputError } from '../../errors.ts';
+import { activeJobsUsing, beginDataset, deleteDataset, finishDataset, getDataset, listDatasets, writeChunk, type DatasetRow } from '../../store/datasets.ts';
+import type { ChunkSink } from '../../training/datasets/ingest/chunks.ts';
+import { ingestCsv } from '../../training/datasets/ingest/csv.ts';
+import { ingestJson } from '../../training/datasets/ingest/json.ts';
+import type { ClassEntry } from '../../training/datasets/ingest/labels.ts';
+import type { ApiContext } from '../context.ts';
+import { ErrorBody } from '../schemas.ts';
+
+const Dataset = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.Union([Type.String(), Type.Null()]),
+  rows: Type.Integer(),
+  featureShape: Type.Array(Type.Integer()),
+  labelKind: Type.Unsafe<'classes' | 'regression'>({ type: 'string', enum: ['classes', 'regression'] }),
+  classes: Type.Union([Type.Array(Type.String()), Type.Null()], { description: 'class names; a name\'s position is its class index' }),
+  targetDims: Type.Integer(),
+  labelColumn: Type.Union([Type.String(), Type.Null()]),
+  bytes: Type.Integer({ description: 'size of the upload' }),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+const UploadQuery = Type.Object({
+  label: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'CSV: the column holding the labels' })),
+  name: Type.Optional(Type.String({ maxLength: 200 })),
+  task: Type.Unsafe<'auto' | 'classification' | 'regression'>({
+    type: 'string', enum: ['auto', 'classification', 'regression'], default: 'auto',
+    description: 'auto: text labels and up to 100 distinct integers are classes, other numbers regression',
+  }),
+});
+const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+
+function view(row: DatasetRow): Static<typeof Dataset> {
+  return {
+    id: row.id, name: row.name, rows: row.rows, featureShape: row.featureShape as number[],
+    labelKind: row.labelKind as 'classes' | 'regression',
+    classes: row.classes ? (row.classes as unknown as ClassEntry[]).map((c) => c.name) : null,
+    targetDims: row.targetDims, labelColumn: row.labelColumn, bytes: Number(row.bytes), createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/** Passes the stream through, counting; past `limit` bytes it fails with a 413. */
+function byteLimit(limit: number): Transform & { bytes: number } {
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      counter.bytes += chunk.length;
+      if (counter.bytes > limit) done(new InvalidInputError('body', `larger than the dataset limit of ${limit} bytes`, 413));
+      else done(null, chunk);
+    },
+  }) as Transform & { bytes: number };
+  counter.bytes = 0;
+  return counter;
+}
+
+async function readText(stream: Readable): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const part of stream) parts.push(part as Buffer);
+  return Buffer.concat(parts).toString('utf8');
+}
+
+export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    // In this plugin, bodies reach the handler as streams: CSV is parsed while it arrives.
+    app.removeContentTypeParser(['application/json', 'text/plain']);
+    app.addContentTypeParser(['text/csv', 'application/json', 'text/plain'], (_request, payload, done) => done(null, payload));
+    await app.register(multipart, { limits: { fileSize: config.MAX_DATASET_BYTES, files: 1, fields: 0, parts: 1 } });
+
+    app.post('/v1/datasets', {
+      schema: {
+        summary: 'Upload a dataset: CSV with a header (?label=COLUMN) or JSON { x, y }, as the body or a multipart file field',
+        querystring: UploadQuery,
+        response: { 201: Dataset, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody },
+      },
+    }, async (request, reply) => {
+      const { label, name, task } = request.query;
+      let stream: Readable;
+      let format: 'csv' | 'json';
+      if (request.isMultipart()) {
+        const file = await request.file();
+        if (!file) throw new InvalidInputError('file', 'is missing: send the data as a multipart field named file');
+        stream = file.file;
+        format = file.mimetype === 'application/json' || file.filename.endsWith('.json') ? 'json' : 'csv';
+      } else {
+        const type = (request.headers['content-type'] ?? '').split(';')[0].trim();
+        if (!['text/csv', 'application/json', 'text/plain'].includes(type)) {
+          throw new InvalidInputError('content-type', `must be text/csv, application/json or multipart/form-data, got ${type || 'none'}`, 415);
+        }
+        stream = request.body as Readable;
+        format = type === 'application/json' ? 'json' : 'csv';
+      }
+      const counted = byteLimit(config.MAX_DATASET_BYTES);
+      stream.pipe(counted); // counted's error (the limit) reaches the parser that reads it
+      // Refusing early, the rest of the body is read and dropped: the client gets a clean answer
+      // instead of a connection torn down under it.
+      const drain = () => {
+        stream.unpipe(counted);
+        stream.resume();
+      };
+      counted.on('error', drain);
+      const id = randomUUID();
+      await beginDataset(db, id, name);
+      try {
+        const sink: ChunkSink = { write: (chunk) => writeChunk(db, id, chunk) };
+        const ingested = format === 'csv'
+          ? await ingestCsv(counted, { label, task }, sink)
+          : await ingestJson(await readText(counted), { task }, sink);
+        const row = await finishDataset(db, id, {
+          rows: ingested.rows, featureShape: ingested.featureShape, labelKind: ingested.labels.kind,
+          classes: ingested.labels.kind === 'classes' ? ingested.labels.classes : null,
+          targetDims: ingested.targetDims, labelColumn: ingested.labelColumn, bytes: counted.bytes,
+        });
+        return reply.status(201).header('location', `/v1/datasets/${id}`).send(view(row));
+      } catch (err) {
+        drain();
+        await deleteDataset(db, id); // refused whole: no slice of it stays
+        const code = (err as { code?: string }).code;
+        if (code === 'FST_REQ_FILE_TOO_LARGE') throw new InvalidInputError('file', `larger than the dataset limit of ${config.MAX_DATASET_BYTES} bytes`, 413);
+        if (code?.startsWith('CSV_')) throw new InvalidInputError('body', `is not valid CSV: ${(err as Error).message}`);
+        throw err;
+      }
+    });
+
+    app.get('/v1/datasets', {
+      schema: { summary: 'Uploaded datasets, newest first', querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }) }), response: { 200: Type.Object({ datasets: Type.Array(Dataset) }) } },
+    }, async (request) => ({ datasets: (await listDatasets(db, request.query.limit)).map(view) }));
+
+    app.get('/v1/datasets/:id', {
+      schema: { summary: 'An uploaded dataset', params: IdParams, response: { 200: Dataset, 404: ErrorBody } },
+    }, async (request) => {
+      const row = await getDataset(db, request.params.id);
+      if (!row) throw new InvalidInputError('id', `no dataset ${request.params.id}`, 404);
+      return view(row);
+    });
+
+    app.delete('/v1/datasets/:id', {
+      schema: { summary: 'Delete a dataset no queued or running job uses', params: IdParams, response: { 204: Type.Null(), 404: ErrorBody, 409: ErrorBody } },
+    }, async (request, reply) => {
+      const row = await getDataset(db, request.params.id);
+      if (!row) throw new InvalidInputError('id', `no dataset ${request.params.id}`, 404);
+      const users = await activeJobsUsing(db, row.id);
+      if (users.length > 0) {
+        throw new InvalidInputError('id', `dataset ${row.id} is used by ${users.map((j) => `${j.status} job ${j.id}`).join(', ')}; cancel or wait for them first`, 409);
+      }
+      await deleteDataset(db, row.id);
+      return reply.status(204).send(null);
+    });
+  };
+}

@@ -1,0 +1,84 @@
+/** Uploaded datasets: the row that describes one, and its rows stored in slices. */
+import type { Db } from './db.ts';
+import type { Prisma } from './generated/client.ts';
+
+const SUMMARY = {
+  id: true, name: true, rows: true, featureShape: true, labelKind: true, classes: true,
+  targetDims: true, labelColumn: true, bytes: true, createdAt: true,
+} as const;
+
+export type DatasetRow = Prisma.DatasetGetPayload<{ select: typeof SUMMARY }>;
+
+export interface ChunkData {
+  index: number;
+  rows: number;
+  features: Float32Array;
+  /** Label values (regression targets). */
+  values: Float32Array;
+  /** Label codes (classes, through Dataset.classes). */
+  codes: Float32Array;
+}
+
+const bytesOf = (a: Float32Array) => new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength) as ArrayBuffer);
+const floatsOf = (b: Uint8Array) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+
+/** A dataset row that is not ready yet: its slices are written next, then it is finished or deleted. */
+export async function beginDataset(db: Db, id: string, name: string | undefined): Promise<void> {
+  await db.dataset.create({ data: { id, name, featureShape: [], labelKind: 'pending' } });
+}
+
+export async function writeChunk(db: Db, datasetId: string, chunk: ChunkData): Promise<void> {
+  await db.datasetChunk.create({
+    data: {
+      datasetId, index: chunk.index, rows: chunk.rows,
+      features: bytesOf(chunk.features), targets: bytesOf(chunk.values), codes: bytesOf(chunk.codes),
+    },
+  });
+}
+
+export function finishDataset(
+  db: Db, id: string,
+  fields: { rows: number; featureShape: number[]; labelKind: string; classes: object | null; targetDims: number; labelColumn?: string; bytes: number },
+): Promise<DatasetRow> {
+  return db.dataset.update({
+    where: { id },
+    data: { ...fields, classes: (fields.classes ?? undefined) as Prisma.InputJsonValue | undefined, bytes: BigInt(fields.bytes), ready: true },
+    select: SUMMARY,
+  });
+}
+
+/** Uploads that never finished (their process died mid-way) and are older than `hours`. */
+export async function deleteAbandonedUploads(db: Db, hours = 24): Promise<number> {
+  const { count } = await db.dataset.deleteMany({ where: { ready: false, createdAt: { lt: new Date(Date.now() - hours * 3600_000) } } });
+  return count;
+}
+
+export async function deleteDataset(db: Db, id: string): Promise<void> {
+  await db.dataset.deleteMany({ where: { id } });
+}
+
+export function getDataset(db: Db, id: string): Promise<DatasetRow | null> {
+  return db.dataset.findFirst({ where: { id, ready: true }, select: SUMMARY });
+}
+
+export function listDatasets(db: Db, limit: number): Promise<DatasetRow[]> {
+  return db.dataset.findMany({ where: { ready: true }, orderBy: { createdAt: 'desc' }, take: limit, select: SUMMARY });
+}
+
+/** Jobs that are queued or running on this dataset (it cannot be deleted under them). */
+export function activeJobsUsing(db: Db, id: string) {
+  return db.job.findMany({
+    where: { status: { in: ['queued', 'running'] }, spec: { path: ['dataset', 'id'], equals: id } },
+    select: { id: true, status: true },
+    take: 10,
+  });
+}
+
+/** The slices of a dataset in order, one at a time (a worker assembles only the rows it needs). */
+export async function* readChunks(db: Db, id: string): AsyncGenerator<ChunkData> {
+  for (let index = 0; ; index++) {
+    const chunk = await db.datasetChunk.findUnique({ where: { datasetId_index: { datasetId: id, index } } });
+    if (!chunk) return;
+    yield { index, rows: chunk.rows, features: floatsOf(chunk.features), values: floatsOf(chunk.targets), codes: floatsOf(chunk.codes) };
+  }
+}
