@@ -4,6 +4,7 @@ import { getDataset } from '../store/datasets.ts';
 import type { Db } from '../store/db.ts';
 import type { ClassEntry } from '../training/datasets/ingest/labels.ts';
 import type { DatasetInfo } from '../training/datasets/types.ts';
+import { UUID } from '../training/spec/job.ts';
 
 export function datasetInfoOf(row: DatasetRow): DatasetInfo {
   const target: DatasetInfo['target'] = row.labelKind === 'classes'
@@ -12,7 +13,6 @@ export function datasetInfoOf(row: DatasetRow): DatasetInfo {
   return { count: row.rows, featureShape: row.featureShape as number[], target };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The uploaded dataset a job body names (`dataset: { id }`), read ahead so the spec check can stay synchronous. */
 export async function prefetchUploaded(db: Db, body: { dataset?: unknown }): Promise<Map<string, DatasetInfo>> {

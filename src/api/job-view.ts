@@ -1,5 +1,7 @@
-/** A job row as the API shows it. */
-import type { JobRow } from '../store/jobs.ts';
+/** A job row as the API shows it, and the lookup every /v1/jobs/:id route starts with. */
+import { InvalidInputError } from '../errors.ts';
+import type { Db } from '../store/db.ts';
+import { getJob, type JobRow } from '../store/jobs.ts';
 import type { JobView } from './schemas.ts';
 
 export function jobView(row: JobRow): JobView {
@@ -28,4 +30,11 @@ export function decodeCursor(cursor: string): { createdAt: Date; id: string } | 
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   const createdAt = new Date(at ?? '');
   return id && !Number.isNaN(createdAt.getTime()) && /^[0-9a-f-]{36}$/.test(id) ? { createdAt, id } : null;
+}
+
+/** The job, or a 404 naming the id. */
+export async function requireJob(db: Db, id: string): Promise<JobRow> {
+  const job = await getJob(db, id);
+  if (!job) throw new InvalidInputError('id', `no job ${id}`, 404);
+  return job;
 }

@@ -3,12 +3,12 @@ import { createHash, randomInt, randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { InvalidInputError } from '../../errors.ts';
 import { enqueueTraining, cancelChannel } from '../../queue/queue.ts';
-import { deleteJob, findJobByIdempotencyKey, getJob, insertJob, listJobs, requestCancel, type JobRow } from '../../store/jobs.ts';
+import { deleteJob, findJobByIdempotencyKey, insertJob, listJobs, requestCancel, type JobRow } from '../../store/jobs.ts';
 import { MAX_SEED, parseJobSpec } from '../../training/spec/job.ts';
 import type { ApiContext } from '../context.ts';
 import { prefetchUploaded } from '../dataset-info.ts';
 import { resolveInitFrom } from '../init-from.ts';
-import { decodeCursor, encodeCursor, jobView } from '../job-view.ts';
+import { decodeCursor, encodeCursor, jobView, requireJob } from '../job-view.ts';
 import { ErrorBody, Job, JobIdParams, JobList, JobListQuery, JobRequest } from '../schemas.ts';
 
 /** JSON with object keys sorted: the same request hashes the same whatever its key order. */
@@ -91,7 +91,7 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
 
     app.get('/v1/jobs/:id', {
       schema: { summary: 'A job: status, progress, backend, error', params: JobIdParams, response: { 200: Job, 404: ErrorBody } },
-    }, async (request) => jobView(await requireJob(request.params.id)));
+    }, async (request) => jobView(await requireJob(db, request.params.id)));
 
     app.post('/v1/jobs/:id/cancel', {
       schema: {
@@ -99,7 +99,7 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         params: JobIdParams, response: { 200: Job, 404: ErrorBody, 409: ErrorBody },
       },
     }, async (request) => {
-      const before = await requireJob(request.params.id);
+      const before = await requireJob(db, request.params.id);
       if (before.status === 'succeeded' || before.status === 'failed') {
         throw new InvalidInputError('id', `job ${before.id} has already ${before.status}; there is nothing to cancel`, 409);
       }
@@ -114,10 +114,4 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       return jobView(job);
     });
   };
-
-  async function requireJob(id: string) {
-    const job = await getJob(db, id);
-    if (!job) throw new InvalidInputError('id', `no job ${id}`, 404);
-    return job;
-  }
 }

@@ -3,9 +3,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { InvalidInputError } from '../../errors.ts';
-import { getJob, getModelArtifacts, getOptimizerState, getWeightData } from '../../store/jobs.ts';
+import { getModelArtifacts, getOptimizerState, getWeightData } from '../../store/jobs.ts';
 import { listEpochs, listSteps, type EpochRow } from '../../store/metrics.ts';
 import type { ApiContext } from '../context.ts';
+import { requireJob } from '../job-view.ts';
 import { ErrorBody, JobIdParams, Metrics, MetricsQuery, OptimizerState } from '../schemas.ts';
 
 /** The file model.json names for the weights, relative to itself. */
@@ -17,13 +18,8 @@ const ModelJson = Type.Object({
 });
 
 export function resultRoutes({ db }: ApiContext): FastifyPluginAsyncTypebox {
-  async function requireJob(id: string) {
-    const job = await getJob(db, id);
-    if (!job) throw new InvalidInputError('id', `no job ${id}`, 404);
-    return job;
-  }
   async function requireSucceeded(id: string) {
-    const job = await requireJob(id);
+    const job = await requireJob(db, id);
     if (job.status !== 'succeeded') {
       throw new InvalidInputError('id', `job ${id} is ${job.status}; the model and optimizer state exist once it has succeeded`, 409);
     }
@@ -44,7 +40,7 @@ export function resultRoutes({ db }: ApiContext): FastifyPluginAsyncTypebox {
         params: JobIdParams, querystring: MetricsQuery, response: { 200: Metrics, 404: ErrorBody },
       },
     }, async (request) => {
-      const job = await requireJob(request.params.id);
+      const job = await requireJob(db, request.params.id);
       const { fromStep, limit } = request.query;
       const [steps, epochs] = await Promise.all([listSteps(db, job.id, fromStep, limit), listEpochs(db, job.id)]);
       const next = steps.length > 0 ? steps[steps.length - 1].step + 1 : fromStep;

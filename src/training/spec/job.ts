@@ -77,7 +77,7 @@ export function planJob(spec: JobSpec): JobPlan {
   return { dataset, trainCount, validationCount, stepsPerEpoch, totalSteps: stepsPerEpoch * spec.training.epochs };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The shape of `initFrom`; whether its job or model exists and fits is checked by the API. */
 export function parseInitFrom(input: unknown, path = 'initFrom'): InitFrom {
