@@ -16,15 +16,23 @@ export interface EpochRow {
   valAccuracy?: number | null;
 }
 
-/** 5 columns a row: 1,000 rows stay far below PostgreSQL's 32,767 bind parameters. */
-const INSERT_BATCH = 1000;
+/** Rows per statement: four arrays of this length, a few hundred kilobytes. */
+const INSERT_BATCH = 10_000;
 
+/**
+ * One statement per batch with the columns as arrays (unnest), rather than createMany's bind
+ * parameter per value: several times the rows per second (see the metric path in `npm run
+ * bench`), and no 32,767-parameter ceiling. ON CONFLICT DO NOTHING makes a replayed batch harmless.
+ */
 export async function insertSteps(db: Db, jobId: string, steps: StepRow[]): Promise<void> {
   for (let i = 0; i < steps.length; i += INSERT_BATCH) {
-    await db.stepMetric.createMany({
-      data: steps.slice(i, i + INSERT_BATCH).map((s) => ({ jobId, ...s })),
-      skipDuplicates: true,
-    });
+    const batch = steps.slice(i, i + INSERT_BATCH);
+    await db.$executeRaw`
+      INSERT INTO "StepMetric" ("jobId", "step", "epoch", "loss", "learningRate")
+      SELECT ${jobId}::uuid, * FROM unnest(
+        ${batch.map((s) => s.step)}::int[], ${batch.map((s) => s.epoch)}::int[],
+        ${batch.map((s) => s.loss)}::float8[], ${batch.map((s) => s.learningRate)}::float8[])
+      ON CONFLICT ("jobId", "step") DO NOTHING`;
   }
 }
 
