@@ -7,7 +7,6 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '../errors.ts';
 import { initBackend } from '../training/backend.ts';
 import { NonFiniteLossError, train, type Progress, type StepRecord } from '../training/train.ts';
-import { createDb, type Db } from '../store/db.ts';
 import type { Dataset } from '../training/datasets/types.ts';
 import type { JobSpec } from '../training/spec/job.ts';
 import { loadUploadedDataset } from './dataset-loader.ts';
@@ -20,13 +19,11 @@ const STEP_FLUSH_COUNT = 500;
 const send = (message: FromChild) => process.send?.(message);
 const stopRequested = new Set<string>();
 let databaseUrl = '';
-let db: Db | undefined;
 
 /** Uploaded datasets are read here, from the store, rather than sent by the worker over IPC. */
 async function loadData(spec: JobSpec): Promise<Dataset | undefined> {
   if (!('id' in spec.dataset)) return undefined;
-  db ??= createDb(databaseUrl, 1);
-  return loadUploadedDataset(db, spec.dataset);
+  return loadUploadedDataset(databaseUrl, spec.dataset);
 }
 
 async function runJob(message: Extract<ToChild, { type: 'train' }>): Promise<void> {

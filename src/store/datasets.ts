@@ -1,4 +1,5 @@
 /** Uploaded datasets: the row that describes one, and its rows stored in slices. */
+import pg from 'pg';
 import type { Db } from './db.ts';
 import type { Prisma } from './generated/client.ts';
 
@@ -74,11 +75,33 @@ export function activeJobsUsing(db: Db, id: string) {
   });
 }
 
-/** The slices of a dataset in order, one at a time (a worker assembles only the rows it needs). */
-export async function* readChunks(db: Db, id: string): AsyncGenerator<ChunkData> {
-  for (let index = 0; ; index++) {
-    const chunk = await db.datasetChunk.findUnique({ where: { datasetId_index: { datasetId: id, index } } });
-    if (!chunk) return;
-    yield { index, rows: chunk.rows, features: floatsOf(chunk.features), values: floatsOf(chunk.targets), codes: floatsOf(chunk.codes) };
+/**
+ * A dataset's classes and its slices in order, one at a time, read with pg directly: Prisma
+ * passes bytes through its query engine as text, which for a 1,000,000 × 20 dataset raised the
+ * reading process's peak memory from 227 MB to 311 MB (and a training child need not load
+ * Prisma at all). The caller assembles only the rows it needs.
+ */
+export async function readDataset(databaseUrl: string, id: string): Promise<{ classes: unknown; chunks: AsyncGenerator<ChunkData> } | null> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const found = await client.query<{ classes: unknown }>('SELECT classes FROM "Dataset" WHERE id = $1 AND ready', [id]);
+  if (found.rowCount === 0) {
+    await client.end();
+    return null;
   }
+  async function* chunks(): AsyncGenerator<ChunkData> {
+    try {
+      for (let index = 0; ; index++) {
+        const { rows } = await client.query<{ rows: number; features: Buffer; targets: Buffer; codes: Buffer }>(
+          'SELECT rows, features, targets, codes FROM "DatasetChunk" WHERE "datasetId" = $1 AND index = $2', [id, index],
+        );
+        if (rows.length === 0) return;
+        const chunk = rows[0];
+        yield { index, rows: chunk.rows, features: floatsOf(chunk.features), values: floatsOf(chunk.targets), codes: floatsOf(chunk.codes) };
+      }
+    } finally {
+      await client.end();
+    }
+  }
+  return { classes: found.rows[0].classes, chunks: chunks() };
 }

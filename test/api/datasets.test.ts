@@ -58,7 +58,7 @@ describe('uploaded datasets', () => {
     const res = await upload(service, lines.join('\n'), 'text/csv', '?label=label');
     assert.equal(res.status, 201, JSON.stringify(res.json));
     assert.deepEqual(res.json.classes, ['1', '2', '10']);
-    const data = await loadUploadedDataset(service.db, { id: res.json.id, samples: 120_000, info: { count: 120_000, featureShape: [3], target: { kind: 'classes', classes: 3 } } });
+    const data = await loadUploadedDataset(service.config.DATABASE_URL, { id: res.json.id, samples: 120_000, info: { count: 120_000, featureShape: [3], target: { kind: 'classes', classes: 3 } } });
     for (const i of [0, 1, 2, 49_999, 50_000, 119_999]) {
       assert.deepEqual([...data.features.subarray(i * 3, i * 3 + 3)], [i, i % 7, Math.fround(Number(`${-i / 4}`))]);
       assert.equal(data.targets[i], [2, 1, 0][i % 3], `row ${i}`);

@@ -14,8 +14,9 @@ export interface ChunkSink {
   write(chunk: Chunk): Promise<void>;
 }
 
-/** Rows per stored slice: 20 columns × 50,000 rows is 4 MB of float32. */
-export const CHUNK_ROWS = 50_000;
+/** Rows per stored slice: 20 columns × 10,000 rows is 800 kB of float32, small enough that
+ * reading a slice (hex text, then bytes, then floats) leaves little garbage at a time. */
+export const CHUNK_ROWS = 10_000;
 
 export class ChunkBuilder {
   private features: Float32Array;
