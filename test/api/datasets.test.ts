@@ -51,7 +51,7 @@ describe('uploaded datasets', () => {
   });
 
   it('stores the rows exactly, across slices, with integer labels sorted numerically', async () => {
-    // 120,000 rows: three slices of 50,000. Labels 10, 2, 1 → classes "1", "2", "10".
+    // 120,000 rows: twelve slices of 10,000. Labels 10, 2, 1 → classes "1", "2", "10".
     const labels = ['10', '2', '1'];
     const lines = ['a,b,c,label'];
     for (let i = 0; i < 120_000; i++) lines.push(`${i},${i % 7},${-i / 4},${labels[i % 3]}`);
