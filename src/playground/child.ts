@@ -11,7 +11,10 @@ import { initBackend } from '../training/backend.ts';
 import { computeTrajectory } from '../training/playground/trajectory.ts';
 import type { FromPlayground, ToPlayground } from './protocol.ts';
 
-const send = (message: FromPlayground) => process.send?.(message);
+/** Nothing to say once the API process is gone (sending then would throw). */
+const send = (message: FromPlayground) => {
+  if (process.connected) process.send?.(message);
+};
 
 initBackend('cpu').then(
   ({ backend }) => send({ type: 'ready', backend }),

@@ -16,7 +16,10 @@ import type { FromChild, ToChild } from './protocol.ts';
 const STEP_FLUSH_MS = 100;
 const STEP_FLUSH_COUNT = 500;
 
-const send = (message: FromChild) => process.send?.(message);
+/** Nothing to say once the worker is gone (sending then would throw). */
+const send = (message: FromChild) => {
+  if (process.connected) process.send?.(message);
+};
 const stopRequested = new Set<string>();
 let databaseUrl = '';
 
