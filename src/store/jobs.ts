@@ -121,21 +121,28 @@ export interface Artifacts {
   optimizerState: object;
 }
 
-/** Stores what the job produced and marks it succeeded, in one short transaction. */
+/**
+ * Stores what the job produced and marks it succeeded, in one short transaction. The JSON goes
+ * in as text cast to jsonb: an optimizer state is hundreds of thousands of numbers, which
+ * Prisma's Json handling walks one by one (about 500 ms for Adam on a 100,000-weight model,
+ * against about 60 ms for PostgreSQL to parse the text).
+ */
 export async function succeedJob(db: Db, id: string, artifacts: Artifacts, progress: object): Promise<boolean> {
+  const topology = JSON.stringify(artifacts.modelTopology);
+  const specs = JSON.stringify(artifacts.weightSpecs);
+  const state = JSON.stringify(artifacts.optimizerState);
+  const weights = new Uint8Array(artifacts.weightData);
   return db.$transaction(async (tx) => {
     const { count } = await tx.job.updateMany({
       where: { id, status: 'running' },
       data: { status: 'succeeded', finishedAt: new Date(), progress: progress as Prisma.InputJsonValue },
     });
     if (count !== 1) return false;
-    const data = {
-      modelTopology: artifacts.modelTopology as Prisma.InputJsonValue,
-      weightSpecs: artifacts.weightSpecs as Prisma.InputJsonValue,
-      weightData: new Uint8Array(artifacts.weightData),
-      optimizerState: artifacts.optimizerState as Prisma.InputJsonValue,
-    };
-    await tx.jobArtifacts.upsert({ where: { jobId: id }, create: { jobId: id, ...data }, update: data });
+    await tx.$executeRaw`
+      INSERT INTO "JobArtifacts" ("jobId", "modelTopology", "weightSpecs", "weightData", "optimizerState")
+      VALUES (${id}::uuid, ${topology}::jsonb, ${specs}::jsonb, ${weights}, ${state}::jsonb)
+      ON CONFLICT ("jobId") DO UPDATE SET "modelTopology" = EXCLUDED."modelTopology",
+        "weightSpecs" = EXCLUDED."weightSpecs", "weightData" = EXCLUDED."weightData", "optimizerState" = EXCLUDED."optimizerState"`;
     return true;
   }, { timeout: 30_000 });
 }
@@ -154,18 +161,21 @@ export function getModelArtifacts(db: Db, id: string) {
   return db.jobArtifacts.findUnique({ where: { jobId: id }, select: { modelTopology: true, weightSpecs: true } });
 }
 
-/** What a job started from another needs: its weights and, if asked, its optimizer state. */
-export function getStartingArtifacts(db: Db, id: string, withOptimizerState: boolean) {
-  return db.jobArtifacts.findUnique({
-    where: { jobId: id },
-    select: { weightSpecs: true, weightData: true, optimizerState: withOptimizerState },
-  });
+/** What a job started from another needs: its weights and, if asked, its optimizer state (parsed). */
+export async function getStartingArtifacts(db: Db, id: string, withOptimizerState: boolean) {
+  const artifacts = await db.jobArtifacts.findUnique({ where: { jobId: id }, select: { weightSpecs: true, weightData: true } });
+  if (!artifacts) return null;
+  const state = withOptimizerState ? await getOptimizerStateText(db, id) : null;
+  return { ...artifacts, optimizerState: state === null ? undefined : (JSON.parse(state) as unknown) };
 }
 
 export function getWeightData(db: Db, id: string) {
   return db.jobArtifacts.findUnique({ where: { jobId: id }, select: { weightData: true } });
 }
 
-export function getOptimizerState(db: Db, id: string) {
-  return db.jobArtifacts.findUnique({ where: { jobId: id }, select: { optimizerState: true } });
+/** The optimizer state as JSON text, as stored: served and parsed without Prisma walking each number. */
+export async function getOptimizerStateText(db: Db, id: string): Promise<string | null> {
+  const rows = await db.$queryRaw<Array<{ state: string }>>`
+    SELECT "optimizerState"::text AS state FROM "JobArtifacts" WHERE "jobId" = ${id}::uuid`;
+  return rows[0]?.state ?? null;
 }

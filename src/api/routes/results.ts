@@ -1,9 +1,9 @@
 /** What a job produced: per-step and per-epoch metrics, the trained model, the optimizer state. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import { InvalidInputError } from '../../errors.ts';
-import { getModelArtifacts, getOptimizerState, getWeightData } from '../../store/jobs.ts';
+import { getModelArtifacts, getOptimizerStateText, getWeightData } from '../../store/jobs.ts';
 import { listEpochs, listSteps, type EpochRow } from '../../store/metrics.ts';
 import type { ApiContext } from '../context.ts';
 import { requireJob } from '../job-view.ts';
@@ -79,9 +79,11 @@ export function resultRoutes({ db }: ApiContext): FastifyPluginAsyncTypebox {
         summary: 'The final optimizer state: name, config, iterations and every slot tensor',
         params: JobIdParams, response: { 200: OptimizerState, 404: ErrorBody, 409: ErrorBody },
       },
-    }, async (request) => {
+    }, async (request, reply) => {
       await requireSucceeded(request.params.id);
-      return (await getOptimizerState(db, request.params.id))!.optimizerState as Static<typeof OptimizerState>;
+      // Already JSON text: sent as it is stored (a state can be megabytes of numbers).
+      const text = (await getOptimizerStateText(db, request.params.id))!;
+      return (reply as FastifyReply).type('application/json; charset=utf-8').send(text);
     });
   };
 }
