@@ -1,0 +1,236 @@
+/**
+ * `npm run bench`: measures the training service on this machine in one run and prints one
+ * table; the same results go to tmp/bench-results.json.
+ *
+ *   npm run bench                          # every part (about 3.5 minutes on 2 cores)
+ *   npm run bench -- --only mlp,cnn        # parts: mlp, cnn, metrics, api, rss
+ *   npm run bench -- --keep-logs           # keep the service logs (in a temp folder it names)
+ *
+ * Parts: (1) MLP and CNN throughput: (a) a bare TensorFlow.js loop, (b) the service end to end,
+ * (c) PyTorch on the CPU; (2) the metric path in steps per second; (3) the API under autocannon;
+ * (4) peak memory with a 1,000,000-row uploaded dataset. The service runs as its own process
+ * (`src/main.ts`) on the database `trainer_bench` and Redis index 14, dropped / removed at the end.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { apiLoad } from './api.ts';
+import { rssPart } from './rss.ts';
+import { BENCH_DATABASE_URL, dropBenchDatabase, machineBusy, removeQueue, startBenchService, type BenchService } from './service.ts';
+import { Table } from './table.ts';
+import { bareTf, exportMnist, metricsPath, metricsWriterCapacity, serviceModel, torchAvailable, torchBench } from './training.ts';
+import type { ModelName } from './specs.ts';
+
+const PARTS = ['mlp', 'cnn', 'metrics', 'api', 'rss'] as const;
+type Part = (typeof PARTS)[number];
+
+function selectedParts(argv: string[]): Set<Part> {
+  const i = argv.findIndex((a) => a === '--only' || a.startsWith('--only='));
+  if (i < 0) return new Set(PARTS);
+  const value = argv[i].includes('=') ? argv[i].split('=')[1] : argv[i + 1] ?? '';
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(PARTS as readonly string[]).includes(n));
+  if (unknown.length > 0 || names.length === 0) {
+    console.error(`--only takes a comma-separated list of ${PARTS.join(', ')}; got ${value || 'nothing'}`);
+    process.exit(2);
+  }
+  return new Set(names as Part[]);
+}
+
+const parts = selectedParts(process.argv.slice(2));
+const RUNS = 5; // timed runs per figure; the median is reported
+const API_SECONDS = 10;
+const API_CONNECTIONS = 10;
+const METRICS_EPOCHS = 10; // × 1,000 steps
+const tmp = mkdtempSync(join(tmpdir(), 'trainer-bench-'));
+const table = new Table();
+const results: Record<string, unknown> = { startedAt: new Date().toISOString(), parts: [...parts], machine: { node: process.version, cpus: (await import('node:os')).cpus().length } };
+const log = (msg: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+async function part<T>(name: string, fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (err) {
+    log(`${name} failed: ${(err as Error).stack ?? err}`);
+    table.row({ part: name, metric: 'error', value: (err as Error).message.slice(0, 200) });
+    results[`${name}Error`] = (err as Error).message;
+    return undefined;
+  }
+}
+
+// Other work on the machine (a test run, a build) lowers every figure: say so in the results.
+const busyBefore = await machineBusy();
+results.machineBusyBefore = busyBefore;
+if (busyBefore > 0.15) log(`WARNING: the machine is ${fmt(busyBefore * 100)}% busy before the bench started; figures will be low`);
+
+// ---- 1 (a) and (c): no service running ------------------------------------------------------
+const models = (['mlp', 'cnn'] as const).filter((m) => parts.has(m));
+const bare: Partial<Record<ModelName, Awaited<ReturnType<typeof bareTf>>>> = {};
+const bareOurAdam: Partial<Record<ModelName, Awaited<ReturnType<typeof bareTf>>>> = {};
+const bareTrain: Partial<Record<ModelName, Awaited<ReturnType<typeof bareTf>>>> = {};
+const torch1: Partial<Record<ModelName, Awaited<ReturnType<typeof torchBench>>>> = {};
+const torch2: Partial<Record<ModelName, Awaited<ReturnType<typeof torchBench>>>> = {};
+let torchVersion: string | null = null;
+if (models.length > 0) {
+  torchVersion = await torchAvailable();
+  const dataFile = torchVersion ? exportMnist(tmp) : '';
+  for (const model of models) {
+    await part(model, async () => {
+      log(`${model}: (a) bare TensorFlow.js loop`);
+      bare[model] = await bareTf(model, 'tfadam', RUNS);
+      bareOurAdam[model] = await bareTf(model, 'ouradam', RUNS);
+      bareTrain[model] = await bareTf(model, 'train', RUNS);
+      if (torchVersion) {
+        log(`${model}: (c) PyTorch ${torchVersion}, 1 and 2 threads`);
+        torch1[model] = await torchBench(model, dataFile, 1, RUNS);
+        torch2[model] = await torchBench(model, dataFile, 2, RUNS);
+      }
+    });
+  }
+}
+
+// ---- 1 (b), 2, 4: the service with its worker ----------------------------------------------
+const service: Partial<Record<ModelName, Awaited<ReturnType<typeof serviceModel>>>> = {};
+let metrics: Awaited<ReturnType<typeof metricsPath>> | undefined;
+let writerCapacity: Awaited<ReturnType<typeof metricsWriterCapacity>> | undefined;
+let rss: Awaited<ReturnType<typeof rssPart>> | undefined;
+let api: Awaited<ReturnType<typeof apiLoad>> | undefined;
+const queues: string[] = [];
+
+async function withService<T>(mode: 'all' | 'api', name: string, fn: (s: BenchService) => Promise<T>): Promise<T> {
+  const queue = `bench-${name}-${randomUUID().slice(0, 8)}`;
+  queues.push(queue);
+  log(`starting the service (${mode}, queue ${queue}, log ${join(tmp, `${queue}.log`)})`);
+  const s = await startBenchService({ mode, queue, logFile: join(tmp, `${queue}.log`) });
+  try {
+    return await fn(s);
+  } finally {
+    await s.stop();
+  }
+}
+
+try {
+  if (parts.has('mlp') || parts.has('cnn') || parts.has('metrics') || parts.has('rss') || parts.has('api')) await dropBenchDatabase();
+  if (models.length > 0 || parts.has('metrics')) {
+    await part('service', () => withService('all', 'train', async (s) => {
+      for (const model of models) {
+        await part(model, async () => {
+          log(`${model}: (b) the service end to end (1 warm-up job, ${RUNS} timed)`);
+          service[model] = await serviceModel(s, model, RUNS);
+        });
+      }
+      if (parts.has('metrics')) {
+        await part('metrics', async () => {
+          log('metrics: tiny xor job through the service');
+          metrics = await metricsPath(s, METRICS_EPOCHS);
+          writerCapacity = await metricsWriterCapacity(BENCH_DATABASE_URL);
+        });
+      }
+    }));
+  }
+  let metricsBare: Awaited<ReturnType<typeof bareTf>> | undefined;
+  let metricsTrain: Awaited<ReturnType<typeof bareTf>> | undefined;
+  if (parts.has('metrics')) {
+    await part('metrics', async () => {
+      metricsBare = await bareTf('xor', 'tfadam', RUNS);
+      metricsTrain = await bareTf('xor', 'train', RUNS);
+    });
+  }
+  results.metricsDiagnostics = { bareLoop: metricsBare, trainNoHooks: metricsTrain };
+
+  if (parts.has('rss')) {
+    // A service of its own: the training child's peak (VmHWM) then covers this job only.
+    await part('rss', () => withService('all', 'rss', async (s) => {
+      log('rss: probing POST /v1/datasets, then 1,000,000 rows × 20 columns');
+      rss = await rssPart(s, tmp);
+    }));
+  }
+  if (parts.has('api')) {
+    await part('api', () => withService('api', 'api', async (s) => {
+      log(`api: autocannon ${API_SECONDS} s × ${API_CONNECTIONS} connections, GET then POST`);
+      api = await apiLoad(s, API_SECONDS, API_CONNECTIONS);
+    }));
+  }
+
+  // ---- the table --------------------------------------------------------------------------
+  for (const model of models) {
+    const a = bare[model];
+    const b = service[model];
+    const c1 = torch1[model];
+    const c2 = torch2[model];
+    const name = model.toUpperCase();
+    if (a) {
+      table.row({ part: name, metric: '(a) bare tfjs loop, tf.train.adam', value: `${fmt(a.samplesPerSecond)} samples/s`, note: `backend ${a.backend}; median of ${a.runSeconds.length}: ${a.runSeconds.map((x) => fmt(x, 2)).join(', ')} s` });
+      const o = bareOurAdam[model];
+      if (o) table.row({ part: name, metric: '  same loop, our Adam (diagnostic)', value: `${fmt(o.samplesPerSecond)} samples/s`, note: `${fmt((o.samplesPerSecond / a.samplesPerSecond) * 100, 1)}% of (a)` });
+      const t = bareTrain[model];
+      if (t) table.row({ part: name, metric: '  our train(), no-op hooks (diagnostic)', value: `${fmt(t.samplesPerSecond)} samples/s`, note: `${fmt((t.samplesPerSecond / a.samplesPerSecond) * 100, 1)}% of (a); includes data generation + model build` });
+    }
+    if (b) {
+      const m = b.median;
+      table.row({ part: name, metric: '(b) service, submit → succeeded', value: `${fmt(b.samplesPerSecond)} samples/s`, note: `median of ${b.runs.length} jobs: ${b.runs.map((r) => fmt(r.wallSeconds, 2)).join(', ')} s; warm-up job ${fmt(b.warmup.wallSeconds, 2)} s; backend ${m.backend}` });
+      if (m.finishingSeconds !== undefined) {
+        const without = (b.samplesPerSecond * m.wallSeconds) / (m.wallSeconds - m.finishingSeconds);
+        table.row({ part: name, metric: '  (b) minus its "finishing" (diagnostic)', value: `${fmt(without)} samples/s`, note: a ? `${fmt(without / a.samplesPerSecond, 2)} of (a): b if the artifacts were stored for free` : '' });
+      }
+      table.row({ part: name, metric: '  where (b)\'s time goes (median job)', value: `${fmt(m.wallSeconds, 2)} s`, note: `queued ${fmt(m.queuedSeconds * 1000)} ms, child ${m.childSeconds !== undefined ? fmt(m.childSeconds, 2) : '?'} s, finishing (child done → row succeeded) ${m.finishingSeconds !== undefined ? fmt(m.finishingSeconds * 1000) : '?'} ms, child loop ${fmt(m.loopSamplesPerSecond)} samples/s (last epoch); CPU s: service ${fmt(m.cpu.service, 2)}, child ${fmt(m.cpu.children, 2)}, postgres ${fmt(m.cpu.postgres, 2)}` });
+    }
+    if (c1) table.row({ part: name, metric: `(c) PyTorch ${c1.torch}, 1 thread`, value: `${fmt(c1.samplesPerSecond)} samples/s`, note: `torch's default here: ${c1.defaultThreads} thread(s); runs ${c1.runSeconds.map((x) => fmt(x, 2)).join(', ')} s` });
+    if (c2) table.row({ part: name, metric: `(c) PyTorch ${c2.torch}, 2 threads`, value: `${fmt(c2.samplesPerSecond)} samples/s`, note: `runs ${c2.runSeconds.map((x) => fmt(x, 2)).join(', ')} s` });
+    if (!torchVersion) table.row({ part: name, metric: '(c) PyTorch', value: 'skipped', note: `${'/usr/bin/python3'} -c 'import torch' failed` });
+    if (a && b) table.target({ part: name, metric: 'b/a', value: b.samplesPerSecond / a.samplesPerSecond, target: 0.95 });
+    if (b && c1) table.target({ part: name, metric: 'b/c (c with 1 thread, as wasm)', value: b.samplesPerSecond / c1.samplesPerSecond, target: model === 'mlp' ? 1 : 0.5 });
+    if (b && c2) table.row({ part: name, metric: 'b/c (c with 2 threads)', value: fmt(b.samplesPerSecond / c2.samplesPerSecond, 2) });
+  }
+  if (metrics) {
+    table.target({ part: 'METRICS', metric: 'steps recorded / s, submit → succeeded', value: metrics.stepsPerSecond, target: 5000, unit: ' steps/s', note: `${fmt(metrics.rows)} rows in PostgreSQL (expected ${fmt(metrics.expectedSteps)}) in ${fmt(metrics.run.wallSeconds, 2)} s` });
+    if (metrics.stepsPerSecondTraining) table.row({ part: 'METRICS', metric: '  rows / training time in the worker', value: `${fmt(metrics.stepsPerSecondTraining)} steps/s`, note: `queued ${fmt(metrics.run.queuedSeconds * 1000)} ms, child ${fmt(metrics.run.childSeconds ?? 0, 2)} s, finishing ${fmt((metrics.run.finishingSeconds ?? 0) * 1000)} ms; CPU s: service ${fmt(metrics.run.cpu.service, 2)}, child ${fmt(metrics.run.cpu.children, 2)}, postgres ${fmt(metrics.run.cpu.postgres, 2)}` });
+    if (metricsBare) table.row({ part: 'METRICS', metric: '  bare tfjs loop, same model (no recording)', value: `${fmt(metricsBare.stepsPerSecond)} steps/s`, note: `backend ${metricsBare.backend}: the arithmetic's own ceiling` });
+    if (metricsTrain) table.row({ part: 'METRICS', metric: '  our train(), no-op hooks', value: `${fmt(metricsTrain.stepsPerSecond)} steps/s`, note: 'the loop without IPC or database' });
+    if (writerCapacity) table.row({ part: 'METRICS', metric: '  MetricsWriter alone → PostgreSQL', value: `${fmt(writerCapacity.rowsPerSecond)} rows/s`, note: `${fmt(writerCapacity.rows)} rows in groups of 500, no training: the recording path's own ceiling` });
+  }
+  if (api) {
+    for (const r of [api.get, api.post]) {
+      const isGet = r.route.startsWith('GET');
+      const note = `${fmt(r.requests)} requests in ${r.durationSeconds} s, ${r.connections} connections; p50 ${r.p50} ms, max ${r.max} ms; non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}`;
+      if (isGet) {
+        table.target({ part: 'API', metric: `${r.route} requests/s`, value: r.requestsPerSecond, target: 2000, unit: ' req/s', note });
+        table.target({ part: 'API', metric: `${r.route} p99 latency`, value: r.p99, target: 20, unit: ' ms', lowerIsBetter: true });
+      } else {
+        table.row({ part: 'API', metric: `${r.route} requests/s`, value: `${fmt(r.requestsPerSecond)} req/s`, note: `${note}; no worker (jobs stay queued); ${fmt(api.jobsCreated)} jobs created, removed at the end` });
+        table.row({ part: 'API', metric: `${r.route} p50 / p99 latency`, value: `${r.p50} / ${r.p99} ms` });
+      }
+    }
+  }
+  if (rss) {
+    if ('skipped' in rss) table.row({ part: 'RSS', metric: '1,000,000 × 20 dataset', value: 'skipped', note: rss.skipped });
+    else {
+      const mb = (b: number) => `${fmt(b / 2 ** 20)} MiB`;
+      table.row({ part: 'RSS', metric: 'upload: service process peak RSS', value: mb(rss.upload.peakRssServiceBytes), note: `${fmt(rss.rows)} rows × ${rss.columns} columns, ${mb(rss.csvBytes)} CSV in ${fmt(rss.upload.seconds, 1)} s (${mb(rss.csvBytes / rss.upload.seconds)}/s); ${mb(rss.upload.rssBeforeBytes)} before the upload; VmHWM ${mb(rss.upload.hwmServiceBytes)}` });
+      table.row({ part: 'RSS', metric: 'training child peak RSS (1 epoch, batch 256)', value: mb(Math.max(rss.job.peakRssChildBytes, rss.job.hwmChildBytes)), note: `idle child before the job ${mb(rss.job.childRssBeforeBytes)}; sampled every 200 ms ${mb(rss.job.peakRssChildBytes)}, VmHWM ${mb(rss.job.hwmChildBytes)}; job ${fmt(rss.job.wallSeconds, 1)} s submit → succeeded (child ${fmt(rss.job.childSeconds ?? 0, 1)} s)` });
+      table.row({ part: 'RSS', metric: 'service process during the job', value: mb(rss.job.peakRssServiceBytes), note: `${mb(rss.job.serviceRssBeforeBytes)} when the job was submitted (what the upload left)` });
+    }
+  }
+} finally {
+  log('cleaning up: bench queues and the trainer_bench database');
+  for (const q of queues) await removeQueue(q).catch((err) => log(`removing queue ${q}: ${err}`));
+  await dropBenchDatabase().catch((err) => log(`dropping trainer_bench: ${err}`));
+  rmSync(join(tmp, 'rss-1m-x20.csv'), { force: true });
+  rmSync(join(tmp, 'mnist-8000.bin'), { force: true });
+}
+
+Object.assign(results, { finishedAt: new Date().toISOString(), torchVersion, bare, bareOurAdam, bareTrain, service, torch1, torch2, metrics, writerCapacity, api, rss, serviceLogs: process.argv.includes('--keep-logs') ? tmp : null, table: table.rows });
+const busyAfter = await machineBusy();
+results.machineBusyAfter = busyAfter;
+table.row({ part: 'MACHINE', metric: 'CPU busy (other processes) before / after', value: `${fmt(busyBefore * 100)}% / ${fmt(busyAfter * 100)}%`, note: busyBefore > 0.15 || busyAfter > 0.15 ? 'NOT idle: figures are lower than on an idle machine' : 'idle: the bench had the machine to itself (as far as before/after shows)' });
+const printed = table.render();
+console.log(printed);
+mkdirSync(new URL('../../tmp/', import.meta.url), { recursive: true });
+const out = new URL('../../tmp/bench-results.json', import.meta.url);
+writeFileSync(out, JSON.stringify(results, null, 2));
+const keepLogs = process.argv.includes('--keep-logs');
+if (!keepLogs) rmSync(tmp, { recursive: true, force: true });
+console.log(`\nresults: tmp/bench-results.json${keepLogs ? `; service logs: ${tmp}` : ' (service logs removed; --keep-logs keeps them)'}`);
+process.exit(0);
