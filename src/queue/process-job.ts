@@ -11,6 +11,7 @@ import { clearMetrics, saveEpoch } from '../store/metrics.ts';
 import { planJob, type JobSpec } from '../training/spec/job.ts';
 import type { Progress, StartingPoint, TrainResult } from '../training/train.ts';
 import type { ChildPool, TrainerChild } from './child-pool.ts';
+import { encodeOptimizerState } from '../training/optimizer-state-codec.ts';
 import { MetricsWriter } from './metrics-writer.ts';
 import { loadStartingPoint } from './starting-point.ts';
 import type { FromChild } from './protocol.ts';
@@ -184,7 +185,7 @@ async function recordOutcome(outcome: Outcome, job: Job<TrainingJobData>, token:
         modelTopology: model.modelTopology,
         weightSpecs: model.weightSpecs as unknown as object[],
         weightData: new Uint8Array(model.weightData),
-        optimizerState,
+        optimizerState: encodeOptimizerState(optimizerState),
       }, progress);
       log.info({ loss: outcome.result.finalLoss }, 'training succeeded');
       return 'succeeded';

@@ -4,7 +4,7 @@ import { getStartingArtifacts } from '../store/jobs.ts';
 import { getUploadedWeights } from '../store/models.ts';
 import type { JobSpec } from '../training/spec/job.ts';
 import type { StartingPoint } from '../training/train.ts';
-import type { OptimizerStateJson } from '../training/optimizer-state.ts';
+import { decodeOptimizerState } from '../training/optimizer-state-codec.ts';
 
 /** An ArrayBuffer holding exactly these bytes (a Buffer may be a view into a larger pool). */
 const ownBuffer = (bytes: Uint8Array): ArrayBuffer => bytes.slice().buffer as ArrayBuffer;
@@ -21,7 +21,7 @@ export async function loadStartingPoint(db: Db, spec: JobSpec): Promise<Starting
   if (!artifacts) throw new Error(`the job ${from.jobId} this job starts from has no stored model`);
   return {
     weights: { weightSpecs: artifacts.weightSpecs as never, weightData: ownBuffer(artifacts.weightData) },
-    optimizerState: from.optimizerState ? (artifacts.optimizerState as unknown as OptimizerStateJson) : undefined,
+    optimizerState: from.optimizerState ? decodeOptimizerState(artifacts.optimizerState, artifacts.optimizerSlotData ?? null) : undefined,
     epochOffset: from.startEpoch,
   };
 }

@@ -118,19 +118,20 @@ export interface Artifacts {
   modelTopology: object;
   weightSpecs: object[];
   weightData: Uint8Array;
-  optimizerState: object;
+  /** The optimizer state's JSON without values, and the values as float32 bytes. */
+  optimizerState: { header: object; slotData: Uint8Array };
 }
 
 /**
- * Stores what the job produced and marks it succeeded, in one short transaction. The JSON goes
- * in as text cast to jsonb: an optimizer state is hundreds of thousands of numbers, which
- * Prisma's Json handling walks one by one (about 500 ms for Adam on a 100,000-weight model,
- * against about 60 ms for PostgreSQL to parse the text).
+ * Stores what the job produced and marks it succeeded, in one short transaction. The optimizer
+ * state's values go in as bytes: as JSON (through Prisma's Json) they took about 500 ms for Adam
+ * on a 100,000-weight model, and a model at the parameter limit would make hundreds of MB of text.
  */
 export async function succeedJob(db: Db, id: string, artifacts: Artifacts, progress: object): Promise<boolean> {
   const topology = JSON.stringify(artifacts.modelTopology);
   const specs = JSON.stringify(artifacts.weightSpecs);
-  const state = JSON.stringify(artifacts.optimizerState);
+  const state = JSON.stringify(artifacts.optimizerState.header);
+  const slotData = new Uint8Array(artifacts.optimizerState.slotData);
   const weights = new Uint8Array(artifacts.weightData);
   return db.$transaction(async (tx) => {
     const { count } = await tx.job.updateMany({
@@ -139,10 +140,11 @@ export async function succeedJob(db: Db, id: string, artifacts: Artifacts, progr
     });
     if (count !== 1) return false;
     await tx.$executeRaw`
-      INSERT INTO "JobArtifacts" ("jobId", "modelTopology", "weightSpecs", "weightData", "optimizerState")
-      VALUES (${id}::uuid, ${topology}::jsonb, ${specs}::jsonb, ${weights}, ${state}::jsonb)
+      INSERT INTO "JobArtifacts" ("jobId", "modelTopology", "weightSpecs", "weightData", "optimizerState", "optimizerSlotData")
+      VALUES (${id}::uuid, ${topology}::jsonb, ${specs}::jsonb, ${weights}, ${state}::jsonb, ${slotData})
       ON CONFLICT ("jobId") DO UPDATE SET "modelTopology" = EXCLUDED."modelTopology",
-        "weightSpecs" = EXCLUDED."weightSpecs", "weightData" = EXCLUDED."weightData", "optimizerState" = EXCLUDED."optimizerState"`;
+        "weightSpecs" = EXCLUDED."weightSpecs", "weightData" = EXCLUDED."weightData",
+        "optimizerState" = EXCLUDED."optimizerState", "optimizerSlotData" = EXCLUDED."optimizerSlotData"`;
     return true;
   }, { timeout: 30_000 });
 }
@@ -161,21 +163,19 @@ export function getModelArtifacts(db: Db, id: string) {
   return db.jobArtifacts.findUnique({ where: { jobId: id }, select: { modelTopology: true, weightSpecs: true } });
 }
 
-/** What a job started from another needs: its weights and, if asked, its optimizer state (parsed). */
-export async function getStartingArtifacts(db: Db, id: string, withOptimizerState: boolean) {
-  const artifacts = await db.jobArtifacts.findUnique({ where: { jobId: id }, select: { weightSpecs: true, weightData: true } });
-  if (!artifacts) return null;
-  const state = withOptimizerState ? await getOptimizerStateText(db, id) : null;
-  return { ...artifacts, optimizerState: state === null ? undefined : (JSON.parse(state) as unknown) };
+/** What a job started from another needs: its weights and, if asked, its optimizer state. */
+export function getStartingArtifacts(db: Db, id: string, withOptimizerState: boolean) {
+  return db.jobArtifacts.findUnique({
+    where: { jobId: id },
+    select: { weightSpecs: true, weightData: true, optimizerState: withOptimizerState, optimizerSlotData: withOptimizerState },
+  });
 }
 
 export function getWeightData(db: Db, id: string) {
   return db.jobArtifacts.findUnique({ where: { jobId: id }, select: { weightData: true } });
 }
 
-/** The optimizer state as JSON text, as stored: served and parsed without Prisma walking each number. */
-export async function getOptimizerStateText(db: Db, id: string): Promise<string | null> {
-  const rows = await db.$queryRaw<Array<{ state: string }>>`
-    SELECT "optimizerState"::text AS state FROM "JobArtifacts" WHERE "jobId" = ${id}::uuid`;
-  return rows[0]?.state ?? null;
+/** The optimizer state as stored: its JSON header and its values' bytes. */
+export function getOptimizerState(db: Db, id: string) {
+  return db.jobArtifacts.findUnique({ where: { jobId: id }, select: { optimizerState: true, optimizerSlotData: true } });
 }

@@ -1,7 +1,8 @@
 /**
- * The optimizer state as JSON: lossless (float32 values printed as the shortest decimal that
- * reads back to the same float32... through float64, which JSON numbers are) and keyed by the
- * layer weight's stable name (`l0_dense/kernel`), not by tfjs's process-unique variable name.
+ * The optimizer state outside the optimizer: iteration count and every slot, keyed by the layer
+ * weight's stable name (`l0_dense/kernel`), not by tfjs's process-unique variable name. In
+ * memory and in storage the values are float32 arrays; the API shows them as JSON numbers
+ * (lossless: a float32 read through float64 prints as a decimal that reads back the same).
  *
  *   { format, optimizer: { name, config }, iterations,
  *     slots: [{ weight, slot, shape, dtype, values }] }
@@ -12,22 +13,22 @@ import type { OptimizerSpec } from '../optimizers/spec.ts';
 
 export const OPTIMIZER_STATE_FORMAT = 'tfjs-trainer/optimizer-state@1';
 
-export interface SlotJson {
+export interface SlotState {
   /** The layer weight this slot belongs to, as named in model.json. */
   weight: string;
-  /** The slot's name in the optimizer (m, v, accumulator, …). */
+  /** The slot's name in the optimizer (momentum, velocity, accumulator, …). */
   slot: string;
   shape: number[];
   dtype: 'float32';
-  values: number[];
+  values: Float32Array;
 }
 
-export interface OptimizerStateJson {
+export interface OptimizerStateData {
   format: typeof OPTIMIZER_STATE_FORMAT;
   optimizer: { name: string; config: OptimizerSpec };
   /** Updates applied so far; the learning-rate schedule continues from here. */
   iterations: number;
-  slots: SlotJson[];
+  slots: SlotState[];
 }
 
 /** variable name (unique in this process) ↔ weight name (stable across processes). */
@@ -35,7 +36,7 @@ function weightNames(model: tf.LayersModel): Map<string, string> {
   return new Map(model.trainableWeights.map((w) => [w.name, w.originalName]));
 }
 
-export function exportOptimizerState(optimizer: TrainerOptimizer, model: tf.LayersModel, spec: OptimizerSpec): OptimizerStateJson {
+export function exportOptimizerState(optimizer: TrainerOptimizer, model: tf.LayersModel, spec: OptimizerSpec): OptimizerStateData {
   const names = weightNames(model);
   const state = optimizer.exportState();
   try {
@@ -48,7 +49,7 @@ export function exportOptimizerState(optimizer: TrainerOptimizer, model: tf.Laye
         slot,
         shape: tensor.shape,
         dtype: 'float32',
-        values: Array.from(tensor.dataSync()),
+        values: Float32Array.from(tensor.dataSync()),
       })),
     };
   } finally {
@@ -56,7 +57,7 @@ export function exportOptimizerState(optimizer: TrainerOptimizer, model: tf.Laye
   }
 }
 
-export function importOptimizerState(optimizer: TrainerOptimizer, model: tf.LayersModel, state: OptimizerStateJson): void {
+export function importOptimizerState(optimizer: TrainerOptimizer, model: tf.LayersModel, state: OptimizerStateData): void {
   const variableOf = new Map([...weightNames(model)].map(([variable, weight]) => [weight, variable]));
   const slots = state.slots.map((s) => {
     const variable = variableOf.get(s.weight);

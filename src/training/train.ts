@@ -11,7 +11,7 @@ import { generateDataset } from './datasets/generate.ts';
 import type { Dataset } from './datasets/types.ts';
 import { countCorrect, meanLoss, targetEncoding } from './losses.ts';
 import { buildModel, setDropoutSeeds } from './model.ts';
-import { exportOptimizerState, importOptimizerState, type OptimizerStateJson } from './optimizer-state.ts';
+import { exportOptimizerState, importOptimizerState, type OptimizerStateData } from './optimizer-state.ts';
 import { deriveSeed, permutation } from './random.ts';
 import { saveModel, type ModelArtifacts } from './artifacts.ts';
 import type { JobPlan, JobSpec } from './spec/job.ts';
@@ -51,7 +51,7 @@ export interface TrainHooks {
 /** Where a job starts from: weights of an earlier job or an upload, optionally its optimizer state. */
 export interface StartingPoint {
   weights?: Pick<ModelArtifacts, 'weightSpecs' | 'weightData'>;
-  optimizerState?: OptimizerStateJson;
+  optimizerState?: OptimizerStateData;
   /** Epochs the source trained in all: this job's epochs are numbered (and shuffled) after them. */
   epochOffset?: number;
 }
@@ -59,7 +59,7 @@ export interface StartingPoint {
 export interface TrainResult {
   stopped: boolean;
   model: ModelArtifacts;
-  optimizerState: OptimizerStateJson;
+  optimizerState: OptimizerStateData;
   finalLoss: number | null;
 }
 

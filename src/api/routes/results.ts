@@ -3,7 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { InvalidInputError } from '../../errors.ts';
-import { getModelArtifacts, getOptimizerStateText, getWeightData } from '../../store/jobs.ts';
+import { getModelArtifacts, getOptimizerState, getWeightData } from '../../store/jobs.ts';
+import { decodeOptimizerState, optimizerStateJson } from '../../training/optimizer-state-codec.ts';
 import { listEpochs, listSteps, type EpochRow } from '../../store/metrics.ts';
 import type { ApiContext } from '../context.ts';
 import { requireJob } from '../job-view.ts';
@@ -81,8 +82,9 @@ export function resultRoutes({ db }: ApiContext): FastifyPluginAsyncTypebox {
       },
     }, async (request, reply) => {
       await requireSucceeded(request.params.id);
-      // Already JSON text: sent as it is stored (a state can be megabytes of numbers).
-      const text = (await getOptimizerStateText(db, request.params.id))!;
+      const stored = (await getOptimizerState(db, request.params.id))!;
+      // Written straight to text: a state can be millions of numbers, too many to validate again.
+      const text = optimizerStateJson(decodeOptimizerState(stored.optimizerState, stored.optimizerSlotData));
       return (reply as FastifyReply).type('application/json; charset=utf-8').send(text);
     });
   };

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "JobArtifacts" ADD COLUMN     "optimizerSlotData" BYTEA;
+
