@@ -65,7 +65,6 @@ export async function processTrainingJob(job: Job<TrainingJobData>, token: strin
   }
 
   const child = await ctx.pool.acquire();
-  let released = false;
   try {
     const started = await startAttempt(ctx.db, jobId, child.backend);
     if (!started) return 'skipped: canceled or finished meanwhile';
@@ -77,11 +76,11 @@ export async function processTrainingJob(job: Job<TrainingJobData>, token: strin
       throw new UnrecoverableError(err.message);
     });
     const outcome = await trainInChild(child, jobId, spec, start, ctx, log);
-    released = true;
-    await ctx.pool.release(child);
     return await recordOutcome(outcome, job, token, ctx, log);
   } finally {
-    if (!released) await ctx.pool.release(child);
+    // After the outcome is recorded: retiring a child waits for it to exit, which a user
+    // waiting for `succeeded` should not.
+    await ctx.pool.release(child);
   }
 }
 
