@@ -28,6 +28,7 @@ async function tryBackend(name: BackendName): Promise<void> {
       await import('@tensorflow/tfjs-backend-wasm');
       // tfjs 4.22's wasm backend lacks the conv filter / depthwise gradients: CNNs need them.
       (await import('./wasm-kernels/index.ts')).registerMissingWasmKernels();
+      (await import('./wasm-kernels/index.ts')).registerFasterWasmKernels(); // and its slow MaxPoolGrad / Conv2DBackpropInput
       break;
     case 'cpu':
       break;

@@ -17,7 +17,7 @@ import { explicitPad, forwardGeometry, planAxis } from './geometry.ts';
 import { input, type KernelScope, withKernelScope } from './kernel-scope.ts';
 
 /** dyS: [B,OH,OW,K] → [B,OH·sh,OW·sw,K] with dy at every (sh,sw)-th position, zeros between. */
-function stuffZeros(s: KernelScope, dy: tf.TensorInfo, sh: number, sw: number): tf.TensorInfo {
+export function stuffZeros(s: KernelScope, dy: tf.TensorInfo, sh: number, sw: number): tf.TensorInfo {
   const [b, oh, ow, k] = dy.shape;
   const tall = s.reshape(s.pad(s.reshape(dy, [b * oh, 1, ow * k]), [[0, 0], [0, sh - 1], [0, 0]]), [b * oh * sh * ow, 1, k]);
   return s.reshape(s.pad(tall, [[0, 0], [0, sw - 1], [0, 0]]), [b, oh * sh, ow * sw, k]);
@@ -39,9 +39,10 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: Parameters<tf.Kernel
     const out = s.run('DepthwiseConv2dNative', { x: dyS, filter: flipped }, {
       strides: [1, 1], dilations: [dh, dw], pad: explicitPad(rows, cols), dataFormat: 'NHWC',
     });
-    const cropped = s.slice(out, [0, rows.crop, cols.crop, 0], [b, h, w, c * m]);
-    if (m === 1) return cropped;
-    return s.reshape(s.sum(s.reshape(cropped, [b * h * w * c, m]), [1]), [b, h, w, c]);
+    // Σ_m before the crop: wasm's Slice copies row by row in JS, so it should see the smaller tensor.
+    const [, outH, outW] = out.shape;
+    const summed = m === 1 ? out : s.reshape(s.sum(s.reshape(out, [b * outH * outW * c, m]), [1]), [b, outH, outW, c]);
+    return s.slice(summed, [0, rows.crop, cols.crop, 0], [b, h, w, c]);
   });
 }
 

@@ -2,7 +2,8 @@
  * Gradient kernels the wasm backend of tfjs 4.22 lacks, built from kernels it has, so CNNs
  * (conv2d, depthwise/separable conv) train on wasm. Everything else a conv → pool → batchNorm →
  * dense backward pass needs (Conv2DBackpropInput, MaxPoolGrad, AvgPoolGrad, FusedBatchNorm's ops)
- * is already native there.
+ * is already native there; faster.ts replaces two of those that are slow (MaxPoolGrad,
+ * Conv2DBackpropInput).
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
@@ -28,3 +29,6 @@ export function registerMissingWasmKernels(): string[] {
   }
   return registered;
 }
+
+/** Kernels wasm has but runs slowly (MaxPoolGrad, Conv2DBackpropInput): see faster.ts. */
+export { registerFasterWasmKernels } from './faster.ts';

@@ -32,16 +32,31 @@ export class KernelScope {
     return perm.every((axis, i) => axis === i) ? x : this.run('Transpose', { x }, { perm });
   }
 
-  /** Skipped when it would copy the whole tensor. */
+  /**
+   * Skipped when it would copy the whole tensor. Trailing axes taken whole are folded into the
+   * last cut one (an NHWC crop of H and W copies rows of W·C values, not of C): wasm's Slice
+   * copies one innermost row at a time in JS.
+   */
   slice(x: Info, begin: number[], size: number[]): Info {
-    const whole = begin.every((b, i) => b === 0 && size[i] === x.shape[i]);
-    return whole ? x : this.run('Slice', { x }, { begin, size });
+    const cut = lastAxis(x.shape, (i) => begin[i] !== 0 || size[i] !== x.shape[i]);
+    if (cut < 0) return x;
+    const inner = fold(x.shape, cut);
+    const out = this.run('Slice', { x: this.reshape(x, [...x.shape.slice(0, cut), x.shape[cut] * inner]) }, {
+      begin: [...begin.slice(0, cut), begin[cut] * inner], size: [...size.slice(0, cut), size[cut] * inner],
+    });
+    return this.reshape(out, size);
   }
 
-  /** Zero padding; `paddings[i]` = [before, after] on axis i. */
-  pad(x: Info, paddings: Array<[number, number]>): Info {
-    const none = paddings.every(([before, after]) => before === 0 && after === 0);
-    return none ? x : this.run('PadV2', { x }, { paddings, constantValue: 0 });
+  /** Constant padding (0 unless given); `paddings[i]` = [before, after] on axis i; trailing axes folded as in slice. */
+  pad(x: Info, paddings: Array<[number, number]>, value = 0): Info {
+    const cut = lastAxis(x.shape, (i) => paddings[i][0] !== 0 || paddings[i][1] !== 0);
+    if (cut < 0) return x;
+    const inner = fold(x.shape, cut);
+    const [lo, hi] = paddings[cut];
+    const out = this.run('PadV2', { x: this.reshape(x, [...x.shape.slice(0, cut), x.shape[cut] * inner]) }, {
+      paddings: [...paddings.slice(0, cut), [lo * inner, hi * inner]], constantValue: value,
+    });
+    return this.reshape(out, x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]));
   }
 
   sum(x: Info, axis: number[]): Info {
@@ -50,6 +65,13 @@ export class KernelScope {
 
   reverse(x: Info, dims: number[]): Info {
     return this.run('Reverse', { x }, { dims });
+  }
+
+  /** A float32 tensor of these values (e.g. a small filter), released with the scope. */
+  constant(values: Float32Array, shape: number[]): Info {
+    const out: Info = { dataId: this.backend.write(values, shape, 'float32'), shape, dtype: 'float32' };
+    this.temps.push(out);
+    return out;
   }
 
   /** Whether `info` came out of a kernel run in this scope (rather than being one of the inputs). */
@@ -62,6 +84,18 @@ export class KernelScope {
     for (const t of this.temps) if (t !== keep) this.backend.disposeData(t.dataId);
     this.temps.length = 0;
   }
+}
+
+/** The last axis i with changed(i), or −1. */
+function lastAxis(shape: number[], changed: (i: number) => boolean): number {
+  for (let i = shape.length - 1; i >= 0; i--) if (changed(i)) return i;
+  return -1;
+}
+
+/** Product of the sizes after axis `cut`: a slice / pad that leaves them whole acts on axis `cut`
+ * of the shape [..., shape[cut]·inner] exactly as on the original, with offsets scaled by inner. */
+function fold(shape: number[], cut: number): number {
+  return shape.slice(cut + 1).reduce((a, d) => a * d, 1);
 }
 
 /**
