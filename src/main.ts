@@ -36,6 +36,25 @@ async function main(mode: Mode): Promise<void> {
   await prepareWithRetries(config, log);
   const db = createDb(config.DATABASE_URL);
   const closers: Array<() => Promise<unknown>> = [];
+  // Listening from here on: a signal while starting closes what has started so far.
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    // worker.close() can wait forever when Redis is gone (bullmq#2430): the deadline wins.
+    setTimeout(() => {
+      log.error('shutdown deadline passed; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS).unref();
+    (async () => {
+      for (const close of closers) await close().catch((err) => log.error({ err }, 'error while closing'));
+      log.info('stopped');
+      process.exit(0);
+    })();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 
   if (mode === 'worker' || mode === 'all') {
     const worker = await startWorker(config, db, log);
@@ -56,24 +75,6 @@ async function main(mode: Mode): Promise<void> {
   }
   closers.push(() => db.$disconnect());
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    // worker.close() can wait forever when Redis is gone (bullmq#2430): the deadline wins.
-    setTimeout(() => {
-      log.error('shutdown deadline passed; exiting');
-      process.exit(1);
-    }, config.SHUTDOWN_TIMEOUT_MS).unref();
-    (async () => {
-      for (const close of closers) await close().catch((err) => log.error({ err }, 'error while closing'));
-      log.info('stopped');
-      process.exit(0);
-    })();
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 const mode = (process.argv[2] ?? 'all') as Mode;

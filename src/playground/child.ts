@@ -32,3 +32,6 @@ process.on('message', ({ id, request }: ToPlayground) => {
 
 // The API process is gone: nobody is left to answer.
 process.on('disconnect', () => process.exit(0));
+// A signal to the whole process group (Ctrl-C) is for the API to act on; it closes this child.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});

@@ -89,3 +89,8 @@ process.on('message', (message: ToChild) => {
 
 // The worker died (even by SIGKILL): nobody is left to report to, so stop training.
 process.on('disconnect', () => process.exit(0));
+// Ctrl-C in a terminal, or a signal to the whole process group, reaches this child too. The
+// worker leads shutdown (it stops the job after its step and puts it back in the queue), so the
+// child waits for that instead of dying mid-step.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});

@@ -106,7 +106,7 @@ describe('uploaded datasets', () => {
 
   it('cannot be deleted while a queued job uses it; can once that job is canceled', async () => {
     const { json: ds } = await upload(service, twoBlobsCsv(20), 'text/csv', '?label=kind');
-    await service.worker!.close(); // no worker: the job stays queued
+    await service.stopWorkers(); // no worker: the job stays queued
     const { json: job } = await api(service.url, 'POST', '/v1/jobs', {
       dataset: { id: ds.id, samples: 10 },
       model: { layers: [{ type: 'dense', units: 2, activation: 'softmax' }], loss: 'sparseCategoricalCrossentropy' },

@@ -21,6 +21,8 @@ export interface TestService {
   url: string;
   worker?: TrainingWorker;
   startWorker(): Promise<TrainingWorker>;
+  /** Closes every in-process worker started so far. */
+  stopWorkers(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,10 @@ export async function startService(opts: { worker?: boolean; env?: Record<string
       workers.push(worker);
       service.worker ??= worker;
       return worker;
+    },
+    async stopWorkers() {
+      for (const w of workers.splice(0)) await w.close();
+      service.worker = undefined;
     },
     async close() {
       await app.close();

@@ -14,7 +14,7 @@ import { startService, type TestService } from '../helpers/service.ts';
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
 /** A worker in a process of its own, as on another machine, on the same queue and database. */
-function workerProcess(service: TestService): ChildProcess {
+function workerProcess(service: TestService, detached = false): ChildProcess {
   const c = service.config;
   return spawn(process.execPath, ['--import', 'tsx', MAIN, 'worker'], {
     env: {
@@ -23,6 +23,7 @@ function workerProcess(service: TestService): ChildProcess {
       MAX_STALLED_COUNT: String(c.MAX_STALLED_COUNT), LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
+    detached, // a process group of its own, to signal it as a terminal's Ctrl-C does
   });
 }
 
@@ -57,13 +58,17 @@ describe('worker crash and shutdown', () => {
     assert.deepEqual(metrics.epochs.map((e: any) => e.epoch), Array.from({ length: 60 }, (_, i) => i + 1));
   });
 
-  it('SIGTERM stops a worker within a step: its job goes back to the queue and another worker finishes it', async () => {
-    await service.worker!.close(); // only the process below takes jobs now
-    const leaving = workerProcess(service);
+  for (const how of ['SIGTERM to the worker', 'Ctrl-C (SIGINT to its whole process group)']) {
+  it(`${how} stops a worker within a step: its job goes back to the queue and another worker finishes it`, async () => {
+    await service.stopWorkers(); // only the process below takes jobs now
+    const group = how.startsWith('Ctrl-C');
+    const leaving = workerProcess(service, group);
     const { json: job } = await api(service.url, 'POST', '/v1/jobs', longJob(60));
     await waitForJob(service.url, job.id, (j) => j.status === 'running' && j.progress.step > 200, 60_000);
     const started = Date.now();
-    leaving.kill('SIGTERM');
+    // The group signal also reaches the training child, which must leave the stop to its worker.
+    if (group) process.kill(-leaving.pid!, 'SIGINT');
+    else leaving.kill('SIGTERM');
     const [code] = await once(leaving, 'exit');
     assert.equal(code, 0, 'a clean exit');
     assert.ok(Date.now() - started < 10_000, `stopped in ${Date.now() - started} ms`);
@@ -76,6 +81,7 @@ describe('worker crash and shutdown', () => {
     const steps = await stepsOf(job.id);
     assert.deepEqual(steps, Array.from({ length: done.progress.totalSteps }, (_, i) => i + 1));
   });
+  }
 });
 
 describe('a job that keeps stalling', () => {
