@@ -1,7 +1,7 @@
 /** Idempotent submission, cancel (queued and running), and a job whose loss turns NaN. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { api, finished, irisJob, longJob, waitForJob } from '../helpers/http.ts';
+import { api, finished, irisJob, longJob, recordedSteps, waitForJob } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 
 describe('job lifecycle', () => {
@@ -9,10 +9,7 @@ describe('job lifecycle', () => {
   before(async () => { service = await startService(); });
   after(() => service.close());
 
-  async function steps(id: string): Promise<number[]> {
-    const { json } = await api(service.url, 'GET', `/v1/jobs/${id}/metrics?limit=10000`);
-    return json.steps.map((s: any) => s.step);
-  }
+  const steps = (id: string) => recordedSteps(service.url, id);
 
   it('an Idempotency-Key makes a repeated request return the same job, also after it finished', async () => {
     const key = `key-${Date.now()}`;

@@ -25,6 +25,12 @@ export async function waitForJob(base: string, id: string, done: (job: any) => b
   }
 }
 
+/** The step numbers a job has recorded, in order. */
+export async function recordedSteps(base: string, id: string): Promise<number[]> {
+  const { json } = await api(base, 'GET', `/v1/jobs/${id}/metrics?limit=10000`);
+  return json.steps.map((s: any) => s.step);
+}
+
 export const finished = (job: any) => ['succeeded', 'failed', 'canceled'].includes(job?.status);
 
 /** A small iris classifier: 150 examples, a few dozen steps. */

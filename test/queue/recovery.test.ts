@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { api, finished, longJob, waitForJob } from '../helpers/http.ts';
+import { api, finished, longJob, recordedSteps, waitForJob } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
@@ -32,10 +32,7 @@ describe('worker crash and shutdown', () => {
   before(async () => { service = await startService(); });
   after(() => service.close());
 
-  async function stepsOf(id: string): Promise<number[]> {
-    const { json } = await api(service.url, 'GET', `/v1/jobs/${id}/metrics?limit=10000`);
-    return json.steps.map((s: any) => s.step);
-  }
+  const stepsOf = (id: string) => recordedSteps(service.url, id);
 
   it('a job whose worker is killed finishes on another worker, every step recorded once', async () => {
     const doomed = workerProcess(service);
