@@ -4,8 +4,9 @@
  * gets a 503 and its child is killed; a child that dies is replaced (at once when it had been
  * serving, otherwise by the next request), so one bad request never takes the playground down.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { forkTypeScript, stopChild } from '../child-processes.ts';
 import { InvalidInputError } from '../errors.ts';
 import type { TrajectoryRequest, TrajectoryResult } from '../training/playground/spec.ts';
 import type { FromPlayground } from './protocol.ts';
@@ -79,7 +80,7 @@ export class PlaygroundRunner {
   async close(): Promise<void> {
     this.closed = true;
     await this.starting?.catch(() => undefined);
-    if (this.current) await stop(this.current);
+    if (this.current) await stopChild(this.current.proc);
   }
 
   private async runNow(request: TrajectoryRequest): Promise<TrajectoryResult> {
@@ -123,8 +124,7 @@ export class PlaygroundRunner {
   }
 
   private async spawn(): Promise<Child> {
-    // tsx's loader, so the child runs our TypeScript like its parent.
-    const proc = fork(CHILD_ENTRY, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const proc = forkTypeScript(CHILD_ENTRY);
     const child: Child = { proc, exited: false };
     let started = false;
     proc.once('exit', (code, signal) => {
@@ -153,14 +153,4 @@ export class PlaygroundRunner {
     started = true;
     return child;
   }
-}
-
-/** Asks the child to leave (closing IPC makes it exit); kills it if it has not within 5 s. */
-async function stop(child: Child): Promise<void> {
-  if (child.exited) return;
-  const exited = new Promise<void>((resolve) => child.proc.once('exit', () => resolve()));
-  child.proc.disconnect();
-  const timer = setTimeout(() => child.proc.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
 }

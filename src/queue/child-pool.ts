@@ -5,9 +5,10 @@
  * BullMQ's pool offers no hook for that: a child that exits on its own races the pool, which
  * may hand it the next job first.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { forkTypeScript, stopChild } from '../child-processes.ts';
 import type { BackendChoice } from '../config.ts';
 import type { FromChild, ToChild } from './protocol.ts';
 
@@ -36,13 +37,8 @@ export class TrainerChild extends EventEmitter {
   }
 
   /** Asks the child to leave (closing IPC makes it exit); kills it if it does not within `ms`. */
-  async stop(ms = 5000): Promise<void> {
-    if (!this.alive) return;
-    const exited = new Promise<void>((resolve) => this.once('exit', () => resolve()));
-    this.process.disconnect();
-    const timer = setTimeout(() => this.process.kill('SIGKILL'), ms);
-    await exited;
-    clearTimeout(timer);
+  stop(ms = 5000): Promise<void> {
+    return stopChild(this.process, ms);
   }
 }
 
@@ -88,12 +84,7 @@ export class ChildPool {
   }
 
   private async spawn(): Promise<TrainerChild> {
-    // tsx's loader, so the child runs our TypeScript like its parent.
-    const proc = fork(CHILD_ENTRY, [], {
-      execArgv: ['--import', 'tsx'],
-      serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    const proc = forkTypeScript(CHILD_ENTRY);
     const child = new TrainerChild(proc);
     this.all.add(child);
     child.on('exit', () => this.all.delete(child));

@@ -1,4 +1,5 @@
 /** Loads what a job starts from (an earlier job's artifacts or an uploaded model) for the training child. */
+import { ownArrayBuffer } from '../bytes.ts';
 import type { Db } from '../store/db.ts';
 import { getStartingArtifacts } from '../store/jobs.ts';
 import { getUploadedWeights } from '../store/models.ts';
@@ -6,8 +7,6 @@ import type { JobSpec } from '../training/spec/job.ts';
 import type { StartingPoint } from '../training/train.ts';
 import { decodeOptimizerState } from '../training/optimizer-state-codec.ts';
 
-/** An ArrayBuffer holding exactly these bytes (a Buffer may be a view into a larger pool). */
-const ownBuffer = (bytes: Uint8Array): ArrayBuffer => bytes.slice().buffer as ArrayBuffer;
 
 export async function loadStartingPoint(db: Db, spec: JobSpec): Promise<StartingPoint | undefined> {
   const from = spec.initFrom;
@@ -15,12 +14,12 @@ export async function loadStartingPoint(db: Db, spec: JobSpec): Promise<Starting
   if ('modelId' in from) {
     const model = await getUploadedWeights(db, from.modelId);
     if (!model) throw new Error(`the uploaded model ${from.modelId} this job starts from no longer exists`);
-    return { weights: { weightSpecs: model.weightSpecs as never, weightData: ownBuffer(model.weightData) } };
+    return { weights: { weightSpecs: model.weightSpecs as never, weightData: ownArrayBuffer(model.weightData) } };
   }
   const artifacts = await getStartingArtifacts(db, from.jobId, from.optimizerState);
   if (!artifacts) throw new Error(`the job ${from.jobId} this job starts from has no stored model`);
   return {
-    weights: { weightSpecs: artifacts.weightSpecs as never, weightData: ownBuffer(artifacts.weightData) },
+    weights: { weightSpecs: artifacts.weightSpecs as never, weightData: ownArrayBuffer(artifacts.weightData) },
     optimizerState: from.optimizerState ? decodeOptimizerState(artifacts.optimizerState, artifacts.optimizerSlotData ?? null) : undefined,
     epochOffset: from.startEpoch,
   };

@@ -1,5 +1,6 @@
 /** Uploaded datasets: the row that describes one, and its rows stored in slices. */
 import pg from 'pg';
+import { bytesFromFloat32, float32FromBytes } from '../bytes.ts';
 import type { Db } from './db.ts';
 import type { Prisma } from './generated/client.ts';
 
@@ -20,8 +21,6 @@ export interface ChunkData {
   codes: Float32Array;
 }
 
-const bytesOf = (a: Float32Array) => new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength) as ArrayBuffer);
-const floatsOf = (b: Uint8Array) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
 
 /** A dataset row that is not ready yet: its slices are written next, then it is finished or deleted. */
 export async function beginDataset(db: Db, id: string, name: string | undefined): Promise<void> {
@@ -32,7 +31,7 @@ export async function writeChunk(db: Db, datasetId: string, chunk: ChunkData): P
   await db.datasetChunk.create({
     data: {
       datasetId, index: chunk.index, rows: chunk.rows,
-      features: bytesOf(chunk.features), targets: bytesOf(chunk.values), codes: bytesOf(chunk.codes),
+      features: bytesFromFloat32(chunk.features), targets: bytesFromFloat32(chunk.values), codes: bytesFromFloat32(chunk.codes),
     },
   });
 }
@@ -97,7 +96,7 @@ export async function readDataset(databaseUrl: string, id: string): Promise<{ cl
         );
         if (rows.length === 0) return;
         const chunk = rows[0];
-        yield { index, rows: chunk.rows, features: floatsOf(chunk.features), values: floatsOf(chunk.targets), codes: floatsOf(chunk.codes) };
+        yield { index, rows: chunk.rows, features: float32FromBytes(chunk.features), values: float32FromBytes(chunk.targets), codes: float32FromBytes(chunk.codes) };
       }
     } finally {
       await client.end();

@@ -3,6 +3,7 @@
  * uses it): storage keeps the JSON without values plus every slot's float32 values in one byte
  * array; the API shows the documented JSON with the values as numbers.
  */
+import { float32FromBytes } from '../bytes.ts';
 import type { OptimizerStateData } from './optimizer-state.ts';
 
 type SlotHeader = Omit<OptimizerStateData['slots'][number], 'values'>;
@@ -29,7 +30,7 @@ export function decodeOptimizerState(header: unknown, slotData: Uint8Array | nul
   if (slotData === null) {
     return { ...h, slots: h.slots.map((s) => ({ ...s, values: Float32Array.from(s.values ?? []) })) };
   }
-  const all = new Float32Array(slotData.buffer.slice(slotData.byteOffset, slotData.byteOffset + slotData.byteLength) as ArrayBuffer);
+  const all = float32FromBytes(slotData);
   const needed = h.slots.reduce((n, s) => n + size(s.shape), 0);
   if (needed !== all.length) throw new Error(`stored optimizer state has ${all.length} values, its slots need ${needed}`);
   let offset = 0;
