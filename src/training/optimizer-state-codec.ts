@@ -47,5 +47,8 @@ export function decodeOptimizerState(header: unknown, slotData: Uint8Array | nul
  * reads back exactly, except that JSON has no -0: a negative zero shows as 0.
  */
 export function optimizerStateJson(state: OptimizerStateData): string {
-  return JSON.stringify({ ...state, slots: state.slots.map((s) => ({ ...s, values: Array.from(s.values) })) });
+  // Fields in the documented order: the stored header comes back from jsonb with its keys reordered.
+  const { format, optimizer, iterations } = state;
+  const slots = state.slots.map(({ weight, slot, shape, dtype, values }) => ({ weight, slot, shape, dtype, values: Array.from(values) }));
+  return JSON.stringify({ format, optimizer, iterations, slots });
 }

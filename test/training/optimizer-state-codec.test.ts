@@ -43,4 +43,12 @@ describe('optimizer state storage', () => {
     assert.ok(Object.is(json.slots[0].values[4], 0), 'JSON writes -0 as 0');
     assert.deepEqual(Float32Array.from(json.slots[1].values), state.slots[1].values);
   });
+
+  it('writes the fields in the documented order, whatever order the stored header has', () => {
+    const { header, slotData } = encodeOptimizerState(state);
+    const shuffled = Object.fromEntries(Object.entries(header).reverse());
+    const json = JSON.parse(optimizerStateJson(decodeOptimizerState(shuffled, slotData)));
+    assert.deepEqual(Object.keys(json), ['format', 'optimizer', 'iterations', 'slots']);
+    assert.deepEqual(Object.keys(json.slots[0]), ['weight', 'slot', 'shape', 'dtype', 'values']);
+  });
 });
