@@ -49,6 +49,42 @@ const ConfigSchema = Type.Object({
   MAX_EPOCHS: Type.Integer({ default: 1000, minimum: 1 }),
   MAX_BATCH_SIZE: Type.Integer({ default: 8192, minimum: 1 }),
   MAX_PARAMETERS: Type.Integer({ default: 5000000, minimum: 1 }),
+  /** Most optimizer steps (epochs × batches) one job may take: 10^8 steps is weeks on one worker. */
+  MAX_STEPS: Type.Integer({ default: 1000000, minimum: 1 }),
+  /** Wall time of one job; past it the job fails with "time limit reached" and keeps its checkpoint and metrics. */
+  MAX_JOB_SECONDS: Type.Integer({ default: 86400, minimum: 1 }),
+  /** Estimated peak memory of one job (weights, optimizer slots, activations at the batch size); 0 = what one child may use. */
+  MAX_JOB_MEMORY_BYTES: Type.Integer({ default: 0, minimum: 0 }),
+  /** V8 heap ceiling of a training child (--max-old-space-size), so one job cannot take the machine. */
+  CHILD_MAX_HEAP_MB: Type.Integer({ default: 4096, minimum: 64 }),
+  /** Ceiling of a training child's wasm memory; a job that needs more fails in words and the child is retired. */
+  CHILD_MAX_WASM_MB: Type.Integer({ default: 2048, minimum: 16, maximum: 4096 }),
+  /** Feature columns of one dataset example (CSV columns or JSON values per row). */
+  MAX_FEATURES: Type.Integer({ default: 100000, minimum: 1 }),
+  /** How often PostgreSQL's queued and running jobs are reconciled with Redis (also once at start). */
+  RECONCILE_INTERVAL_MS: Type.Integer({ default: 30000, minimum: 200 }),
+  /** Seconds between checkpoints of a running job; 0 = after every epoch. */
+  CHECKPOINT_INTERVAL_S: Type.Integer({ default: 60, minimum: 0 }),
+  /** Step rows a worker holds while PostgreSQL is down; when full, training waits rather than drop rows. */
+  METRICS_BUFFER_ROWS: Type.Integer({ default: 200000, minimum: 1000 }),
+  /** Authentication: auto = open on loopback until a key exists, keys required otherwise; off = never (explicit). */
+  AUTH: oneOf(['auto', 'off'], 'auto'),
+  /** Browser origins allowed to call the API (comma-separated); CORS is off when empty. */
+  CORS_ORIGINS: Type.String({ default: '' }),
+  /** Host names accepted besides loopback names when bound to loopback (comma-separated): DNS rebinding guard. */
+  ALLOWED_HOSTS: Type.String({ default: '' }),
+  /** Per tenant: jobs queued + running at once. */
+  TENANT_MAX_ACTIVE_JOBS: Type.Integer({ default: 100, minimum: 1 }),
+  /** Per tenant: jobs running at once; a worker skips a job whose tenant is at this limit. */
+  TENANT_MAX_RUNNING_JOBS: Type.Integer({ default: 4, minimum: 1 }),
+  /** Per tenant: bytes of stored datasets and models. */
+  TENANT_MAX_STORED_BYTES: Type.Integer({ default: 10737418240, minimum: 0 }),
+  /** Per tenant (per client address when open): requests per second, shared by every API process through Redis. */
+  RATE_LIMIT_PER_SECOND: Type.Integer({ default: 50, minimum: 1 }),
+  /** Webhooks may call loopback, private and link-local addresses only when this is true. */
+  WEBHOOK_ALLOW_PRIVATE: Type.Boolean({ default: false }),
+  /** Variants one comparison may hold. */
+  MAX_COMPARISON_VARIANTS: Type.Integer({ default: 16, minimum: 1 }),
   /** pino level for the API and worker logs. */
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
 });
