@@ -8,6 +8,7 @@ import { buildApp } from './api/app.ts';
 import { loadConfig, type Config } from './config.ts';
 import { PlaygroundRunner } from './playground/runner.ts';
 import { connectRedis, createQueue } from './queue/queue.ts';
+import { Reconciler } from './queue/reconciler.ts';
 import { startWorker } from './queue/worker.ts';
 import { deleteAbandonedUploads } from './store/datasets.ts';
 import { createDb } from './store/db.ts';
@@ -60,20 +61,25 @@ async function main(mode: Mode): Promise<void> {
     const worker = await startWorker(config, db, log);
     closers.push(() => worker.close());
   }
+  // Every process reconciles PostgreSQL with Redis (one at a time across them: see reconciler.ts).
+  const queueConnection = connectRedis(config, mode === 'worker' ? 'worker' : 'api');
+  const queue = createQueue(config, queueConnection);
+  const reconciler = new Reconciler(db, queue, config, log);
+  reconciler.start();
+  closers.push(() => reconciler.close());
   if (mode === 'api' || mode === 'all') {
     const abandoned = await deleteAbandonedUploads(db);
     if (abandoned > 0) log.info({ abandoned }, 'removed dataset uploads that never finished');
     const redis = connectRedis(config, 'api');
-    const queue = createQueue(config, connectRedis(config, 'api'));
     const playground = new PlaygroundRunner({ log });
     playground.start().catch((err) => log.warn({ err }, 'playground process did not start; requests will retry'));
     const app = await buildApp({ config, db, redis, queue, playground }, log);
     await app.listen({ port: config.PORT, host: config.HOST });
     // Stop taking requests first (503 while closing), then the workers, then the connections.
     closers.unshift(() => app.close());
-    closers.push(() => queue.close(), async () => redis.disconnect(), () => playground.close());
+    closers.push(async () => redis.disconnect(), () => playground.close());
   }
-  closers.push(() => db.$disconnect());
+  closers.push(() => queue.close(), async () => queueConnection.disconnect(), () => db.$disconnect());
 
 }
 

@@ -15,6 +15,10 @@ export function jobView(row: JobRow): JobView {
     startedAt: row.startedAt?.toISOString() ?? null,
     finishedAt: row.finishedAt?.toISOString() ?? null,
     attempts: row.attempts,
+    checkpoint: row.checkpoint
+      ? { step: row.checkpoint.step, epoch: row.checkpoint.epoch, createdAt: row.checkpoint.createdAt.toISOString() }
+      : null,
+    resumedFromStep: row.resumedFromStep,
     spec: row.spec as JobView['spec'],
   };
   if (row.error) view.error = row.error;

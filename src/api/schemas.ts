@@ -55,6 +55,12 @@ export const Job = Type.Object({
   finishedAt: Nullable(Type.String({ format: 'date-time' })),
   error: Type.Optional(Type.String({ description: 'why the job failed' })),
   attempts: Type.Integer({ description: 'times a worker started the job' }),
+  checkpoint: Nullable(Type.Object({
+    step: Type.Integer({ description: 'global step of the last update it holds' }),
+    epoch: Type.Integer({ description: 'the epoch it falls in' }),
+    createdAt: Type.String({ format: 'date-time' }),
+  }, { description: 'the latest checkpoint of a running (or time-limited) job; a new attempt continues from it' })),
+  resumedFromStep: Type.Integer({ description: 'the step the current attempt continued from (its checkpoint); 0 for a fresh start' }),
   spec: Type.Object({}, { additionalProperties: true, description: 'the request with every default filled in' }),
 });
 

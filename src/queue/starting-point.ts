@@ -1,15 +1,22 @@
-/** Loads what a job starts from (an earlier job's artifacts or an uploaded model) for the training child. */
+/**
+ * Loads what a job starts from for the training child: its own checkpoint when an earlier attempt
+ * left one, else an earlier job's artifacts or an uploaded model (or nothing: fresh weights).
+ */
 import { ownArrayBuffer } from '../bytes.ts';
 import type { Db } from '../store/db.ts';
 import { getStartingArtifacts } from '../store/jobs.ts';
 import { getUploadedWeights } from '../store/models.ts';
 import type { JobSpec } from '../training/spec/job.ts';
-import type { StartingPoint } from '../training/train.ts';
+import type { Checkpoint, StartingPoint } from '../training/train.ts';
 import { decodeOptimizerState } from '../training/optimizer-state-codec.ts';
 
-
-export async function loadStartingPoint(db: Db, spec: JobSpec): Promise<StartingPoint | undefined> {
+export async function loadStartingPoint(db: Db, spec: JobSpec, checkpoint: Checkpoint | null): Promise<StartingPoint | undefined> {
   const from = spec.initFrom;
+  const epochOffset = from && 'jobId' in from ? from.startEpoch : undefined;
+  if (checkpoint) {
+    const { weights, optimizerState, ...resume } = checkpoint;
+    return { weights, optimizerState, epochOffset, resume };
+  }
   if (!from) return undefined;
   if ('modelId' in from) {
     const model = await getUploadedWeights(db, from.modelId);
@@ -21,6 +28,6 @@ export async function loadStartingPoint(db: Db, spec: JobSpec): Promise<Starting
   return {
     weights: { weightSpecs: artifacts.weightSpecs as never, weightData: ownArrayBuffer(artifacts.weightData) },
     optimizerState: from.optimizerState ? decodeOptimizerState(artifacts.optimizerState, artifacts.optimizerSlotData ?? null) : undefined,
-    epochOffset: from.startEpoch,
+    epochOffset,
   };
 }

@@ -10,7 +10,7 @@ import { NonFiniteLossError, train, type Progress, type StepRecord } from '../tr
 import type { Dataset } from '../training/datasets/types.ts';
 import type { JobSpec } from '../training/spec/job.ts';
 import { loadUploadedDataset } from './dataset-loader.ts';
-import type { FromChild, ToChild } from './protocol.ts';
+import type { FromChild, StopReason, ToChild } from './protocol.ts';
 
 /** Steps are flushed to the worker this often, or sooner when this many are waiting. */
 const STEP_FLUSH_MS = 100;
@@ -20,8 +20,21 @@ const STEP_FLUSH_COUNT = 500;
 const send = (message: FromChild) => {
   if (process.connected) process.send?.(message);
 };
-const stopRequested = new Set<string>();
+const stopRequested = new Map<string, StopReason>();
+/** Jobs held by their worker (its step buffer is full), each with what releases it. */
+const held = new Map<string, { promise: Promise<void>; release: () => void }>();
 let databaseUrl = '';
+
+function hold(jobId: string, on: boolean): void {
+  if (on && !held.has(jobId)) {
+    let release = () => {};
+    const promise = new Promise<void>((resolve) => { release = resolve; });
+    held.set(jobId, { promise, release });
+  } else if (!on) {
+    held.get(jobId)?.release();
+    held.delete(jobId);
+  }
+}
 
 /** Uploaded datasets are read here, from the store, rather than sent by the worker over IPC. */
 async function loadData(spec: JobSpec): Promise<Dataset | undefined> {
@@ -40,6 +53,8 @@ async function runJob(message: Extract<ToChild, { type: 'train' }>): Promise<voi
     pending = [];
     lastFlush = performance.now();
   };
+  const intervalMs = message.checkpointIntervalS * 1000;
+  let lastCheckpoint = performance.now();
   try {
     const data = await loadData(message.spec);
     const result = await train(message.spec, message.plan, {
@@ -52,7 +67,17 @@ async function runJob(message: Extract<ToChild, { type: 'train' }>): Promise<voi
         flush(progress);
         send({ type: 'epoch', jobId, epoch, progress });
       },
-      shouldStop: () => stopRequested.has(jobId),
+      stopRequested() {
+        const reason = stopRequested.get(jobId);
+        return reason === undefined ? undefined : reason === 'cancel' ? 'cancel' : 'suspend';
+      },
+      mayContinue: () => held.get(jobId)?.promise ?? Promise.resolve(),
+      checkpointDue: (atEpochEnd) => (intervalMs === 0 ? atEpochEnd : performance.now() - lastCheckpoint >= intervalMs),
+      onCheckpoint(checkpoint) {
+        if (lastProgress) flush(lastProgress); // the steps it covers go first
+        send({ type: 'checkpoint', jobId, checkpoint });
+        lastCheckpoint = performance.now();
+      },
     }, message.start, data);
     if (lastProgress) flush(lastProgress);
     const memory = tf.memory();
@@ -66,6 +91,7 @@ async function runJob(message: Extract<ToChild, { type: 'train' }>): Promise<voi
     send({ type: 'failed', jobId, error: userError ? message : `training failed on the ${tf.getBackend()} backend: ${message}` });
   } finally {
     stopRequested.delete(jobId);
+    hold(jobId, false);
   }
 }
 
@@ -82,7 +108,11 @@ process.on('message', (message: ToChild) => {
       void runJob(message);
       break;
     case 'stop':
-      stopRequested.add(message.jobId);
+      stopRequested.set(message.jobId, message.reason);
+      hold(message.jobId, false); // a held job must reach its stop
+      break;
+    case 'hold':
+      hold(message.jobId, message.hold);
       break;
   }
 });

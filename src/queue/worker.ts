@@ -10,7 +10,8 @@ import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import { finishJob } from '../store/jobs.ts';
 import { ChildPool } from './child-pool.ts';
-import { CancelRegistry, processTrainingJob } from './process-job.ts';
+import { CancelRegistry } from './cancel-registry.ts';
+import { processTrainingJob } from './process-job.ts';
 import { cancelChannel, connectRedis, WORKER_HEARTBEAT_MS, workerKeyPrefix, type TrainingJobData } from './queue.ts';
 
 export interface TrainingWorker {
@@ -43,7 +44,7 @@ export async function startWorker(config: Config, db: Db, log: Logger): Promise<
 
   const worker = new Worker<TrainingJobData>(
     config.QUEUE_NAME,
-    (job, token) => processTrainingJob(job, token, { db, pool, log: workerLog, cancels, shuttingDown: () => shuttingDown }),
+    (job, token) => processTrainingJob(job, token, { db, pool, log: workerLog, config, cancels, shuttingDown: () => shuttingDown }),
     {
       connection,
       concurrency: config.WORKER_CONCURRENCY,

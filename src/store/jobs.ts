@@ -11,7 +11,8 @@ export type { JobStatus };
 const JOB_FIELDS = {
   id: true, name: true, status: true, spec: true, backend: true, progress: true, error: true,
   cancelRequested: true, attempts: true, createdAt: true, startedAt: true, finishedAt: true,
-  idempotencyKey: true, requestHash: true,
+  idempotencyKey: true, requestHash: true, resumedFromStep: true,
+  checkpoint: { select: { step: true, epoch: true, createdAt: true } },
 } as const;
 
 export type JobRow = Prisma.JobGetPayload<{ select: typeof JOB_FIELDS }>;
@@ -79,24 +80,60 @@ export async function listJobs(
 
 /**
  * A worker takes the job: queued (or running, when a crashed attempt is started again) becomes
- * running. Returns null when the job was canceled or finished in the meantime.
+ * running. Returns null when the job was canceled or finished in the meantime. The attempt
+ * number it returns fences every later write of this attempt (see `Attempt`).
  */
 export async function startAttempt(db: Db, id: string, backend: string): Promise<JobRow | null> {
+  const now = new Date();
   const { count } = await db.job.updateMany({
     where: { id, status: { in: ['queued', 'running'] }, cancelRequested: false },
-    data: { status: 'running', backend, attempts: { increment: 1 }, startedAt: new Date(), error: null },
+    data: { status: 'running', backend, attempts: { increment: 1 }, startedAt: now, heartbeatAt: now, resumedFromStep: 0, error: null },
   });
   return count === 1 ? getJob(db, id) : null;
 }
 
-/** Saves progress; answers whether a cancel was asked for (a fallback to the pub/sub message). */
-export async function saveProgress(db: Db, id: string, progress: object): Promise<{ cancelRequested: boolean }> {
+/**
+ * One attempt at a job. Its writes apply only while the row is still `running` with this attempt
+ * number: a worker presumed dead (and replaced) that wakes up again can change nothing.
+ */
+export interface Attempt {
+  id: string;
+  attempt: number;
+}
+
+const current = (a: Attempt) => ({ id: a.id, status: 'running' as const, attempts: a.attempt });
+
+/**
+ * The running attempt's heartbeat, with its progress when given. Answers whether the row is still
+ * this attempt's, and whether a cancel was asked for (the fallback to the pub/sub message).
+ */
+export async function beat(db: Db, a: Attempt, progress?: object): Promise<{ ours: boolean; cancelRequested: boolean }> {
   const rows = await db.job.updateManyAndReturn({
-    where: { id, status: 'running' },
-    data: { progress: progress as Prisma.InputJsonValue },
+    where: current(a),
+    data: { heartbeatAt: new Date(), ...(progress ? { progress: progress as Prisma.InputJsonValue } : {}) },
     select: { cancelRequested: true },
   });
-  return { cancelRequested: rows[0]?.cancelRequested ?? true };
+  return rows.length === 0 ? { ours: false, cancelRequested: false } : { ours: true, cancelRequested: rows[0].cancelRequested };
+}
+
+export async function markResumed(db: Db, a: Attempt, step: number): Promise<void> {
+  await db.job.updateMany({ where: current(a), data: { resumedFromStep: step } });
+}
+
+/** Ends the attempt: failed, canceled, or back to `queued` (a shutdown) for another worker. */
+export async function endAttempt(
+  db: Db, a: Attempt, status: 'failed' | 'canceled' | 'queued', fields: { error?: string; progress?: object } = {},
+): Promise<boolean> {
+  const { count } = await db.job.updateMany({
+    where: current(a),
+    data: {
+      status,
+      error: fields.error,
+      ...(fields.progress ? { progress: fields.progress as Prisma.InputJsonValue } : {}),
+      finishedAt: status === 'queued' ? null : new Date(),
+    },
+  });
+  return count === 1;
 }
 
 export async function finishJob(
@@ -122,12 +159,26 @@ export interface Artifacts {
   optimizerState: { header: object; slotData: Uint8Array };
 }
 
+/** Why a success was refused: the rows stored are not the rows the plan makes. */
+export class IncompleteMetricsError extends Error {
+  override readonly name = 'IncompleteMetricsError';
+  constructor(readonly stored: { steps: number; epochs: number }, readonly expected: { steps: number; epochs: number }) {
+    super(`only ${stored.steps} of ${expected.steps} step rows and ${stored.epochs} of ${expected.epochs} epoch rows are stored`);
+  }
+}
+
 /**
- * Stores what the job produced and marks it succeeded, in one short transaction. The optimizer
- * state's values go in as bytes: as JSON (through Prisma's Json) they took about 500 ms for Adam
- * on a 100,000-weight model, and a model at the parameter limit would make hundreds of MB of text.
+ * Stores what the job produced and marks it succeeded, in one short transaction, only if every
+ * step and epoch row the plan makes is stored (a success with rows missing is the worst bug a
+ * training service can have). The checkpoint, no longer needed, goes. The optimizer state's
+ * values go in as bytes: as JSON (through Prisma's Json) they took about 500 ms for Adam on a
+ * 100,000-weight model, and a model at the parameter limit would make hundreds of MB of text.
+ * False when the attempt is no longer the job's; IncompleteMetricsError when rows are missing.
  */
-export async function succeedJob(db: Db, id: string, artifacts: Artifacts, progress: object): Promise<boolean> {
+export async function succeedAttempt(
+  db: Db, a: Attempt, artifacts: Artifacts, progress: object, expected: { steps: number; epochs: number },
+): Promise<boolean> {
+  const { id } = a;
   const topology = JSON.stringify(artifacts.modelTopology);
   const specs = JSON.stringify(artifacts.weightSpecs);
   const state = JSON.stringify(artifacts.optimizerState.header);
@@ -135,10 +186,13 @@ export async function succeedJob(db: Db, id: string, artifacts: Artifacts, progr
   const weights = new Uint8Array(artifacts.weightData);
   return db.$transaction(async (tx) => {
     const { count } = await tx.job.updateMany({
-      where: { id, status: 'running' },
+      where: current(a),
       data: { status: 'succeeded', finishedAt: new Date(), progress: progress as Prisma.InputJsonValue },
     });
     if (count !== 1) return false;
+    const [steps, epochs] = await Promise.all([tx.stepMetric.count({ where: { jobId: id } }), tx.epochMetric.count({ where: { jobId: id } })]);
+    if (steps !== expected.steps || epochs !== expected.epochs) throw new IncompleteMetricsError({ steps, epochs }, expected);
+    await tx.jobCheckpoint.deleteMany({ where: { jobId: id } });
     await tx.$executeRaw`
       INSERT INTO "JobArtifacts" ("jobId", "modelTopology", "weightSpecs", "weightData", "optimizerState", "optimizerSlotData")
       VALUES (${id}::uuid, ${topology}::jsonb, ${specs}::jsonb, ${weights}, ${state}::jsonb, ${slotData})
@@ -149,10 +203,14 @@ export async function succeedJob(db: Db, id: string, artifacts: Artifacts, progr
   }, { timeout: 30_000 });
 }
 
-/** Asks a job to stop. A queued job is canceled at once; a running one when its worker sees the flag. */
-export async function requestCancel(db: Db, id: string): Promise<JobRow | null> {
+/**
+ * Asks a job to stop. A queued job is canceled at once, and so is a running one whose worker is
+ * gone (no heartbeat since `staleBefore`): nobody would ever see the flag. Otherwise the worker
+ * stops it when it sees the flag.
+ */
+export async function requestCancel(db: Db, id: string, staleBefore: Date): Promise<JobRow | null> {
   await db.job.updateMany({
-    where: { id, status: 'queued' },
+    where: { id, OR: [{ status: 'queued' }, { status: 'running', OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: staleBefore } }] }] },
     data: { status: 'canceled', cancelRequested: true, finishedAt: new Date() },
   });
   await db.job.updateMany({ where: { id, status: 'running' }, data: { cancelRequested: true } });
@@ -178,4 +236,32 @@ export function getWeightData(db: Db, id: string) {
 /** The optimizer state as stored: its JSON header and its values' bytes. */
 export function getOptimizerState(db: Db, id: string) {
   return db.jobArtifacts.findUnique({ where: { jobId: id }, select: { optimizerState: true, optimizerSlotData: true } });
+}
+
+/** Jobs PostgreSQL says are queued, oldest first, a page at a time (the reconciler's input). */
+export function queuedJobs(db: Db, limit: number, afterId?: string) {
+  return db.job.findMany({
+    where: { status: 'queued', ...(afterId ? { id: { gt: afterId } } : {}) },
+    orderBy: { id: 'asc' }, take: limit, select: { id: true, attempts: true },
+  });
+}
+
+/** Running jobs whose worker has not been heard of since `staleBefore`. */
+export function silentRunningJobs(db: Db, staleBefore: Date, limit: number) {
+  return db.job.findMany({
+    where: { status: 'running', OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: staleBefore } }] },
+    orderBy: { heartbeatAt: 'asc' }, take: limit, select: { id: true, attempts: true },
+  });
+}
+
+/**
+ * A silent running job back to `queued` (or `failed` with `error`), only if it is still silent
+ * and still at the attempt the reconciler saw: a worker that speaks up in between keeps it.
+ */
+export async function recoverSilentJob(db: Db, a: Attempt, staleBefore: Date, error?: string): Promise<boolean> {
+  const { count } = await db.job.updateMany({
+    where: { ...current(a), OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: staleBefore } }] },
+    data: error ? { status: 'failed', error, finishedAt: new Date() } : { status: 'queued' },
+  });
+  return count === 1;
 }

@@ -44,14 +44,6 @@ export async function saveEpoch(db: Db, jobId: string, row: EpochRow): Promise<v
   });
 }
 
-/** A new attempt starts from step 1 again: what an interrupted attempt wrote is replaced. */
-export async function clearMetrics(db: Db, jobId: string): Promise<void> {
-  await db.$transaction([
-    db.stepMetric.deleteMany({ where: { jobId } }),
-    db.epochMetric.deleteMany({ where: { jobId } }),
-  ]);
-}
-
 export function listSteps(db: Db, jobId: string, fromStep: number, limit: number): Promise<StepRow[]> {
   return db.stepMetric.findMany({
     where: { jobId, step: { gte: fromStep } },

@@ -41,11 +41,44 @@ export interface Progress {
   samplesPerSecond: number;
 }
 
+/**
+ * Why the loop should stop before its next step: `cancel` ends the job; `suspend` (a shutdown, a
+ * time limit) first saves a checkpoint so a later attempt continues from exactly here.
+ */
+export type StopRequest = 'cancel' | 'suspend' | undefined;
+
 export interface TrainHooks {
   onStep(record: StepRecord, progress: Progress): void;
   onEpoch(record: EpochRecord, progress: Progress): void | Promise<void>;
-  /** Checked before every step; true stops the loop (a cancel). */
-  shouldStop(): boolean;
+  /** Checked before every step. */
+  stopRequested(): StopRequest;
+  /** Awaited before every step: the worker holds training while it cannot store what it has. */
+  mayContinue?(): Promise<void>;
+  /** Asked before every step and at every epoch's end whether to save a checkpoint now. */
+  checkpointDue?(atEpochEnd: boolean): boolean;
+  onCheckpoint?(checkpoint: Checkpoint): void | Promise<void>;
+}
+
+/** Where training stands between two steps, within a job's seeded order of epochs and batches. */
+export interface TrainingPosition {
+  /** Global step of the last update made (optimizer iterations). */
+  step: number;
+  /** Steps this job has made (a continued job's steps count after its source's). */
+  jobSteps: number;
+  /** The epoch the next step belongs to, and how many examples of its order are done. */
+  epoch: number;
+  epochOffset: number;
+  /** The epoch record's running sums so far, so a resumed epoch reports what an uninterrupted one would. */
+  epochLossSum: number;
+  epochCorrect: number;
+  epochSeen: number;
+  lastLoss: number | null;
+}
+
+/** Everything needed to go on exactly where training was: position, weights, optimizer state. */
+export interface Checkpoint extends TrainingPosition {
+  weights: Pick<ModelArtifacts, 'weightSpecs' | 'weightData'>;
+  optimizerState: OptimizerStateData;
 }
 
 /** Where a job starts from: weights of an earlier job or an upload, optionally its optimizer state. */
@@ -54,6 +87,8 @@ export interface StartingPoint {
   optimizerState?: OptimizerStateData;
   /** Epochs the source trained in all: this job's epochs are numbered (and shuffled) after them. */
   epochOffset?: number;
+  /** Resuming this job from its checkpoint: `weights` and `optimizerState` are the checkpoint's. */
+  resume?: TrainingPosition;
 }
 
 export interface TrainResult {
@@ -94,23 +129,40 @@ export async function train(spec: JobSpec, plan: JobPlan, hooks: TrainHooks, sta
     const withAccuracy = spec.model.metrics.includes('accuracy');
     const batches = new BatchMaker(data, spec.model.loss, encoding, withAccuracy, Math.max(batchSize, EVAL_BATCH));
     const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const firstStep = optimizer.iterations; // with the optimizer state, steps continue its count
+    const { resume } = start;
+    // With an optimizer state, steps continue its count; a resumed job's first step is its own.
+    const firstStep = optimizer.iterations - (resume?.jobSteps ?? 0);
     const firstEpoch = start.epochOffset ?? 0;
-    let step = firstStep;
-    let lastLoss: number | null = null;
+    let step = optimizer.iterations;
+    let lastLoss: number | null = resume?.lastLoss ?? null;
     const progress = (epoch: number, samplesPerSecond: number): Progress => ({
       epoch, epochs: firstEpoch + epochs, step: step - firstStep, totalSteps: plan.totalSteps, loss: lastLoss, samplesPerSecond,
     });
+    const checkpoint = async (epoch: number, epochOffset: number, epochLossSum: number, epochCorrect: number, epochSeen: number) => {
+      if (!hooks.onCheckpoint) return;
+      const { weightSpecs, weightData } = await saveModel(model);
+      await hooks.onCheckpoint({
+        step, jobSteps: step - firstStep, epoch, epochOffset, epochLossSum, epochCorrect, epochSeen, lastLoss,
+        weights: { weightSpecs, weightData },
+        optimizerState: exportOptimizerState(optimizer, model, spec.optimizer),
+      });
+    };
 
-    for (let epoch = firstEpoch + 1; epoch <= firstEpoch + epochs; epoch++) {
+    for (let epoch = resume?.epoch ?? firstEpoch + 1; epoch <= firstEpoch + epochs; epoch++) {
       const order = spec.training.shuffle ? shuffled(trainOrder, deriveSeed(seed, 4, epoch)) : trainOrder;
       const started = performance.now();
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
-      for (let from = 0; from < order.length; from += batchSize) {
+      const resumed = resume !== undefined && epoch === resume.epoch;
+      let lossSum = resumed ? resume.epochLossSum : 0;
+      let correct = resumed ? resume.epochCorrect : 0;
+      let seen = resumed ? resume.epochSeen : 0;
+      let seenHere = 0; // samples/s counts this attempt's examples only
+      for (let from = resumed ? resume.epochOffset : 0; from < order.length; from += batchSize) {
         await yieldToEventLoop();
-        if (hooks.shouldStop()) return await finish(true);
+        await hooks.mayContinue?.();
+        const stop = hooks.stopRequested();
+        if (stop === 'suspend') await checkpoint(epoch, from, lossSum, correct, seen);
+        if (stop) return await finish(true);
+        if (hooks.checkpointDue?.(false)) await checkpoint(epoch, from, lossSum, correct, seen);
         const batch = batches.make(order, from, Math.min(from + batchSize, order.length));
         const learningRate = optimizer.currentLearningRate();
         setDropoutSeeds(model, seed, step);
@@ -132,14 +184,16 @@ export async function train(spec: JobSpec, plan: JobPlan, hooks: TrainHooks, sta
         lastLoss = loss;
         lossSum += loss * batch.size;
         seen += batch.size;
-        const rate = seen / ((performance.now() - started) / 1000);
+        seenHere += batch.size;
+        const rate = seenHere / ((performance.now() - started) / 1000);
         hooks.onStep({ step, epoch, loss, learningRate }, progress(epoch, rate));
       }
-      const rate = seen / ((performance.now() - started) / 1000);
+      const rate = seenHere / ((performance.now() - started) / 1000);
       const record: EpochRecord = { epoch, loss: lossSum / seen };
       if (withAccuracy) record.accuracy = correct / seen;
       if (validation.length > 0) Object.assign(record, evaluate(model, batches, validation, spec.model.loss, withAccuracy));
       await hooks.onEpoch(record, progress(epoch, rate));
+      if (epoch < firstEpoch + epochs && hooks.checkpointDue?.(true)) await checkpoint(epoch + 1, 0, 0, 0, 0);
     }
     return await finish(false);
 

@@ -64,7 +64,7 @@ describe('training loop over HTTP', () => {
     const downloaded = (model.predict(x) as tf.Tensor).arraySync() as number[][];
 
     // Train again here from the stored spec: same backend, same seed → the same weights.
-    const local = await train(spec, planJob(spec), { onStep() {}, onEpoch() {}, shouldStop: () => false });
+    const local = await train(spec, planJob(spec), { onStep() {}, onEpoch() {}, stopRequested: () => undefined });
     const again = await tf.loadLayersModel(tf.io.fromMemory(local.model));
     const expected = (again.predict(x) as tf.Tensor).arraySync() as number[][];
     assert.deepEqual(downloaded, expected);

@@ -129,7 +129,7 @@ async function trainRun(): Promise<{ seconds: number; steps: number; lastLoss: n
   const { spec, plan } = parseJobSpec(request, limits, () => 1);
   let steps = 0;
   const started = performance.now();
-  const result = await train(spec, plan, { onStep: () => { steps++; }, onEpoch: () => {}, shouldStop: () => false });
+  const result = await train(spec, plan, { onStep: () => { steps++; }, onEpoch: () => {}, stopRequested: () => undefined });
   const seconds = (performance.now() - started) / 1000;
   return { seconds, steps, lastLoss: result.finalLoss ?? NaN };
 }

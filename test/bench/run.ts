@@ -189,7 +189,7 @@ try {
     if (metrics.stepsPerSecondTraining) table.row({ part: 'METRICS', metric: '  rows / training time in the worker', value: `${fmt(metrics.stepsPerSecondTraining)} steps/s`, note: `queued ${fmt(metrics.run.queuedSeconds * 1000)} ms, child ${fmt(metrics.run.childSeconds ?? 0, 2)} s, finishing ${fmt((metrics.run.finishingSeconds ?? 0) * 1000)} ms; CPU s: service ${fmt(metrics.run.cpu.service, 2)}, child ${fmt(metrics.run.cpu.children, 2)}, postgres ${fmt(metrics.run.cpu.postgres, 2)}` });
     if (metricsBare) table.row({ part: 'METRICS', metric: '  bare tfjs loop, same model (no recording)', value: `${fmt(metricsBare.stepsPerSecond)} steps/s`, note: `backend ${metricsBare.backend}: the arithmetic's own ceiling` });
     if (metricsTrain) table.row({ part: 'METRICS', metric: '  our train(), no-op hooks', value: `${fmt(metricsTrain.stepsPerSecond)} steps/s`, note: 'the loop without IPC or database' });
-    if (writerCapacity) table.row({ part: 'METRICS', metric: '  MetricsWriter alone → PostgreSQL', value: `${fmt(writerCapacity.rowsPerSecond)} rows/s`, note: `${fmt(writerCapacity.rows)} rows in groups of 500, no training: the recording path's own ceiling` });
+    if (writerCapacity) table.row({ part: 'METRICS', metric: '  JobRecorder alone → PostgreSQL', value: `${fmt(writerCapacity.rowsPerSecond)} rows/s`, note: `${fmt(writerCapacity.rows)} rows in groups of 500, no training: the recording path's own ceiling` });
   }
   if (api) {
     for (const r of [api.get, api.post]) {

@@ -188,25 +188,31 @@ export async function metricsPath(service: BenchService, epochs: number): Promis
 }
 
 /**
- * The metric path's own ceiling, without training: the worker's MetricsWriter fed groups of
+ * The metric path's own ceiling, without training: the worker's JobRecorder fed groups of
  * 500 steps (what the child sends at most per message) as fast as it takes them, into the
  * bench database. Rows per second it writes.
  */
 export async function metricsWriterCapacity(databaseUrl: string, rows = 20_000): Promise<{ rows: number; seconds: number; rowsPerSecond: number }> {
   const { createDb } = await import('../../src/store/db.ts');
-  const { insertJob, deleteJob } = await import('../../src/store/jobs.ts');
-  const { MetricsWriter } = await import('../../src/queue/metrics-writer.ts');
+  const { insertJob, deleteJob, startAttempt } = await import('../../src/store/jobs.ts');
+  const { JobRecorder } = await import('../../src/queue/job-recorder.ts');
+  const { pino } = await import('pino');
   const db = createDb(databaseUrl);
   const id = crypto.randomUUID();
   try {
     await insertJob(db, { id, name: 'bench-metrics-writer', spec: {}, progress: {} });
-    const writer = new MetricsWriter(db, id);
+    const started0 = await startAttempt(db, id, 'bench');
+    const writer = new JobRecorder(db, { id, attempt: started0!.attempts }, pino({ level: 'silent' }), () => {}, () => {}, {
+      maxBufferedRows: 200_000, batchRows: 5000, maxDelayMs: 250, heartbeatMs: 5000, retryMs: [100, 5000],
+    });
+    const progress = { epoch: 1, epochs: 1, step: 0, totalSteps: rows, loss: null, samplesPerSecond: 0 };
     const started = performance.now();
     for (let from = 1; from <= rows; from += 500) {
-      writer.add(Array.from({ length: Math.min(500, rows - from + 1) }, (_, i) => ({ step: from + i, epoch: 1, loss: Math.random(), learningRate: 0.05 })));
+      writer.addSteps(Array.from({ length: Math.min(500, rows - from + 1) }, (_, i) => ({ step: from + i, epoch: 1, loss: Math.random(), learningRate: 0.05 })), progress);
       await new Promise((r) => setImmediate(r)); // as IPC messages would arrive: one per turn
     }
     await writer.flush();
+    await writer.close();
     const seconds = (performance.now() - started) / 1000;
     const [{ count }] = await benchQuery<{ count: string }>('SELECT count(*) FROM "StepMetric" WHERE "jobId" = $1', [id]);
     return { rows: Number(count), seconds, rowsPerSecond: Number(count) / seconds };

@@ -9,6 +9,7 @@ import { buildApp } from '../../src/api/app.ts';
 import { PlaygroundRunner } from '../../src/playground/runner.ts';
 import type { Config } from '../../src/config.ts';
 import { connectRedis, createQueue } from '../../src/queue/queue.ts';
+import { Reconciler } from '../../src/queue/reconciler.ts';
 import { startWorker, type TrainingWorker } from '../../src/queue/worker.ts';
 import { createDb, type Db } from '../../src/store/db.ts';
 import { prepareDatabase } from '../../src/store/migrate.ts';
@@ -20,13 +21,19 @@ export interface TestService {
   db: Db;
   url: string;
   worker?: TrainingWorker;
+  /** Present with `reconcile: true`: it shares PostgreSQL's view with Redis, as in main.ts. */
+  reconciler?: Reconciler;
   startWorker(): Promise<TrainingWorker>;
   /** Closes every in-process worker started so far. */
   stopWorkers(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startService(opts: { worker?: boolean; env?: Record<string, string> } = {}): Promise<TestService> {
+/**
+ * `reconcile`: run the reconciler as `npm start` does. Only for a test with a database of its own:
+ * it queues every job its database holds as queued, other test files' leftovers included.
+ */
+export async function startService(opts: { worker?: boolean; reconcile?: boolean; env?: Record<string, string> } = {}): Promise<TestService> {
   const config = testConfig(opts.env);
   await prepareDatabase(config.DATABASE_URL);
   const db = createDb(config.DATABASE_URL);
@@ -52,6 +59,7 @@ export async function startService(opts: { worker?: boolean; env?: Record<string
       service.worker = undefined;
     },
     async close() {
+      await service.reconciler?.close();
       await app.close();
       await playground.close();
       for (const w of workers) await w.close();
@@ -64,6 +72,10 @@ export async function startService(opts: { worker?: boolean; env?: Record<string
       await db.$disconnect();
     },
   };
+  if (opts.reconcile) {
+    service.reconciler = new Reconciler(db, queue, config, log);
+    service.reconciler.start();
+  }
   if (opts.worker) await service.startWorker();
   return service;
 }

@@ -4,28 +4,13 @@
  * (SIGTERM) ends its step, puts the job back in the queue and exits.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { api, finished, longJob, recordedSteps, waitForJob } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
+import { workerProcess as spawnWorker } from '../helpers/worker-process.ts';
 
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-
-/** A worker in a process of its own, as on another machine, on the same queue and database. */
-function workerProcess(service: TestService, detached = false): ChildProcess {
-  const c = service.config;
-  return spawn(process.execPath, ['--import', 'tsx', MAIN, 'worker'], {
-    env: {
-      ...process.env, DATABASE_URL: c.DATABASE_URL, REDIS_URL: c.REDIS_URL, QUEUE_NAME: c.QUEUE_NAME,
-      TFJS_BACKEND: c.TFJS_BACKEND, JOB_LOCK_MS: String(c.JOB_LOCK_MS), STALLED_INTERVAL_MS: String(c.STALLED_INTERVAL_MS),
-      MAX_STALLED_COUNT: String(c.MAX_STALLED_COUNT), LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-    detached, // a process group of its own, to signal it as a terminal's Ctrl-C does
-  });
-}
+const workerProcess = (service: TestService, detached = false) => spawnWorker(service.config, { detached });
 
 describe('worker crash and shutdown', () => {
   let service: TestService;
@@ -71,10 +56,12 @@ describe('worker crash and shutdown', () => {
     assert.ok(Date.now() - started < 10_000, `stopped in ${Date.now() - started} ms`);
     const requeued = (await api(service.url, 'GET', `/v1/jobs/${job.id}`)).json;
     assert.equal(requeued.status, 'queued');
+    assert.ok(requeued.checkpoint?.step > 200, 'the stopped attempt saved a checkpoint where it stopped');
 
     await service.startWorker();
     const done = await waitForJob(service.url, job.id, finished, 90_000);
     assert.equal(done.status, 'succeeded', done.error);
+    assert.equal(done.resumedFromStep, requeued.checkpoint.step, 'the next attempt continued from that checkpoint');
     const steps = await stepsOf(job.id);
     assert.deepEqual(steps, Array.from({ length: done.progress.totalSteps }, (_, i) => i + 1));
   });

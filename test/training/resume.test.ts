@@ -31,7 +31,7 @@ function job(name: string, epochs: number) {
 async function run(parsed: ReturnType<typeof job>, start?: StartingPoint) {
   const steps: StepRecord[] = [];
   const epochs: number[] = [];
-  const result = await train(parsed.spec, parsed.plan, { onStep: (s) => { steps.push(s); }, onEpoch: (e) => { epochs.push(e.epoch); }, shouldStop: () => false }, start);
+  const result = await train(parsed.spec, parsed.plan, { onStep: (s) => { steps.push(s); }, onEpoch: (e) => { epochs.push(e.epoch); }, stopRequested: () => undefined }, start);
   return { steps, epochs, result };
 }
 

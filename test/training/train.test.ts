@@ -24,8 +24,9 @@ function job(overrides: Record<string, unknown> = {}) {
 }
 
 async function run(parsed = job(), shouldStop = () => false) {
+  const stopRequested = () => (shouldStop() ? 'cancel' as const : undefined);
   const steps: StepRecord[] = [];
-  const result = await train(parsed.spec, parsed.plan, { onStep: (s) => { steps.push(s); }, onEpoch() {}, shouldStop });
+  const result = await train(parsed.spec, parsed.plan, { onStep: (s) => { steps.push(s); }, onEpoch() {}, stopRequested });
   return { steps, result };
 }
 

@@ -103,7 +103,8 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       if (before.status === 'succeeded' || before.status === 'failed') {
         throw new InvalidInputError('id', `job ${before.id} has already ${before.status}; there is nothing to cancel`, 409);
       }
-      const job = (await requestCancel(db, before.id))!;
+      // A running job whose worker has been silent for a lock's length has nobody to stop it: canceled at once.
+      const job = (await requestCancel(db, before.id, new Date(Date.now() - config.JOB_LOCK_MS)))!;
       if (job.status === 'canceled') {
         await queue.remove(job.id).catch(() => 0); // a worker holding it sees the status and skips it
       } else {

@@ -1,0 +1,111 @@
+/**
+ * PostgreSQL is the source of truth; Redis may lose everything (a restart without persistence).
+ * The reconciler makes Redis agree again, at start and every RECONCILE_INTERVAL_MS:
+ * - a job PostgreSQL says is `queued` that Redis no longer holds is queued again (also one whose
+ *   API process died between the INSERT and the enqueue);
+ * - a `running` job whose worker is gone (no heartbeat in PostgreSQL for JOB_LOCK_MS and no
+ *   BullMQ lock) goes back to the queue, or fails once it has had JOB_ATTEMPTS attempts.
+ * Jobs Redis still drives are left to BullMQ (its stalled-job check restarts those whose worker
+ * died). One reconciler runs at a time across every API and worker process: a PostgreSQL
+ * advisory lock held for the duration of the pass.
+ */
+import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { Db } from '../store/db.ts';
+import { queuedJobs, recoverSilentJob, silentRunningJobs } from '../store/jobs.ts';
+import type { TrainingJobData } from './queue.ts';
+
+/** Any constant: the same in every process of one deployment (the migration lock uses another). */
+const RECONCILE_LOCK_KEY = 72_616_124;
+const PAGE = 500;
+/** BullMQ states in which a worker will (still) run the job without our help. */
+const DRIVEN_BY_REDIS = new Set(['waiting', 'delayed', 'prioritized', 'waiting-children', 'active']);
+
+export interface ReconcileReport {
+  requeued: string[];
+  recovered: string[];
+  failed: string[];
+}
+
+export class Reconciler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly queue: Queue<TrainingJobData>,
+    private readonly config: Config,
+    private readonly log: Logger,
+  ) {}
+
+  /** A pass now, then one every RECONCILE_INTERVAL_MS. */
+  start(): void {
+    const tick = () => {
+      this.running ??= this.runOnce()
+        .catch((err: Error) => this.log.warn({ err: err.message }, 'reconciling PostgreSQL with Redis failed; will try again'))
+        .finally(() => { this.running = undefined; });
+    };
+    tick();
+    this.timer = setInterval(tick, this.config.RECONCILE_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass; null when another process holds the lock (it is reconciling right now). */
+  runOnce(): Promise<ReconcileReport | null> {
+    return this.db.$transaction(async (tx) => {
+      const [{ locked }] = await tx.$queryRaw<Array<{ locked: boolean }>>`SELECT pg_try_advisory_xact_lock(${RECONCILE_LOCK_KEY}) AS locked`;
+      if (!locked) return null;
+      const report: ReconcileReport = { requeued: [], recovered: [], failed: [] };
+      await this.requeueLostQueuedJobs(report);
+      await this.recoverSilentRunningJobs(report);
+      if (report.requeued.length + report.recovered.length + report.failed.length > 0) {
+        this.log.info(report, 'reconciled PostgreSQL with Redis');
+      }
+      return report;
+    }, { maxWait: 10_000, timeout: 10 * 60_000 });
+  }
+
+  private async requeueLostQueuedJobs(report: ReconcileReport): Promise<void> {
+    for (let after: string | undefined; ;) {
+      const page = await queuedJobs(this.db, PAGE, after);
+      for (const { id } of page) {
+        if (await this.enqueueUnlessDriven(id)) report.requeued.push(id);
+      }
+      if (page.length < PAGE) return;
+      after = page[page.length - 1].id;
+    }
+  }
+
+  private async recoverSilentRunningJobs(report: ReconcileReport): Promise<void> {
+    const staleBefore = new Date(Date.now() - this.config.JOB_LOCK_MS);
+    for (const { id, attempts } of await silentRunningJobs(this.db, staleBefore, PAGE)) {
+      const state = await this.queue.getJobState(id);
+      // A worker still holds it (its PostgreSQL writes may be failing), or BullMQ will restart it.
+      if (DRIVEN_BY_REDIS.has(state)) continue;
+      const attempt = { id, attempt: attempts };
+      if (attempts >= this.config.JOB_ATTEMPTS) {
+        const error = `its worker stopped responding and it had been tried ${attempts} times (JOB_ATTEMPTS)`;
+        if (await recoverSilentJob(this.db, attempt, staleBefore, error)) report.failed.push(id);
+      } else if (await recoverSilentJob(this.db, attempt, staleBefore)) {
+        await this.enqueueUnlessDriven(id);
+        report.recovered.push(id);
+      }
+    }
+  }
+
+  /** Adds the job to the queue unless Redis already drives it; answers whether it added it. */
+  private async enqueueUnlessDriven(id: string): Promise<boolean> {
+    const state = await this.queue.getJobState(id);
+    if (DRIVEN_BY_REDIS.has(state)) return false;
+    // A finished BullMQ entry under the same id would make add() a no-op: it goes first.
+    if (state === 'completed' || state === 'failed') await this.queue.remove(id);
+    await this.queue.add('train', { jobId: id }, { jobId: id });
+    return true;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Checkpoints, resumed exactly: a worker's whole process group killed mid-epoch (as a machine
+ * dies) leaves a checkpoint; the next attempt continues from it, drops the rows past it, and ends
+ * with weights, optimizer state and every step's loss bitwise equal to an uninterrupted run of the
+ * same spec on the same backend. A job past its time limit fails in words and keeps its checkpoint.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { after, before, describe, it } from 'node:test';
+import { api, finished, recordedSteps, waitForJob } from '../helpers/http.ts';
+import { startService, type TestService } from '../helpers/service.ts';
+import { killGroup, workerProcess } from '../helpers/worker-process.ts';
+
+/** 12,800 training examples in batches of 4: 3,200 steps an epoch, long enough to die inside one. */
+const STEPS_PER_EPOCH = 3200;
+const spec = {
+  name: 'checkpointed',
+  dataset: { builtin: 'xor', samples: 16000 },
+  model: {
+    layers: [{ type: 'dense', units: 16, activation: 'tanh' }, { type: 'dropout', rate: 0.2 }, { type: 'dense', units: 1, activation: 'sigmoid' }],
+    loss: 'binaryCrossentropy', metrics: ['accuracy'],
+  },
+  optimizer: { name: 'adam', learningRate: 0.01 },
+  training: { epochs: 3, batchSize: 4, validationSplit: 0.2, seed: 5 },
+};
+
+async function bytes(url: string): Promise<Buffer> {
+  const res = await fetch(url);
+  assert.equal(res.status, 200);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+async function allSteps(base: string, id: string): Promise<Array<{ step: number; loss: number; learningRate: number }>> {
+  const out = [];
+  for (let from = 1; ;) {
+    const { json } = await api(base, 'GET', `/v1/jobs/${id}/metrics?fromStep=${from}&limit=10000`);
+    out.push(...json.steps);
+    if (json.nextFromStep === null || json.steps.length === 0) return out;
+    from = json.nextFromStep;
+  }
+}
+
+describe('checkpoints', () => {
+  let service: TestService;
+  before(async () => { service = await startService({ env: { CHECKPOINT_INTERVAL_S: '1' } }); });
+  after(() => service.close());
+
+  it('a worker killed mid-epoch with its training child: the next attempt resumes from the checkpoint, bitwise equal to an uninterrupted run', async () => {
+    const doomed = workerProcess(service.config, { detached: true });
+    const { json: job } = await api(service.url, 'POST', '/v1/jobs', spec);
+    const midEpoch = (j: any) => j.checkpoint !== null && j.checkpoint.step > STEPS_PER_EPOCH && j.checkpoint.step % STEPS_PER_EPOCH !== 0;
+    const before = await waitForJob(service.url, job.id, (j) => finished(j) || midEpoch(j), 90_000);
+    assert.ok(midEpoch(before), `a checkpoint inside an epoch after the first (got ${JSON.stringify(before.checkpoint)}, ${before.status})`);
+    killGroup(doomed);
+    await once(doomed, 'exit');
+    const killed = (await api(service.url, 'GET', `/v1/jobs/${job.id}`)).json;
+    assert.equal(killed.status, 'running', 'nobody has noticed yet');
+    const checkpoint = killed.checkpoint;
+
+    await service.startWorker();
+    const done = await waitForJob(service.url, job.id, finished, 120_000);
+    assert.equal(done.status, 'succeeded', done.error);
+    assert.equal(done.attempts, 2);
+    assert.equal(done.resumedFromStep, checkpoint.step, 'the second attempt started at the checkpoint');
+    assert.equal(done.checkpoint, null, 'a succeeded job keeps no checkpoint');
+    const steps = await allSteps(service.url, job.id);
+    assert.deepEqual(steps.map((s) => s.step), Array.from({ length: 3 * STEPS_PER_EPOCH }, (_, i) => i + 1), 'every step once');
+
+    const { json: twin } = await api(service.url, 'POST', '/v1/jobs', { ...spec, name: 'uninterrupted' });
+    const twinDone = await waitForJob(service.url, twin.id, finished, 120_000);
+    assert.equal(twinDone.status, 'succeeded', twinDone.error);
+    assert.equal(twinDone.resumedFromStep, 0);
+
+    const weights = await bytes(`${service.url}/v1/jobs/${job.id}/model/weights.bin`);
+    const twinWeights = await bytes(`${service.url}/v1/jobs/${twin.id}/model/weights.bin`);
+    assert.ok(weights.equals(twinWeights), 'weights bitwise equal');
+    const state = (await api(service.url, 'GET', `/v1/jobs/${job.id}/optimizer-state`)).text;
+    const twinState = (await api(service.url, 'GET', `/v1/jobs/${twin.id}/optimizer-state`)).text;
+    assert.equal(state, twinState, 'optimizer state equal');
+    assert.deepEqual(steps, await allSteps(service.url, twin.id), 'every step\'s loss and learning rate equal');
+    const epochs = (await api(service.url, 'GET', `/v1/jobs/${job.id}/metrics?limit=1`)).json.epochs;
+    const twinEpochs = (await api(service.url, 'GET', `/v1/jobs/${twin.id}/metrics?limit=1`)).json.epochs;
+    assert.deepEqual(epochs, twinEpochs, 'epoch records equal, the interrupted epoch included');
+  });
+});
+
+describe('time limit', () => {
+  let service: TestService;
+  before(async () => { service = await startService({ worker: true, env: { MAX_JOB_SECONDS: '2', CHECKPOINT_INTERVAL_S: '0' } }); });
+  after(() => service.close());
+
+  it('a job past MAX_JOB_SECONDS fails saying so, keeping its checkpoint and every step up to it', async () => {
+    const { json: job } = await api(service.url, 'POST', '/v1/jobs', { ...spec, training: { ...spec.training, epochs: 100 } });
+    const done = await waitForJob(service.url, job.id, finished, 60_000);
+    assert.equal(done.status, 'failed');
+    assert.match(done.error, /time limit reached: the job ran for 2 s \(MAX_JOB_SECONDS\)/);
+    assert.ok(done.checkpoint, 'the checkpoint is kept');
+    const steps = await recordedSteps(service.url, job.id);
+    assert.ok(steps.length >= done.checkpoint.step);
+    assert.deepEqual(steps.slice(0, done.checkpoint.step), Array.from({ length: done.checkpoint.step }, (_, i) => i + 1));
+  });
+});
