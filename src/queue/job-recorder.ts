@@ -43,7 +43,9 @@ export class JobRecorder {
   private held = false;
   private stopped = false;
   private failure: Error | undefined;
+  /** Ends the idle wait (new work); the backoff wait ends only by its timer or by close(). */
   private wake: (() => void) | undefined;
+  private interruptBackoff: (() => void) | undefined;
   private readonly idleWaiters: Array<() => void> = [];
   private readonly done: Promise<void>;
   private timer: NodeJS.Timeout | undefined;
@@ -95,6 +97,7 @@ export class JobRecorder {
     this.stopped = true;
     clearInterval(this.timer);
     this.kick();
+    this.interruptBackoff?.();
     await this.done;
   }
 
@@ -132,7 +135,7 @@ export class JobRecorder {
         }
         this.log.warn({ err: (err as Error).message, retryInMs: delay, bufferedSteps: this.steps.length }, 'PostgreSQL write failed; retrying');
         await new Promise<void>((resolve) => {
-          this.wake = resolve;
+          this.interruptBackoff = resolve;
           setTimeout(resolve, delay);
         });
         delay = Math.min(delay * 2, this.opts.retryMs[1]);
