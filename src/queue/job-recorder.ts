@@ -31,6 +31,9 @@ export interface RecorderOptions {
 /** The attempt is not the job's any more (canceled, or given to another worker): stop training. */
 export type RecorderEvent = { kind: 'cancel' } | { kind: 'superseded' } | { kind: 'failed'; error: Error };
 
+/** Progress (what GET /v1/jobs/:id shows) is written at most this often, and at every epoch's end. */
+const PROGRESS_INTERVAL_MS = 500;
+
 /** A write that fails this many times while PostgreSQL answers is a bug, not an outage. */
 const MAX_FAILURES_WHILE_REACHABLE = 3;
 
@@ -39,6 +42,8 @@ export class JobRecorder {
   private epochs: EpochRow[] = [];
   private checkpoint: Checkpoint | undefined;
   private progress: Progress | undefined;
+  /** An epoch ended: its progress is written in the next pass. */
+  private progressUrgent = false;
   private lastBeat = Date.now();
   private held = false;
   private stopped = false;
@@ -64,6 +69,7 @@ export class JobRecorder {
 
   addSteps(rows: StepRow[], progress: Progress): void {
     this.steps.push(...rows);
+    if (this.progress === undefined) setTimeout(() => this.kick(), PROGRESS_INTERVAL_MS).unref();
     this.progress = progress;
     if (!this.held && this.steps.length >= this.opts.maxBufferedRows) this.setHeld(true);
     if (this.steps.length >= this.opts.batchRows) this.kick();
@@ -73,6 +79,7 @@ export class JobRecorder {
   addEpoch(row: EpochRow, progress: Progress): void {
     this.epochs.push(row);
     this.progress = progress;
+    this.progressUrgent = true;
     this.kick();
   }
 
@@ -101,8 +108,20 @@ export class JobRecorder {
     await this.done;
   }
 
+  /** Anything given to the recorder that is not stored yet. */
   private pending(): boolean {
     return this.steps.length > 0 || this.epochs.length > 0 || this.checkpoint !== undefined || this.progress !== undefined;
+  }
+
+  /** Whether a pass has something to write now (progress waits for its interval unless flushed). */
+  private writeDue(): boolean {
+    return this.steps.length > 0 || this.epochs.length > 0 || this.checkpoint !== undefined
+      || this.progressDue() || Date.now() - this.lastBeat >= this.opts.heartbeatMs;
+  }
+
+  private progressDue(): boolean {
+    return this.progress !== undefined && this.steps.length === 0
+      && (this.progressUrgent || this.idleWaiters.length > 0 || Date.now() - this.lastBeat >= PROGRESS_INTERVAL_MS);
   }
 
   private kick(): void {
@@ -118,9 +137,8 @@ export class JobRecorder {
     let delay = this.opts.retryMs[0];
     let failuresWhileReachable = 0;
     while (!this.stopped) {
-      const beatDue = Date.now() - this.lastBeat >= this.opts.heartbeatMs;
-      if (!this.pending() && !beatDue) {
-        for (const resolve of this.idleWaiters.splice(0)) resolve();
+      if (!this.writeDue()) {
+        if (!this.pending()) for (const resolve of this.idleWaiters.splice(0)) resolve();
         await new Promise<void>((resolve) => { this.wake = resolve; });
         continue;
       }
@@ -163,10 +181,14 @@ export class JobRecorder {
     }
     if (this.stopped) return;
     // Progress only counts stored steps: with rows still waiting it waits for the next pass.
-    const progress = this.steps.length === 0 ? this.progress : undefined;
+    const progress = this.progressDue() ? this.progress : undefined;
+    if (!progress && Date.now() - this.lastBeat < this.opts.heartbeatMs) return;
     const answer = await beat(this.db, this.attempt, progress);
     this.lastBeat = Date.now();
-    if (progress && this.progress === progress) this.progress = undefined;
+    if (progress && this.progress === progress) {
+      this.progress = undefined;
+      this.progressUrgent = false;
+    }
     if (!answer.ours) return this.lost();
     if (answer.cancelRequested) this.onEvent({ kind: 'cancel' });
   }
