@@ -4,8 +4,11 @@ import type { JobPlan, JobSpec } from '../training/spec/job.ts';
 import type { EpochRecord, Progress, StartingPoint, StepRecord, TrainResult } from '../training/train.ts';
 
 export type ToChild =
-  /** `databaseUrl`: where the child reads uploaded datasets (they are too large to send over IPC). */
-  | { type: 'init'; backend: BackendChoice; databaseUrl: string }
+  /**
+   * `databaseUrl`: where the child reads uploaded datasets (they are too large to send over IPC).
+   * `maxWasmMb`: ceiling of the wasm backend's memory (CHILD_MAX_WASM_MB); absent = unbounded.
+   */
+  | { type: 'init'; backend: BackendChoice; databaseUrl: string; maxWasmMb?: number }
   | { type: 'train'; jobId: string; spec: JobSpec; plan: JobPlan; start?: StartingPoint }
   /** Stop at the next step; `reason` says whether the user canceled or the worker is shutting down. */
   | { type: 'stop'; jobId: string; reason: 'cancel' | 'shutdown' };
@@ -17,5 +20,9 @@ export type FromChild =
   | { type: 'steps'; jobId: string; steps: StepRecord[]; progress: Progress }
   | { type: 'epoch'; jobId: string; epoch: EpochRecord; progress: Progress }
   | { type: 'done'; jobId: string; result: TrainResult; progress: Progress | null; memory: { tensors: number; bytes: number } }
-  /** Training threw: deterministic for the spec and backend, so it is not retried (a crash is). */
-  | { type: 'failed'; jobId: string; error: string };
+  /**
+   * Training threw: deterministic for the spec and backend, so it is not retried (a crash is).
+   * `retire`: the failure was not the user's (out of memory, a wasm trap, a bug): this process
+   * may be broken and must not train again (see child-failure.ts).
+   */
+  | { type: 'failed'; jobId: string; error: string; retire: boolean };

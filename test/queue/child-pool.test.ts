@@ -1,8 +1,52 @@
 /** Training children: started with the configured backend, reused, and replaced after their share of jobs. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ChildPool } from '../../src/queue/child-pool.ts';
+import { ChildPool, type TrainerChild } from '../../src/queue/child-pool.ts';
+import type { FromChild } from '../../src/queue/protocol.ts';
+import { parseJobSpec } from '../../src/training/spec/job.ts';
 import { TEST_DATABASE_URL } from '../helpers/env.ts';
+
+/** Trains `body` in `child` (as the worker does) and answers how the job ended. */
+function trainIn(child: TrainerChild, body: object): Promise<FromChild> {
+  const { spec, plan } = parseJobSpec(body, { maxEpochs: 100, maxBatchSize: 1000, maxParameters: 1e7 }, () => 1);
+  const jobId = `test-${Math.random()}`;
+  return new Promise((resolve) => {
+    const onMessage = (m: FromChild) => {
+      if ((m.type === 'done' || m.type === 'failed') && m.jobId === jobId) {
+        child.off('message', onMessage);
+        resolve(m);
+      }
+    };
+    child.on('message', onMessage);
+    child.send({ type: 'train', jobId, spec, plan });
+  });
+}
+
+/**
+ * Needs more than 64 MiB at its first step: the first layer's output alone is
+ * 28·28·512 values × 64 examples × 4 bytes = 102,760,448 bytes (98 MiB).
+ */
+const TOO_BIG = {
+  dataset: { builtin: 'mnist', samples: 64 },
+  model: {
+    layers: [
+      { type: 'dense', units: 512, activation: 'relu' }, { type: 'maxPooling2d', poolSize: 4 },
+      { type: 'flatten' }, { type: 'dense', units: 10, activation: 'softmax' },
+    ],
+    loss: 'sparseCategoricalCrossentropy',
+  },
+  optimizer: { name: 'sgd' },
+  training: { epochs: 1, batchSize: 64 },
+};
+
+/** A loss that diverges: the user's doing (NonFiniteLossError), which leaves the process sound. */
+const DIVERGES = {
+  dataset: { builtin: 'linear', samples: 40 },
+  model: { layers: [{ type: 'dense', units: 1 }], loss: 'meanSquaredError' },
+  optimizer: { name: 'sgd', learningRate: 1e5 },
+  training: { epochs: 20, batchSize: 8 },
+};
+const DIVERGES_NOT = { ...DIVERGES, optimizer: { name: 'sgd', learningRate: 0.01 }, training: { epochs: 2, batchSize: 8 } };
 
 describe('training child pool', () => {
   it('reuses a child until it has served jobsPerChild jobs, then starts a fresh process', async () => {
@@ -43,6 +87,48 @@ describe('training child pool', () => {
     try {
       const child = await pool.acquire();
       assert.ok(['tensorflow-gpu', 'tensorflow', 'wasm'].includes(child.backend), child.backend);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('retires a child whose job ran out of wasm memory, and says so in words', async () => {
+    const pool = new ChildPool({ backend: 'wasm', jobsPerChild: 20, databaseUrl: TEST_DATABASE_URL, maxWasmMb: 64 });
+    try {
+      const child = await pool.acquire();
+      const pid = child.process.pid;
+      const outcome = await trainIn(child, TOO_BIG);
+      assert.equal(outcome.type, 'failed');
+      assert.ok(outcome.type === 'failed' && outcome.retire, 'an allocation failure is not the user\'s doing');
+      assert.match(outcome.error, /^training ran out of memory: this job needs more than the 64\.0 MiB a training process may use/);
+      assert.match(outcome.error, /model\.layers\[0\] \(dense, output \[28,28,512\] per example\)/);
+      assert.match(outcome.error, /Reduce training\.batchSize/);
+      assert.equal(child.usable, false);
+      await pool.release(child);
+      assert.equal(child.alive, false, 'stopped when released, long before its 20 jobs');
+      const next = await pool.acquire();
+      assert.notEqual(next.process.pid, pid);
+      const fine = await trainIn(next, DIVERGES_NOT);
+      assert.equal(fine.type, 'done', 'the fresh child trains');
+      await pool.release(next);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('keeps a child whose job failed through the user\'s doing (a diverging loss)', async () => {
+    const pool = new ChildPool({ backend: 'wasm', jobsPerChild: 20, databaseUrl: TEST_DATABASE_URL, maxWasmMb: 64 });
+    try {
+      const child = await pool.acquire();
+      const outcome = await trainIn(child, DIVERGES);
+      assert.equal(outcome.type, 'failed');
+      assert.ok(outcome.type === 'failed' && !outcome.retire);
+      assert.match(outcome.error, /^the loss became (NaN|Infinity)/);
+      await pool.release(child);
+      const again = await pool.acquire();
+      assert.equal(again, child, 'the same process trains the next job');
+      assert.equal((await trainIn(again, DIVERGES_NOT)).type, 'done');
+      await pool.release(again);
     } finally {
       await pool.close();
     }
