@@ -54,7 +54,8 @@ const keepsOutput = (layer: LayerSpec) => layer.type !== 'flatten' && layer.type
 export interface MemoryEstimate {
   /** Estimated peak bytes of the job (the larger of a training step and an evaluation pass). */
   bytes: number;
-  /** What a training step holds, part by part. */
+  /** A training step's peak, and what it holds part by part. */
+  training: number;
   parts: { weights: number; gradients: number; slots: number; activations: number; activationGradients: number; input: number };
   /** The evaluation pass's peak (0 when nothing is held out). */
   evaluation: number;
@@ -92,6 +93,7 @@ export function estimateJobMemory(
   const shape = summary.outputShapes[index];
   return {
     bytes: Math.max(training, evaluation),
+    training,
     parts,
     evaluation,
     largest: { index, type: model.layers[index].type, shape, bytes: size(shape) * B * BYTES_PER_VALUE },

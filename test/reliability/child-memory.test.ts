@@ -1,0 +1,76 @@
+/**
+ * A job that runs out of memory in its training child fails in words, and the child is retired:
+ * the valid jobs after it train in a fresh process. On the real stack (API, PostgreSQL, Redis, an
+ * in-process worker with real children), with the admission limit raised so the job is queued
+ * and a small wasm ceiling so it fails at its first step.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { api, finished, irisJob, waitForJob } from '../helpers/http.ts';
+import { startService, type TestService } from '../helpers/service.ts';
+
+/** Pids of this process's training children (the in-process worker forks them), from /proc. */
+function trainingChildren(): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after its ')'.
+      const ppid = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+      if (ppid === process.pid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('trainer-child.ts')) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/** Needs about 200 MiB at its first step: the first layer's output is 28·28·512 × 64 × 4 bytes = 98 MiB. */
+const OUT_OF_MEMORY = {
+  dataset: { builtin: 'mnist', samples: 64 },
+  model: {
+    layers: [
+      { type: 'dense', units: 512, activation: 'relu' }, { type: 'maxPooling2d', poolSize: 4 },
+      { type: 'flatten' }, { type: 'dense', units: 10, activation: 'softmax' },
+    ],
+    loss: 'sparseCategoricalCrossentropy',
+  },
+  optimizer: { name: 'adam' },
+  training: { epochs: 1, batchSize: 64, seed: 1 },
+};
+
+describe('a training child after a job that ran out of memory', () => {
+  let service: TestService;
+  before(async () => {
+    service = await startService({
+      worker: true,
+      env: { MAX_JOB_MEMORY_BYTES: String(2 ** 40), CHILD_MAX_WASM_MB: '64', CHILD_MAX_HEAP_MB: '512' },
+    });
+  });
+  after(() => service.close());
+
+  it('fails that job saying it ran out of memory, then trains the next jobs in a fresh process', async () => {
+    const [first] = trainingChildren();
+    assert.ok(first, 'the worker started a training child');
+
+    const { status, json: big } = await api(service.url, 'POST', '/v1/jobs', OUT_OF_MEMORY);
+    assert.equal(status, 201, 'admitted: the admission limit is raised for this test');
+    const failed = await waitForJob(service.url, big.id, finished);
+    assert.equal(failed.status, 'failed');
+    assert.match(failed.error, /^training ran out of memory: this job needs more than the 64\.0 MiB a training process may use/);
+    assert.match(failed.error, /model\.layers\[0\] \(dense, output \[28,28,512\] per example\)/);
+    assert.match(failed.error, /Reduce training\.batchSize/);
+    assert.equal(failed.attempts, 1, 'not retried: it would run out of memory again');
+
+    for (let i = 0; i < 3; i++) {
+      const { json: job } = await api(service.url, 'POST', '/v1/jobs', irisJob({ training: { epochs: 3 } }));
+      const done = await waitForJob(service.url, job.id, finished);
+      assert.equal(done.status, 'succeeded', `valid job ${i + 1}: ${done.error}`);
+    }
+    const now = trainingChildren();
+    assert.equal(now.length, 1, `one training child: ${now}`);
+    assert.notEqual(now[0], first, 'the child that ran out of memory was replaced');
+    assert.throws(() => process.kill(first, 0), { code: 'ESRCH' }, 'and it has exited');
+  });
+});
