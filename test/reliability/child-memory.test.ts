@@ -40,6 +40,8 @@ describe('a training child after a job that ran out of memory', () => {
   it('fails that job saying it ran out of memory, then trains the next jobs in a fresh process', async () => {
     const [first] = trainingChildren();
     assert.ok(first, 'the worker started a training child');
+    const argv = readFileSync(`/proc/${first}/cmdline`, 'utf8').split('\0');
+    assert.ok(argv.includes('--max-old-space-size=512'), `CHILD_MAX_HEAP_MB reaches the child's V8: ${argv.join(' ')}`);
 
     const { status, json: big } = await api(service.url, 'POST', '/v1/jobs', OUT_OF_MEMORY_JOB);
     assert.equal(status, 201, 'admitted: the admission limit is raised for this test');
