@@ -38,7 +38,7 @@ export function describeFailure(err: unknown, job: { spec: JobSpec; plan: JobPla
   return { error: `training failed on the ${job.backend} backend: ${message}`, retire: true };
 }
 
-/** What ran out, how much this job needs by our estimate, and what to reduce. */
+/** What ran out, the layer whose output is largest, and what to reduce. */
 function outOfMemoryMessage({ spec, plan, memory }: { spec: JobSpec; plan: JobPlan; memory?: WasmMemoryLimit }): string {
   const limit = memory ? `the ${formatBytes(memory.limit)} a training process may use` : 'the memory this machine could give it';
   let need = '';
@@ -47,8 +47,9 @@ function outOfMemoryMessage({ spec, plan, memory }: { spec: JobSpec; plan: JobPl
     const estimate = estimateJobMemory(spec.model, summary, spec.optimizer, {
       inputShape: plan.dataset.featureShape, batchSize: spec.training.batchSize, validationCount: plan.validationCount,
     });
-    need = ` (estimated peak ${formatBytes(estimate.bytes)}; the largest output is that of ${describeLargest(estimate)}, `
-      + `${formatBytes(estimate.largest.bytes)} per batch of ${spec.training.batchSize})`;
+    // Not the estimate's total: it passed admission, so it reads lower than the ceiling it broke.
+    need = `; its largest layer output is that of ${describeLargest(estimate)}, ${formatBytes(estimate.largest.bytes)} `
+      + `for a batch of ${spec.training.batchSize}, and training holds several tensors that size at once`;
   } catch {
     // The spec was checked at submit; an estimate that cannot be made only shortens the message.
   }
