@@ -5,9 +5,15 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 
-export function forkTypeScript(entry: string): ChildProcess {
+export interface ForkOptions {
+  /** V8's old-space ceiling in MiB (--max-old-space-size): past it the child dies, not the machine. */
+  maxHeapMb?: number;
+}
+
+export function forkTypeScript(entry: string, opts: ForkOptions = {}): ChildProcess {
+  const heap = opts.maxHeapMb === undefined ? [] : [`--max-old-space-size=${opts.maxHeapMb}`];
   return fork(entry, [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: [...heap, '--import', 'tsx'],
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

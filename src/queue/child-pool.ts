@@ -1,5 +1,7 @@
 /**
- * Training child processes, one per concurrent job, each replaced after a number of jobs.
+ * Training child processes, one per concurrent job, each replaced after a number of jobs, or
+ * at once after a job that failed for a reason that was not the user's (out of memory, a wasm
+ * trap: the process may be broken, and every later job in it would fail the same way).
  * We manage them ourselves rather than through BullMQ's sandboxed processors because a
  * child must be retired *between* jobs (tfjs's memory grows outside its tensor count), and
  * BullMQ's pool offers no hook for that: a child that exits on its own races the pool, which
@@ -18,10 +20,15 @@ export class TrainerChild extends EventEmitter {
   jobsDone = 0;
   backend = 'unknown';
   private exited = false;
+  private broken = false;
 
   constructor(readonly process: ChildProcess) {
     super();
-    process.on('message', (m: FromChild) => this.emit('message', m));
+    process.on('message', (m: FromChild) => {
+      // Before anyone hears of the failure: the pool must know by the time the job is released.
+      if (m.type === 'failed' && m.retire) this.broken = true;
+      this.emit('message', m);
+    });
     process.on('exit', (code, signal) => {
       this.exited = true;
       this.emit('exit', code, signal);
@@ -30,6 +37,11 @@ export class TrainerChild extends EventEmitter {
 
   get alive(): boolean {
     return !this.exited;
+  }
+
+  /** Alive and not marked broken by a failure that was not the user's: may train another job. */
+  get usable(): boolean {
+    return this.alive && !this.broken;
   }
 
   send(message: ToChild): void {
@@ -42,17 +54,28 @@ export class TrainerChild extends EventEmitter {
   }
 }
 
+export interface ChildPoolOptions {
+  backend: BackendChoice;
+  jobsPerChild: number;
+  databaseUrl: string;
+  /** V8 heap ceiling of each child in MiB (CHILD_MAX_HEAP_MB); absent = Node's default. */
+  maxHeapMb?: number;
+  /** Wasm memory ceiling of each child in MiB (CHILD_MAX_WASM_MB); absent = the wasm maximum, 4 GiB. */
+  maxWasmMb?: number;
+}
+
 export class ChildPool {
   private readonly idle: TrainerChild[] = [];
   private readonly all = new Set<TrainerChild>();
 
-  constructor(private readonly opts: { backend: BackendChoice; jobsPerChild: number; databaseUrl: string }) {}
+  constructor(private readonly opts: ChildPoolOptions) {}
 
   /** An idle child, or a new one once it has loaded its TensorFlow.js backend. */
   async acquire(): Promise<TrainerChild> {
     while (this.idle.length > 0) {
       const child = this.idle.pop()!;
-      if (child.alive) return child;
+      if (child.usable) return child;
+      await this.retire(child);
     }
     return this.spawn();
   }
@@ -64,16 +87,20 @@ export class ChildPool {
     return child.backend;
   }
 
-  /** Gives a child back after a job; it is retired when it has served its share of jobs. */
+  /** Gives a child back after a job; it is retired when broken or when it has served its share of jobs. */
   async release(child: TrainerChild): Promise<void> {
     child.jobsDone += 1;
     if (!child.alive) return;
-    if (child.jobsDone >= this.opts.jobsPerChild) {
-      this.all.delete(child);
-      await child.stop();
+    if (!child.usable || child.jobsDone >= this.opts.jobsPerChild) {
+      await this.retire(child);
     } else {
       this.idle.push(child);
     }
+  }
+
+  private async retire(child: TrainerChild): Promise<void> {
+    this.all.delete(child);
+    await child.stop();
   }
 
   /** Stops every child: idle ones now, busy ones when their job has ended (the caller waits). */
@@ -84,14 +111,14 @@ export class ChildPool {
   }
 
   private async spawn(): Promise<TrainerChild> {
-    const proc = forkTypeScript(CHILD_ENTRY);
+    const proc = forkTypeScript(CHILD_ENTRY, { maxHeapMb: this.opts.maxHeapMb });
     const child = new TrainerChild(proc);
     this.all.add(child);
     child.on('exit', () => this.all.delete(child));
     const ready = await new Promise<FromChild>((resolve, reject) => {
       child.once('exit', (code, signal) => reject(new Error(`training process exited while starting (code ${code}, signal ${signal})`)));
       child.once('message', resolve);
-      child.send({ type: 'init', backend: this.opts.backend, databaseUrl: this.opts.databaseUrl });
+      child.send({ type: 'init', backend: this.opts.backend, databaseUrl: this.opts.databaseUrl, maxWasmMb: this.opts.maxWasmMb });
     });
     if (ready.type !== 'ready') {
       await child.stop();

@@ -7,8 +7,11 @@ import type { Checkpoint, EpochRecord, Progress, StartingPoint, StepRecord, Trai
 export type StopReason = 'cancel' | 'shutdown' | 'timeout';
 
 export type ToChild =
-  /** `databaseUrl`: where the child reads uploaded datasets (they are too large to send over IPC). */
-  | { type: 'init'; backend: BackendChoice; databaseUrl: string }
+  /**
+   * `databaseUrl`: where the child reads uploaded datasets (they are too large to send over IPC).
+   * `maxWasmMb`: ceiling of the wasm backend's memory (CHILD_MAX_WASM_MB); absent = unbounded.
+   */
+  | { type: 'init'; backend: BackendChoice; databaseUrl: string; maxWasmMb?: number }
   /** `checkpointIntervalS`: seconds between checkpoints, 0 = at every epoch's end. */
   | { type: 'train'; jobId: string; spec: JobSpec; plan: JobPlan; start?: StartingPoint; checkpointIntervalS: number }
   /** Stop at the next step; a shutdown or a time limit saves a checkpoint first, a cancel does not. */
@@ -25,5 +28,9 @@ export type FromChild =
   /** Sent after every step it covers: the worker stores those steps, then the checkpoint. */
   | { type: 'checkpoint'; jobId: string; checkpoint: Checkpoint }
   | { type: 'done'; jobId: string; result: TrainResult; progress: Progress | null; memory: { tensors: number; bytes: number } }
-  /** Training threw: deterministic for the spec and backend, so it is not retried (a crash is). */
-  | { type: 'failed'; jobId: string; error: string };
+  /**
+   * Training threw: deterministic for the spec and backend, so it is not retried (a crash is).
+   * `retire`: the failure was not the user's (out of memory, a wasm trap, a bug): this process
+   * may be broken and must not train again (see child-failure.ts).
+   */
+  | { type: 'failed'; jobId: string; error: string; retire: boolean };

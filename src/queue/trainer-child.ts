@@ -4,11 +4,12 @@
  * process, and memory tfjs leaks outside its tensor count goes away when the child is replaced.
  */
 import * as tf from '@tensorflow/tfjs';
-import { InvalidInputError } from '../errors.ts';
 import { initBackend } from '../training/backend.ts';
-import { NonFiniteLossError, train, type Progress, type StepRecord } from '../training/train.ts';
+import { train, type Progress, type StepRecord } from '../training/train.ts';
+import { limitWasmMemory, type WasmMemoryLimit } from '../training/wasm-memory.ts';
 import type { Dataset } from '../training/datasets/types.ts';
 import type { JobSpec } from '../training/spec/job.ts';
+import { describeFailure } from './child-failure.ts';
 import { loadUploadedDataset } from './dataset-loader.ts';
 import type { FromChild, StopReason, ToChild } from './protocol.ts';
 
@@ -24,6 +25,8 @@ const stopRequested = new Map<string, StopReason>();
 /** Jobs held by their worker (its step buffer is full), each with what releases it. */
 const held = new Map<string, { promise: Promise<void>; release: () => void }>();
 let databaseUrl = '';
+/** The wasm memory's ceiling, when the backend is wasm. */
+let wasmMemory: WasmMemoryLimit | undefined;
 
 function hold(jobId: string, on: boolean): void {
   if (on && !held.has(jobId)) {
@@ -80,15 +83,15 @@ async function runJob(message: Extract<ToChild, { type: 'train' }>): Promise<voi
       },
     }, message.start, data);
     if (lastProgress) flush(lastProgress);
+    // A kernel whose scratch allocation was refused may have carried on with garbage: no result.
+    if (wasmMemory?.exceeded) throw new Error('the wasm memory limit was reached during training');
     const memory = tf.memory();
     send({ type: 'done', jobId, result, progress: lastProgress, memory: { tensors: memory.numTensors, bytes: memory.numBytes } });
   } catch (err) {
     if (lastProgress) flush(lastProgress);
-    // The user's doing (a diverging loss, state that does not fit) reads as it is; anything else
-    // names the backend, since that is what a user can change (TFJS_BACKEND, another worker).
-    const userError = err instanceof NonFiniteLossError || err instanceof InvalidInputError;
-    const message = (err as Error).message;
-    send({ type: 'failed', jobId, error: userError ? message : `training failed on the ${tf.getBackend()} backend: ${message}` });
+    // The user's doing reads as it is; anything else also retires this process (child-failure.ts).
+    const failure = describeFailure(err, { spec: message.spec, plan: message.plan, backend: tf.getBackend(), memory: wasmMemory });
+    send({ type: 'failed', jobId, error: failure.error, retire: failure.retire });
   } finally {
     stopRequested.delete(jobId);
     hold(jobId, false);
@@ -99,10 +102,12 @@ process.on('message', (message: ToChild) => {
   switch (message.type) {
     case 'init':
       databaseUrl = message.databaseUrl;
-      initBackend(message.backend === 'auto' ? 'auto' : message.backend).then(
-        ({ backend, skipped }) => send({ type: 'ready', backend, skipped }),
-        (err: Error) => send({ type: 'init-failed', error: err.message }),
-      );
+      initBackend(message.backend === 'auto' ? 'auto' : message.backend)
+        .then(({ backend, skipped }) => {
+          if (message.maxWasmMb !== undefined) wasmMemory = limitWasmMemory(message.maxWasmMb * 2 ** 20);
+          send({ type: 'ready', backend, skipped });
+        })
+        .catch((err: Error) => send({ type: 'init-failed', error: err.message }));
       break;
     case 'train':
       void runJob(message);

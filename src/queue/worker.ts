@@ -22,7 +22,7 @@ export interface TrainingWorker {
 
 export async function startWorker(config: Config, db: Db, log: Logger): Promise<TrainingWorker> {
   const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const pool = new ChildPool({ backend: config.TFJS_BACKEND, jobsPerChild: config.WORKER_JOBS_PER_CHILD, databaseUrl: config.DATABASE_URL });
+  const pool = new ChildPool({ backend: config.TFJS_BACKEND, jobsPerChild: config.WORKER_JOBS_PER_CHILD, databaseUrl: config.DATABASE_URL, maxHeapMb: config.CHILD_MAX_HEAP_MB, maxWasmMb: config.CHILD_MAX_WASM_MB });
   const cancels = new CancelRegistry();
   let shuttingDown = false;
   const workerLog = log.child({ worker: id });

@@ -1,8 +1,36 @@
 /** Training children: started with the configured backend, reused, and replaced after their share of jobs. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ChildPool } from '../../src/queue/child-pool.ts';
+import { ChildPool, type TrainerChild } from '../../src/queue/child-pool.ts';
+import type { FromChild } from '../../src/queue/protocol.ts';
+import { parseJobSpec } from '../../src/training/spec/job.ts';
 import { TEST_DATABASE_URL } from '../helpers/env.ts';
+import { OUT_OF_MEMORY_ERROR, OUT_OF_MEMORY_JOB } from '../helpers/out-of-memory.ts';
+
+/** Trains `body` in `child` (as the worker does) and answers how the job ended. */
+function trainIn(child: TrainerChild, body: object): Promise<FromChild> {
+  const { spec, plan } = parseJobSpec(body, { maxEpochs: 100, maxBatchSize: 1000, maxParameters: 1e7 }, () => 1);
+  const jobId = `test-${Math.random()}`;
+  return new Promise((resolve) => {
+    const onMessage = (m: FromChild) => {
+      if ((m.type === 'done' || m.type === 'failed') && m.jobId === jobId) {
+        child.off('message', onMessage);
+        resolve(m);
+      }
+    };
+    child.on('message', onMessage);
+    child.send({ type: 'train', jobId, spec, plan, checkpointIntervalS: 0 });
+  });
+}
+
+/** A loss that diverges: the user's doing (NonFiniteLossError), which leaves the process sound. */
+const DIVERGES = {
+  dataset: { builtin: 'linear', samples: 40 },
+  model: { layers: [{ type: 'dense', units: 1 }], loss: 'meanSquaredError' },
+  optimizer: { name: 'sgd', learningRate: 1e5 },
+  training: { epochs: 20, batchSize: 8 },
+};
+const DIVERGES_NOT = { ...DIVERGES, optimizer: { name: 'sgd', learningRate: 0.01 }, training: { epochs: 2, batchSize: 8 } };
 
 describe('training child pool', () => {
   it('reuses a child until it has served jobsPerChild jobs, then starts a fresh process', async () => {
@@ -43,6 +71,46 @@ describe('training child pool', () => {
     try {
       const child = await pool.acquire();
       assert.ok(['tensorflow-gpu', 'tensorflow', 'wasm'].includes(child.backend), child.backend);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('retires a child whose job ran out of wasm memory, and says so in words', async () => {
+    const pool = new ChildPool({ backend: 'wasm', jobsPerChild: 20, databaseUrl: TEST_DATABASE_URL, maxWasmMb: 64 });
+    try {
+      const child = await pool.acquire();
+      const pid = child.process.pid;
+      const outcome = await trainIn(child, OUT_OF_MEMORY_JOB);
+      assert.equal(outcome.type, 'failed');
+      assert.ok(outcome.type === 'failed' && outcome.retire, 'an allocation failure is not the user\'s doing');
+      for (const words of OUT_OF_MEMORY_ERROR) assert.match(outcome.error, words);
+      assert.equal(child.usable, false);
+      await pool.release(child);
+      assert.equal(child.alive, false, 'stopped when released, long before its 20 jobs');
+      const next = await pool.acquire();
+      assert.notEqual(next.process.pid, pid);
+      const fine = await trainIn(next, DIVERGES_NOT);
+      assert.equal(fine.type, 'done', 'the fresh child trains');
+      await pool.release(next);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('keeps a child whose job failed through the user\'s doing (a diverging loss)', async () => {
+    const pool = new ChildPool({ backend: 'wasm', jobsPerChild: 20, databaseUrl: TEST_DATABASE_URL, maxWasmMb: 64 });
+    try {
+      const child = await pool.acquire();
+      const outcome = await trainIn(child, DIVERGES);
+      assert.equal(outcome.type, 'failed');
+      assert.ok(outcome.type === 'failed' && !outcome.retire);
+      assert.match(outcome.error, /^the loss became (NaN|Infinity)/);
+      await pool.release(child);
+      const again = await pool.acquire();
+      assert.equal(again, child, 'the same process trains the next job');
+      assert.equal((await trainIn(again, DIVERGES_NOT)).type, 'done');
+      await pool.release(again);
     } finally {
       await pool.close();
     }

@@ -28,7 +28,7 @@ const IdempotencyHeaders = {
 
 export function jobRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const { db, queue, redis, config } = ctx;
-  const limits = { maxEpochs: config.MAX_EPOCHS, maxBatchSize: config.MAX_BATCH_SIZE, maxParameters: config.MAX_PARAMETERS };
+  const limits = { maxEpochs: config.MAX_EPOCHS, maxBatchSize: config.MAX_BATCH_SIZE, maxParameters: config.MAX_PARAMETERS, maxSteps: config.MAX_STEPS, maxJobMemoryBytes: config.MAX_JOB_MEMORY_BYTES || config.CHILD_MAX_WASM_MB * 2 ** 20 };
 
   return async (app) => {
     app.post('/v1/jobs', {

@@ -7,6 +7,7 @@ import { invalid } from '../../errors.ts';
 import { parseOptimizerSpec, type OptimizerSpec } from '../../optimizers/spec.ts';
 import { datasetInfo, parseDatasetSpec, type UploadedLookup } from '../datasets/spec.ts';
 import type { DatasetInfo, DatasetSpec } from '../datasets/types.ts';
+import { checkMemory, checkSteps, type AdmissionLimits } from './admission.ts';
 import { readBoolean, readNumber, rejectUnknown, requireNumber, requireObject } from './fields.ts';
 import { checkModel, parseModelSpec, resolveReshapes, type ModelSpec } from './model.ts';
 import { expectedWeights, type WeightShape } from './weights.ts';
@@ -39,7 +40,7 @@ export interface JobSpec {
   initFrom?: InitFrom;
 }
 
-export interface JobLimits {
+export interface JobLimits extends AdmissionLimits {
   maxEpochs: number;
   maxBatchSize: number;
   maxParameters: number;
@@ -127,6 +128,10 @@ export function parseJobSpec(body: unknown, limits: JobLimits, drawSeed: () => n
   if (spec.training.validationSplit > 0 && plan.validationCount < 1) {
     invalid('training.validationSplit', `holds out no example of ${info.count}; use a larger split or more samples`);
   }
+  checkSteps(plan, spec.training, limits.maxSteps);
+  checkMemory(spec.model, summary, spec.optimizer, {
+    inputShape: info.featureShape, batchSize: spec.training.batchSize, validationCount: plan.validationCount,
+  }, limits.maxJobMemoryBytes);
   const seedGiven = (obj.training as Record<string, unknown>).seed !== undefined;
   return { spec, plan, parameters, weights: expectedWeights(spec.model, summary, info.featureShape), seedGiven };
 }
