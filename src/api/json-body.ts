@@ -4,7 +4,8 @@
  * value nested thousands deep overflows the stack of every recursive walk after parsing
  * (schema validation, the spec parser, hashing). So every application/json body is parsed once
  * here and walked without recursion: too deep, or a string or key PostgreSQL cannot store, is
- * a 400 naming the path. Query strings get the same text check.
+ * a 400 naming the path. Query strings get the same text check, and a multipart content type
+ * must name its boundary.
  */
 import type { FastifyInstance } from 'fastify';
 import { InvalidInputError } from '../errors.ts';
@@ -84,6 +85,13 @@ export function registerInputGuards(app: FastifyInstance): void {
       if (found) return done(refuse(found), undefined);
       done(null, value);
     });
+  });
+  // Busboy throws a plain Error (a 500) for a multipart type without its boundary, before any route code runs.
+  app.addHook('onRequest', async (request) => {
+    const type = request.headers['content-type'];
+    if (type && /^multipart\//i.test(type) && !/;\s*boundary=("[^"]+"|[^\s;]+)/i.test(type)) {
+      throw new InvalidInputError('content-type', `${type.slice(0, 100)} has no boundary parameter (multipart/form-data; boundary=…)`);
+    }
   });
   app.addHook('preValidation', async (request) => {
     const found = findUnstorable(request.query, 'querystring', 2);
