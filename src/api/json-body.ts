@@ -64,6 +64,24 @@ export function findUnstorable(value: unknown, root = 'body', maxDepth = MAX_JSO
   return null;
 }
 
+/**
+ * A numeric query parameter given as an infinite number ("Infinity", "1e400"). Ajv 8.20 coerces
+ * it to Infinity and lets it through `type: integer` and `maximum` alike (measured: ?limit=Infinity
+ * reached Prisma as a 500), so it is refused here, for every route, from its query schema.
+ */
+function infiniteNumber(query: unknown, schema: unknown): { path: string; reason: string } | null {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> } | undefined)?.properties;
+  if (!properties || query === null || typeof query !== 'object') return null;
+  for (const [key, value] of Object.entries(query)) {
+    const type = properties[key]?.type;
+    if (type !== 'integer' && type !== 'number') continue;
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (typeof v === 'string' && Math.abs(Number(v)) === Infinity) return { path: key, reason: `${v.slice(0, 40)} is not a finite number` };
+    }
+  }
+  return null;
+}
+
 function refuse(found: { path: string; reason: string }): InvalidInputError {
   // A key may be as long as the body: keep the message readable.
   const path = found.path.length > 300 ? `${found.path.slice(0, 300)}…` : found.path;
@@ -94,7 +112,7 @@ export function registerInputGuards(app: FastifyInstance): void {
     }
   });
   app.addHook('preValidation', async (request) => {
-    const found = findUnstorable(request.query, 'querystring', 2);
+    const found = findUnstorable(request.query, 'querystring', 2) ?? infiniteNumber(request.query, request.routeOptions.schema?.querystring);
     if (found) throw refuse({ ...found, path: found.path === 'querystring' ? found.path : `querystring ${found.path}` });
   });
 }

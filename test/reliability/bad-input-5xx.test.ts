@@ -97,6 +97,13 @@ describe('inputs that used to answer 500', () => {
     });
   }
 
+  // Found by the fuzz test: ajv coerces these to Infinity and lets them through integer and maximum.
+  for (const [path, field] of [['/v1/jobs?limit=Infinity', 'limit'], ['/v1/datasets?limit=-Infinity', 'limit'], ['/v1/jobs/@/metrics?fromStep=1e400', 'fromStep']]) {
+    it(`GET ${path} (an infinite number) is a 400 naming ${field}`, async () => {
+      refused(await api(service.url, 'GET', path.replace('@', jobId)), `querystring ${field}:`, /is not a finite number/);
+    });
+  }
+
   it('the largest PostgreSQL integer is still a valid fromStep', async () => {
     const res = await api(service.url, 'GET', `/v1/jobs/${jobId}/metrics?fromStep=2147483647`);
     assert.equal(res.status, 200, res.text);

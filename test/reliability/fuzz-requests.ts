@@ -27,7 +27,7 @@ const encode = (text: string) => [...Buffer.from(text, 'utf8')].map((b) => `%${b
 
 const nasty = fc.constantFrom(
   '', '\u0000', 'a\u0000b', '\ud800', 'x\udfffy', '😀', '../../etc/passwd', '%00', "'; DROP TABLE \"Job\"; --",
-  '-1', '0', '1e20', '2147483648', '9007199254740993', 'NaN', 'Infinity', '-0', '1.5', 'true', 'null', '[]', '{}',
+  '-1', '0', '1e20', '2147483648', '9007199254740993', 'NaN', 'Infinity', '-Infinity', '1e400', '-0', '1.5', 'true', 'null', '[]', '{}',
   '-271821-04-20T00:00:00.000Z', '0000-00-00', '__proto__', 'constructor',
 );
 const text = fc.oneof(nasty, fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ minLength: 300, maxLength: 5000 }));
@@ -81,6 +81,11 @@ const KNOWN_JSON: Record<string, unknown> = {
   'POST /v1/trajectories': VALID_TRAJECTORY,
 };
 
+/** Query pairs that let a valid-looking request through (a CSV upload needs its label column). */
+const KNOWN_QUERY: Record<string, Array<[string, string]>> = {
+  'POST /v1/datasets': [['label', 'label'], ['task', 'classification'], ['task', 'regression']],
+};
+
 function multipart(parts: Array<{ name: string; filename?: string; type?: string; content: string | Buffer }>, boundary: string): Buffer {
   const chunks: Buffer[] = [];
   for (const part of parts) {
@@ -102,6 +107,9 @@ const csvCell = fc.oneof(fc.integer().map(String), fc.double().map(String), text
 const csv = fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 8 })).chain(([columns, rows]) =>
   fc.array(fc.array(csvCell, { minLength: columns, maxLength: columns + 1 }), { minLength: rows, maxLength: rows }).map((cells) =>
     [Array.from({ length: columns }, (_, i) => (i === columns - 1 ? 'label' : `f${i}`)).join(','), ...cells.map((r) => r.join(','))].join('\n')));
+/** A CSV the upload accepts with ?label=label: numeric features, two classes. */
+const validCsv = fc.array(fc.tuple(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.integer({ min: -5, max: 5 }), fc.constantFrom('a', 'b')), { minLength: 2, maxLength: 20 })
+  .map((rows) => ['f0,f1,label', ...rows.map((r) => r.join(',')), '1,2,a', '3,4,b'].join('\n')); // both classes, always
 const datasetJson = fc.oneof(
   fc.tuple(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 1, max: 4 })).chain(([rows, width]) => fc.record({
     x: fc.array(fc.array(fc.oneof(fc.double(), hugeNumber, text), { minLength: width, maxLength: width }), { minLength: rows, maxLength: rows }),
@@ -114,14 +122,14 @@ const datasetJson = fc.oneof(
 /** Multipart bodies: the upload routes' own shapes (valid-looking, broken) and random parts. */
 function multipartBody(route: Route): fc.Arbitrary<{ type: string; payload: Buffer }> {
   const boundary = 'fuzzBoundary7d1';
-  const modelJson = fc.oneof(mutated(VALID_MODEL).map((v) => JSON.stringify(v) ?? ''), deepJson, text);
+  const modelJson = fc.oneof(fc.constant(JSON.stringify(VALID_MODEL)), mutated(VALID_MODEL).map((v) => JSON.stringify(v) ?? ''), deepJson, text);
   const weights = fc.oneof(fc.constant(Buffer.alloc(48)), fc.uint8Array({ maxLength: 100 }).map((a) => Buffer.from(a)));
   const modelParts = fc.tuple(modelJson, weights, fc.option(text, { nil: undefined }), fc.constantFrom('model.json', 'a/model.json', 'x.json', '')).map(([json, bin, name, file]) => [
     { name: 'model.json', filename: file, type: 'application/json', content: json },
     { name: 'weights.bin', filename: 'weights.bin', type: 'application/octet-stream', content: bin },
     ...(name === undefined ? [] : [{ name: 'name', content: name }]),
   ]);
-  const datasetParts = fc.tuple(fc.oneof(csv, datasetJson), fc.constantFrom('file', 'data', ''), fc.constantFrom('d.csv', 'd.json', '', 'x'), fc.constantFrom('text/csv', 'application/json', 'text/plain', 'application/octet-stream'))
+  const datasetParts = fc.tuple(fc.oneof(validCsv, csv, datasetJson), fc.constantFrom('file', 'data', ''), fc.constantFrom('d.csv', 'd.json', '', 'x'), fc.constantFrom('text/csv', 'application/json', 'text/plain', 'application/octet-stream'))
     .map(([content, field, filename, type]) => [{ name: field, filename, type, content }]);
   const randomParts = fc.array(fc.record({ name: text.map((t) => t.replace(/["\r\n]/g, '')), filename: fc.option(text.map((t) => t.replace(/["\r\n]/g, '')), { nil: undefined }), content: text }), { maxLength: 4 });
   const parts = route.path === '/v1/models' ? fc.oneof(modelParts, randomParts)
@@ -143,13 +151,17 @@ type Body = { type?: string; payload?: string | Buffer };
 function body(route: Route): fc.Arbitrary<Body> {
   const known = KNOWN_JSON[`${route.method} ${route.path}`];
   const json = fc.oneof(
-    ...(known ? [mutated(known).map((v) => JSON.stringify(v) ?? 'null'), mutated(known).map((v) => JSON.stringify(v) ?? 'null')] : []),
+    ...(known ? [
+      mutated(known).map((v) => JSON.stringify(v) ?? 'null'),
+      // valid but for the name: reaches the database (and, for jobs, the queue and idempotency keys)
+      fc.option(text, { nil: undefined }).map((name) => JSON.stringify(name === undefined ? known : { ...(known as object), name })),
+    ] : []),
     anyJson.map((v) => JSON.stringify(v)),
     deepJson,
     fc.constantFrom('', '{', 'null', '"\\u0000"', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}', '[1,2', '1e999'),
   );
   const uploads = route.path === '/v1/datasets' && route.method === 'POST'
-    ? [fc.tuple(fc.oneof(csv, datasetJson), fc.constantFrom('text/csv', 'application/json', 'text/plain')).map(([payload, type]) => ({ type, payload }))]
+    ? [fc.tuple(fc.oneof(validCsv, csv, datasetJson), fc.constantFrom('text/csv', 'application/json', 'text/plain')).map(([payload, type]) => ({ type, payload }))]
     : [];
   return fc.oneof(
     { weight: 4, arbitrary: fc.tuple(json, fc.option(contentType, { nil: undefined, freq: 4 })).map(([payload, type]) => ({ type: type ?? 'application/json', payload })) },
@@ -170,7 +182,9 @@ export function requestFor(route: Route, ids: string[]): fc.Arbitrary<FuzzReques
   const queryValue = fc.oneof(text, fc.integer().map(String), fc.constantFrom('1', '20', 'queued', 'classification'),
     // cursors: base64url of "time|id", as the API writes them, with any time and a uuid or any text
     fc.tuple(fc.date({ noInvalidDate: true }), fc.oneof(fc.uuid(), text)).map(([d, id]) => Buffer.from(`${d.toISOString()}|${id}`).toString('base64url')));
-  const query = fc.array(fc.tuple(fc.oneof(fc.constantFrom(...route.query, 'limit'), text), queryValue), { maxLength: 4 })
+  const known = KNOWN_QUERY[`${route.method} ${route.path}`] ?? [];
+  const pair = fc.oneof(fc.tuple(fc.oneof(fc.constantFrom(...route.query, 'limit'), text), queryValue), ...(known.length > 0 ? [fc.constantFrom(...known)] : []));
+  const query = fc.array(pair, { maxLength: 4 })
     .map((pairs) => (pairs.length === 0 ? '' : `?${pairs.map(([k, v]) => `${encode(k)}=${encode(v)}`).join('&')}`));
   const headerText = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 300 });
   const idempotency = fc.option(fc.oneof(fc.uuid(), headerText, fc.constant('')), { nil: undefined });

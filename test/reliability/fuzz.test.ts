@@ -126,6 +126,8 @@ describe('fuzz: every route of the OpenAPI document', () => {
 
   it('no route answers 5xx or hangs, and a refused request stores nothing', async () => {
     const skipped: string[] = [];
+    /** "POST /v1/jobs" → answers by status, printed at the end: shows the fuzz reaches past the first check. */
+    const seen = new Map<string, Map<number, number>>();
     for (const route of routes) {
       // OpenAPI paths of the app itself are not under test (openapi.json is hidden, /docs is static).
       if (route.path.startsWith('/docs')) continue;
@@ -141,6 +143,8 @@ describe('fuzz: every route of the OpenAPI document', () => {
           service.app.inject(req),
           new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${DEADLINE_MS} ms`)), DEADLINE_MS); }),
         ]).finally(() => clearTimeout(timer));
+        const tally = seen.get(`${route.method} ${route.path}`) ?? new Map<number, number>();
+        seen.set(`${route.method} ${route.path}`, tally.set(res.statusCode, (tally.get(res.statusCode) ?? 0) + 1));
         const excused = KNOWN_UPLOAD_FAILURES.find((k) => k.excused?.(req, res.statusCode));
         if (excused) {
           skipped.push(excused.name);
@@ -158,6 +162,7 @@ describe('fuzz: every route of the OpenAPI document', () => {
         }
       }), { seed: SEED, numRuns: RUNS, endOnFailure: true, reporter: report });
     }
+    for (const [route, tally] of seen) console.log(`${route}: ${[...tally].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`).join(' ')}`);
     if (skipped.length > 0) console.log(`known upload failures skipped: ${[...new Set(skipped)].join('; ')} (${skipped.length} requests)`);
   });
 });
