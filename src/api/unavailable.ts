@@ -31,7 +31,7 @@ export function redisReason(redis: Redis): string {
     case 'close':
       return `the connection to Redis at ${where} is closed`;
     default:
-      return `Redis at ${where} is not connected (${redis.status}: connection lost or refused; reconnecting)`;
+      return `Redis at ${where} is not connected (${redis.status}): the connection was lost or refused, and the client keeps trying`;
   }
 }
 
