@@ -40,6 +40,12 @@ async function checkDatabase(db: Db): Promise<string> {
   }
 }
 
+function isWorker(v: unknown): v is LiveWorker {
+  const w = v as Partial<LiveWorker> | null;
+  return typeof w === 'object' && w !== null && typeof w.id === 'string' && typeof w.backend === 'string'
+    && typeof w.host === 'string' && Number.isInteger(w.pid) && Number.isInteger(w.concurrency);
+}
+
 /** Live workers: SCAN, not KEYS, which blocks Redis for the whole keyspace. */
 async function liveWorkers(redis: Redis, prefix: string): Promise<LiveWorker[]> {
   const keys: string[] = [];
@@ -53,11 +59,14 @@ async function liveWorkers(redis: Redis, prefix: string): Promise<LiveWorker[]> 
   const workers: LiveWorker[] = [];
   for (const value of values) {
     if (value === null) continue; // expired between SCAN and MGET
+    // A foreign or half-written key must not turn readiness into a 500.
+    let worker: unknown;
     try {
-      workers.push(JSON.parse(value) as LiveWorker);
+      worker = JSON.parse(value);
     } catch {
-      // a foreign or half-written key must not turn readiness into a 500
+      continue;
     }
+    if (isWorker(worker)) workers.push(worker);
   }
   return workers;
 }
