@@ -91,7 +91,9 @@ describe('fuzz: every route of the OpenAPI document', () => {
 
   before(async () => {
     // A database of its own: row counts must not move with other test files' work.
-    service = await startService({ env: { DATABASE_URL: `${TEST_DATABASE_URL}_fuzz` } });
+    const own = new URL(TEST_DATABASE_URL);
+    own.pathname = `${own.pathname}_fuzz`;
+    service = await startService({ env: { DATABASE_URL: own.toString() } });
     const doc = (await service.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
       paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }> }>>;
     };
