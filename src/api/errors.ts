@@ -6,7 +6,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { InvalidInputError } from '../errors.ts';
-import { databaseUnavailable } from '../store/unavailable.ts';
+import { databaseUnavailable } from '../store/connection-errors.ts';
 import { DependencyUnavailableError, RETRY_AFTER_SECONDS } from './unavailable.ts';
 
 const KIND: Record<number, string> = {

@@ -1,7 +1,7 @@
 /**
  * "A dependency is down, try again": the API's 503. Routes throw DependencyUnavailableError
  * where they call Redis (whose client fails at once while disconnected, see connectRedis);
- * database errors are recognised centrally (store/unavailable.ts). api/errors.ts turns both
+ * database errors are recognised centrally (store/connection-errors.ts). api/errors.ts turns both
  * into `503 { error: "unavailable", message, details: { dependency, reason } }` with Retry-After.
  */
 import type { Redis } from 'ioredis';

@@ -2,7 +2,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from './generated/client.ts';
-import { DatabaseConnectionError } from './unavailable.ts';
+import { DatabaseConnectionError } from './connection-errors.ts';
 
 export type Db = PrismaClient;
 

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { Type, type Static } from 'typebox';
 import { workerKeyPrefix } from '../../queue/queue.ts';
 import type { Db } from '../../store/db.ts';
-import { databaseUnavailable } from '../../store/unavailable.ts';
+import { databaseUnavailable } from '../../store/connection-errors.ts';
 import type { ApiContext } from '../context.ts';
 import { RETRY_AFTER_SECONDS, redisReason, withRedis } from '../unavailable.ts';
 

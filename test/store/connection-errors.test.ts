@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createDb, type Db } from '../../src/store/db.ts';
 import { prepareDatabase } from '../../src/store/migrate.ts';
-import { DatabaseConnectionError, databaseUnavailable } from '../../src/store/unavailable.ts';
+import { DatabaseConnectionError, databaseUnavailable } from '../../src/store/connection-errors.ts';
 import { TEST_DATABASE_URL } from '../helpers/env.ts';
 
 async function failure(p: PromiseLike<unknown>): Promise<unknown> {
