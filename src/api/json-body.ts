@@ -90,8 +90,9 @@ function refuse(found: { path: string; reason: string }): InvalidInputError {
 
 /**
  * Replaces Fastify's application/json parser (same parsing: secure-json-parse, refusing
- * __proto__ and constructor.prototype) with one that also bounds depth and checks text, and
- * checks every query string the same way. Register before the routes.
+ * __proto__ and constructor.prototype) with one that also bounds depth and checks text; checks
+ * every query string's text and numbers, and every multipart content type's boundary.
+ * Register before the routes (plugins that parse their own bodies, as the uploads do, keep theirs).
  */
 export function registerInputGuards(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
