@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiContext } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
+import { registerInputGuards } from './json-body.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { datasetRoutes } from './routes/datasets.ts';
@@ -27,6 +28,7 @@ export async function buildApp(ctx: ApiContext, logger: Logger | false = false):
   });
 
   registerErrorHandling(app);
+  registerInputGuards(app);
   await app.register(swagger, {
     openapi: {
       info: { title: 'Training service', version: '1', description: 'Submit a dataset, a model and an optimizer; poll; download the trained model and optimizer state.' },

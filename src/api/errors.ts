@@ -1,10 +1,13 @@
 /**
  * Every error leaves the API as `{ error, message, details? }`: our InvalidInputError with its
- * status, Fastify's own 4xx (schema validation, body too large, bad JSON) translated, and
- * anything else a logged 500 with no internals in the body.
+ * status, Fastify's own 4xx (schema validation, body too large, bad JSON) translated, a
+ * dependency that is down (PostgreSQL or Redis) a 503 with Retry-After, and anything else a
+ * logged 500 with no internals in the body.
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { InvalidInputError } from '../errors.ts';
+import { databaseUnavailable } from '../store/connection-errors.ts';
+import { DependencyUnavailableError, RETRY_AFTER_SECONDS } from './unavailable.ts';
 
 const KIND: Record<number, string> = {
   400: 'invalid_request', 404: 'not_found', 409: 'conflict', 413: 'payload_too_large',
@@ -27,8 +30,26 @@ function validationMessage(err: FastifyError): string {
   return `${context === 'body' ? '' : `${context} `}${field}: ${reason}`;
 }
 
+/** The dependency `err` says is down, by class and code (never by message text), or null. */
+function unavailable(err: unknown): DependencyUnavailableError | null {
+  if (err instanceof DependencyUnavailableError) return err;
+  const reason = databaseUnavailable(err);
+  return reason === null ? null : new DependencyUnavailableError('database', reason, { cause: err });
+}
+
+export function sendUnavailable(reply: FastifyReply, err: DependencyUnavailableError): FastifyReply {
+  return reply.status(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send({
+    error: 'unavailable', message: err.message, details: { dependency: err.dependency, reason: err.reason },
+  });
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | InvalidInputError, request, reply) => {
+    const down = unavailable(err);
+    if (down) {
+      request.log.warn({ dependency: down.dependency, reason: down.reason }, 'dependency unavailable');
+      return sendUnavailable(reply, down);
+    }
     if (err instanceof InvalidInputError) {
       return reply.status(err.statusCode).send({ error: KIND[err.statusCode], message: err.message, details: { field: err.field, ...err.details } });
     }

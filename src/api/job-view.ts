@@ -30,10 +30,17 @@ export function encodeCursor(next: { createdAt: Date; id: string }): string {
   return Buffer.from(`${next.createdAt.toISOString()}|${next.id}`).toString('base64url');
 }
 
+/**
+ * The cursor back, or null when it is not one this API made. Its time must be written exactly as
+ * toISOString writes a four-digit year: JavaScript dates reach ±271,821 years, PostgreSQL's
+ * timestamp only 4713 BC to 294276 AD, and a query with a time outside that fails in the database.
+ */
 export function decodeCursor(cursor: string): { createdAt: Date; id: string } | null {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const createdAt = new Date(at ?? '');
-  return id && !Number.isNaN(createdAt.getTime()) && /^[0-9a-f-]{36}$/.test(id) ? { createdAt, id } : null;
+  const [at = '', id, ...rest] = Buffer.from(cursor, 'base64url').toString().split('|');
+  if (rest.length > 0 || !id || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) return null;
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(at)) return null;
+  const createdAt = new Date(at);
+  return !Number.isNaN(createdAt.getTime()) && createdAt.toISOString() === at ? { createdAt, id } : null;
 }
 
 /** The job, or a 404 naming the id. */

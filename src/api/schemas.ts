@@ -77,8 +77,11 @@ export const JobList = Type.Object({
   nextCursor: Nullable(Type.String()),
 });
 
+/** PostgreSQL's integer: a larger number in a query fails in the database, so the schema refuses it first. */
+export const PG_INT_MAX = 2147483647;
+
 export const MetricsQuery = Type.Object({
-  fromStep: Type.Integer({ minimum: 1, default: 1 }),
+  fromStep: Type.Integer({ minimum: 1, maximum: PG_INT_MAX, default: 1 }),
   limit: Type.Integer({ minimum: 1, maximum: 10000, default: 1000 }),
 });
 

@@ -1,19 +1,75 @@
 /** Liveness and readiness. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Redis } from 'ioredis';
 import { Type, type Static } from 'typebox';
 import { workerKeyPrefix } from '../../queue/queue.ts';
+import type { Db } from '../../store/db.ts';
+import { databaseUnavailable } from '../../store/connection-errors.ts';
 import type { ApiContext } from '../context.ts';
+import { RETRY_AFTER_SECONDS, redisReason, withRedis } from '../unavailable.ts';
 
 const Worker = Type.Object({ id: Type.String(), backend: Type.String(), host: Type.String(), pid: Type.Integer(), concurrency: Type.Integer() });
 const Readiness = Type.Object({
   status: Type.Unsafe<'ready' | 'unavailable'>({ type: 'string', enum: ['ready', 'unavailable'] }),
-  database: Type.String(),
-  redis: Type.String(),
+  database: Type.String({ description: '"ok", or why PostgreSQL is unavailable' }),
+  redis: Type.String({ description: '"ok", or why Redis is unavailable' }),
   backends: Type.Array(Type.String(), { description: 'TensorFlow.js backends of the live workers' }),
   workers: Type.Array(Worker),
 });
+type LiveWorker = Static<typeof Worker>;
 
-const errorText = (err: unknown) => (err instanceof Error ? err.message.split('\n')[0] : String(err));
+/** A readiness check answers within this, whatever the dependency does (a stopped, not closed, server). */
+const CHECK_MS = 3000;
+
+/** "ok", or why the database does not answer, in words. */
+async function checkDatabase(db: Db): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = Symbol('late');
+  try {
+    const answer = await Promise.race([
+      db.$queryRaw`SELECT 1`,
+      new Promise<typeof late>((resolve) => { timer = setTimeout(() => resolve(late), CHECK_MS); }),
+    ]);
+    return answer === late ? `PostgreSQL did not answer within ${CHECK_MS} ms` : 'ok';
+  } catch (err) {
+    // Prisma's messages start with a blank line and the call site; their last line is the cause.
+    const last = err instanceof Error ? err.message.trim().split('\n').pop() : String(err);
+    return databaseUnavailable(err) ?? `SELECT 1 failed: ${last}`;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function isWorker(v: unknown): v is LiveWorker {
+  const w = v as Partial<LiveWorker> | null;
+  return typeof w === 'object' && w !== null && typeof w.id === 'string' && typeof w.backend === 'string'
+    && typeof w.host === 'string' && Number.isInteger(w.pid) && Number.isInteger(w.concurrency);
+}
+
+/** Live workers: SCAN, not KEYS, which blocks Redis for the whole keyspace. */
+async function liveWorkers(redis: Redis, prefix: string): Promise<LiveWorker[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    keys.push(...batch);
+    cursor = next;
+  } while (cursor !== '0');
+  const values = keys.length > 0 ? await redis.mget(keys) : [];
+  const workers: LiveWorker[] = [];
+  for (const value of values) {
+    if (value === null) continue; // expired between SCAN and MGET
+    // A foreign or half-written key must not turn readiness into a 500.
+    let worker: unknown;
+    try {
+      worker = JSON.parse(value);
+    } catch {
+      continue;
+    }
+    if (isWorker(worker)) workers.push(worker);
+  }
+  return workers;
+}
 
 export function healthRoutes({ db, redis, config }: ApiContext): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -22,20 +78,22 @@ export function healthRoutes({ db, redis, config }: ApiContext): FastifyPluginAs
     }, async () => ({ status: 'ok' as const }));
 
     app.get('/readyz', {
-      schema: { summary: 'PostgreSQL and Redis reachable; the backends of live workers', response: { 200: Readiness, 503: Readiness } },
+      schema: {
+        summary: 'PostgreSQL and Redis reachable (or why not); the backends of live workers',
+        response: { 200: Readiness, 503: Readiness },
+      },
     }, async (_request, reply) => {
-      const [database, cache] = await Promise.allSettled([db.$queryRaw`SELECT 1`, redis.ping()]);
-      let workers: Array<Static<typeof Worker>> = [];
-      if (cache.status === 'fulfilled') {
-        const keys = await redis.keys(`${workerKeyPrefix(config)}*`).catch(() => []);
-        const values = keys.length > 0 ? await redis.mget(keys).catch(() => []) : [];
-        workers = values.filter((v): v is string => v !== null).map((v) => JSON.parse(v));
-      }
-      const ready = database.status === 'fulfilled' && cache.status === 'fulfilled';
+      const [database, cache] = await Promise.all([
+        checkDatabase(db),
+        withRedis(redis, () => redis.ping(), CHECK_MS).then(() => 'ok', (err: { reason?: string }) => err.reason ?? redisReason(redis)),
+      ]);
+      const workers = cache === 'ok' ? await withRedis(redis, () => liveWorkers(redis, workerKeyPrefix(config)), CHECK_MS).catch(() => []) : [];
+      const ready = database === 'ok' && cache === 'ok';
+      if (!ready) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
       return reply.status(ready ? 200 : 503).send({
         status: ready ? 'ready' : 'unavailable',
-        database: database.status === 'fulfilled' ? 'ok' : errorText(database.reason),
-        redis: cache.status === 'fulfilled' ? 'ok' : errorText(cache.reason),
+        database,
+        redis: cache,
         backends: [...new Set(workers.map((w) => w.backend))],
         workers,
       });

@@ -9,6 +9,7 @@ import type { ApiContext } from '../context.ts';
 import { prefetchUploaded } from '../dataset-info.ts';
 import { resolveInitFrom } from '../init-from.ts';
 import { decodeCursor, encodeCursor, jobView, requireJob } from '../job-view.ts';
+import { DependencyUnavailableError, redisReason, withRedis } from '../unavailable.ts';
 import { ErrorBody, Job, JobIdParams, JobList, JobListQuery, JobRequest } from '../schemas.ts';
 
 /** JSON with object keys sorted: the same request hashes the same whatever its key order. */
@@ -65,8 +66,7 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       } catch (err) {
         // Not queued means not accepted: remove the row so a retry with the same key starts afresh.
         await deleteJob(db, job.id);
-        request.log.error({ err }, 'queueing a job failed');
-        return reply.status(503).send({ error: 'unavailable', message: 'the job queue (Redis) is unavailable; try again' });
+        throw new DependencyUnavailableError('redis', redisReason(redis), { cause: err });
       }
       return reply.status(201).header('location', `/v1/jobs/${job.id}`).send(jobView(job));
     });
@@ -106,11 +106,13 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       // A running job whose worker has been silent for a lock's length has nobody to stop it: canceled at once.
       const job = (await requestCancel(db, before.id, new Date(Date.now() - config.JOB_LOCK_MS)))!;
       if (job.status === 'canceled') {
-        await queue.remove(job.id).catch(() => 0); // a worker holding it sees the status and skips it
+        // A worker holding it sees the status and skips it, so Redis being down (a bounded wait)
+        // does not make the cancel fail: PostgreSQL has recorded it.
+        await withRedis(redis, () => queue.remove(job.id)).catch(() => 0);
       } else {
         // The database flag is set: workers also see it when they next save progress, so a
         // failed announcement only delays the stop.
-        await redis.publish(cancelChannel(config), job.id).catch((err) => request.log.warn({ err }, 'announcing a cancel failed'));
+        await withRedis(redis, () => redis.publish(cancelChannel(config), job.id)).catch((err) => request.log.warn({ err }, 'announcing a cancel failed'));
       }
       return jobView(job);
     });
