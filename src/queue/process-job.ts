@@ -86,7 +86,7 @@ export async function processTrainingJob(job: Job<TrainingJobData>, token: strin
 
 type Outcome =
   | { kind: 'done'; result: TrainResult; progress: Progress | null; stopReason?: 'cancel' | 'shutdown' }
-  | { kind: 'failed'; error: string }
+  | { kind: 'failed'; error: string; divergedAtStep?: number }
   | { kind: 'crashed'; error: string };
 
 function trainInChild(child: TrainerChild, jobId: string, spec: JobSpec, start: StartingPoint | undefined, ctx: JobContext, log: Logger): Promise<Outcome> {
@@ -150,7 +150,7 @@ function trainInChild(child: TrainerChild, jobId: string, spec: JobSpec, start: 
           void settle({ kind: 'done', result: m.result, progress: m.progress, stopReason });
           break;
         case 'failed':
-          void settle({ kind: 'failed', error: m.error });
+          void settle({ kind: 'failed', error: m.error, divergedAtStep: m.divergedAtStep });
           break;
       }
     };
@@ -190,7 +190,7 @@ async function recordOutcome(outcome: Outcome, job: Job<TrainingJobData>, token:
       return 'succeeded';
     }
     case 'failed': {
-      await finishJob(ctx.db, jobId, 'failed', { error: outcome.error });
+      await finishJob(ctx.db, jobId, 'failed', { error: outcome.error, divergedAtStep: outcome.divergedAtStep });
       log.warn({ error: outcome.error }, 'training failed');
       throw new UnrecoverableError(outcome.error);
     }

@@ -17,5 +17,8 @@ export type FromChild =
   | { type: 'steps'; jobId: string; steps: StepRecord[]; progress: Progress }
   | { type: 'epoch'; jobId: string; epoch: EpochRecord; progress: Progress }
   | { type: 'done'; jobId: string; result: TrainResult; progress: Progress | null; memory: { tensors: number; bytes: number } }
-  /** Training threw: deterministic for the spec and backend, so it is not retried (a crash is). */
-  | { type: 'failed'; jobId: string; error: string };
+  /**
+   * Training threw: deterministic for the spec and backend, so it is not retried (a crash is).
+   * `divergedAtStep`: the step whose loss was NaN or infinite, when that is why it failed.
+   */
+  | { type: 'failed'; jobId: string; error: string; divergedAtStep?: number };

@@ -63,7 +63,8 @@ async function runJob(message: Extract<ToChild, { type: 'train' }>): Promise<voi
     // names the backend, since that is what a user can change (TFJS_BACKEND, another worker).
     const userError = err instanceof NonFiniteLossError || err instanceof InvalidInputError;
     const message = (err as Error).message;
-    send({ type: 'failed', jobId, error: userError ? message : `training failed on the ${tf.getBackend()} backend: ${message}` });
+    const divergedAtStep = err instanceof NonFiniteLossError ? err.step : undefined;
+    send({ type: 'failed', jobId, error: userError ? message : `training failed on the ${tf.getBackend()} backend: ${message}`, divergedAtStep });
   } finally {
     stopRequested.delete(jobId);
   }

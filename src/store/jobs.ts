@@ -100,13 +100,14 @@ export async function saveProgress(db: Db, id: string, progress: object): Promis
 }
 
 export async function finishJob(
-  db: Db, id: string, status: 'failed' | 'canceled' | 'queued', fields: { error?: string; progress?: object } = {},
+  db: Db, id: string, status: 'failed' | 'canceled' | 'queued', fields: { error?: string; progress?: object; divergedAtStep?: number } = {},
 ): Promise<boolean> {
   const { count } = await db.job.updateMany({
     where: { id, status: { in: ['queued', 'running'] } },
     data: {
       status,
       error: fields.error,
+      divergedAtStep: fields.divergedAtStep,
       ...(fields.progress ? { progress: fields.progress as Prisma.InputJsonValue } : {}),
       finishedAt: status === 'queued' ? null : new Date(),
     },
