@@ -14,6 +14,7 @@ import { datasetRoutes } from './routes/datasets.ts';
 import { modelRoutes } from './routes/models.ts';
 import { resultRoutes } from './routes/results.ts';
 import { trajectoryRoutes } from './routes/trajectories.ts';
+import { comparisonRoutes } from './routes/comparisons.ts';
 
 export async function buildApp(ctx: ApiContext, logger: Logger | false = false): Promise<FastifyInstance> {
   const app = Fastify({
@@ -41,5 +42,6 @@ export async function buildApp(ctx: ApiContext, logger: Logger | false = false):
   await app.register(modelRoutes(ctx));
   await app.register(datasetRoutes(ctx));
   await app.register(trajectoryRoutes(ctx));
+  await app.register(comparisonRoutes(ctx));
   return app;
 }

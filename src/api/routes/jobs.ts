@@ -1,8 +1,8 @@
 /** /v1/jobs: submit, list, read and cancel training jobs. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { InvalidInputError } from '../../errors.ts';
-import { cancelChannel } from '../../queue/queue.ts';
-import { listJobs, requestCancel } from '../../store/jobs.ts';
+import { listJobs } from '../../store/jobs.ts';
+import { cancelJob } from '../cancel-job.ts';
 import type { ApiContext } from '../context.ts';
 import { decodeCursor, encodeCursor, jobView, requireJob } from '../job-view.ts';
 import { ErrorBody, Job, JobIdParams, JobList, JobListQuery, JobRequest } from '../schemas.ts';
@@ -14,7 +14,7 @@ const IdempotencyHeaders = {
 } as const;
 
 export function jobRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
-  const { db, queue, redis, config } = ctx;
+  const { db } = ctx;
 
   return async (app) => {
     app.post('/v1/jobs', {
@@ -59,14 +59,7 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       if (before.status === 'succeeded' || before.status === 'failed') {
         throw new InvalidInputError('id', `job ${before.id} has already ${before.status}; there is nothing to cancel`, 409);
       }
-      const job = (await requestCancel(db, before.id))!;
-      if (job.status === 'canceled') {
-        await queue.remove(job.id).catch(() => 0); // a worker holding it sees the status and skips it
-      } else {
-        // The database flag is set: workers also see it when they next save progress, so a
-        // failed announcement only delays the stop.
-        await redis.publish(cancelChannel(config), job.id).catch((err) => request.log.warn({ err }, 'announcing a cancel failed'));
-      }
+      const job = await cancelJob(ctx, before.id, request.log);
       return jobView(job);
     });
   };
