@@ -15,6 +15,7 @@ import { modelRoutes } from './routes/models.ts';
 import { resultRoutes } from './routes/results.ts';
 import { trajectoryRoutes } from './routes/trajectories.ts';
 import { comparisonRoutes } from './routes/comparisons.ts';
+import { pictureRoutes } from './routes/pictures.ts';
 
 export async function buildApp(ctx: ApiContext, logger: Logger | false = false): Promise<FastifyInstance> {
   const app = Fastify({
@@ -43,5 +44,6 @@ export async function buildApp(ctx: ApiContext, logger: Logger | false = false):
   await app.register(datasetRoutes(ctx));
   await app.register(trajectoryRoutes(ctx));
   await app.register(comparisonRoutes(ctx));
+  await app.register(pictureRoutes(ctx));
   return app;
 }

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { DOMParser } from '@xmldom/xmldom';
 import { api, waitForJob } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 
@@ -95,6 +96,15 @@ describe('comparisons', () => {
     const listed = list.json.comparisons.find((c: any) => c.id === res.json.id);
     assert.equal(listed.status, 'completed');
     assert.deepEqual(listed.jobs, res.json.jobs);
+
+    // The chart: one series per variant, named by its label, the diverged one marked in the legend.
+    const chart = await fetch(`${service.url}/v1/comparisons/${res.json.id}/loss.svg`);
+    assert.equal(chart.headers.get('content-type'), 'image/svg+xml; charset=utf-8');
+    const doc = new DOMParser().parseFromString(await chart.text(), 'image/svg+xml');
+    const series = [...doc.getElementsByTagName('g')].filter((g) => g.getAttribute('class') === 'series');
+    assert.deepEqual(series.map((g) => g.getAttribute('data-series')), view.rows.map((r: any) => r.label));
+    assert.deepEqual(view.rows.map((r: any) => r.label), ['adam lr=0.01', 'sgd lr=0.01', 'rmsprop lr=0.01', 'sgd lr=5000']);
+    assert.match(doc.documentElement!.textContent!, new RegExp(`sgd lr=5000 \\(diverged at step ${view.rows[3].divergedAtStep}\\)`));
 
     const cancelDone = await api(service.url, 'POST', `/v1/comparisons/${res.json.id}/cancel`);
     assert.equal(cancelDone.status, 409);
