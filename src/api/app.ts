@@ -16,6 +16,7 @@ import { resultRoutes } from './routes/results.ts';
 import { trajectoryRoutes } from './routes/trajectories.ts';
 import { comparisonRoutes } from './routes/comparisons.ts';
 import { pictureRoutes } from './routes/pictures.ts';
+import { lrFinderRoutes } from './routes/lr-finder.ts';
 
 export async function buildApp(ctx: ApiContext, logger: Logger | false = false): Promise<FastifyInstance> {
   const app = Fastify({
@@ -45,5 +46,6 @@ export async function buildApp(ctx: ApiContext, logger: Logger | false = false):
   await app.register(trajectoryRoutes(ctx));
   await app.register(comparisonRoutes(ctx));
   await app.register(pictureRoutes(ctx));
+  await app.register(lrFinderRoutes(ctx));
   return app;
 }

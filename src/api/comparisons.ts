@@ -18,7 +18,7 @@ import type { ApiContext } from './context.ts';
 import { drawSeed, prepareJob, type PreparedJob } from './submit-job.ts';
 
 /** Checks one variant's job like any job, naming the request's own fields in errors. */
-async function prepareVariant(ctx: ApiContext, body: Record<string, unknown>, variant: Variant, seed: number): Promise<PreparedJob> {
+export async function prepareVariant(ctx: ApiContext, body: Record<string, unknown>, variant: Variant, seed: number): Promise<PreparedJob> {
   try {
     return await prepareJob(ctx, body, () => seed);
   } catch (err) {

@@ -178,3 +178,9 @@ export async function epochSeries(db: Db, jobId: string): Promise<Array<{ epoch:
     JOIN (SELECT epoch, max(step) AS step FROM "StepMetric" WHERE "jobId" = ${jobId}::uuid GROUP BY epoch) s ON s.epoch = m.epoch
     WHERE m."jobId" = ${jobId}::uuid ORDER BY m.epoch`;
 }
+
+/** The step at which a job's loss stopped being finite, if it did. */
+export async function divergedAt(db: Db, jobId: string): Promise<number | null> {
+  const row = await db.job.findUnique({ where: { id: jobId }, select: { divergedAtStep: true } });
+  return row?.divergedAtStep ?? null;
+}
