@@ -8,7 +8,7 @@
 import { invalid } from '../errors.ts';
 import { OPTIMIZER_NAMES } from '../optimizers/spec.ts';
 
-export const METRICS = ['finalLoss', 'bestValLoss', 'bestValAccuracy', 'stepToTarget'] as const;
+export const METRICS = ['finalLoss', 'finalValLoss', 'bestValLoss', 'bestValAccuracy', 'stepToTarget'] as const;
 export type Metric = (typeof METRICS)[number];
 
 export interface ComparisonBody {
@@ -72,7 +72,7 @@ export function variantField(field: string, variant: Variant): string {
 /** The metric the best variant is chosen by: validation loss when there is a validation split. */
 export function chooseMetric(body: ComparisonBody, validationSplit: number): Metric {
   const metric = body.metric ?? (validationSplit > 0 ? 'bestValLoss' : 'finalLoss');
-  if ((metric === 'bestValLoss' || metric === 'bestValAccuracy') && validationSplit <= 0) {
+  if ((metric === 'bestValLoss' || metric === 'bestValAccuracy' || metric === 'finalValLoss') && validationSplit <= 0) {
     invalid('metric', `${metric} needs a validation split (base.training.validationSplit > 0)`);
   }
   if (metric === 'stepToTarget' && body.target === undefined) invalid('metric', 'stepToTarget needs a target loss (target)');

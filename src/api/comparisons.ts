@@ -72,7 +72,7 @@ export function comparisonStatus(row: Pick<ComparisonRow, 'jobStatuses' | 'cance
 }
 
 /** Lower is better, except for accuracy. */
-const HIGHER_IS_BETTER: Record<Metric, boolean> = { finalLoss: false, bestValLoss: false, bestValAccuracy: true, stepToTarget: false };
+const HIGHER_IS_BETTER: Record<Metric, boolean> = { finalLoss: false, finalValLoss: false, bestValLoss: false, bestValAccuracy: true, stepToTarget: false };
 
 export interface TableRow {
   variant: number;
@@ -82,6 +82,8 @@ export interface TableRow {
   learningRate: unknown;
   status: JobStatus;
   finalLoss: number | null;
+  finalValLoss: number | null;
+  finalValAccuracy: number | null;
   bestValLoss: number | null;
   bestValAccuracy: number | null;
   stepToTarget: number | null;
@@ -94,7 +96,7 @@ export interface TableRow {
 export function tableRow(r: ResultRow, label: string): TableRow {
   const row: TableRow = {
     variant: r.variant, jobId: r.jobId, label, optimizer: String(r.optimizer.name), learningRate: r.optimizer.learningRate,
-    status: r.status, finalLoss: r.finalLoss, bestValLoss: r.bestValLoss, bestValAccuracy: r.bestValAccuracy,
+    status: r.status, finalLoss: r.finalLoss, finalValLoss: r.finalValLoss, finalValAccuracy: r.finalValAccuracy, bestValLoss: r.bestValLoss, bestValAccuracy: r.bestValAccuracy,
     stepToTarget: r.stepToTarget, wallSeconds: r.wallSeconds, diverged: r.divergedAtStep !== null, divergedAtStep: r.divergedAtStep,
   };
   if (r.error) row.error = r.error;

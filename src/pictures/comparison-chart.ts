@@ -7,7 +7,7 @@ import { scaleLinear } from 'd3-scale';
 import { line } from 'd3-shape';
 import { valueScale, type StepPoint } from './loss-chart.ts';
 import { smooth } from './smooth.ts';
-import { axis, color, document, el, emptyNote, frameFor, legend } from './svg.ts';
+import { axis, color, dashOf, document, el, emptyNote, frameFor, legend, type LegendEntry } from './svg.ts';
 
 export interface RunSeries {
   label: string;
@@ -17,17 +17,20 @@ export interface RunSeries {
 }
 
 export function comparisonChart(title: string, runs: RunSeries[], xLabel = 'step'): string {
-  const entries = runs.map((r, i) => ({ label: r.divergedAtStep ? `${r.label} (diverged at step ${r.divergedAtStep})` : r.label, color: color(i) }));
+  const entries: LegendEntry[] = runs.map((r, i) => ({
+    label: r.divergedAtStep ? `${r.label} (diverged at step ${r.divergedAtStep})` : r.label, color: color(i), mark: dashOf(i) ? 'dash' : 'line',
+  }));
   const f = frameFor(entries);
   const lastStep = Math.max(0, ...runs.map((r) => r.steps[r.steps.length - 1]?.step ?? 0));
   if (lastStep === 0) return document(title, [emptyNote('no steps recorded yet', f), legend(entries, f)], f);
-  const smoothed = runs.map((r) => smooth(r.steps.map((s) => s.loss)));
+  // Heavier smoothing than one job's chart: many lines, and their trends are what is compared.
+  const smoothed = runs.map((r) => smooth(r.steps.map((s) => s.loss), 1 / 12));
   const x = scaleLinear().domain([0, lastStep]).range([f.left, f.right]).nice();
   const y = valueScale(smoothed.flat(), [f.bottom, f.top]);
   const path = line<[number, number]>().x((p) => x(p[0])).y((p) => y(p[1]));
   const series = runs.map((run, i) => {
     const points = run.steps.map((s, j): [number, number] => [s.step, smoothed[i][j]]);
-    const parts = [el('path', { d: path(points) ?? '', stroke: color(i), 'stroke-width': 2, fill: 'none' })];
+    const parts = [el('path', { d: path(points) ?? '', stroke: color(i), 'stroke-width': 2, 'stroke-dasharray': dashOf(i), fill: 'none' })];
     const last = points[points.length - 1];
     if (run.divergedAtStep && last) {
       // Drawn at the last finite point: the loss at the diverging step itself has no place on the axis.

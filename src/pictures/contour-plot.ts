@@ -70,7 +70,7 @@ export function contourPlot(plot: ContourPlot): string {
   const entries: LegendEntry[] = plot.paths.map((p, i) => ({
     label: p.divergedAtStep ? `${p.label} (diverged at step ${p.divergedAtStep})` : p.label, color: color(i),
   }));
-  entries.push({ label: 'start', color: '#000', mark: 'dot' });
+  entries.push({ label: 'start', color: '#000', mark: 'ring' });
   if (plot.minima.length > 0) entries.push({ label: plot.minima.length > 1 ? 'minima' : 'minimum', color: '#000', mark: 'cross' });
   const f = frameFor(entries);
   const x = scaleLinear().domain(plot.range.x).range([f.left, f.right]);

@@ -15,6 +15,8 @@ export const HEIGHT = 400;
 /** d3's category10 (Tableau 10): distinct hues that survive printing and most colour blindness. */
 export const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 export const color = (i: number) => PALETTE[i % PALETTE.length];
+/** Past the palette's ten colours, series repeat them dashed, so eleven optimizers stay apart. */
+export const dashOf = (i: number) => (i >= PALETTE.length ? '7 3' : undefined);
 
 export function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
@@ -76,9 +78,18 @@ export function axis(scale: Scale, side: 'bottom' | 'left' | 'right', frame: Fra
 export interface LegendEntry {
   label: string;
   color: string;
-  /** A line (default), a dashed line, a dot or a cross. */
-  mark?: 'line' | 'dash' | 'dot' | 'cross';
+  /** A line (default), a dashed line, a dot, a ring or a cross. */
+  mark?: 'line' | 'dash' | 'dot' | 'ring' | 'cross';
 }
+
+/** A legend entry's symbol, centred vertically on `y`, starting at `x`. */
+const MARKS: Record<NonNullable<LegendEntry['mark']>, (x: number, y: number, color: string) => string> = {
+  line: (x, y, c) => el('line', { x1: x, x2: x + 18, y1: y, y2: y, stroke: c, 'stroke-width': 2 }),
+  dash: (x, y, c) => el('line', { x1: x, x2: x + 18, y1: y, y2: y, stroke: c, 'stroke-width': 2, 'stroke-dasharray': '4 3' }),
+  dot: (x, y, c) => el('circle', { cx: x + 9, cy: y, r: 3, fill: c }),
+  ring: (x, y, c) => el('circle', { cx: x + 9, cy: y, r: 4, fill: 'white', stroke: c, 'stroke-width': 2 }),
+  cross: (x, y, c) => el('path', { d: `M${x + 4},${y}h10M${x + 9},${y - 5}v10`, stroke: c, 'stroke-width': 2 }),
+};
 
 /** Where each entry goes: rows across the top, wrapping when a row is full. */
 function legendPositions(entries: LegendEntry[], frame: Frame): Array<{ x: number; y: number }> {
@@ -106,11 +117,7 @@ export function legend(entries: LegendEntry[], frame: Frame): string {
   const at = legendPositions(entries, frame);
   const items = entries.flatMap((e, i) => {
     const { x, y } = at[i];
-    const mark = e.mark === 'dot'
-      ? el('circle', { cx: x + 9, cy: y - 4, r: 3, fill: e.color })
-      : e.mark === 'cross'
-        ? el('path', { d: `M${x + 4},${y - 4}h10M${x + 9},${y - 9}v10`, stroke: e.color, 'stroke-width': 2 })
-        : el('line', { x1: x, x2: x + 18, y1: y - 4, y2: y - 4, stroke: e.color, 'stroke-width': 2, 'stroke-dasharray': e.mark === 'dash' ? '4 3' : undefined });
+    const mark = MARKS[e.mark ?? 'line'](x, y - 4, e.color);
     return [mark, text({ x: x + 22, y }, e.label)];
   });
   return el('g', { class: 'legend', 'font-size': 11 }, ...items);

@@ -113,6 +113,9 @@ export interface ResultRow {
   optimizer: Record<string, unknown>;
   /** Mean training loss of the last finished epoch. */
   finalLoss: number | null;
+  /** Validation loss and accuracy after the last finished epoch. */
+  finalValLoss: number | null;
+  finalValAccuracy: number | null;
   bestValLoss: number | null;
   bestValAccuracy: number | null;
   /** The first step whose loss was at most the comparison's target. */
@@ -130,7 +133,7 @@ export interface ResultRow {
 export async function comparisonResults(db: Db, id: string, target: number | null): Promise<ResultRow[]> {
   const rows = await db.$queryRaw<ResultRow[]>`
     SELECT cj.variant, j.id AS "jobId", j.status::text AS status, j.spec->'optimizer' AS optimizer,
-      e."finalLoss", e."bestValLoss", e."bestValAccuracy",
+      e."finalLoss", e."finalValLoss", e."finalValAccuracy", e."bestValLoss", e."bestValAccuracy",
       (SELECT min(s.step) FROM "StepMetric" s WHERE s."jobId" = j.id AND s.loss <= ${target}::float8) AS "stepToTarget",
       EXTRACT(EPOCH FROM (COALESCE(j."finishedAt", now()) - j."startedAt"))::float8 AS "wallSeconds",
       j."divergedAtStep", j.error
@@ -138,6 +141,8 @@ export async function comparisonResults(db: Db, id: string, target: number | nul
     JOIN "Job" j ON j.id = cj."jobId"
     LEFT JOIN LATERAL (
       SELECT (array_agg(m.loss ORDER BY m.epoch DESC))[1] AS "finalLoss",
+        (array_agg(m."valLoss" ORDER BY m.epoch DESC))[1] AS "finalValLoss",
+        (array_agg(m."valAccuracy" ORDER BY m.epoch DESC))[1] AS "finalValAccuracy",
         min(m."valLoss") FILTER (WHERE ${FINITE('m."valLoss"')}) AS "bestValLoss",
         max(m."valAccuracy") FILTER (WHERE ${FINITE('m."valAccuracy"')}) AS "bestValAccuracy"
       FROM "EpochMetric" m WHERE m."jobId" = j.id
@@ -145,7 +150,7 @@ export async function comparisonResults(db: Db, id: string, target: number | nul
     WHERE cj."comparisonId" = ${id}::uuid
     ORDER BY cj.variant`;
   // A diverging job's last epoch can hold Infinity (a huge loss averaged); JSON has no such number.
-  return rows.map((r) => ({ ...r, finalLoss: finite(r.finalLoss) }));
+  return rows.map((r) => ({ ...r, finalLoss: finite(r.finalLoss), finalValLoss: finite(r.finalValLoss), finalValAccuracy: finite(r.finalValAccuracy) }));
 }
 
 const finite = (x: number | null) => (x !== null && Number.isFinite(x) ? x : null);

@@ -68,6 +68,7 @@ describe('comparisons', () => {
       const { json: m } = await api(service.url, 'GET', `/v1/jobs/${row.jobId}/metrics?limit=10000`);
       const epochs = m.epochs;
       assert.equal(row.finalLoss, epochs.length ? epochs[epochs.length - 1].loss : null);
+      assert.equal(row.finalValLoss, epochs.length ? epochs[epochs.length - 1].valLoss : null);
       const vals = epochs.map((e: any) => e.valLoss).filter((v: unknown) => v !== undefined);
       assert.equal(row.bestValLoss, vals.length ? Math.min(...vals) : null);
       const hit = m.steps.find((s: any) => s.loss <= TARGET);

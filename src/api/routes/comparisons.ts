@@ -48,6 +48,8 @@ const Row = Type.Object({
   learningRate: Type.Unknown({ description: 'a number or a schedule object' }),
   status: JobStatus,
   finalLoss: Nullable(Type.Number({ description: 'mean training loss of the last finished epoch' })),
+  finalValLoss: Nullable(Type.Number({ description: 'validation loss after the last finished epoch' })),
+  finalValAccuracy: Nullable(Type.Number()),
   bestValLoss: Nullable(Type.Number()),
   bestValAccuracy: Nullable(Type.Number()),
   stepToTarget: Nullable(Type.Integer({ description: 'first step whose loss was at most target' })),
