@@ -3,6 +3,7 @@
  * the service itself through its public API (nothing here imports the service's code).
  *
  *     API=http://127.0.0.1:3000 npm run compare-optimizers
+ *     API=… npm run compare-optimizers -- --pictures     (only the trajectory pictures, seconds)
  *
  * For each dataset, one comparison per learning rate of LEARNING_RATES runs all eleven
  * optimizers at that rate (the same data, model, initial weights and shuffling: only the
@@ -164,6 +165,7 @@ async function pictures(): Promise<void> {
 async function main(): Promise<void> {
   mkdirSync(IMG, { recursive: true });
   await pictures();
+  if (process.argv.includes('--pictures')) return;
   const sections: string[] = [];
   for (const d of DATASETS) sections.push(await measure(d));
   const header = [

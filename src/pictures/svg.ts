@@ -96,7 +96,7 @@ function legendPositions(entries: LegendEntry[], frame: Frame): Array<{ x: numbe
   let x = frame.left;
   let y = 14;
   return entries.map((e) => {
-    const w = 28 + e.label.length * 6.5;
+    const w = 30 + e.label.length * 7; // 11px sans-serif: about 6–7px a character
     if (x + w > WIDTH - 10 && x > frame.left) {
       x = frame.left;
       y += 15;
