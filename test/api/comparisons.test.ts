@@ -167,3 +167,22 @@ describe('comparisons', () => {
     assert.deepEqual([await service.db.comparison.count(), await service.db.job.count()], [comparisonsBefore, jobsBefore]);
   });
 });
+
+describe('comparisons with Redis down', () => {
+  let service: TestService;
+  // Nothing listens on port 1: every connection is refused.
+  before(async () => { service = await startService({ env: { REDIS_URL: 'redis://127.0.0.1:1/0' } }); });
+  after(() => service.close());
+
+  it('a comparison that cannot be queued answers 503 and leaves neither comparison nor jobs behind', async () => {
+    const counts = async () => [await service.db.comparison.count(), await service.db.job.count(), await service.db.comparisonJob.count()];
+    const before = await counts();
+    const res = await api(service.url, 'POST', '/v1/comparisons', { base, sweep: { optimizers: ['adam', 'sgd'] } });
+    assert.equal(res.status, 503, res.text);
+    assert.equal(res.json.error, 'unavailable');
+    assert.deepEqual(await counts(), before);
+    const lr = await api(service.url, 'POST', '/v1/lr-finder', { base, optimizer: { name: 'adam' } });
+    assert.equal(lr.status, 503, lr.text);
+    assert.deepEqual(await counts(), before);
+  });
+});
