@@ -74,22 +74,12 @@ export function comparisonStatus(row: Pick<ComparisonRow, 'jobStatuses' | 'cance
 /** Lower is better, except for accuracy. */
 const HIGHER_IS_BETTER: Record<Metric, boolean> = { finalLoss: false, finalValLoss: false, bestValLoss: false, bestValAccuracy: true, stepToTarget: false };
 
-export interface TableRow {
-  variant: number;
-  jobId: string;
+/** A row of the table as the API shows it: the stored numbers, the optimizer named and labelled. */
+export interface TableRow extends Omit<ResultRow, 'optimizer' | 'error'> {
   label: string;
   optimizer: string;
   learningRate: unknown;
-  status: JobStatus;
-  finalLoss: number | null;
-  finalValLoss: number | null;
-  finalValAccuracy: number | null;
-  bestValLoss: number | null;
-  bestValAccuracy: number | null;
-  stepToTarget: number | null;
-  wallSeconds: number | null;
   diverged: boolean;
-  divergedAtStep: number | null;
   error?: string;
 }
 

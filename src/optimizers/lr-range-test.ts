@@ -21,6 +21,7 @@
  *   first `SKIP_START` points are left out, as fast.ai does: the loss barely moves there and a
  *   few noisy batches could win. No negative slope → no suggestion.
  */
+import { debiasedEma } from '../smoothing.ts';
 import type { ExponentialSchedule } from './schedules.ts';
 
 export interface RangeTestOptions {
@@ -58,24 +59,13 @@ export interface RangeTestResult {
 const BETA = 0.98;
 const SKIP_START = 10;
 
-/** Debiased exponential moving average (m_i = β m_{i−1} + (1 − β) x_i, divided by 1 − β^i). */
-function ema(values: number[], beta: number): number[] {
-  let m = 0;
-  let weight = 1;
-  return values.map((x) => {
-    m = beta * m + (1 - beta) * x;
-    weight *= beta;
-    return m / (1 - weight);
-  });
-}
-
 /**
  * `points` in step order (the steps the job recorded, at most `steps` of them are read);
  * `divergedAtStep` when the run failed on a non-finite loss; `finished` once the run is over.
  */
 export function analyseRangeTest(points: RangePoint[], o: RangeTestOptions, divergedAtStep: number | null, finished: boolean): RangeTestResult {
   const run = points.filter((p) => p.step <= o.steps);
-  const causal = ema(run.map((p) => p.loss), BETA);
+  const causal = debiasedEma(run.map((p) => p.loss), BETA);
   let end = run.length;
   let stop: RangeTestResult['stop'] = null;
   let best = Infinity;
@@ -104,7 +94,7 @@ export function analyseRangeTest(points: RangePoint[], o: RangeTestOptions, dive
 /** Forwards then backwards: the lag of one pass cancels the other's. Window about 1/20 of the points. */
 function zeroLag(values: number[]): number[] {
   const beta = 1 - 1 / Math.max(1, values.length / 20);
-  return ema(ema(values, beta).reverse(), beta).reverse();
+  return debiasedEma(debiasedEma(values, beta).reverse(), beta).reverse();
 }
 
 /** The point of most negative d(smoothed)/d(log10 lr) before the lowest smoothed loss, the first SKIP_START points left out. */
