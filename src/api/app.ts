@@ -15,6 +15,9 @@ import { datasetRoutes } from './routes/datasets.ts';
 import { modelRoutes } from './routes/models.ts';
 import { resultRoutes } from './routes/results.ts';
 import { trajectoryRoutes } from './routes/trajectories.ts';
+import { comparisonRoutes } from './routes/comparisons.ts';
+import { pictureRoutes } from './routes/pictures.ts';
+import { lrFinderRoutes } from './routes/lr-finder.ts';
 
 export async function buildApp(ctx: ApiContext, logger: Logger | false = false): Promise<FastifyInstance> {
   const app = Fastify({
@@ -43,5 +46,8 @@ export async function buildApp(ctx: ApiContext, logger: Logger | false = false):
   await app.register(modelRoutes(ctx));
   await app.register(datasetRoutes(ctx));
   await app.register(trajectoryRoutes(ctx));
+  await app.register(comparisonRoutes(ctx));
+  await app.register(pictureRoutes(ctx));
+  await app.register(lrFinderRoutes(ctx));
   return app;
 }

@@ -89,7 +89,8 @@ export const Metrics = Type.Object({
   steps: Type.Array(Type.Object({ step: Type.Integer(), epoch: Type.Integer(), loss: Type.Number(), learningRate: Type.Number() })),
   epochs: Type.Array(Type.Object({
     epoch: Type.Integer(), loss: Type.Number(),
-    valLoss: Type.Optional(Type.Number()), accuracy: Type.Optional(Type.Number()), valAccuracy: Type.Optional(Type.Number()),
+    valLoss: Type.Optional(Nullable(Type.Number({ description: 'null when it was not finite (the model diverged)' }))),
+    accuracy: Type.Optional(Type.Number()), valAccuracy: Type.Optional(Type.Number()),
   })),
   nextFromStep: Nullable(Type.Integer({ description: 'fromStep of the next page; null once the job has finished and every step was returned' })),
 });

@@ -86,7 +86,7 @@ async function takeJob(job: Job<TrainingJobData>, token: string | undefined, ctx
 
 type Outcome =
   | { kind: 'done'; result: TrainResult; progress: Progress | null }
-  | { kind: 'failed'; error: string }
+  | { kind: 'failed'; error: string; divergedAtStep?: number }
   | { kind: 'crashed'; error: string };
 
 interface Run {
@@ -150,7 +150,7 @@ function trainInChild(child: TrainerChild, attempt: Attempt, spec: JobSpec, star
           settle({ kind: 'done', result: m.result, progress: m.progress });
           break;
         case 'failed':
-          settle({ kind: 'failed', error: m.error });
+          settle({ kind: 'failed', error: m.error, divergedAtStep: m.divergedAtStep });
           break;
       }
     };
@@ -175,7 +175,7 @@ async function recordOutcome(run: Run, attempt: Attempt, spec: JobSpec, job: Job
     log.warn('the job is no longer this attempt\'s (canceled, or given to another worker); stopped');
     return 'superseded';
   }
-  const end = (status: 'failed' | 'canceled' | 'queued', fields: { error?: string; progress?: object }) =>
+  const end = (status: 'failed' | 'canceled' | 'queued', fields: { error?: string; progress?: object; divergedAtStep?: number }) =>
     retryWhileUnreachable(db, () => endAttempt(db, attempt, status, fields), (err, delayMs) => log.warn({ err: err.message, delayMs }, 'recording the outcome failed; retrying'));
   if (event?.kind === 'failed') {
     const error = `storing the job's metrics failed: ${event.error.message}`;
@@ -206,7 +206,7 @@ async function recordOutcome(run: Run, attempt: Attempt, spec: JobSpec, job: Job
       return succeed(outcome.result, progress, attempt, spec, ctx, log);
     }
     case 'failed': {
-      await end('failed', { error: outcome.error });
+      await end('failed', { error: outcome.error, divergedAtStep: outcome.divergedAtStep });
       log.warn({ error: outcome.error }, 'training failed');
       throw new UnrecoverableError(outcome.error);
     }

@@ -32,5 +32,6 @@ export type FromChild =
    * Training threw: deterministic for the spec and backend, so it is not retried (a crash is).
    * `retire`: the failure was not the user's (out of memory, a wasm trap, a bug): this process
    * may be broken and must not train again (see child-failure.ts).
+   * `divergedAtStep`: the step whose loss was NaN or infinite, when that is why it failed.
    */
-  | { type: 'failed'; jobId: string; error: string; retire: boolean };
+  | { type: 'failed'; jobId: string; error: string; retire: boolean; divergedAtStep?: number };

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../training/backend.ts';
-import { train, type Progress, type StepRecord } from '../training/train.ts';
+import { NonFiniteLossError, train, type Progress, type StepRecord } from '../training/train.ts';
 import { limitWasmMemory, type WasmMemoryLimit } from '../training/wasm-memory.ts';
 import type { Dataset } from '../training/datasets/types.ts';
 import type { JobSpec } from '../training/spec/job.ts';
@@ -91,7 +91,8 @@ async function runJob(message: Extract<ToChild, { type: 'train' }>): Promise<voi
     if (lastProgress) flush(lastProgress);
     // The user's doing reads as it is; anything else also retires this process (child-failure.ts).
     const failure = describeFailure(err, { spec: message.spec, plan: message.plan, backend: tf.getBackend(), memory: wasmMemory });
-    send({ type: 'failed', jobId, error: failure.error, retire: failure.retire });
+    const divergedAtStep = err instanceof NonFiniteLossError ? err.step : undefined;
+    send({ type: 'failed', jobId, error: failure.error, retire: failure.retire, divergedAtStep });
   } finally {
     stopRequested.delete(jobId);
     hold(jobId, false);

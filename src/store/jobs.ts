@@ -122,13 +122,14 @@ export async function markResumed(db: Db, a: Attempt, step: number): Promise<voi
 
 /** Ends the attempt: failed, canceled, or back to `queued` (a shutdown) for another worker. */
 export async function endAttempt(
-  db: Db, a: Attempt, status: 'failed' | 'canceled' | 'queued', fields: { error?: string; progress?: object } = {},
+  db: Db, a: Attempt, status: 'failed' | 'canceled' | 'queued', fields: { error?: string; progress?: object; divergedAtStep?: number } = {},
 ): Promise<boolean> {
   const { count } = await db.job.updateMany({
     where: current(a),
     data: {
       status,
       error: fields.error,
+      divergedAtStep: fields.divergedAtStep,
       ...(fields.progress ? { progress: fields.progress as Prisma.InputJsonValue } : {}),
       finishedAt: status === 'queued' ? null : new Date(),
     },
@@ -137,13 +138,14 @@ export async function endAttempt(
 }
 
 export async function finishJob(
-  db: Db, id: string, status: 'failed' | 'canceled' | 'queued', fields: { error?: string; progress?: object } = {},
+  db: Db, id: string, status: 'failed' | 'canceled' | 'queued', fields: { error?: string; progress?: object; divergedAtStep?: number } = {},
 ): Promise<boolean> {
   const { count } = await db.job.updateMany({
     where: { id, status: { in: ['queued', 'running'] } },
     data: {
       status,
       error: fields.error,
+      divergedAtStep: fields.divergedAtStep,
       ...(fields.progress ? { progress: fields.progress as Prisma.InputJsonValue } : {}),
       finishedAt: status === 'queued' ? null : new Date(),
     },

@@ -1,26 +1,12 @@
 /** /v1/jobs: submit, list, read and cancel training jobs. */
-import { createHash, randomInt, randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { InvalidInputError } from '../../errors.ts';
-import { enqueueTraining, cancelChannel } from '../../queue/queue.ts';
-import { deleteJob, findJobByIdempotencyKey, insertJob, listJobs, requestCancel, type JobRow } from '../../store/jobs.ts';
-import { MAX_SEED, parseJobSpec } from '../../training/spec/job.ts';
+import { listJobs } from '../../store/jobs.ts';
+import { cancelJob } from '../cancel-job.ts';
 import type { ApiContext } from '../context.ts';
-import { prefetchUploaded } from '../dataset-info.ts';
-import { resolveInitFrom } from '../init-from.ts';
 import { decodeCursor, encodeCursor, jobView, requireJob } from '../job-view.ts';
-import { DependencyUnavailableError, redisReason, withRedis } from '../unavailable.ts';
 import { ErrorBody, Job, JobIdParams, JobList, JobListQuery, JobRequest } from '../schemas.ts';
-
-/** JSON with object keys sorted: the same request hashes the same whatever its key order. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
+import { submitJob } from '../submit-job.ts';
 
 const IdempotencyHeaders = {
   type: 'object',
@@ -28,8 +14,7 @@ const IdempotencyHeaders = {
 } as const;
 
 export function jobRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
-  const { db, queue, redis, config } = ctx;
-  const limits = { maxEpochs: config.MAX_EPOCHS, maxBatchSize: config.MAX_BATCH_SIZE, maxParameters: config.MAX_PARAMETERS, maxSteps: config.MAX_STEPS, maxJobMemoryBytes: config.MAX_JOB_MEMORY_BYTES || config.CHILD_MAX_WASM_MB * 2 ** 20 };
+  const { db } = ctx;
 
   return async (app) => {
     app.post('/v1/jobs', {
@@ -41,43 +26,11 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       },
     }, async (request, reply) => {
       const key = (request.headers['idempotency-key'] as string | undefined) || undefined;
-      const requestHash = createHash('sha256').update(canonicalJson(request.body)).digest('hex');
-      if (key) {
-        const existing = await findJobByIdempotencyKey(db, key);
-        if (existing) {
-          const view = replayed(existing, requestHash);
-          return reply.status(200).header('idempotent-replayed', 'true').send(view);
-        }
-      }
-      const uploaded = await prefetchUploaded(db, request.body);
-      const parsed = parseJobSpec(request.body, limits, () => randomInt(0, MAX_SEED), (id) => uploaded.get(id));
-      await resolveInitFrom(db, parsed);
-      const { spec, plan } = parsed;
-      const progress = { epoch: 0, epochs: spec.training.epochs, step: 0, totalSteps: plan.totalSteps, loss: null, samplesPerSecond: 0 };
-      const { job, created } = await insertJob(db, {
-        id: randomUUID(), name: request.body.name, spec, progress, idempotencyKey: key, requestHash: key ? requestHash : undefined,
-      });
-      if (!created) {
-        const view = replayed(job, requestHash);
-        return reply.status(200).header('idempotent-replayed', 'true').send(view);
-      }
-      try {
-        await enqueueTraining(queue, job.id);
-      } catch (err) {
-        // Not queued means not accepted: remove the row so a retry with the same key starts afresh.
-        await deleteJob(db, job.id);
-        throw new DependencyUnavailableError('redis', redisReason(redis), { cause: err });
-      }
+      const result = await submitJob(ctx, request.body, { idempotencyKey: key });
+      if (result.kind === 'replayed') return reply.status(200).header('idempotent-replayed', 'true').send(jobView(result.job));
+      const { job } = result;
       return reply.status(201).header('location', `/v1/jobs/${job.id}`).send(jobView(job));
     });
-
-    /** The job an idempotency key already names, if the request is the same one. */
-    function replayed(existing: JobRow, requestHash: string) {
-      if (existing.requestHash !== requestHash) {
-        throw new InvalidInputError('Idempotency-Key', `was already used for job ${existing.id} with a different request body`, 409);
-      }
-      return jobView(existing);
-    }
 
     app.get('/v1/jobs', {
       schema: { summary: 'List jobs, newest first', querystring: JobListQuery, response: { 200: JobList, 400: ErrorBody } },
@@ -103,17 +56,7 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       if (before.status === 'succeeded' || before.status === 'failed') {
         throw new InvalidInputError('id', `job ${before.id} has already ${before.status}; there is nothing to cancel`, 409);
       }
-      // A running job whose worker has been silent for a lock's length has nobody to stop it: canceled at once.
-      const job = (await requestCancel(db, before.id, new Date(Date.now() - config.JOB_LOCK_MS)))!;
-      if (job.status === 'canceled') {
-        // A worker holding it sees the status and skips it, so Redis being down (a bounded wait)
-        // does not make the cancel fail: PostgreSQL has recorded it.
-        await withRedis(redis, () => queue.remove(job.id)).catch(() => 0);
-      } else {
-        // The database flag is set: workers also see it when they next save progress, so a
-        // failed announcement only delays the stop.
-        await withRedis(redis, () => redis.publish(cancelChannel(config), job.id)).catch((err) => request.log.warn({ err }, 'announcing a cancel failed'));
-      }
+      const job = await cancelJob(ctx, before.id, request.log);
       return jobView(job);
     });
   };

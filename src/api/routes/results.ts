@@ -25,11 +25,14 @@ export function resultRoutes({ db }: ApiContext): FastifyPluginAsyncTypebox {
       throw new InvalidInputError('id', `job ${id} is ${job.status}; the model and optimizer state exist once it has succeeded`, 409);
     }
   }
-  /** Metrics an epoch does not have (no validation split, no accuracy) are left out, not null. */
+  /**
+   * Metrics an epoch does not have (no validation split, no accuracy) are left out. A validation
+   * loss that overflowed (a diverging model; JSON has no Infinity or NaN) is null.
+   */
   const epochView = (row: EpochRow) => ({
     epoch: row.epoch,
     loss: row.loss,
-    ...(row.valLoss != null ? { valLoss: row.valLoss } : {}),
+    ...(row.valLoss != null ? { valLoss: Number.isFinite(row.valLoss) ? row.valLoss : null } : {}),
     ...(row.accuracy != null ? { accuracy: row.accuracy } : {}),
     ...(row.valAccuracy != null ? { valAccuracy: row.valAccuracy } : {}),
   });

@@ -1,0 +1,82 @@
+/**
+ * Submitting a job, shared by POST /v1/jobs and the comparisons: check the whole spec (without
+ * TensorFlow.js), resolve its starting point, insert the row, queue it. `prepareJob` is the
+ * check alone, for callers that insert several rows in one transaction.
+ */
+import { createHash, randomInt, randomUUID } from 'node:crypto';
+import { InvalidInputError } from '../errors.ts';
+import { enqueueTraining } from '../queue/queue.ts';
+import { deleteJob, findJobByIdempotencyKey, insertJob, type JobRow, type NewJob } from '../store/jobs.ts';
+import { MAX_SEED, parseJobSpec } from '../training/spec/job.ts';
+import type { ApiContext } from './context.ts';
+import { prefetchUploaded } from './dataset-info.ts';
+import { resolveInitFrom } from './init-from.ts';
+import { DependencyUnavailableError, redisReason } from './unavailable.ts';
+
+/** JSON with object keys sorted: the same request hashes the same whatever its key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export const drawSeed = () => randomInt(0, MAX_SEED);
+
+/** A checked job, ready to insert: everything of its row but the id. */
+export type PreparedJob = Omit<NewJob, 'id' | 'idempotencyKey' | 'requestHash'>;
+
+/** Parses and checks a job body (400 naming the field otherwise); `seed` is drawn only when the body has none. */
+export async function prepareJob(ctx: ApiContext, body: { name?: string; dataset?: unknown }, seed: () => number = drawSeed): Promise<PreparedJob> {
+  const { db, config } = ctx;
+  const limits = {
+    maxEpochs: config.MAX_EPOCHS, maxBatchSize: config.MAX_BATCH_SIZE, maxParameters: config.MAX_PARAMETERS,
+    maxSteps: config.MAX_STEPS, maxJobMemoryBytes: config.MAX_JOB_MEMORY_BYTES || config.CHILD_MAX_WASM_MB * 2 ** 20,
+  };
+  const uploaded = await prefetchUploaded(db, body);
+  const parsed = parseJobSpec(body, limits, seed, (id) => uploaded.get(id));
+  await resolveInitFrom(db, parsed);
+  const { spec, plan } = parsed;
+  const progress = { epoch: 0, epochs: spec.training.epochs, step: 0, totalSteps: plan.totalSteps, loss: null, samplesPerSecond: 0 };
+  return { name: body.name, spec, progress };
+}
+
+export type SubmitResult =
+  | { kind: 'created'; job: JobRow }
+  /** The idempotency key named this job already, for the same body. */
+  | { kind: 'replayed'; job: JobRow };
+
+export async function submitJob(
+  ctx: ApiContext, body: { name?: string; dataset?: unknown }, opts: { idempotencyKey?: string },
+): Promise<SubmitResult> {
+  const { db, queue, redis } = ctx;
+  const key = opts.idempotencyKey;
+  const requestHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
+  if (key) {
+    const existing = await findJobByIdempotencyKey(db, key);
+    if (existing) return { kind: 'replayed', job: replayed(existing, requestHash) };
+  }
+  const prepared = await prepareJob(ctx, body);
+  const { job, created } = await insertJob(db, {
+    id: randomUUID(), ...prepared, idempotencyKey: key, requestHash: key ? requestHash : undefined,
+  });
+  if (!created) return { kind: 'replayed', job: replayed(job, requestHash) };
+  try {
+    await enqueueTraining(queue, job.id);
+  } catch (err) {
+    // Not queued means not accepted: remove the row so a retry with the same key starts afresh.
+    await deleteJob(db, job.id);
+    throw new DependencyUnavailableError('redis', redisReason(redis), { cause: err });
+  }
+  return { kind: 'created', job };
+}
+
+/** The job an idempotency key already names, if the request is the same one. */
+function replayed(existing: JobRow, requestHash: string): JobRow {
+  if (existing.requestHash !== requestHash) {
+    throw new InvalidInputError('Idempotency-Key', `was already used for job ${existing.id} with a different request body`, 409);
+  }
+  return existing;
+}

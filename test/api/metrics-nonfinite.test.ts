@@ -1,0 +1,28 @@
+/** A diverging model's validation loss can overflow to Infinity: the metrics still answer, with null. */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { insertJob } from '../../src/store/jobs.ts';
+import { api } from '../helpers/http.ts';
+import { startService, type TestService } from '../helpers/service.ts';
+
+describe('metrics of a diverging model', () => {
+  let service: TestService;
+  before(async () => { service = await startService(); });
+  after(() => service.close());
+
+  it('an epoch whose validation loss is infinite or NaN reads as null, not a 500', async () => {
+    const id = randomUUID();
+    await insertJob(service.db, { id, spec: {}, progress: {} });
+    await service.db.epochMetric.createMany({
+      data: [
+        { jobId: id, epoch: 1, loss: 0.5, valLoss: 0.25 },
+        { jobId: id, epoch: 2, loss: 7, valLoss: Number.POSITIVE_INFINITY },
+        { jobId: id, epoch: 3, loss: 9, valLoss: Number.NaN },
+      ],
+    });
+    const { status, json } = await api(service.url, 'GET', `/v1/jobs/${id}/metrics`);
+    assert.equal(status, 200);
+    assert.deepEqual(json.epochs.map((e: any) => e.valLoss), [0.25, null, null]);
+  });
+});
