@@ -11,6 +11,7 @@ import { registerErrorHandling } from './errors.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { datasetRoutes } from './routes/datasets.ts';
+import { liveEventRoutes } from './routes/events.ts';
 import { modelRoutes } from './routes/models.ts';
 import { resultRoutes } from './routes/results.ts';
 import { trajectoryRoutes } from './routes/trajectories.ts';
@@ -41,5 +42,6 @@ export async function buildApp(ctx: ApiContext, logger: Logger | false = false):
   await app.register(modelRoutes(ctx));
   await app.register(datasetRoutes(ctx));
   await app.register(trajectoryRoutes(ctx));
+  await app.register(liveEventRoutes(ctx));
   return app;
 }
