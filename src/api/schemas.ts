@@ -42,6 +42,9 @@ export const JobRequest = Type.Object({
     'start from a succeeded job `{ jobId, optimizerState?: boolean }` (its epochs, steps and seed continue) or an uploaded model `{ modelId }`',
     { jobId: '3f0c9a52-6a39-4c8e-9d7e-2b8f1f0d6c11', optimizerState: true },
   )),
+  notify: Type.Optional(Type.Object({
+    url: Type.String({ minLength: 1, maxLength: 2000, description: 'http(s) URL that gets a signed POST when the job ends' }),
+  }, { additionalProperties: false })),
 }, { additionalProperties: false });
 
 export const Job = Type.Object({

@@ -9,6 +9,7 @@ import type { ApiContext } from '../context.ts';
 import { prefetchUploaded } from '../dataset-info.ts';
 import { resolveInitFrom } from '../init-from.ts';
 import { decodeCursor, encodeCursor, jobView, requireJob } from '../job-view.ts';
+import { parseNotify } from '../notify.ts';
 import { ErrorBody, Job, JobIdParams, JobList, JobListQuery, JobRequest } from '../schemas.ts';
 
 /** JSON with object keys sorted: the same request hashes the same whatever its key order. */
@@ -51,7 +52,9 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       const uploaded = await prefetchUploaded(db, request.body);
       const parsed = parseJobSpec(request.body, limits, () => randomInt(0, MAX_SEED), (id) => uploaded.get(id));
       await resolveInitFrom(db, parsed);
-      const { spec, plan } = parsed;
+      const notify = await parseNotify(request.body.notify, config);
+      const spec = notify ? { ...parsed.spec, notify } : parsed.spec;
+      const { plan } = parsed;
       const progress = { epoch: 0, epochs: spec.training.epochs, step: 0, totalSteps: plan.totalSteps, loss: null, samplesPerSecond: 0 };
       const { job, created } = await insertJob(db, {
         id: randomUUID(), name: request.body.name, spec, progress, idempotencyKey: key, requestHash: key ? requestHash : undefined,

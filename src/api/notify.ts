@@ -1,0 +1,23 @@
+/** The optional `notify: { url }` of a job request: where to POST when the job ends. */
+import { InvalidInputError } from '../errors.ts';
+import type { Config } from '../config.ts';
+import { checkWebhookUrl, WebhookAddressError } from './webhooks/address.ts';
+
+export interface Notify {
+  url: string;
+}
+
+/** Checks `notify` (the URL resolves to public addresses only, unless allowed); undefined when absent. */
+export async function parseNotify(input: { url: string } | undefined, config: Config): Promise<Notify | undefined> {
+  if (input === undefined) return undefined;
+  if (!config.WEBHOOK_SECRET) {
+    throw new InvalidInputError('notify', 'webhooks are off on this server: its WEBHOOK_SECRET is not set');
+  }
+  try {
+    const url = await checkWebhookUrl(input.url, config.WEBHOOK_ALLOW_PRIVATE);
+    return { url: url.toString() };
+  } catch (err) {
+    if (err instanceof WebhookAddressError) throw new InvalidInputError('notify.url', err.message);
+    throw err;
+  }
+}
