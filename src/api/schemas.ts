@@ -77,6 +77,8 @@ export const JobList = Type.Object({
 export const MetricsQuery = Type.Object({
   fromStep: Type.Integer({ minimum: 1, default: 1 }),
   limit: Type.Integer({ minimum: 1, maximum: 10000, default: 1000 }),
+  points: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: 'the whole run in at most this many buckets (first/last step, min/max/mean/last loss, learning rate)' })),
+  format: Type.Optional(Type.Unsafe<'json' | 'csv' | 'ndjson'>({ type: 'string', enum: ['json', 'csv', 'ndjson'], description: 'csv or ndjson: every step, streamed' })),
 });
 
 export const Metrics = Type.Object({

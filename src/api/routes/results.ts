@@ -8,6 +8,7 @@ import { decodeOptimizerState, optimizerStateJson } from '../../training/optimiz
 import { listEpochs, listSteps, type EpochRow } from '../../store/metrics.ts';
 import type { ApiContext } from '../context.ts';
 import { requireJob } from '../job-view.ts';
+import { isMetricsVariant, sendMetricsVariant } from '../metrics-export.ts';
 import { ErrorBody, JobIdParams, Metrics, MetricsQuery, OptimizerState } from '../schemas.ts';
 
 /** The file model.json names for the weights, relative to itself. */
@@ -40,8 +41,9 @@ export function resultRoutes({ db }: ApiContext): FastifyPluginAsyncTypebox {
         summary: 'Loss and learning rate of every step (paged), and per-epoch metrics',
         params: JobIdParams, querystring: MetricsQuery, response: { 200: Metrics, 404: ErrorBody },
       },
-    }, async (request) => {
+    }, async (request, reply) => {
       const job = await requireJob(db, request.params.id);
+      if (isMetricsVariant(request.query)) return sendMetricsVariant(db, job, request.query, reply as FastifyReply);
       const { fromStep, limit } = request.query;
       const [steps, epochs] = await Promise.all([listSteps(db, job.id, fromStep, limit), listEpochs(db, job.id)]);
       const next = steps.length > 0 ? steps[steps.length - 1].step + 1 : fromStep;
