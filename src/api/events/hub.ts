@@ -84,7 +84,7 @@ export class EventHub {
       await client.connect();
       await client.query(`LISTEN ${EVENTS_CHANNEL}`);
     } catch (err) {
-      this.log.warn({ err }, 'event listener could not connect; retrying');
+      if (this.failures === 0) this.log.warn({ err }, 'event listener could not connect; retrying until it can');
       await client.end().catch(() => {});
       this.retryLater();
       return;

@@ -15,7 +15,14 @@ export class SseWriter {
   private heartbeat: NodeJS.Timeout;
   closed = false;
 
-  constructor(private readonly res: ServerResponse, onHeartbeat: () => void) {
+  private readonly drainTimeoutMs: number;
+
+  constructor(
+    private readonly res: ServerResponse,
+    onHeartbeat: () => void,
+    opts: { heartbeatMs?: number; drainTimeoutMs?: number } = {},
+  ) {
+    this.drainTimeoutMs = opts.drainTimeoutMs ?? DRAIN_TIMEOUT_MS;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -27,7 +34,7 @@ export class SseWriter {
     this.heartbeat = setInterval(() => {
       if (!this.closed) res.write(': ping\n\n');
       onHeartbeat();
-    }, HEARTBEAT_MS);
+    }, opts.heartbeatMs ?? HEARTBEAT_MS);
     res.on('close', () => this.stop());
   }
 
@@ -41,7 +48,7 @@ export class SseWriter {
         cleanup();
         this.end();
         reject(new Error('client too slow; dropped'));
-      }, DRAIN_TIMEOUT_MS);
+      }, this.drainTimeoutMs);
       const onDrain = () => { cleanup(); resolve(); };
       const onClose = () => { cleanup(); reject(new Error('stream closed')); };
       const cleanup = () => {

@@ -41,6 +41,7 @@ export class WebhookDispatcher {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  private failing = false;
 
   constructor(
     private readonly db: Db,
@@ -76,10 +77,13 @@ export class WebhookDispatcher {
         this.again = false;
         try {
           const claimed = await this.claim();
+          this.failing = false;
           await Promise.all(claimed.map((d) => this.deliver(d)));
           if (claimed.length > 0) this.again = true;
         } catch (err) {
-          this.log.warn({ err }, 'webhook dispatch failed; retrying later');
+          // PostgreSQL down: say so once, not every poll (/readyz shows the outage too).
+          if (!this.failing) this.log.warn({ err }, 'webhook dispatch failed; retrying every poll');
+          this.failing = true;
         }
       } while (this.again && !this.stopped);
     })().finally(() => {
