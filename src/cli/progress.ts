@@ -27,6 +27,7 @@ export class ProgressBar {
   private lastDraw = 0;
   private lastEpochLogged = 0;
   private drawn = false;
+  private lastLine = '';
 
   constructor(private readonly out: NodeJS.WriteStream, private readonly tty = Boolean(out.isTTY)) {}
 
@@ -39,7 +40,9 @@ export class ProgressBar {
       this.drawn = true;
     } else if (p.epoch > this.lastEpochLogged || force) {
       this.lastEpochLogged = p.epoch;
-      this.out.write(`${progressLine(p)}\n`);
+      const line = progressLine(p);
+      if (line !== this.lastLine) this.out.write(`${line}\n`);
+      this.lastLine = line;
     }
   }
 

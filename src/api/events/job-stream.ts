@@ -78,10 +78,10 @@ export class JobStream {
     if (!final && job.status !== this.lastStatus) await this.sendStatus(job);
     await this.sendSteps(final);
     await this.sendEpochs(await listEpochs(this.db, this.jobId));
-    const progress = JSON.stringify(job.progress);
+    const progress = JSON.stringify(progressView(job.progress));
     if (progress !== this.lastProgress) {
       this.lastProgress = progress;
-      await this.out.send('progress', job.progress);
+      await this.out.send('progress', JSON.parse(progress));
     }
     if (final) {
       await this.sendStatus(job);
@@ -146,4 +146,10 @@ function epochView(row: EpochRow) {
     ...(row.accuracy != null ? { accuracy: row.accuracy } : {}),
     ...(row.valAccuracy != null ? { valAccuracy: row.valAccuracy } : {}),
   };
+}
+
+/** The fields in GET /v1/jobs/:id's order (jsonb stores object keys in its own order). */
+export function progressView(stored: unknown) {
+  const p = (stored ?? {}) as Record<string, unknown>;
+  return { epoch: p.epoch, epochs: p.epochs, step: p.step, totalSteps: p.totalSteps, loss: p.loss ?? null, samplesPerSecond: p.samplesPerSecond };
 }

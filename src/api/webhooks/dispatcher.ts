@@ -13,6 +13,7 @@ import type { Config } from '../../config.ts';
 import type { Db } from '../../store/db.ts';
 import { getJob } from '../../store/jobs.ts';
 import type { EventHub } from '../events/hub.ts';
+import { progressView } from '../events/job-stream.ts';
 import { jobView } from '../job-view.ts';
 import { checkWebhookUrl, guardedLookup } from './address.ts';
 import { signatureHeader } from './sign.ts';
@@ -107,7 +108,7 @@ export class WebhookDispatcher {
     try {
       const job = await getJob(this.db, d.jobId);
       if (!job) throw new Error('job no longer exists');
-      const body = JSON.stringify({ type: 'job.finished', event: d.event, job: jobView(job) });
+      const body = JSON.stringify({ type: 'job.finished', event: d.event, job: { ...jobView(job), progress: progressView(job.progress) } });
       const status = await this.post(d, body);
       if (status < 200 || status >= 300) throw new Error(`the receiver answered ${status}`);
       await this.db.$executeRaw`
