@@ -37,7 +37,10 @@ export async function checkWebhookUrl(text: string, allowPrivate: boolean): Prom
     throw new WebhookAddressError(`host ${host} does not resolve`);
   }
   const refused = addresses.find((a) => !isPublicAddress(a));
-  if (refused) throw new WebhookAddressError(`host ${host} resolves to ${refused}, a loopback, private or link-local address (set WEBHOOK_ALLOW_PRIVATE=true to allow)`);
+  if (refused) {
+    const what = refused === host ? `${host} is` : `host ${host} resolves to ${refused},`;
+    throw new WebhookAddressError(`${what} a loopback, private or link-local address (set WEBHOOK_ALLOW_PRIVATE=true to allow)`);
+  }
   return url;
 }
 
