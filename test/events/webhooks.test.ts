@@ -96,6 +96,7 @@ test('a finished job POSTs once to its notify URL, signed; a failed call is retr
     assert.equal(payload.job.id, job.id);
     assert.equal(payload.job.status, 'succeeded');
   }
+  await closeAll();
 });
 
 test('at delivery the address is checked again: a name that now resolves to loopback is not called', async () => {
