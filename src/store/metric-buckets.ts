@@ -24,16 +24,22 @@ export interface Bucket {
  * rounding edge. With N ≥ the steps recorded, every step is its own bucket; empty buckets (a
  * hole in the steps) are left out.
  *
- * The plan is N range scans of the primary key (jobId, step) plus one lookup each for the
- * bucket's last row: a GROUP BY over the computed bucket made the planner expect a million
- * groups and sort on disk. JIT is off for it: compiling took longer than the query (500 ms).
+ * The plan is N range scans of the primary key (jobId, step) plus one backward probe each for
+ * the bucket's last row, both LATERAL subqueries the planner cannot flatten (an aggregate, a
+ * LIMIT), so it stays that shape whatever the statistics say: a GROUP BY over the computed
+ * bucket made the planner expect a million groups and sort on disk, and a plain join to the
+ * last row turned into a scan of every row per bucket while a new job's statistics were stale.
+ * JIT is off for it: compiling took longer than the query (500 ms).
  */
 export async function stepBuckets(db: Db, jobId: string, points: number): Promise<Bucket[]> {
   const [, rows] = await db.$transaction([
     db.$executeRaw`SET LOCAL jit = off`,
     db.$queryRaw<Bucket[]>`
-      WITH bounds AS (
-        SELECT min("step") AS lo, max("step") - min("step") + 1 AS width FROM "StepMetric" WHERE "jobId" = ${jobId}::uuid
+      WITH ends AS (
+        SELECT (SELECT "step" FROM "StepMetric" WHERE "jobId" = ${jobId}::uuid ORDER BY "step" LIMIT 1) AS lo,
+               (SELECT "step" FROM "StepMetric" WHERE "jobId" = ${jobId}::uuid ORDER BY "step" DESC LIMIT 1) AS hi
+      ), bounds AS (
+        SELECT lo, hi - lo + 1 AS width FROM ends
       ), ranges AS (
         SELECT b.lo + (g::bigint * b.width + ${points}::int - 1) / ${points}::int AS first,
                b.lo + ((g + 1)::bigint * b.width + ${points}::int - 1) / ${points}::int AS stop
@@ -49,7 +55,12 @@ export async function stepBuckets(db: Db, jobId: string, points: number): Promis
         FROM "StepMetric" s
         WHERE s."jobId" = ${jobId}::uuid AND s."step" >= r.first AND s."step" < r.stop
       ) a
-      JOIN "StepMetric" l ON l."jobId" = ${jobId}::uuid AND l."step" = a."lastStep"
+      CROSS JOIN LATERAL (
+        SELECT s."loss", s."learningRate"
+        FROM "StepMetric" s
+        WHERE s."jobId" = ${jobId}::uuid AND s."step" >= r.first AND s."step" < r.stop
+        ORDER BY s."step" DESC LIMIT 1
+      ) l
       ORDER BY r.first`,
   ]);
   return rows;

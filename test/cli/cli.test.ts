@@ -81,7 +81,9 @@ test('get, list, cancel and download use the public API and say what they did', 
   assert.equal(listed.code, 0);
   assert.match(listed.stdout.split('\n')[0], /^ID\s+STATUS\s+STEP\s+LOSS\s+CREATED\s+NAME$/);
   assert.ok(listed.stdout.includes(id));
-  const listedJson = JSON.parse((await cli(['list', '--json', '--status', 'succeeded'])).stdout);
+  const listedRaw = await cli(['list', '--json', '--status', 'succeeded']);
+  assert.equal(listedRaw.code, 0, listedRaw.stderr);
+  const listedJson = JSON.parse(listedRaw.stdout);
   assert.ok(listedJson.jobs.every((j: { status: string }) => j.status === 'succeeded'));
 
   const out = join(dir, 'model');
