@@ -10,6 +10,7 @@ import type { Db } from '../store/db.ts';
 import type { JobRow } from '../store/jobs.ts';
 import { allSteps, stepBuckets } from '../store/metric-buckets.ts';
 import { listEpochs } from '../store/metrics.ts';
+import { epochView } from './epoch-view.ts';
 
 export type MetricsFormat = 'json' | 'csv' | 'ndjson';
 
@@ -28,7 +29,7 @@ export async function sendMetricsVariant(
       points: query.points,
       steps: buckets.reduce((n, b) => n + b.steps, 0),
       buckets,
-      epochs: epochs.map((e) => Object.fromEntries(Object.entries(e).filter(([, v]) => v != null))),
+      epochs: epochs.map(epochView),
     };
     // Already plain numbers: sent as text, past the paged route's response schema.
     return reply.type('application/json; charset=utf-8').send(JSON.stringify(body));

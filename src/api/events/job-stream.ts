@@ -12,6 +12,7 @@
 import type { Db } from '../../store/db.ts';
 import { getJob, type JobRow } from '../../store/jobs.ts';
 import { listEpochs, listSteps, type EpochRow } from '../../store/metrics.ts';
+import { epochView } from '../epoch-view.ts';
 import type { SseWriter } from './sse-writer.ts';
 
 /** Steps per `steps` event: about 80 kB of JSON. */
@@ -135,17 +136,6 @@ export class JobStream {
     this.out.end();
     this.onEnd();
   }
-}
-
-/** Metrics an epoch does not have are left out, as in GET /v1/jobs/:id/metrics. */
-function epochView(row: EpochRow) {
-  return {
-    epoch: row.epoch,
-    loss: row.loss,
-    ...(row.valLoss != null ? { valLoss: row.valLoss } : {}),
-    ...(row.accuracy != null ? { accuracy: row.accuracy } : {}),
-    ...(row.valAccuracy != null ? { valAccuracy: row.valAccuracy } : {}),
-  };
 }
 
 /** The fields in GET /v1/jobs/:id's order (jsonb stores object keys in its own order). */
