@@ -26,7 +26,9 @@ export class JobStream {
   private again = false;
   private lastProgress = '';
   private lastStatus = '';
-  private lastEpoch = 0;
+  /** Epochs at or below this the client has (a resumed stream); above it, those in `epochsSent`. */
+  private epochFloor = 0;
+  private readonly epochsSent = new Set<number>();
   private done = false;
 
   /** `lastStep`: the client has every step up to it (0: none). */
@@ -42,7 +44,7 @@ export class JobStream {
   async start(): Promise<void> {
     if (this.lastStep > 0) {
       const [at] = await listSteps(this.db, this.jobId, this.lastStep, 1);
-      this.lastEpoch = at ? at.epoch - 1 : 0;
+      this.epochFloor = at ? at.epoch - 1 : 0;
     }
     this.wake();
   }
@@ -113,9 +115,11 @@ export class JobStream {
   }
 
   private async sendEpochs(epochs: EpochRow[]): Promise<void> {
+    // Not a high-water mark: epoch records are written concurrently with the next epoch's
+    // steps, so epoch 39's row can commit after epoch 40's. Each is sent once, when it exists.
     for (const row of epochs) {
-      if (row.epoch <= this.lastEpoch) continue;
-      this.lastEpoch = row.epoch;
+      if (row.epoch <= this.epochFloor || this.epochsSent.has(row.epoch)) continue;
+      this.epochsSent.add(row.epoch);
       await this.out.send('epoch', epochView(row));
     }
   }
