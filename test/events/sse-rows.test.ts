@@ -96,3 +96,24 @@ test('a job whose steps start after 1 (a continued job) streams from its first s
   const progress = s.events.filter((e) => e.event === 'progress').map((e) => JSON.parse(e.data));
   assert.deepEqual(progress[progress.length - 1], { epoch: 1, epochs: 1, step: 10, totalSteps: 10, loss: 1, samplesPerSecond: 5 });
 });
+
+test('when the LISTEN connection is cut, the API reconnects and the stream goes on without waiting for a heartbeat', async () => {
+  const id = await runningJob();
+  const s = follow(id);
+  await writeSteps(id, range(1, 5));
+  await until(() => s.seen().length === 5);
+  // Cut this test database's LISTEN connections (ours: the database is this developer's own).
+  const cut = await service.db.$queryRaw<Array<{ ok: boolean }>>`
+    SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+    WHERE datname = current_database() AND query = 'LISTEN trainer_events'`;
+  assert.ok(cut.length >= 1 && cut.every((r) => r.ok), 'a LISTEN connection was cut');
+  await sleep(100);
+  await writeSteps(id, range(6, 10)); // its notification may be lost: the reconnect must catch up
+  await until(() => s.seen().length === 10, 5000); // heartbeat passes are 15 s apart
+  assert.deepEqual(s.seen(), range(1, 10));
+  await writeSteps(id, range(11, 12)); // and notifications flow again
+  await until(() => s.seen().length === 12, 5000);
+  assert.deepEqual(s.seen(), range(1, 12));
+  await service.db.job.update({ where: { id }, data: { status: 'canceled', finishedAt: new Date() } });
+  await s.done;
+});
