@@ -126,10 +126,12 @@ test('a canceled job\'s stream ends with status canceled', async () => {
 
 test('a bad Last-Event-ID is a 400 naming the header; an unknown job is a 404', async () => {
   const { json } = await api(service.url, 'POST', '/v1/jobs', irisJob());
-  const bad = await api(service.url, 'GET', `/v1/jobs/${json.id}/events`, undefined, { 'last-event-id': 'abc' });
-  assert.equal(bad.status, 400);
-  assert.equal(bad.json.error, 'invalid_request');
-  assert.match(bad.json.message, /last-event-id/);
+  for (const value of ['abc', '-1', '1.5', '99999999999']) {
+    const bad = await api(service.url, 'GET', `/v1/jobs/${json.id}/events`, undefined, { 'last-event-id': value });
+    assert.equal(bad.status, 400, value);
+    assert.equal(bad.json.error, 'invalid_request');
+    assert.match(bad.json.message, /last-event-id/);
+  }
   const missing = await api(service.url, 'GET', '/v1/jobs/00000000-0000-4000-8000-000000000000/events');
   assert.equal(missing.status, 404);
   assert.equal(missing.json.error, 'not_found');

@@ -14,7 +14,8 @@ import { ErrorBody, JobIdParams } from '../schemas.ts';
 import { WebhookDispatcher } from '../webhooks/dispatcher.ts';
 
 const EventsHeaders = Type.Object({
-  'last-event-id': Type.Optional(Type.String({ pattern: '^[0-9]{1,10}$', description: 'the last step received: the stream continues from the step after it' })),
+  // At most 9 digits: step numbers are PostgreSQL integers (≤ 2^31 − 1).
+  'last-event-id': Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$', description: 'the last step received: the stream continues from the step after it' })),
 });
 
 export function liveEventRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
