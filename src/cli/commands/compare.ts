@@ -9,6 +9,8 @@ import { readJsonFile, table } from './jobs.ts';
 interface ComparisonRow {
   jobId: string;
   optimizer: string;
+  /** Optimizer and learning rate, when the API gives it (two Adams with other rates differ by it). */
+  label?: string;
   status: string;
   finalLoss: number | null;
   bestValLoss: number | null;
@@ -24,7 +26,7 @@ interface Comparison {
   name?: string | null;
   status: string;
   rows?: ComparisonRow[];
-  best?: unknown;
+  best?: { label?: string; metric?: string; value?: number } | null;
 }
 
 const POLL_MS = 1000;
@@ -32,12 +34,12 @@ const num = (v: number | null | undefined, digits = 4) => (v === null || v === u
 
 export function comparisonTable(c: Comparison): string {
   const rows = (c.rows ?? []).map((r) => [
-    r.optimizer, r.status, num(r.finalLoss), num(r.bestValLoss), num(r.bestValAccuracy),
+    r.label ?? r.optimizer, r.status, num(r.finalLoss), num(r.bestValLoss), num(r.bestValAccuracy),
     r.stepToTarget === null ? '–' : String(r.stepToTarget), num(r.wallSeconds, 3),
     r.diverged ? `yes${r.divergedAtStep !== null ? ` (step ${r.divergedAtStep})` : ''}` : 'no', r.jobId,
   ]);
   const head = `comparison ${c.id}${c.name ? ` (${c.name})` : ''}: ${c.status}\n`;
-  return head + table(['OPTIMIZER', 'STATUS', 'FINAL LOSS', 'BEST VAL LOSS', 'BEST VAL ACC', 'STEP TO TARGET', 'WALL S', 'DIVERGED', 'JOB'], rows);
+  return head + table(['VARIANT', 'STATUS', 'FINAL LOSS', 'BEST VAL LOSS', 'BEST VAL ACC', 'STEP TO TARGET', 'WALL S', 'DIVERGED', 'JOB'], rows);
 }
 
 const running = (status: string) => status === 'queued' || status === 'running';
@@ -58,7 +60,7 @@ export async function compare(client: ApiClient, file: string, follow: boolean):
     }
     if (!running(c.status)) {
       if (!tty) process.stderr.write(text);
-      if (c.best !== undefined) process.stdout.write(`${JSON.stringify({ best: c.best })}\n`);
+      if (c.best) process.stdout.write(`best: ${c.best.label ?? '?'} (${c.best.metric ?? 'value'} ${num(c.best.value)})\n`);
       return c.status === 'failed' || c.status === 'canceled' ? EXIT.jobFailed : EXIT.ok;
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
