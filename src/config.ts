@@ -85,6 +85,8 @@ const ConfigSchema = Type.Object({
   WEBHOOK_ALLOW_PRIVATE: Type.Boolean({ default: false }),
   /** Variants one comparison may hold. */
   MAX_COMPARISON_VARIANTS: Type.Integer({ default: 16, minimum: 1 }),
+  /** HMAC-SHA256 key of webhook signatures (`webhook-signature`); a job with `notify` is refused while it is empty. */
+  WEBHOOK_SECRET: Type.String({ default: '' }),
   /** pino level for the API and worker logs. */
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
 });

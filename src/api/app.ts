@@ -12,6 +12,7 @@ import { registerInputGuards } from './json-body.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { datasetRoutes } from './routes/datasets.ts';
+import { liveEventRoutes } from './routes/events.ts';
 import { modelRoutes } from './routes/models.ts';
 import { resultRoutes } from './routes/results.ts';
 import { trajectoryRoutes } from './routes/trajectories.ts';
@@ -49,5 +50,6 @@ export async function buildApp(ctx: ApiContext, logger: Logger | false = false):
   await app.register(comparisonRoutes(ctx));
   await app.register(pictureRoutes(ctx));
   await app.register(lrFinderRoutes(ctx));
+  await app.register(liveEventRoutes(ctx));
   return app;
 }

@@ -42,6 +42,9 @@ export const JobRequest = Type.Object({
     'start from a succeeded job `{ jobId, optimizerState?: boolean }` (its epochs, steps and seed continue) or an uploaded model `{ modelId }`',
     { jobId: '3f0c9a52-6a39-4c8e-9d7e-2b8f1f0d6c11', optimizerState: true },
   )),
+  notify: Type.Optional(Type.Object({
+    url: Type.String({ minLength: 1, maxLength: 2000, description: 'http(s) URL that gets a signed POST when the job ends' }),
+  }, { additionalProperties: false })),
 }, { additionalProperties: false });
 
 export const Job = Type.Object({
@@ -83,6 +86,8 @@ export const PG_INT_MAX = 2147483647;
 export const MetricsQuery = Type.Object({
   fromStep: Type.Integer({ minimum: 1, maximum: PG_INT_MAX, default: 1 }),
   limit: Type.Integer({ minimum: 1, maximum: 10000, default: 1000 }),
+  points: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: 'the whole run in at most this many buckets (first/last step, min/max/mean/last loss, learning rate)' })),
+  format: Type.Optional(Type.Unsafe<'json' | 'csv' | 'ndjson'>({ type: 'string', enum: ['json', 'csv', 'ndjson'], description: 'csv or ndjson: every step, streamed' })),
 });
 
 export const Metrics = Type.Object({

@@ -11,6 +11,7 @@ import { MAX_SEED, parseJobSpec } from '../training/spec/job.ts';
 import type { ApiContext } from './context.ts';
 import { prefetchUploaded } from './dataset-info.ts';
 import { resolveInitFrom } from './init-from.ts';
+import { parseNotify } from './notify.ts';
 import { DependencyUnavailableError, redisReason } from './unavailable.ts';
 
 /** JSON with object keys sorted: the same request hashes the same whatever its key order. */
@@ -38,7 +39,9 @@ export async function prepareJob(ctx: ApiContext, body: { name?: string; dataset
   const uploaded = await prefetchUploaded(db, body);
   const parsed = parseJobSpec(body, limits, seed, (id) => uploaded.get(id));
   await resolveInitFrom(db, parsed);
-  const { spec, plan } = parsed;
+  const notify = await parseNotify((body as { notify?: unknown }).notify, config);
+  const spec = notify ? { ...parsed.spec, notify } : parsed.spec;
+  const { plan } = parsed;
   const progress = { epoch: 0, epochs: spec.training.epochs, step: 0, totalSteps: plan.totalSteps, loss: null, samplesPerSecond: 0 };
   return { name: body.name, spec, progress };
 }

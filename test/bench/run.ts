@@ -3,7 +3,7 @@
  * table; the same results go to tmp/bench-results.json.
  *
  *   npm run bench                          # every part (about 3.5 minutes on 2 cores)
- *   npm run bench -- --only mlp,cnn        # parts: mlp, cnn, metrics, api, rss
+ *   npm run bench -- --only mlp,cnn        # parts: mlp, cnn, metrics, api, rss, buckets
  *   npm run bench -- --keep-logs           # keep the service logs (in a temp folder it names)
  *
  * Parts: (1) MLP and CNN throughput: (a) a bare TensorFlow.js loop, (b) the service end to end,
@@ -16,13 +16,14 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiLoad } from './api.ts';
+import { bucketsPart } from './buckets.ts';
 import { rssPart } from './rss.ts';
 import { BENCH_DATABASE_URL, dropBenchDatabase, machineBusy, removeQueue, startBenchService, type BenchService } from './service.ts';
 import { Table } from './table.ts';
 import { bareTf, exportMnist, metricsPath, metricsWriterCapacity, serviceModel, torchAvailable, torchBench } from './training.ts';
 import type { ModelName } from './specs.ts';
 
-const PARTS = ['mlp', 'cnn', 'metrics', 'api', 'rss'] as const;
+const PARTS = ['mlp', 'cnn', 'metrics', 'api', 'rss', 'buckets'] as const;
 type Part = (typeof PARTS)[number];
 
 function selectedParts(argv: string[]): Set<Part> {
@@ -97,6 +98,7 @@ let metrics: Awaited<ReturnType<typeof metricsPath>> | undefined;
 let writerCapacity: Awaited<ReturnType<typeof metricsWriterCapacity>> | undefined;
 let rss: Awaited<ReturnType<typeof rssPart>> | undefined;
 let api: Awaited<ReturnType<typeof apiLoad>> | undefined;
+let buckets: Awaited<ReturnType<typeof bucketsPart>> | undefined;
 const queues: string[] = [];
 
 async function withService<T>(mode: 'all' | 'api', name: string, fn: (s: BenchService) => Promise<T>): Promise<T> {
@@ -112,7 +114,7 @@ async function withService<T>(mode: 'all' | 'api', name: string, fn: (s: BenchSe
 }
 
 try {
-  if (parts.has('mlp') || parts.has('cnn') || parts.has('metrics') || parts.has('rss') || parts.has('api')) await dropBenchDatabase();
+  if (parts.size > 0) await dropBenchDatabase();
   if (models.length > 0 || parts.has('metrics')) {
     await part('service', () => withService('all', 'train', async (s) => {
       for (const model of models) {
@@ -151,6 +153,12 @@ try {
     await part('api', () => withService('api', 'api', async (s) => {
       log(`api: autocannon ${API_SECONDS} s × ${API_CONNECTIONS} connections, GET then POST`);
       api = await apiLoad(s, API_SECONDS, API_CONNECTIONS);
+    }));
+  }
+  if (parts.has('buckets')) {
+    await part('buckets', () => withService('api', 'buckets', async (s) => {
+      log('buckets: 1,000,000 step rows by SQL, then ?points=1000 and ?format=csv');
+      buckets = await bucketsPart(s, RUNS);
     }));
   }
 
@@ -204,6 +212,10 @@ try {
       }
     }
   }
+  if (buckets) {
+    table.row({ part: 'BUCKETS', metric: `GET …/metrics?points=${fmt(buckets.points)}, ${fmt(buckets.steps)}-step job`, value: `${fmt(buckets.medianBucketsMs)} ms`, note: `median of ${buckets.bucketsMs.length - 1} warm requests (cold: ${fmt(buckets.bucketsMs[0])} ms); ${fmt(buckets.buckets)} buckets; rows inserted by SQL in ${fmt(buckets.insertSeconds, 1)} s` });
+    table.row({ part: 'BUCKETS', metric: `GET …/metrics?format=csv, ${fmt(buckets.steps)} steps`, value: `${fmt(buckets.csvSeconds, 2)} s`, note: `${fmt(buckets.csvBytes / 2 ** 20, 1)} MiB streamed (${fmt(buckets.steps / buckets.csvSeconds)} rows/s)` });
+  }
   if (rss) {
     if ('skipped' in rss) table.row({ part: 'RSS', metric: '1,000,000 × 20 dataset', value: 'skipped', note: rss.skipped });
     else {
@@ -221,7 +233,7 @@ try {
   rmSync(join(tmp, 'mnist-8000.bin'), { force: true });
 }
 
-Object.assign(results, { finishedAt: new Date().toISOString(), torchVersion, bare, bareOurAdam, bareTrain, service, torch1, torch2, metrics, writerCapacity, api, rss, serviceLogs: process.argv.includes('--keep-logs') ? tmp : null, table: table.rows });
+Object.assign(results, { finishedAt: new Date().toISOString(), torchVersion, bare, bareOurAdam, bareTrain, service, torch1, torch2, metrics, writerCapacity, api, rss, buckets, serviceLogs: process.argv.includes('--keep-logs') ? tmp : null, table: table.rows });
 const busyAfter = await machineBusy();
 results.machineBusyAfter = busyAfter;
 table.row({ part: 'MACHINE', metric: 'CPU busy (other processes) before / after', value: `${fmt(busyBefore * 100)}% / ${fmt(busyAfter * 100)}%`, note: busyBefore > 0.15 || busyAfter > 0.15 ? 'NOT idle: figures are lower than on an idle machine' : 'idle: the bench had the machine to itself (as far as before/after shows)' });

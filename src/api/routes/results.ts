@@ -1,13 +1,15 @@
 /** What a job produced: per-step and per-epoch metrics, the trained model, the optimizer state. */
+import { epochView } from '../epoch-view.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { InvalidInputError } from '../../errors.ts';
 import { getModelArtifacts, getOptimizerState, getWeightData } from '../../store/jobs.ts';
 import { decodeOptimizerState, optimizerStateJson } from '../../training/optimizer-state-codec.ts';
-import { listEpochs, listSteps, type EpochRow } from '../../store/metrics.ts';
+import { listEpochs, listSteps } from '../../store/metrics.ts';
 import type { ApiContext } from '../context.ts';
 import { requireJob } from '../job-view.ts';
+import { isMetricsVariant, sendMetricsVariant } from '../metrics-export.ts';
 import { ErrorBody, JobIdParams, Metrics, MetricsQuery, OptimizerState } from '../schemas.ts';
 
 /** The file model.json names for the weights, relative to itself. */
@@ -25,17 +27,6 @@ export function resultRoutes({ db }: ApiContext): FastifyPluginAsyncTypebox {
       throw new InvalidInputError('id', `job ${id} is ${job.status}; the model and optimizer state exist once it has succeeded`, 409);
     }
   }
-  /**
-   * Metrics an epoch does not have (no validation split, no accuracy) are left out. A validation
-   * loss that overflowed (a diverging model; JSON has no Infinity or NaN) is null.
-   */
-  const epochView = (row: EpochRow) => ({
-    epoch: row.epoch,
-    loss: row.loss,
-    ...(row.valLoss != null ? { valLoss: Number.isFinite(row.valLoss) ? row.valLoss : null } : {}),
-    ...(row.accuracy != null ? { accuracy: row.accuracy } : {}),
-    ...(row.valAccuracy != null ? { valAccuracy: row.valAccuracy } : {}),
-  });
 
   return async (app) => {
     app.get('/v1/jobs/:id/metrics', {
@@ -43,8 +34,9 @@ export function resultRoutes({ db }: ApiContext): FastifyPluginAsyncTypebox {
         summary: 'Loss and learning rate of every step (paged), and per-epoch metrics',
         params: JobIdParams, querystring: MetricsQuery, response: { 200: Metrics, 404: ErrorBody },
       },
-    }, async (request) => {
+    }, async (request, reply) => {
       const job = await requireJob(db, request.params.id);
+      if (isMetricsVariant(request.query)) return sendMetricsVariant(db, job, request.query, reply as FastifyReply);
       const { fromStep, limit } = request.query;
       const [steps, epochs] = await Promise.all([listSteps(db, job.id, fromStep, limit), listEpochs(db, job.id)]);
       const next = steps.length > 0 ? steps[steps.length - 1].step + 1 : fromStep;
