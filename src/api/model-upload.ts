@@ -7,6 +7,13 @@
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { InvalidInputError, invalid } from '../errors.ts';
+import { multipartError } from './multipart-errors.ts';
+
+/**
+ * Nesting of model.json at most. A Keras topology nests a dozen levels; a deeper one would
+ * overflow the stack of any recursive walk of it (storing it as JSON is one).
+ */
+export const MAX_MODEL_JSON_DEPTH = 64;
 
 export interface ParsedUpload {
   name?: string;
@@ -29,7 +36,56 @@ async function readAll(part: MultipartFile): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** Throws a 400 if the JSON text nests arrays and objects deeper than `max`; scans without parsing. */
+function checkDepth(text: string, max: number, field: string): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i += 1; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) invalid(field, `is nested deeper than ${max} levels`);
+    } else if (c === 0x5d || c === 0x7d) depth -= 1;
+  }
+}
+
+/** Throws a 400 if any string or key in `value` holds a NUL (PostgreSQL's jsonb cannot). Iterative: depth is bounded already, but no recursion is needed. */
+function checkNoNul(value: unknown, field: string): void {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) invalid(field, 'must not contain the NUL character');
+    } else if (Array.isArray(v)) {
+      for (const item of v) stack.push(item);
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [k, inner] of Object.entries(v)) {
+        if (k.includes('\u0000')) invalid(field, 'must not contain the NUL character');
+        stack.push(inner);
+      }
+    }
+  }
+}
+
+/** Throws a 400 naming the weight and the index of its first value that is not finite. */
+function checkFinite(weightData: Uint8Array<ArrayBuffer>, specs: Array<{ name: string; shape: number[] }>): void {
+  const values = new Float32Array(weightData.buffer, weightData.byteOffset, weightData.byteLength / 4);
+  let offset = 0;
+  for (const { name, shape } of specs) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    for (let k = 0; k < size; k++) {
+      const v = values[offset + k];
+      if (!Number.isFinite(v)) invalid(name, `value [${k}] is ${v}; weights must be finite`);
+    }
+    offset += size;
+  }
+}
+
 function parseModelJson(text: string): { modelTopology: object; groups: ManifestGroup[] } {
+  checkDepth(text, MAX_MODEL_JSON_DEPTH, 'model.json');
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -49,9 +105,11 @@ function parseModelJson(text: string): { modelTopology: object; groups: Manifest
     group.weights.forEach((w, i) => {
       const ok = typeof w?.name === 'string' && Array.isArray(w.shape) && w.shape.every((d) => Number.isInteger(d) && d >= 0);
       if (!ok) invalid(`${at}.weights[${i}]`, 'must be { name, shape: integers, dtype }');
+      if (w.name.includes('\u0000')) invalid(`${at}.weights[${i}].name`, 'must not contain the NUL character');
       if (w.dtype !== 'float32') invalid(`${at}.weights[${i}].dtype`, `only float32 weights can start a job, ${w.name} is ${w.dtype}`);
     });
   });
+  checkNoNul(obj.modelTopology, 'model.json');
   return { modelTopology: obj.modelTopology as object, groups: manifest as ManifestGroup[] };
 }
 
@@ -62,16 +120,21 @@ export async function readModelUpload(request: FastifyRequest): Promise<ParsedUp
   const files = new Map<string, Buffer>();
   let modelJson: string | undefined;
   let name: string | undefined;
-  for await (const part of request.parts()) {
-    if (part.type === 'field') {
-      if (part.fieldname === 'name') name = String(part.value).slice(0, 200);
-      continue;
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'field') {
+        if (part.fieldname === 'name') name = String(part.value).slice(0, 200);
+        continue;
+      }
+      const bytes = await readAll(part);
+      const file = basename(part.filename || part.fieldname);
+      if (file === 'model.json') modelJson = bytes.toString('utf8');
+      else files.set(file, bytes);
     }
-    const bytes = await readAll(part);
-    const file = basename(part.filename || part.fieldname);
-    if (file === 'model.json') modelJson = bytes.toString('utf8');
-    else files.set(file, bytes);
+  } catch (err) {
+    throw multipartError(err);
   }
+  if (name !== undefined && name.includes('\u0000')) invalid('name', 'must not contain the NUL character');
   if (modelJson === undefined) invalid('model.json', 'is missing: send it as a file part named model.json');
   const { modelTopology, groups } = parseModelJson(modelJson);
 
@@ -92,5 +155,6 @@ export async function readModelUpload(request: FastifyRequest): Promise<ParsedUp
   });
   const weightData = new Uint8Array(Buffer.concat(pieces));
   const weightSpecs = groups.flatMap((g) => g.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: 'float32' as const })));
+  checkFinite(weightData, weightSpecs);
   return { name, modelTopology, weightSpecs, weightData };
 }

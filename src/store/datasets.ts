@@ -36,6 +36,15 @@ export async function writeChunk(db: Db, datasetId: string, chunk: ChunkData): P
   });
 }
 
+/** Labels of a slice written without them (its x came before its y). */
+export async function writeChunkTargets(db: Db, datasetId: string, index: number, values: Float32Array, codes: Float32Array): Promise<void> {
+  await db.datasetChunk.update({
+    where: { datasetId_index: { datasetId, index } },
+    data: { targets: bytesFromFloat32(values), codes: bytesFromFloat32(codes) },
+    select: { index: true },
+  });
+}
+
 export function finishDataset(
   db: Db, id: string,
   fields: { rows: number; featureShape: number[]; labelKind: string; classes: object | null; targetDims: number; labelColumn?: string; bytes: number },
