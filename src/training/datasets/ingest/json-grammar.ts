@@ -8,6 +8,10 @@
 import { invalid } from '../../../errors.ts';
 import { TokenType } from '@streamparser/json';
 
+function fail_(token: TokenType, offset: number): never {
+  invalid('body', `is not JSON: unexpected ${TokenType[token].toLowerCase().replace('_', ' ')} at byte ${offset}`);
+}
+
 type Expect = 'value' | 'key' | 'colon' | 'commaOrClose' | 'end';
 
 export class JsonGrammar {
@@ -35,14 +39,15 @@ export class JsonGrammar {
 
   /** Checks `token` against what may come next and moves on; throws a 400 naming `offset` if it may not. */
   accept(token: TokenType, offset: number): void {
-    const fail = (): never => invalid('body', `is not JSON: unexpected ${TokenType[token].toLowerCase().replace('_', ' ')} at byte ${offset}`);
+    // No closure here: this runs for every token, and creating one per call was a third of the time.
+    const fail = fail_;
     switch (token) {
       case TokenType.COLON:
-        if (this.expect !== 'colon') fail();
+        if (this.expect !== 'colon') fail(token, offset);
         this.expect = 'value';
         return;
       case TokenType.COMMA:
-        if (this.expect !== 'commaOrClose') fail();
+        if (this.expect !== 'commaOrClose') fail(token, offset);
         this.expect = this.stack[this.stack.length - 1] ? 'key' : 'value';
         return;
       case TokenType.RIGHT_BRACE:
@@ -50,7 +55,7 @@ export class JsonGrammar {
         const isObject = token === TokenType.RIGHT_BRACE;
         const open = this.stack.length > 0 && this.stack[this.stack.length - 1] === isObject;
         const canClose = this.expect === 'commaOrClose' || (this.empty && this.expect === (isObject ? 'key' : 'value'));
-        if (!open || !canClose) fail();
+        if (!open || !canClose) fail(token, offset);
         this.stack.pop();
         this.afterValue();
         return;
@@ -63,10 +68,10 @@ export class JsonGrammar {
         }
         break;
       case TokenType.SEPARATOR:
-        fail();
+        fail(token, offset);
     }
     // A value: a scalar, or the start of a container.
-    if (this.expect !== 'value') fail();
+    if (this.expect !== 'value') fail(token, offset);
     this.empty = false;
     if (token === TokenType.LEFT_BRACE || token === TokenType.LEFT_BRACKET) {
       if (this.stack.length >= this.maxDepth) invalid('body', `is nested deeper than ${this.maxDepth} levels (at byte ${offset})`);

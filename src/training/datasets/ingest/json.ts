@@ -273,11 +273,11 @@ class DatasetReader {
 
   private emitLabel(label: string): void {
     const { value, code } = this.labels.add(label, this.labelsSeen);
-    this.store([value], code);
+    this.store(value, code);
   }
 
-  /** One example's target values and code: held (y first) or put in its slice's labels (x first). */
-  private store(values: number[], code: number): void {
+  /** One example's target value(s) and code: held (y first) or put in its slice's labels (x first). */
+  private store(values: number[] | number, code: number): void {
     const width = this.targetDims!;
     if (!this.builder) {
       this.yValues ??= new Floats();
@@ -285,14 +285,16 @@ class DatasetReader {
       if (this.yValues.length + width > Y_FIRST_MAX_VALUES) {
         invalid('y', `holds more than ${Y_FIRST_MAX_VALUES} values before x: send x first (as { "x": …, "y": … }) for datasets this large`);
       }
-      for (const v of values) this.yValues.push(v);
+      if (typeof values === 'number') this.yValues.push(values);
+      else for (const v of values) this.yValues.push(v);
       this.yCodes.push(code);
     } else {
       const rows = this.builder.written[this.targetChunk];
       if (rows === undefined) invalid('y', `must be an array with one label per example (${this.examples})`);
       this.chunkValues ??= new Float32Array(rows * width);
       this.chunkCodes ??= new Float32Array(rows);
-      this.chunkValues.set(values, this.targetRow * width);
+      if (typeof values === 'number') this.chunkValues[this.targetRow] = values;
+      else this.chunkValues.set(values, this.targetRow * width);
       this.chunkCodes[this.targetRow] = code;
       this.targetRow += 1;
       if (this.targetRow === rows) {
