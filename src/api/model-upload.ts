@@ -7,6 +7,7 @@
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { InvalidInputError, invalid } from '../errors.ts';
+import { checkText } from '../training/datasets/ingest/values.ts';
 import { multipartError } from './multipart-errors.ts';
 
 /**
@@ -52,18 +53,18 @@ function checkDepth(text: string, max: number, field: string): void {
   }
 }
 
-/** Throws a 400 if any string or key in `value` holds a NUL (PostgreSQL's jsonb cannot). Iterative: depth is bounded already, but no recursion is needed. */
-function checkNoNul(value: unknown, field: string): void {
+/** Throws a 400 if any string or key in `value` is text PostgreSQL's jsonb cannot hold. Iterative: no recursion is needed. */
+function checkStorable(value: unknown, field: string): void {
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const v = stack.pop();
     if (typeof v === 'string') {
-      if (v.includes('\u0000')) invalid(field, 'must not contain the NUL character');
+      checkText(v, field);
     } else if (Array.isArray(v)) {
       for (const item of v) stack.push(item);
     } else if (typeof v === 'object' && v !== null) {
       for (const [k, inner] of Object.entries(v)) {
-        if (k.includes('\u0000')) invalid(field, 'must not contain the NUL character');
+        checkText(k, field);
         stack.push(inner);
       }
     }
@@ -105,11 +106,11 @@ function parseModelJson(text: string): { modelTopology: object; groups: Manifest
     group.weights.forEach((w, i) => {
       const ok = typeof w?.name === 'string' && Array.isArray(w.shape) && w.shape.every((d) => Number.isInteger(d) && d >= 0);
       if (!ok) invalid(`${at}.weights[${i}]`, 'must be { name, shape: integers, dtype }');
-      if (w.name.includes('\u0000')) invalid(`${at}.weights[${i}].name`, 'must not contain the NUL character');
+      checkText(w.name, `${at}.weights[${i}].name`);
       if (w.dtype !== 'float32') invalid(`${at}.weights[${i}].dtype`, `only float32 weights can start a job, ${w.name} is ${w.dtype}`);
     });
   });
-  checkNoNul(obj.modelTopology, 'model.json');
+  checkStorable(obj.modelTopology, 'model.json');
   return { modelTopology: obj.modelTopology as object, groups: manifest as ManifestGroup[] };
 }
 
@@ -134,7 +135,7 @@ export async function readModelUpload(request: FastifyRequest): Promise<ParsedUp
   } catch (err) {
     throw multipartError(err);
   }
-  if (name !== undefined && name.includes('\u0000')) invalid('name', 'must not contain the NUL character');
+  if (name !== undefined) checkText(name, 'name');
   if (modelJson === undefined) invalid('model.json', 'is missing: send it as a file part named model.json');
   const { modelTopology, groups } = parseModelJson(modelJson);
 

@@ -106,6 +106,8 @@ describe('uploads refuse what would break the service, and store nothing then', 
       refused(dataset(`{"x":[[${'1,'.repeat(999_999)}1]],"y":[0]}`, 'application/json'), 400, /^x\[0\]: has more than 100000 values \(MAX_FEATURES\)/));
     it('a NUL character in a class label is a 400', () =>
       refused(dataset('{"x":[[1],[2]],"y":["a","b\\u0000c"]}', 'application/json'), 400, /^y\[1\]: must not contain the NUL character/));
+    it('half a surrogate pair in a class label (jsonb cannot store it) is a 400', () =>
+      refused(dataset('{"x":[[1],[2]],"y":["a","\\ud800"]}', 'application/json'), 400, /^y\[1\]: must be valid Unicode text/));
     it('JSON that is not JSON is a 400', () =>
       refused(dataset('{"x":[[1],[2]],"y":[0,1', 'application/json'), 400, /^body: is not JSON/));
     it('fields other than x and y are a 400', () =>
@@ -195,6 +197,8 @@ describe('uploads refuse what would break the service, and store nothing then', 
       refused(model(modelForm(modelFiles({ weightName: 'dense/ker\u0000nel' })), null), 400, /^model\.json\.weightsManifest\[0\]\.weights\[0\]\.name: must not contain the NUL character/));
     it('a NUL character in modelTopology is a 400', () =>
       refused(model(modelForm(modelFiles({ topology: '{"class_name":"Seq\\u0000"}' })), null), 400, /^model\.json: must not contain the NUL character/));
+    it('half a surrogate pair in modelTopology is a 400', () =>
+      refused(model(modelForm(modelFiles({ topology: '{"class_name":"\\udc00"}' })), null), 400, /^model\.json: must be valid Unicode text/));
     it('a NUL character in the name field is a 400', () =>
       refused(model(modelForm(modelFiles(), 'my\u0000model'), null), 400, /^name: must not contain the NUL character/));
     for (const depth of [10_000, 100_000]) {

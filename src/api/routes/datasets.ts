@@ -8,7 +8,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import { InvalidInputError } from '../../errors.ts';
-import { activeJobsUsing, beginDataset, deleteDataset, finishDataset, getDataset, listDatasets, writeChunk, writeChunkTargets, type DatasetRow } from '../../store/datasets.ts';
+import { activeJobsUsing, beginDataset, deleteDataset, finishDataset, getDataset, listDatasets, openChunkWriter, type ChunkWriter, type DatasetRow } from '../../store/datasets.ts';
 import type { ChunkSink } from '../../training/datasets/ingest/chunks.ts';
 import { ingestCsv } from '../../training/datasets/ingest/csv.ts';
 import { ingestJson } from '../../training/datasets/ingest/json.ts';
@@ -119,11 +119,10 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
       counted.on('error', drain);
       const id = randomUUID();
       await beginDataset(db, id, name);
+      let writer: ChunkWriter | undefined;
       try {
-        const sink: ChunkSink = {
-          write: (chunk) => writeChunk(db, id, chunk),
-          writeTargets: (index, values, codes) => writeChunkTargets(db, id, index, values, codes),
-        };
+        writer = await openChunkWriter(config.DATABASE_URL, id);
+        const sink: ChunkSink = writer;
         const limits = { task, maxFeatures: config.MAX_FEATURES };
         const ingested = format === 'csv'
           ? await ingestCsv(counted, { label, ...limits }, sink)
@@ -140,6 +139,8 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
         const code = (err as { code?: string }).code;
         if (code === 'FST_REQ_FILE_TOO_LARGE') throw new InvalidInputError('file', `larger than the dataset limit of ${config.MAX_DATASET_BYTES} bytes`, 413);
         throw err;
+      } finally {
+        await writer?.close().catch((err: unknown) => request.log.warn({ err }, 'closing the upload connection failed'));
       }
     });
 
