@@ -76,11 +76,12 @@ async function upload(service: BenchService, what: string, query: string, type: 
 
 /**
  * What the API process may hold at its peak while it takes any of these uploads: its own
- * footprint (about 240 MiB idle under tsx: Fastify, Prisma, the OpenAPI document), a slice or
- * two of 1 MiB, the parsers' buffers, and the garbage V8 lets accumulate between collections
- * (about 300 MiB measured here, the same for a 1 GiB body as for a 60 MB one). Before slices
- * were bounded in bytes, the 50,000-column CSV peaked at 3 GB; before JSON was streamed, the
- * JSON body exhausted a 4 GB heap and killed the process.
+ * footprint (about 235 MiB idle under tsx: Fastify, Prisma, the OpenAPI document), a slice or
+ * two of 1 MiB, the parsers' buffers, and the garbage V8 lets accumulate between collections,
+ * which does not grow with the body. Measured here (2026-11-30, machine busy): peaks of 399,
+ * 475 and 471 MiB for the three bodies below. Before slices were bounded in bytes, the
+ * 50,000-column CSV peaked at 3 GB; before JSON was streamed, the JSON body exhausted a 4 GB
+ * heap and killed the process.
  */
 export const UPLOAD_RSS_BOUND_BYTES = 600 * 2 ** 20;
 
