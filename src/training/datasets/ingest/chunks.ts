@@ -34,6 +34,26 @@ export function rowsPerChunk(exampleSize: number, targetWidth: number): number {
   return Math.max(1, Math.min(MAX_CHUNK_ROWS, Math.floor(CHUNK_BYTES / rowBytes)));
 }
 
+/**
+ * A sink whose writes run one after another in the order they were asked for, even when they
+ * are started together from inside one synchronous callback: a slice's labels must not be
+ * written before the slice itself.
+ */
+export class SerialSink implements ChunkSink {
+  private tail: Promise<void> = Promise.resolve();
+  constructor(private readonly inner: ChunkSink) {}
+  write(chunk: Chunk): Promise<void> {
+    return this.then(() => this.inner.write(chunk));
+  }
+  writeTargets(index: number, values: Float32Array, codes: Float32Array): Promise<void> {
+    return this.then(() => this.inner.writeTargets(index, values, codes));
+  }
+  private then(next: () => Promise<void>): Promise<void> {
+    this.tail = this.tail.then(next);
+    return this.tail;
+  }
+}
+
 export class ChunkBuilder {
   readonly chunkRows: number;
   private features: Float32Array;

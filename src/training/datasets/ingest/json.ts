@@ -12,7 +12,7 @@
 import type { Readable } from 'node:stream';
 import { Tokenizer, TokenType, type ParsedTokenInfo } from '@streamparser/json';
 import { InvalidInputError, invalid } from '../../../errors.ts';
-import { ChunkBuilder, type Chunk, type ChunkSink } from './chunks.ts';
+import { ChunkBuilder, SerialSink, type ChunkSink } from './chunks.ts';
 import { JsonGrammar } from './json-grammar.ts';
 import { LabelCollector, type Task } from './labels.ts';
 import type { Ingested } from './types.ts';
@@ -44,26 +44,6 @@ class Floats {
       this.data = bigger;
     }
     this.data[this.length++] = v;
-  }
-}
-
-/**
- * A sink whose writes run one after another in the order they were asked for, even when they
- * are started together from inside one synchronous callback: a slice's labels must not be
- * written before the slice itself.
- */
-class SerialSink implements ChunkSink {
-  private tail: Promise<void> = Promise.resolve();
-  constructor(private readonly inner: ChunkSink) {}
-  write(chunk: Chunk): Promise<void> {
-    return this.then(() => this.inner.write(chunk));
-  }
-  writeTargets(index: number, values: Float32Array, codes: Float32Array): Promise<void> {
-    return this.then(() => this.inner.writeTargets(index, values, codes));
-  }
-  private then(next: () => Promise<void>): Promise<void> {
-    this.tail = this.tail.then(next);
-    return this.tail;
   }
 }
 
