@@ -212,22 +212,27 @@ describe('uploads refuse what would break the service, and store nothing then', 
     }
   });
 
-  it('a client that disconnects mid-body leaves no dataset row behind', async () => {
-    const before = await counts();
-    const { port } = new URL(service.url);
-    await new Promise<void>((resolve) => {
-      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/datasets?label=y', headers: { 'content-type': 'text/csv', 'content-length': '100000000' } });
-      req.on('error', () => resolve());
-      req.write(`a,b,y\n${'1,2,p\n3,4,q\n'.repeat(20_000)}`);
-      setTimeout(() => { req.destroy(); resolve(); }, 500);
+  for (const [format, type, start] of [
+    ['CSV', 'text/csv', `a,b,y\n${'1,2,p\n3,4,q\n'.repeat(20_000)}`],
+    ['JSON', 'application/json', `{"x":[${'[1,2],'.repeat(40_000)}`],
+  ]) {
+    it(`a client that disconnects mid-body (${format}) leaves no dataset row behind`, async () => {
+      const before = await counts();
+      const { port } = new URL(service.url);
+      await new Promise<void>((resolve) => {
+        const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/datasets?label=y', headers: { 'content-type': type, 'content-length': '100000000' } });
+        req.on('error', () => resolve());
+        req.write(start);
+        setTimeout(() => { req.destroy(); resolve(); }, 500);
+      });
+      // The server notices the hang-up and deletes what it wrote; give it a moment.
+      const deadline = Date.now() + 10_000;
+      let now = await counts();
+      while (JSON.stringify(now) !== JSON.stringify(before) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        now = await counts();
+      }
+      assert.deepEqual(now, before);
     });
-    // The server notices the hang-up and deletes what it wrote; give it a moment.
-    const deadline = Date.now() + 10_000;
-    let now = await counts();
-    while (JSON.stringify(now) !== JSON.stringify(before) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      now = await counts();
-    }
-    assert.deepEqual(now, before);
-  });
+  }
 });
