@@ -15,6 +15,11 @@ import { multipartError } from './multipart-errors.ts';
  * overflow the stack of any recursive walk of it (storing it as JSON is one).
  */
 export const MAX_MODEL_JSON_DEPTH = 64;
+/**
+ * Size of model.json at most. It is parsed whole, and JSON.parse holds several times its text
+ * in objects; a topology and manifest take kilobytes (the weights are in the other files).
+ */
+export const MAX_MODEL_JSON_BYTES = 16 * 1024 * 1024;
 
 export interface ParsedUpload {
   name?: string;
@@ -30,10 +35,16 @@ interface ManifestGroup {
 
 const basename = (path: string) => path.split('/').pop() ?? path;
 
-async function readAll(part: MultipartFile): Promise<Buffer> {
+/** The part's bytes; past `limit` bytes the rest is read and dropped and the answer is a 413 naming `why`. */
+async function readAll(part: MultipartFile, limit = Number.POSITIVE_INFINITY, why = ''): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of part.file) chunks.push(chunk as Buffer);
+  let bytes = 0;
+  for await (const chunk of part.file) {
+    bytes += (chunk as Buffer).length;
+    if (bytes <= limit) chunks.push(chunk as Buffer);
+  }
   if (part.file.truncated) throw new InvalidInputError(part.filename, 'is larger than the upload limit', 413);
+  if (bytes > limit) throw new InvalidInputError(part.filename, `is larger than ${limit} bytes (${why})`, 413);
   return Buffer.concat(chunks);
 }
 
@@ -127,8 +138,8 @@ export async function readModelUpload(request: FastifyRequest): Promise<ParsedUp
         if (part.fieldname === 'name') name = String(part.value).slice(0, 200);
         continue;
       }
-      const bytes = await readAll(part);
       const file = basename(part.filename || part.fieldname);
+      const bytes = file === 'model.json' ? await readAll(part, MAX_MODEL_JSON_BYTES, 'the limit for model.json') : await readAll(part);
       if (file === 'model.json') modelJson = bytes.toString('utf8');
       else files.set(file, bytes);
     }

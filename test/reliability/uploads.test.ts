@@ -205,6 +205,8 @@ describe('uploads refuse what would break the service, and store nothing then', 
       it(`modelTopology nested ${depth} deep is a 400`, () =>
         refused(model(modelForm(modelFiles({ topology: `{"a":${nested(depth)}}` })), null), 400, /^model\.json: is nested deeper than \d+ levels/));
     }
+    it('a model.json over 16 MiB is a 413 naming the limit', () =>
+      refused(model(modelForm(modelFiles({ topology: JSON.stringify({ padding: 'x'.repeat(17 * 2 ** 20) }) })), null), 413, /^model\.json: is larger than 16777216 bytes \(the limit for model\.json\)/));
     for (const [what, value] of [['NaN', Number.NaN], ['Infinity', Number.POSITIVE_INFINITY], ['-Infinity', Number.NEGATIVE_INFINITY]] as const) {
       it(`weights.bin holding ${what} is a 400 naming the weight and the index`, () =>
         refused(model(modelForm(modelFiles({ weights: new Float32Array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0, value, 0]) })), null), 400,
