@@ -43,7 +43,7 @@ const ConfigSchema = Type.Object({
   MAX_BODY_BYTES: Type.Integer({ default: 1048576, minimum: 1024 }),
   /** Largest model upload (model.json and weight files together), held in memory once to store it. */
   MAX_UPLOAD_BYTES: Type.Integer({ default: 104857600, minimum: 1024 }),
-  /** Largest dataset upload. CSV is streamed (memory stays at one slice of rows); JSON is parsed whole. */
+  /** Largest dataset upload. CSV and JSON are both streamed: memory stays at a slice or two of 1 MiB (ingest/chunks.ts). */
   MAX_DATASET_BYTES: Type.Integer({ default: 1073741824, minimum: 1024 }),
   /** Upper bounds of a job: keep one request from taking a machine for days. */
   MAX_EPOCHS: Type.Integer({ default: 1000, minimum: 1 }),

@@ -7,6 +7,19 @@
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { InvalidInputError, invalid } from '../errors.ts';
+import { checkText } from '../training/datasets/ingest/values.ts';
+import { multipartError } from './multipart-errors.ts';
+
+/**
+ * Nesting of model.json at most. A Keras topology nests a dozen levels; a deeper one would
+ * overflow the stack of any recursive walk of it (storing it as JSON is one).
+ */
+export const MAX_MODEL_JSON_DEPTH = 64;
+/**
+ * Size of model.json at most. It is parsed whole, and JSON.parse holds several times its text
+ * in objects; a topology and manifest take kilobytes (the weights are in the other files).
+ */
+export const MAX_MODEL_JSON_BYTES = 16 * 1024 * 1024;
 
 export interface ParsedUpload {
   name?: string;
@@ -22,14 +35,69 @@ interface ManifestGroup {
 
 const basename = (path: string) => path.split('/').pop() ?? path;
 
-async function readAll(part: MultipartFile): Promise<Buffer> {
+/** The part's bytes; past `limit` bytes the rest is read and dropped and the answer is a 413 naming `why`. */
+async function readAll(part: MultipartFile, limit = Number.POSITIVE_INFINITY, why = ''): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of part.file) chunks.push(chunk as Buffer);
+  let bytes = 0;
+  for await (const chunk of part.file) {
+    bytes += (chunk as Buffer).length;
+    if (bytes <= limit) chunks.push(chunk as Buffer);
+  }
   if (part.file.truncated) throw new InvalidInputError(part.filename, 'is larger than the upload limit', 413);
+  if (bytes > limit) throw new InvalidInputError(part.filename, `is larger than ${limit} bytes (${why})`, 413);
   return Buffer.concat(chunks);
 }
 
+/** Throws a 400 if the JSON text nests arrays and objects deeper than `max`; scans without parsing. */
+function checkDepth(text: string, max: number, field: string): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i += 1; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) invalid(field, `is nested deeper than ${max} levels`);
+    } else if (c === 0x5d || c === 0x7d) depth -= 1;
+  }
+}
+
+/** Throws a 400 if any string or key in `value` is text PostgreSQL's jsonb cannot hold. Iterative: no recursion is needed. */
+function checkStorable(value: unknown, field: string): void {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      checkText(v, field);
+    } else if (Array.isArray(v)) {
+      for (const item of v) stack.push(item);
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [k, inner] of Object.entries(v)) {
+        checkText(k, field);
+        stack.push(inner);
+      }
+    }
+  }
+}
+
+/** Throws a 400 naming the weight and the index of its first value that is not finite. */
+function checkFinite(weightData: Uint8Array<ArrayBuffer>, specs: Array<{ name: string; shape: number[] }>): void {
+  const values = new Float32Array(weightData.buffer, weightData.byteOffset, weightData.byteLength / 4);
+  let offset = 0;
+  for (const { name, shape } of specs) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    for (let k = 0; k < size; k++) {
+      const v = values[offset + k];
+      if (!Number.isFinite(v)) invalid(name, `value [${k}] is ${v}; weights must be finite`);
+    }
+    offset += size;
+  }
+}
+
 function parseModelJson(text: string): { modelTopology: object; groups: ManifestGroup[] } {
+  checkDepth(text, MAX_MODEL_JSON_DEPTH, 'model.json');
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -49,9 +117,11 @@ function parseModelJson(text: string): { modelTopology: object; groups: Manifest
     group.weights.forEach((w, i) => {
       const ok = typeof w?.name === 'string' && Array.isArray(w.shape) && w.shape.every((d) => Number.isInteger(d) && d >= 0);
       if (!ok) invalid(`${at}.weights[${i}]`, 'must be { name, shape: integers, dtype }');
+      checkText(w.name, `${at}.weights[${i}].name`);
       if (w.dtype !== 'float32') invalid(`${at}.weights[${i}].dtype`, `only float32 weights can start a job, ${w.name} is ${w.dtype}`);
     });
   });
+  checkStorable(obj.modelTopology, 'model.json');
   return { modelTopology: obj.modelTopology as object, groups: manifest as ManifestGroup[] };
 }
 
@@ -62,16 +132,21 @@ export async function readModelUpload(request: FastifyRequest): Promise<ParsedUp
   const files = new Map<string, Buffer>();
   let modelJson: string | undefined;
   let name: string | undefined;
-  for await (const part of request.parts()) {
-    if (part.type === 'field') {
-      if (part.fieldname === 'name') name = String(part.value).slice(0, 200);
-      continue;
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'field') {
+        if (part.fieldname === 'name') name = String(part.value).slice(0, 200);
+        continue;
+      }
+      const file = basename(part.filename || part.fieldname);
+      const bytes = file === 'model.json' ? await readAll(part, MAX_MODEL_JSON_BYTES, 'the limit for model.json') : await readAll(part);
+      if (file === 'model.json') modelJson = bytes.toString('utf8');
+      else files.set(file, bytes);
     }
-    const bytes = await readAll(part);
-    const file = basename(part.filename || part.fieldname);
-    if (file === 'model.json') modelJson = bytes.toString('utf8');
-    else files.set(file, bytes);
+  } catch (err) {
+    throw multipartError(err);
   }
+  if (name !== undefined) checkText(name, 'name');
   if (modelJson === undefined) invalid('model.json', 'is missing: send it as a file part named model.json');
   const { modelTopology, groups } = parseModelJson(modelJson);
 
@@ -92,5 +167,6 @@ export async function readModelUpload(request: FastifyRequest): Promise<ParsedUp
   });
   const weightData = new Uint8Array(Buffer.concat(pieces));
   const weightSpecs = groups.flatMap((g) => g.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: 'float32' as const })));
+  checkFinite(weightData, weightSpecs);
   return { name, modelTopology, weightSpecs, weightData };
 }

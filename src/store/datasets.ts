@@ -1,6 +1,6 @@
 /** Uploaded datasets: the row that describes one, and its rows stored in slices. */
 import pg from 'pg';
-import { bytesFromFloat32, float32FromBytes } from '../bytes.ts';
+import { float32FromBytes } from '../bytes.ts';
 import type { Db } from './db.ts';
 import type { Prisma } from './generated/client.ts';
 
@@ -27,13 +27,41 @@ export async function beginDataset(db: Db, id: string, name: string | undefined)
   await db.dataset.create({ data: { id, name, featureShape: [], labelKind: 'pending' } });
 }
 
-export async function writeChunk(db: Db, datasetId: string, chunk: ChunkData): Promise<void> {
-  await db.datasetChunk.create({
-    data: {
-      datasetId, index: chunk.index, rows: chunk.rows,
-      features: bytesFromFloat32(chunk.features), targets: bytesFromFloat32(chunk.values), codes: bytesFromFloat32(chunk.codes),
+/** Writes one upload's slices. */
+export interface ChunkWriter {
+  write(chunk: ChunkData): Promise<void>;
+  /** Labels of a slice written without them (its x came before its y). */
+  writeTargets(index: number, values: Float32Array, codes: Float32Array): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The float32 values' bytes, without a copy (pg sends a Buffer as a binary parameter). */
+const raw = (values: Float32Array) => Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+
+/**
+ * A connection of its own for one upload's slices, written with pg directly: through Prisma,
+ * a 60 MB CSV took 31 s instead of 24 s and raised the API's peak memory by 130 MB instead of
+ * 80 MB (its bytes pass through its query engine as text; see readDataset). Close it in every case.
+ */
+export async function openChunkWriter(databaseUrl: string, datasetId: string): Promise<ChunkWriter> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  return {
+    async write(chunk) {
+      await client.query(
+        'INSERT INTO "DatasetChunk" ("datasetId", index, rows, features, targets, codes) VALUES ($1, $2, $3, $4, $5, $6)',
+        [datasetId, chunk.index, chunk.rows, raw(chunk.features), raw(chunk.values), raw(chunk.codes)],
+      );
     },
-  });
+    async writeTargets(index, values, codes) {
+      const { rowCount } = await client.query(
+        'UPDATE "DatasetChunk" SET targets = $3, codes = $4 WHERE "datasetId" = $1 AND index = $2',
+        [datasetId, index, raw(values), raw(codes)],
+      );
+      if (rowCount !== 1) throw new Error(`dataset ${datasetId} has no slice ${index} to label`);
+    },
+    close: () => client.end(),
+  };
 }
 
 export function finishDataset(

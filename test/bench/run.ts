@@ -3,12 +3,13 @@
  * table; the same results go to tmp/bench-results.json.
  *
  *   npm run bench                          # every part (about 3.5 minutes on 2 cores)
- *   npm run bench -- --only mlp,cnn        # parts: mlp, cnn, metrics, api, rss, buckets
+ *   npm run bench -- --only mlp,cnn        # parts: mlp, cnn, metrics, api, rss, buckets, uploads
  *   npm run bench -- --keep-logs           # keep the service logs (in a temp folder it names)
  *
  * Parts: (1) MLP and CNN throughput: (a) a bare TensorFlow.js loop, (b) the service end to end,
  * (c) PyTorch on the CPU; (2) the metric path in steps per second; (3) the API under autocannon;
- * (4) peak memory with a 1,000,000-row uploaded dataset. The service runs as its own process
+ * (4) peak memory with a 1,000,000-row uploaded dataset; (5) the API's peak memory while it
+ * takes a 1 GiB CSV, a 50,000-column CSV and a 360 MB JSON body. The service runs as its own process
  * (`src/main.ts`) on the database `trainer_bench` and Redis index 14, dropped / removed at the end.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,12 +19,13 @@ import { join } from 'node:path';
 import { apiLoad } from './api.ts';
 import { bucketsPart } from './buckets.ts';
 import { rssPart } from './rss.ts';
+import { UPLOAD_RSS_BOUND_BYTES, uploadsPart } from './uploads.ts';
 import { BENCH_DATABASE_URL, dropBenchDatabase, machineBusy, removeQueue, startBenchService, type BenchService } from './service.ts';
 import { Table } from './table.ts';
 import { bareTf, exportMnist, metricsPath, metricsWriterCapacity, serviceModel, torchAvailable, torchBench } from './training.ts';
 import type { ModelName } from './specs.ts';
 
-const PARTS = ['mlp', 'cnn', 'metrics', 'api', 'rss', 'buckets'] as const;
+const PARTS = ['mlp', 'cnn', 'metrics', 'api', 'rss', 'buckets', 'uploads'] as const;
 type Part = (typeof PARTS)[number];
 
 function selectedParts(argv: string[]): Set<Part> {
@@ -99,6 +101,7 @@ let writerCapacity: Awaited<ReturnType<typeof metricsWriterCapacity>> | undefine
 let rss: Awaited<ReturnType<typeof rssPart>> | undefined;
 let api: Awaited<ReturnType<typeof apiLoad>> | undefined;
 let buckets: Awaited<ReturnType<typeof bucketsPart>> | undefined;
+let uploads: Awaited<ReturnType<typeof uploadsPart>> | undefined;
 const queues: string[] = [];
 
 async function withService<T>(mode: 'all' | 'api', name: string, fn: (s: BenchService) => Promise<T>): Promise<T> {
@@ -159,6 +162,13 @@ try {
     await part('buckets', () => withService('api', 'buckets', async (s) => {
       log('buckets: 1,000,000 step rows by SQL, then ?points=1000 and ?format=csv');
       buckets = await bucketsPart(s, RUNS);
+    }));
+  }
+
+  if (parts.has('uploads')) {
+    await part('uploads', () => withService('api', 'uploads', async (s) => {
+      log('uploads: a 1 GiB CSV, a 50,000-column CSV and a 360 MB JSON body, generated while sent');
+      uploads = await uploadsPart(s);
     }));
   }
 
@@ -225,6 +235,11 @@ try {
       table.row({ part: 'RSS', metric: 'service process during the job', value: mb(rss.job.peakRssServiceBytes), note: `${mb(rss.job.serviceRssBeforeBytes)} when the job was submitted (what the upload left)` });
     }
   }
+  for (const u of uploads ?? []) {
+    const mb = (b: number) => b / 2 ** 20;
+    const note = `${fmt(mb(u.bytes))} MiB in ${fmt(u.seconds, 1)} s (${fmt(mb(u.bytes) / u.seconds, 1)} MiB/s), answered ${u.status}${u.status === 201 ? '' : `: ${u.answer}`}; ${fmt(mb(u.rssBeforeBytes))} MiB before`;
+    table.target({ part: 'UPLOADS', metric: `${u.what}: API peak RSS`, value: mb(u.peakRssBytes), target: mb(UPLOAD_RSS_BOUND_BYTES), unit: ' MiB', lowerIsBetter: true, note });
+  }
 } finally {
   log('cleaning up: bench queues and the trainer_bench database');
   for (const q of queues) await removeQueue(q).catch((err) => log(`removing queue ${q}: ${err}`));
@@ -233,7 +248,7 @@ try {
   rmSync(join(tmp, 'mnist-8000.bin'), { force: true });
 }
 
-Object.assign(results, { finishedAt: new Date().toISOString(), torchVersion, bare, bareOurAdam, bareTrain, service, torch1, torch2, metrics, writerCapacity, api, rss, buckets, serviceLogs: process.argv.includes('--keep-logs') ? tmp : null, table: table.rows });
+Object.assign(results, { finishedAt: new Date().toISOString(), torchVersion, bare, bareOurAdam, bareTrain, service, torch1, torch2, metrics, writerCapacity, api, rss, buckets, uploads, serviceLogs: process.argv.includes('--keep-logs') ? tmp : null, table: table.rows });
 const busyAfter = await machineBusy();
 results.machineBusyAfter = busyAfter;
 table.row({ part: 'MACHINE', metric: 'CPU busy (other processes) before / after', value: `${fmt(busyBefore * 100)}% / ${fmt(busyAfter * 100)}%`, note: busyBefore > 0.15 || busyAfter > 0.15 ? 'NOT idle: figures are lower than on an idle machine' : 'idle: the bench had the machine to itself (as far as before/after shows)' });

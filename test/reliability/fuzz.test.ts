@@ -23,38 +23,6 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261130);
 /** Longest a request may take: the slowest valid ones (a playground trajectory, an upload) take well under a second. */
 const DEADLINE_MS = 15_000;
 
-/**
- * Upload cases that still fail on this branch and are fixed by the uploads work (H1) in files
- * this branch does not touch (src/api/routes/datasets.ts, src/api/model-upload.ts). Requests that
- * match are not sent (a hung one would also leave its half-made dataset row behind); every other
- * request, uploads included, is held to the rules. Delete an entry once its fix is merged.
- */
-interface KnownFailure {
-  name: string;
-  /** Not sent at all (it hangs, or breaks what later requests see). */
-  unsent?: (req: FuzzRequest) => boolean;
-  /** Sent, and this answer is not held against it. */
-  excused?: (req: FuzzRequest, status: number) => boolean;
-}
-
-const isUpload = (req: FuzzRequest, routes: RegExp) => req.method === 'POST' && routes.test(req.url.split('?')[0]!);
-const contentType = (req: FuzzRequest) => req.headers['content-type'] ?? '';
-
-const KNOWN_UPLOAD_FAILURES: KnownFailure[] = [
-  {
-    // busboy's "Unexpected end of multipart data" (a plain Error) escapes request.file() /
-    // request.parts(): POST /v1/models answers 500, POST /v1/datasets never answers.
-    name: 'POST /v1/models (500) and POST /v1/datasets (no answer) with a multipart body cut short before its closing boundary',
-    unsent: (req) => isUpload(req, /^\/v1\/(models|datasets)$/) && /^multipart\/.*boundary=/i.test(contentType(req))
-      && !String(req.payload ?? '').trimEnd().endsWith('--'),
-  },
-  {
-    // csv-parse 6 names this error INVALID_OPENING_QUOTE, without the CSV_ prefix the route maps to a 400.
-    name: 'POST /v1/datasets with CSV holding a quote inside an unquoted field (csv-parse INVALID_OPENING_QUOTE): 500',
-    excused: (req, status) => status === 500 && isUpload(req, /^\/v1\/datasets$/) && String(req.payload ?? '').includes('"'),
-  },
-];
-
 /** A failure in a few lines: the request, cut short (a deep body is 100 kB), and why. */
 function report(run: fc.RunDetails<[FuzzRequest]>): void {
   if (!run.failed) return;
@@ -127,18 +95,12 @@ describe('fuzz: every route of the OpenAPI document', () => {
   });
 
   it('no route answers 5xx or hangs, and a refused request stores nothing', async () => {
-    const skipped: string[] = [];
     /** "POST /v1/jobs" → answers by status, printed at the end: shows the fuzz reaches past the first check. */
     const seen = new Map<string, Map<number, number>>();
     for (const route of routes) {
       // OpenAPI paths of the app itself are not under test (openapi.json is hidden, /docs is static).
       if (route.path.startsWith('/docs')) continue;
       await fc.assert(fc.asyncProperty(requestFor(route, ids), async (req) => {
-        const unsent = KNOWN_UPLOAD_FAILURES.find((k) => k.unsent?.(req));
-        if (unsent) {
-          skipped.push(unsent.name);
-          return;
-        }
         const before = await counts();
         let timer: NodeJS.Timeout | undefined;
         const res = await Promise.race([
@@ -147,11 +109,6 @@ describe('fuzz: every route of the OpenAPI document', () => {
         ]).finally(() => clearTimeout(timer));
         const tally = seen.get(`${route.method} ${route.path}`) ?? new Map<number, number>();
         seen.set(`${route.method} ${route.path}`, tally.set(res.statusCode, (tally.get(res.statusCode) ?? 0) + 1));
-        const excused = KNOWN_UPLOAD_FAILURES.find((k) => k.excused?.(req, res.statusCode));
-        if (excused) {
-          skipped.push(excused.name);
-          return;
-        }
         assert.ok(res.statusCode < 500, `${req.method} ${req.url.slice(0, 200)} answered ${res.statusCode}: ${res.body.slice(0, 300)}`);
         if (res.statusCode >= 400) {
           assert.match(String(res.headers['content-type'] ?? ''), /^application\/json/, `${req.method} ${req.url.slice(0, 100)}: ${res.statusCode} not as JSON`);
@@ -165,6 +122,5 @@ describe('fuzz: every route of the OpenAPI document', () => {
       }), { seed: SEED, numRuns: RUNS, endOnFailure: true, reporter: report });
     }
     for (const [route, tally] of seen) console.log(`${route}: ${[...tally].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`).join(' ')}`);
-    if (skipped.length > 0) console.log(`known upload failures skipped: ${[...new Set(skipped)].join('; ')} (${skipped.length} requests)`);
   });
 });

@@ -8,12 +8,14 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import { InvalidInputError } from '../../errors.ts';
-import { activeJobsUsing, beginDataset, deleteDataset, finishDataset, getDataset, listDatasets, writeChunk, type DatasetRow } from '../../store/datasets.ts';
+import { activeJobsUsing, beginDataset, deleteDataset, finishDataset, getDataset, listDatasets, openChunkWriter, type ChunkWriter, type DatasetRow } from '../../store/datasets.ts';
 import type { ChunkSink } from '../../training/datasets/ingest/chunks.ts';
 import { ingestCsv } from '../../training/datasets/ingest/csv.ts';
 import { ingestJson } from '../../training/datasets/ingest/json.ts';
 import type { ClassEntry } from '../../training/datasets/ingest/labels.ts';
+import { checkText } from '../../training/datasets/ingest/values.ts';
 import type { ApiContext } from '../context.ts';
+import { multipartError } from '../multipart-errors.ts';
 import { ErrorBody } from '../schemas.ts';
 
 const Dataset = Type.Object({
@@ -61,10 +63,21 @@ function byteLimit(limit: number): Transform & { bytes: number } {
   return counter;
 }
 
-async function readText(stream: Readable): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const part of stream) parts.push(part as Buffer);
-  return Buffer.concat(parts).toString('utf8');
+/**
+ * `source` piped into `counted`, with what pipe() leaves out: an error of the source, or its
+ * end before the body is whole (the client hung up), ends `counted` with an error, so the
+ * parser reading it stops and the upload is refused instead of waiting forever.
+ */
+function forwardFailures(source: Readable, counted: Transform): void {
+  const cutShort = () => new InvalidInputError('body', 'ended before it was complete: the client disconnected, or a multipart body lacks its closing boundary');
+  // A multipart file stream can fail before the handler gets it (busboy sees a body cut short as
+  // soon as the request ends): its 'error' and 'close' have been emitted already.
+  if (source.errored) counted.destroy(multipartError(source.errored) as Error);
+  else if (source.destroyed && !source.readableEnded) counted.destroy(cutShort());
+  source.on('error', (err) => counted.destroy(multipartError(err) as Error));
+  source.on('close', () => {
+    if (!source.readableEnded) counted.destroy(cutShort());
+  });
 }
 
 export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTypebox {
@@ -82,10 +95,12 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
       },
     }, async (request, reply) => {
       const { label, name, task } = request.query;
+      if (name !== undefined) checkText(name, 'name');
+      if (label !== undefined) checkText(label, 'label');
       let stream: Readable;
       let format: 'csv' | 'json';
       if (request.isMultipart()) {
-        const file = await request.file();
+        const file = await request.file().catch((err: unknown) => { throw multipartError(err); });
         if (!file) throw new InvalidInputError('file', 'is missing: send the data as a multipart field named file');
         stream = file.file;
         format = file.mimetype === 'application/json' || file.filename.endsWith('.json') ? 'json' : 'csv';
@@ -99,6 +114,7 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
       }
       const counted = byteLimit(config.MAX_DATASET_BYTES);
       stream.pipe(counted); // counted's error (the limit) reaches the parser that reads it
+      forwardFailures(stream, counted);
       // Refusing early, the rest of the body is read and dropped: the client gets a clean answer
       // instead of a connection torn down under it.
       const drain = () => {
@@ -108,11 +124,14 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
       counted.on('error', drain);
       const id = randomUUID();
       await beginDataset(db, id, name);
+      let writer: ChunkWriter | undefined;
       try {
-        const sink: ChunkSink = { write: (chunk) => writeChunk(db, id, chunk) };
+        writer = await openChunkWriter(config.DATABASE_URL, id);
+        const sink: ChunkSink = writer;
+        const limits = { task, maxFeatures: config.MAX_FEATURES };
         const ingested = format === 'csv'
-          ? await ingestCsv(counted, { label, task }, sink)
-          : await ingestJson(await readText(counted), { task }, sink);
+          ? await ingestCsv(counted, { label, ...limits }, sink)
+          : await ingestJson(counted, limits, sink);
         const row = await finishDataset(db, id, {
           rows: ingested.rows, featureShape: ingested.featureShape, labelKind: ingested.labels.kind,
           classes: ingested.labels.kind === 'classes' ? ingested.labels.classes : null,
@@ -124,8 +143,9 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
         await deleteDataset(db, id); // refused whole: no slice of it stays
         const code = (err as { code?: string }).code;
         if (code === 'FST_REQ_FILE_TOO_LARGE') throw new InvalidInputError('file', `larger than the dataset limit of ${config.MAX_DATASET_BYTES} bytes`, 413);
-        if (code?.startsWith('CSV_')) throw new InvalidInputError('body', `is not valid CSV: ${(err as Error).message}`);
         throw err;
+      } finally {
+        await writer?.close().catch((err: unknown) => request.log.warn({ err }, 'closing the upload connection failed'));
       }
     });
 

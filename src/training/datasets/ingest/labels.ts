@@ -5,6 +5,7 @@
  * order in which its label was first seen), so the decision can wait until the end.
  */
 import { invalid } from '../../../errors.ts';
+import { MAX_LABEL_CHARS, checkFloat32, checkText, isFiniteFloat32 } from './values.ts';
 
 /** More distinct labels than this cannot be classes. */
 export const MAX_CLASSES = 1000;
@@ -28,14 +29,22 @@ export class LabelCollector {
   private overflow = false;
   private allNumeric = true;
   private allIntegers = true;
+  /** The first numeric label that float32 cannot hold: refused if the labels are regression targets. */
+  private outOfRange?: { label: string; row: number };
 
-  /** Records one label; answers its numeric value (NaN if none) and its code (-1 past MAX_CLASSES). */
-  add(label: string): { value: number; code: number } {
+  /** `describe(row)` names a row's label for messages: `line 17, column "species"`, `y[3]`. */
+  constructor(private readonly describe: (row: number) => string) {}
+
+  /** Records the label of `row`; answers its numeric value (NaN if none) and its code (-1 past MAX_CLASSES). */
+  add(label: string, row: number): { value: number; code: number } {
     const value = NUMBER.test(label) ? Number(label) : Number.NaN;
     if (Number.isNaN(value)) this.allNumeric = false;
     else if (!Number.isInteger(value)) this.allIntegers = false;
+    if (!this.outOfRange && !Number.isNaN(value) && !isFiniteFloat32(value)) this.outOfRange = { label, row };
     let code = this.codes.get(label);
     if (code === undefined) {
+      checkText(label, this.describe(row));
+      if (label.length > MAX_LABEL_CHARS) invalid(this.describe(row), `is longer than ${MAX_LABEL_CHARS} characters: too long for a label`);
       if (this.codes.size < MAX_CLASSES) {
         code = this.codes.size;
         this.codes.set(label, code);
@@ -52,6 +61,7 @@ export class LabelCollector {
     const regression = task === 'regression' || (task === 'auto' && this.allNumeric && (!this.allIntegers || this.overflow || this.codes.size > AUTO_MAX_INTEGER_CLASSES));
     if (regression) {
       if (!this.allNumeric) invalid(field, 'has labels that are not numbers, so it cannot be a regression target');
+      if (this.outOfRange) checkFloat32(Number.POSITIVE_INFINITY, this.outOfRange.label, this.describe(this.outOfRange.row));
       return { kind: 'regression' };
     }
     if (this.overflow) invalid(field, `has more than ${MAX_CLASSES} distinct labels: too many classes (for numbers, use task=regression)`);
