@@ -1,7 +1,9 @@
 /**
- * The layering the folders promise, checked on the import graph of our own files:
- * training/ and optimizers/ are a library (no api/, queue/, store/), and nothing the API
- * loads pulls in TensorFlow.js, directly or through another of our files.
+ * The layering the folders promise, checked on the import graph of our own files (run-time
+ * imports only: type-only ones vanish when the code runs). One table says, for each folder,
+ * whether TensorFlow.js may be loaded (directly or through any of our modules it loads) and
+ * which of our folders it may not import. `engine/` alone may load TensorFlow.js; the API, the
+ * worker's parent process (its event loop renews BullMQ's locks) and upload parsing never do.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -11,6 +13,29 @@ import { fileURLToPath } from 'node:url';
 
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 
+interface Rule {
+  /** May a module of this folder load TensorFlow.js, itself or through what it loads? */
+  tensorflow: boolean;
+  /** Our folders (or files) it must not import, save the listed exceptions. */
+  forbidden: string[];
+  allowed?: string[];
+}
+
+const PURE = ['api/', 'worker/', 'store/', 'engine/', 'cli/'];
+const RULES: Record<string, Rule> = {
+  'spec/': { tensorflow: false, forbidden: PURE },
+  'ingest/': { tensorflow: false, forbidden: PURE },
+  'analysis/': { tensorflow: false, forbidden: PURE },
+  'pictures/': { tensorflow: false, forbidden: PURE },
+  'playground/': { tensorflow: false, forbidden: ['api/', 'worker/', 'store/', 'cli/'] },
+  'store/': { tensorflow: false, forbidden: ['api/', 'worker/', 'engine/', 'cli/'] },
+  'api/': { tensorflow: false, forbidden: ['worker/', 'engine/', 'cli/'], allowed: ['worker/queue.ts'] },
+  'worker/': { tensorflow: false, forbidden: ['api/', 'engine/', 'cli/'] },
+  // The training child reads uploaded datasets from PostgreSQL itself (they are too large for IPC).
+  'engine/': { tensorflow: true, forbidden: ['api/', 'worker/', 'store/', 'cli/'], allowed: ['store/datasets.ts'] },
+  'cli/': { tensorflow: false, forbidden: ['api/', 'worker/', 'store/', 'engine/'] },
+};
+
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const full = path.join(dir, e.name);
@@ -19,12 +44,13 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** Static imports (`import … from '…'`, `export … from '…'`), type-only ones left out: they vanish at run time. */
+/** Run-time imports (`import … from`, `export … from`, `import '…'`, `import('…')`); type-only ones left out. */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   const specs: string[] = [];
   for (const m of text.matchAll(/^(?:import|export)\s+(?!type\s)[^'"]*?from\s+'([^']+)'/gm)) specs.push(m[1]);
   for (const m of text.matchAll(/^import\s+'([^']+)'/gm)) specs.push(m[1]);
+  for (const m of text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)) specs.push(m[1]);
   return specs;
 }
 
@@ -42,27 +68,50 @@ function closure(file: string, seen = new Set<string>()): Set<string> {
   return seen;
 }
 
+const ruleOf = (file: string) => Object.entries(RULES).find(([folder]) => rel(file).startsWith(folder));
+
 describe('architecture', () => {
   const files = sourceFiles(SRC);
 
-  it('training/ and optimizers/ import nothing from api/, queue/ or store/', () => {
-    for (const file of files.filter((f) => /^(training|optimizers)\//.test(rel(f)))) {
-      for (const spec of importsOf(file)) {
-        const target = rel(resolve(file, spec));
-        assert.ok(!/^(api|queue|store)\//.test(target), `${rel(file)} imports ${target}`);
-      }
-    }
+  it('every folder under src/ has a rule (a new folder must say where it stands)', () => {
+    const folders = new Set(files.map(rel).filter((f) => f.includes('/')).map((f) => `${f.split('/')[0]}/`));
+    assert.deepEqual([...folders].filter((f) => !RULES[f]), []);
   });
 
-  it('the API never loads TensorFlow.js, not even through our other modules', () => {
-    for (const file of files.filter((f) => rel(f).startsWith('api/'))) {
-      const loaded = [...closure(file)].filter((m) => m.startsWith('@tensorflow/'));
-      assert.deepEqual(loaded, [], `${rel(file)} loads ${loaded.join(', ')}`);
+  for (const [folder, rule] of Object.entries(RULES)) {
+    it(`${folder} imports none of ${rule.forbidden.join(', ')}${rule.allowed ? ` (but ${rule.allowed.join(', ')})` : ''}`, () => {
+      for (const file of files.filter((f) => rel(f).startsWith(folder))) {
+        for (const spec of importsOf(file)) {
+          const target = rel(resolve(file, spec));
+          if (rule.allowed?.includes(target)) continue;
+          assert.ok(!rule.forbidden.some((f) => target.startsWith(f)), `${rel(file)} imports ${target}`);
+        }
+      }
+    });
+    if (!rule.tensorflow) {
+      it(`${folder} never loads TensorFlow.js, not even through our other modules`, () => {
+        for (const file of files.filter((f) => rel(f).startsWith(folder))) {
+          const loaded = [...closure(file)].filter((m) => m.startsWith('@tensorflow/'));
+          assert.deepEqual(loaded, [], `${rel(file)} loads ${loaded.join(', ')}`);
+        }
+      });
     }
+  }
+
+  it('only engine/ imports TensorFlow.js directly', () => {
+    const importers = files.filter((f) => importsOf(f).some((s) => s.startsWith('@tensorflow/'))).map(rel);
+    assert.deepEqual(importers.filter((f) => !ruleOf(path.join(SRC, f))?.[1].tensorflow), []);
+  });
+
+  it('the entry points keep to their side: main.ts (API and worker parent) loads no TensorFlow.js', () => {
+    const loaded = [...closure(path.join(SRC, 'main.ts'))].filter((m) => m.startsWith('@tensorflow/'));
+    assert.deepEqual(loaded, []);
   });
 
   it('the check finds an import of TensorFlow.js when there is one', () => {
-    // The training loop does import it: if this failed, the test above would prove nothing.
-    assert.ok([...closure(path.join(SRC, 'training/train.ts'))].includes('@tensorflow/tfjs'));
+    // The training loop does import it: if this failed, the tests above would prove nothing.
+    assert.ok([...closure(path.join(SRC, 'engine/train.ts'))].includes('@tensorflow/tfjs'));
+    assert.ok([...closure(path.join(SRC, 'engine/trainer-child.ts'))].includes('@tensorflow/tfjs'));
+    assert.ok([...closure(path.join(SRC, 'engine/playground-child.ts'))].includes('@tensorflow/tfjs'));
   });
 });

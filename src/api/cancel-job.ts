@@ -1,6 +1,6 @@
 /** Asking one job to stop, for POST /v1/jobs/:id/cancel and for every job of a canceled comparison. */
 import type { FastifyBaseLogger } from 'fastify';
-import { cancelChannel } from '../queue/queue.ts';
+import { cancelChannel } from '../worker/queue.ts';
 import { requestCancel, type JobRow } from '../store/jobs.ts';
 import type { ApiContext } from './context.ts';
 import { withRedis } from './unavailable.ts';

@@ -7,13 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { InvalidInputError } from '../errors.ts';
-import { enqueueTraining } from '../queue/queue.ts';
+import { enqueueTraining } from '../worker/queue.ts';
 import { DependencyUnavailableError, redisReason } from './unavailable.ts';
 import {
   comparisonResults, deleteComparison, insertComparison, type ComparisonKind, type ComparisonRow, type NewVariantJob, type ResultRow,
 } from '../store/comparisons.ts';
 import type { JobStatus } from '../store/jobs.ts';
-import type { JobSpec } from '../training/spec/job.ts';
+import type { JobSpec } from '../spec/job.ts';
 import { chooseMetric, expandVariants, variantField, variantLabel, type ComparisonBody, type Metric, type Variant } from './comparison-request.ts';
 import type { ApiContext } from './context.ts';
 import { drawSeed, prepareJob, type PreparedJob } from './submit-job.ts';

@@ -2,9 +2,9 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
-import type { TrainingJobData } from '../queue/queue.ts';
+import type { TrainingJobData } from '../worker/queue.ts';
 import type { Db } from '../store/db.ts';
-import type { TrajectoryRequest, TrajectoryResult } from '../training/playground/spec.ts';
+import type { TrajectoryRequest, TrajectoryResult } from '../playground/request.ts';
 
 export interface ApiContext {
   config: Config;

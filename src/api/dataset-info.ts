@@ -2,9 +2,9 @@
 import type { DatasetRow } from '../store/datasets.ts';
 import { getDataset } from '../store/datasets.ts';
 import type { Db } from '../store/db.ts';
-import type { ClassEntry } from '../training/datasets/ingest/labels.ts';
-import type { DatasetInfo } from '../training/datasets/types.ts';
-import { UUID } from '../training/spec/job.ts';
+import type { ClassEntry } from '../ingest/labels.ts';
+import type { DatasetInfo } from '../spec/dataset-types.ts';
+import { UUID } from '../spec/job.ts';
 
 export function datasetInfoOf(row: DatasetRow): DatasetInfo {
   const target: DatasetInfo['target'] = row.labelKind === 'classes'

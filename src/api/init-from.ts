@@ -8,8 +8,8 @@ import { InvalidInputError, invalid } from '../errors.ts';
 import type { Db } from '../store/db.ts';
 import { getJob, getModelArtifacts } from '../store/jobs.ts';
 import { getUploadedModel } from '../store/models.ts';
-import type { JobSpec, ParsedJob } from '../training/spec/job.ts';
-import { checkWeightsFit } from '../training/spec/weights.ts';
+import type { JobSpec, ParsedJob } from '../spec/job.ts';
+import { checkWeightsFit } from '../spec/weights.ts';
 
 type Manifest = Array<{ name: string; shape: number[] }>;
 

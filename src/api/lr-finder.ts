@@ -1,15 +1,15 @@
 /**
  * The learning-rate range test as a resource: one job whose rate grows exponentially per step
- * (optimizers/lr-range-test.ts), stored as a comparison of kind "lrFinder" with one variant, and
+ * (analysis/lr-range-test.ts), stored as a comparison of kind "lrFinder" with one variant, and
  * read back as loss against rate with a suggested rate.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { invalid } from '../errors.ts';
-import { analyseRangeTest, RANGE_TEST_DEFAULTS, rangeTestSchedule, type RangeTestOptions } from '../optimizers/lr-range-test.ts';
+import { analyseRangeTest, RANGE_TEST_DEFAULTS, rangeTestSchedule, type RangeTestOptions } from '../analysis/lr-range-test.ts';
 import { divergedAt, type ComparisonRow } from '../store/comparisons.ts';
 import { getJob } from '../store/jobs.ts';
 import { listSteps } from '../store/metrics.ts';
-import type { JobSpec } from '../training/spec/job.ts';
+import type { JobSpec } from '../spec/job.ts';
 import type { Variant } from './comparison-request.ts';
 import { createComparison, prepareVariant } from './comparisons.ts';
 import type { ApiContext } from './context.ts';

@@ -7,7 +7,7 @@
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { InvalidInputError, invalid } from '../errors.ts';
-import { checkText } from '../training/datasets/ingest/values.ts';
+import { checkText } from '../ingest/values.ts';
 import { multipartError } from './multipart-errors.ts';
 
 /**

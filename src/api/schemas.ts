@@ -1,7 +1,7 @@
 /**
  * Request and response schemas (TypeBox): one definition gives validation, TypeScript types
  * and the OpenAPI document. Dataset, model and optimizer are described here but checked by
- * the parsers in training/ and optimizers/, whose errors name the exact field and reason.
+ * the parsers in spec/, whose errors name the exact field and reason.
  */
 import { Type, type Static } from 'typebox';
 

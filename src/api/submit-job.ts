@@ -5,9 +5,9 @@
  */
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { InvalidInputError } from '../errors.ts';
-import { enqueueTraining } from '../queue/queue.ts';
+import { enqueueTraining } from '../worker/queue.ts';
 import { deleteJob, findJobByIdempotencyKey, insertJob, type JobRow, type NewJob } from '../store/jobs.ts';
-import { MAX_SEED, parseJobSpec } from '../training/spec/job.ts';
+import { MAX_SEED, parseJobSpec } from '../spec/job.ts';
 import type { ApiContext } from './context.ts';
 import { prefetchUploaded } from './dataset-info.ts';
 import { resolveInitFrom } from './init-from.ts';

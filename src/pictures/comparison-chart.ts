@@ -6,7 +6,7 @@
 import { scaleLinear } from 'd3-scale';
 import { line } from 'd3-shape';
 import { valueScale, type StepPoint } from './loss-chart.ts';
-import { smooth } from '../smoothing.ts';
+import { smooth } from '../analysis/smoothing.ts';
 import { axis, color, dashOf, document, el, emptyNote, frameFor, legend, type LegendEntry } from './svg.ts';
 
 export interface RunSeries {

@@ -6,7 +6,7 @@
 import { extent } from 'd3-array';
 import { scaleLinear, scaleLog } from 'd3-scale';
 import { line } from 'd3-shape';
-import { smooth } from '../smoothing.ts';
+import { smooth } from '../analysis/smoothing.ts';
 import { FRAME, axis, color, document, el, emptyNote, legend, wantsLog, type LegendEntry } from './svg.ts';
 
 export interface StepPoint {

@@ -1,5 +1,5 @@
 /** Messages between the API's playground runner and its child process (IPC, advanced serialization). */
-import type { TrajectoryRequest, TrajectoryResult } from '../training/playground/spec.ts';
+import type { TrajectoryRequest, TrajectoryResult } from './request.ts';
 
 export type ToPlayground = { type: 'run'; id: number; request: TrajectoryRequest };
 

@@ -8,10 +8,10 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { forkTypeScript, stopChild } from '../child-processes.ts';
 import { InvalidInputError } from '../errors.ts';
-import type { TrajectoryRequest, TrajectoryResult } from '../training/playground/spec.ts';
+import type { TrajectoryRequest, TrajectoryResult } from './request.ts';
 import type { FromPlayground } from './protocol.ts';
 
-const CHILD_ENTRY = fileURLToPath(new URL('./child.ts', import.meta.url));
+const CHILD_ENTRY = fileURLToPath(new URL('../engine/playground-child.ts', import.meta.url));
 
 export interface PlaygroundOptions {
   /** A request taking longer is abandoned with a 503 and its child killed. @defaultValue 30000 */

@@ -2,9 +2,9 @@
  * A running job's latest checkpoint (one row per job, replaced each time), and what resuming from
  * it means for the metrics: rows past it are dropped, since the next attempt writes them again.
  */
-import type { Checkpoint } from '../training/train.ts';
-import type { OptimizerStateData } from '../training/optimizer-state.ts';
-import { decodeOptimizerState, encodeOptimizerState } from '../training/optimizer-state-codec.ts';
+import type { Checkpoint } from '../engine/train.ts';
+import type { OptimizerStateData } from '../engine/optimizer-state-io.ts';
+import { decodeOptimizerState, encodeOptimizerState } from '../spec/optimizer-state.ts';
 import { ownArrayBuffer } from '../bytes.ts';
 import type { Db } from './db.ts';
 import type { Attempt } from './jobs.ts';

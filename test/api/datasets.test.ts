@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { loadUploadedDataset } from '../../src/queue/dataset-loader.ts';
+import { loadUploadedDataset } from '../../src/engine/dataset-loader.ts';
 import { api, finished, waitForJob } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 

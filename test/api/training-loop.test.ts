@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/training/backend.ts';
-import { generateDataset } from '../../src/training/datasets/generate.ts';
-import { planJob, type JobSpec } from '../../src/training/spec/job.ts';
-import { deriveSeed } from '../../src/training/random.ts';
-import { train } from '../../src/training/train.ts';
+import { initBackend } from '../../src/engine/backend.ts';
+import { generateDataset } from '../../src/engine/builtin-datasets.ts';
+import { planJob, type JobSpec } from '../../src/spec/job.ts';
+import { deriveSeed } from '../../src/engine/random.ts';
+import { train } from '../../src/engine/train.ts';
 import { api, finished, irisJob, waitForJob } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 

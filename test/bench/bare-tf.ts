@@ -19,13 +19,13 @@
  * Prints one JSON line.
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, type BackendName } from '../../src/training/backend.ts';
-import { generateDataset } from '../../src/training/datasets/generate.ts';
-import { parseDatasetSpec } from '../../src/training/datasets/spec.ts';
-import { createOptimizer } from '../../src/optimizers/registry.ts';
-import { parseOptimizerSpec } from '../../src/optimizers/spec.ts';
-import { parseJobSpec } from '../../src/training/spec/job.ts';
-import { train } from '../../src/training/train.ts';
+import { initBackend, type BackendName } from '../../src/engine/backend.ts';
+import { generateDataset } from '../../src/engine/builtin-datasets.ts';
+import { parseDatasetSpec } from '../../src/spec/dataset.ts';
+import { createOptimizer } from '../../src/engine/optimizers/registry.ts';
+import { parseOptimizerSpec } from '../../src/spec/optimizer.ts';
+import { parseJobSpec } from '../../src/spec/job.ts';
+import { train } from '../../src/engine/train.ts';
 import { mnistJob, xorJob } from './specs.ts';
 
 type Workload = 'mlp' | 'cnn' | 'xor';

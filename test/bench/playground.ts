@@ -3,9 +3,9 @@
  * Usage: node --import tsx test/bench/playground.ts [cpu|wasm]
  * Measured (Node 20, this machine): adam ~0.22 s on cpu, ~0.45 s on wasm; sgd ~0.05 s / ~0.1 s.
  */
-import { initBackend } from '../../src/training/backend.ts';
-import { parseTrajectoryRequest } from '../../src/training/playground/spec.ts';
-import { computeTrajectory } from '../../src/training/playground/trajectory.ts';
+import { initBackend } from '../../src/engine/backend.ts';
+import { parseTrajectoryRequest } from '../../src/playground/request.ts';
+import { computeTrajectory } from '../../src/engine/trajectory.ts';
 
 const backend = process.argv[2] === 'wasm' ? 'wasm' : 'cpu';
 await initBackend(backend);

@@ -5,7 +5,7 @@
  *   node --import tsx test/bench/profile-kernels.ts [cnn|mlp|xor] [wasm|cpu]
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, type BackendName } from '../../src/training/backend.ts';
+import { initBackend, type BackendName } from '../../src/engine/backend.ts';
 
 const model = (['mlp', 'xor'] as const).find((m) => m === process.argv[2]) ?? 'cnn';
 await initBackend((process.argv[3] ?? 'wasm') as BackendName);

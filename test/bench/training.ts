@@ -6,8 +6,8 @@ import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { generateDataset } from '../../src/training/datasets/generate.ts';
-import { parseDatasetSpec } from '../../src/training/datasets/spec.ts';
+import { generateDataset } from '../../src/engine/builtin-datasets.ts';
+import { parseDatasetSpec } from '../../src/spec/dataset.ts';
 import { benchQuery, cpuSnapshot, jobLog, type BenchService } from './service.ts';
 import { mnistJob, MNIST_SAMPLES, xorJob, type ModelName } from './specs.ts';
 
@@ -195,7 +195,7 @@ export async function metricsPath(service: BenchService, epochs: number): Promis
 export async function metricsWriterCapacity(databaseUrl: string, rows = 20_000): Promise<{ rows: number; seconds: number; rowsPerSecond: number }> {
   const { createDb } = await import('../../src/store/db.ts');
   const { insertJob, deleteJob, startAttempt } = await import('../../src/store/jobs.ts');
-  const { JobRecorder } = await import('../../src/queue/job-recorder.ts');
+  const { JobRecorder } = await import('../../src/worker/job-recorder.ts');
   const { pino } = await import('pino');
   const db = createDb(databaseUrl);
   const id = crypto.randomUUID();

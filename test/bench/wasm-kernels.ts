@@ -8,8 +8,8 @@
  *   node --import tsx test/bench/wasm-kernels.ts [steps=20]
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/training/backend.ts';
-import { originalWasmKernel } from '../../src/training/wasm-kernels/faster.ts';
+import { initBackend } from '../../src/engine/backend.ts';
+import { originalWasmKernel } from '../../src/engine/wasm-kernels/faster.ts';
 
 const steps = Number(process.argv[2] ?? 20);
 await initBackend('wasm');

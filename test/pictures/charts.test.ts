@@ -5,7 +5,7 @@ import { DOMParser } from '@xmldom/xmldom';
 import { contourLevels } from '../../src/pictures/contour-plot.ts';
 import { lossChart } from '../../src/pictures/loss-chart.ts';
 import { comparisonChart } from '../../src/pictures/comparison-chart.ts';
-import { FUNCTIONS } from '../../src/training/playground/functions.ts';
+import { FUNCTIONS } from '../../src/playground/functions.ts';
 
 /** f on a 50×50 grid over the square [lo, hi]². */
 function grid(f: (x: number, y: number) => number, lo: number, hi: number): number[] {

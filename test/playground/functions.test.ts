@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { FUNCTIONS, FUNCTION_NAMES, type FunctionName } from '../../src/training/playground/functions.ts';
+import { FUNCTIONS, FUNCTION_NAMES, type FunctionName } from '../../src/playground/functions.ts';
 
 /** Written from Surjanovic & Bingham's Virtual Library of Simulation Experiments (sfu.ca/~ssurjano). */
 const REFERENCE: { [N in FunctionName]: (x: number, y: number) => number } = {

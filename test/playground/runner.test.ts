@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { PlaygroundRunner, PlaygroundUnavailableError } from '../../src/playground/runner.ts';
-import { parseTrajectoryRequest } from '../../src/training/playground/spec.ts';
+import { parseTrajectoryRequest } from '../../src/playground/request.ts';
 
 const request = (steps: number) =>
   parseTrajectoryRequest({ function: 'rosenbrock', start: [-1.5, 2], steps, optimizer: { name: 'adam', learningRate: 0.02 } });

@@ -17,7 +17,7 @@ describe('reconciler', () => {
     const other = new pg.Client({ connectionString: service.config.DATABASE_URL });
     await other.connect();
     try {
-      // What another process's reconciler holds during its pass (the key in src/queue/reconciler.ts).
+      // What another process's reconciler holds during its pass (the key in src/worker/reconciler.ts).
       await other.query('SELECT pg_advisory_lock(72616124)');
       assert.equal(await service.reconciler!.runOnce(), null);
       await other.query('SELECT pg_advisory_unlock(72616124)');

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { loadUploadedDataset } from '../../src/queue/dataset-loader.ts';
+import { loadUploadedDataset } from '../../src/engine/dataset-loader.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 
 type Res = { status: number; json: any };

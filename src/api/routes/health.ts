@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Redis } from 'ioredis';
 import { Type, type Static } from 'typebox';
-import { workerKeyPrefix } from '../../queue/queue.ts';
+import { workerKeyPrefix } from '../../worker/queue.ts';
 import type { Db } from '../../store/db.ts';
 import { databaseUnavailable } from '../../store/connection-errors.ts';
 import type { ApiContext } from '../context.ts';

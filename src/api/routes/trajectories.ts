@@ -5,8 +5,8 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { FUNCTION_NAMES } from '../../training/playground/functions.ts';
-import { MAX_STEPS, parseTrajectoryRequest } from '../../training/playground/spec.ts';
+import { FUNCTION_NAMES } from '../../playground/functions.ts';
+import { MAX_STEPS, parseTrajectoryRequest } from '../../playground/request.ts';
 import type { ApiContext } from '../context.ts';
 import { ErrorBody } from '../schemas.ts';
 

@@ -1,0 +1,132 @@
+/**
+ * Entry point of a training child process. The worker forks it so that CPU-bound training
+ * never starves BullMQ's lock renewal in the worker's event loop, a crash kills only this
+ * process, and memory tfjs leaks outside its tensor count goes away when the child is replaced.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from './backend.ts';
+import { NonFiniteLossError, train, type Progress, type StepRecord } from './train.ts';
+import { limitWasmMemory, type WasmMemoryLimit } from './wasm-memory.ts';
+import type { Dataset } from '../spec/dataset-types.ts';
+import type { JobSpec } from '../spec/job.ts';
+import { describeFailure } from './child-failure.ts';
+import { loadUploadedDataset } from './dataset-loader.ts';
+import type { FromChild, StopReason, ToChild } from '../worker/protocol.ts';
+
+/** Steps are flushed to the worker this often, or sooner when this many are waiting. */
+const STEP_FLUSH_MS = 100;
+const STEP_FLUSH_COUNT = 500;
+
+/** Nothing to say once the worker is gone (sending then would throw). */
+const send = (message: FromChild) => {
+  if (process.connected) process.send?.(message);
+};
+const stopRequested = new Map<string, StopReason>();
+/** Jobs held by their worker (its step buffer is full), each with what releases it. */
+const held = new Map<string, { promise: Promise<void>; release: () => void }>();
+let databaseUrl = '';
+/** The wasm memory's ceiling, when the backend is wasm. */
+let wasmMemory: WasmMemoryLimit | undefined;
+
+function hold(jobId: string, on: boolean): void {
+  if (on && !held.has(jobId)) {
+    let release = () => {};
+    const promise = new Promise<void>((resolve) => { release = resolve; });
+    held.set(jobId, { promise, release });
+  } else if (!on) {
+    held.get(jobId)?.release();
+    held.delete(jobId);
+  }
+}
+
+/** Uploaded datasets are read here, from the store, rather than sent by the worker over IPC. */
+async function loadData(spec: JobSpec): Promise<Dataset | undefined> {
+  if (!('id' in spec.dataset)) return undefined;
+  return loadUploadedDataset(databaseUrl, spec.dataset);
+}
+
+async function runJob(message: Extract<ToChild, { type: 'train' }>): Promise<void> {
+  const { jobId } = message;
+  let pending: StepRecord[] = [];
+  let lastFlush = performance.now();
+  let lastProgress: Progress | null = null;
+  const flush = (progress: Progress) => {
+    if (pending.length === 0) return;
+    send({ type: 'steps', jobId, steps: pending, progress });
+    pending = [];
+    lastFlush = performance.now();
+  };
+  const intervalMs = message.checkpointIntervalS * 1000;
+  let lastCheckpoint = performance.now();
+  try {
+    const data = await loadData(message.spec);
+    const result = await train(message.spec, message.plan, {
+      onStep(record, progress) {
+        pending.push(record);
+        lastProgress = progress;
+        if (pending.length >= STEP_FLUSH_COUNT || performance.now() - lastFlush >= STEP_FLUSH_MS) flush(progress);
+      },
+      onEpoch(epoch, progress) {
+        flush(progress);
+        send({ type: 'epoch', jobId, epoch, progress });
+      },
+      stopRequested() {
+        const reason = stopRequested.get(jobId);
+        return reason === undefined ? undefined : reason === 'cancel' ? 'cancel' : 'suspend';
+      },
+      mayContinue: () => held.get(jobId)?.promise ?? Promise.resolve(),
+      checkpointDue: (atEpochEnd) => (intervalMs === 0 ? atEpochEnd : performance.now() - lastCheckpoint >= intervalMs),
+      onCheckpoint(checkpoint) {
+        if (lastProgress) flush(lastProgress); // the steps it covers go first
+        send({ type: 'checkpoint', jobId, checkpoint });
+        lastCheckpoint = performance.now();
+      },
+    }, message.start, data);
+    if (lastProgress) flush(lastProgress);
+    // A kernel whose scratch allocation was refused may have carried on with garbage: no result.
+    if (wasmMemory?.exceeded) throw new Error('the wasm memory limit was reached during training');
+    const memory = tf.memory();
+    send({ type: 'done', jobId, result, progress: lastProgress, memory: { tensors: memory.numTensors, bytes: memory.numBytes } });
+  } catch (err) {
+    if (lastProgress) flush(lastProgress);
+    // The user's doing reads as it is; anything else also retires this process (child-failure.ts).
+    const failure = describeFailure(err, { spec: message.spec, plan: message.plan, backend: tf.getBackend(), memory: wasmMemory });
+    const divergedAtStep = err instanceof NonFiniteLossError ? err.step : undefined;
+    send({ type: 'failed', jobId, error: failure.error, retire: failure.retire, divergedAtStep });
+  } finally {
+    stopRequested.delete(jobId);
+    hold(jobId, false);
+  }
+}
+
+process.on('message', (message: ToChild) => {
+  switch (message.type) {
+    case 'init':
+      databaseUrl = message.databaseUrl;
+      initBackend(message.backend === 'auto' ? 'auto' : message.backend)
+        .then(({ backend, skipped }) => {
+          if (message.maxWasmMb !== undefined) wasmMemory = limitWasmMemory(message.maxWasmMb * 2 ** 20);
+          send({ type: 'ready', backend, skipped });
+        })
+        .catch((err: Error) => send({ type: 'init-failed', error: err.message }));
+      break;
+    case 'train':
+      void runJob(message);
+      break;
+    case 'stop':
+      stopRequested.set(message.jobId, message.reason);
+      hold(message.jobId, false); // a held job must reach its stop
+      break;
+    case 'hold':
+      hold(message.jobId, message.hold);
+      break;
+  }
+});
+
+// The worker died (even by SIGKILL): nobody is left to report to, so stop training.
+process.on('disconnect', () => process.exit(0));
+// Ctrl-C in a terminal, or a signal to the whole process group, reaches this child too. The
+// worker leads shutdown (it stops the job after its step and puts it back in the queue), so the
+// child waits for that instead of dying mid-step.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});

@@ -1,0 +1,37 @@
+/** Messages between a worker and its training child process (IPC, advanced serialization). */
+import type { BackendChoice } from '../config.ts';
+import type { JobPlan, JobSpec } from '../spec/job.ts';
+import type { Checkpoint, EpochRecord, Progress, StartingPoint, StepRecord, TrainResult } from '../engine/train.ts';
+
+/** Why a worker stops a job: the user canceled it, the worker shuts down, or its time ran out. */
+export type StopReason = 'cancel' | 'shutdown' | 'timeout';
+
+export type ToChild =
+  /**
+   * `databaseUrl`: where the child reads uploaded datasets (they are too large to send over IPC).
+   * `maxWasmMb`: ceiling of the wasm backend's memory (CHILD_MAX_WASM_MB); absent = unbounded.
+   */
+  | { type: 'init'; backend: BackendChoice; databaseUrl: string; maxWasmMb?: number }
+  /** `checkpointIntervalS`: seconds between checkpoints, 0 = at every epoch's end. */
+  | { type: 'train'; jobId: string; spec: JobSpec; plan: JobPlan; start?: StartingPoint; checkpointIntervalS: number }
+  /** Stop at the next step; a shutdown or a time limit saves a checkpoint first, a cancel does not. */
+  | { type: 'stop'; jobId: string; reason: StopReason }
+  /** Hold training before its next step (true) or let it go on (false): the worker's step buffer is full. */
+  | { type: 'hold'; jobId: string; hold: boolean };
+
+export type FromChild =
+  | { type: 'ready'; backend: string; skipped: Array<{ backend: string; error: string }> }
+  | { type: 'init-failed'; error: string }
+  /** Steps are sent in groups: one IPC message per step would cost more than a tiny model's step. */
+  | { type: 'steps'; jobId: string; steps: StepRecord[]; progress: Progress }
+  | { type: 'epoch'; jobId: string; epoch: EpochRecord; progress: Progress }
+  /** Sent after every step it covers: the worker stores those steps, then the checkpoint. */
+  | { type: 'checkpoint'; jobId: string; checkpoint: Checkpoint }
+  | { type: 'done'; jobId: string; result: TrainResult; progress: Progress | null; memory: { tensors: number; bytes: number } }
+  /**
+   * Training threw: deterministic for the spec and backend, so it is not retried (a crash is).
+   * `retire`: the failure was not the user's (out of memory, a wasm trap, a bug): this process
+   * may be broken and must not train again (see child-failure.ts).
+   * `divergedAtStep`: the step whose loss was NaN or infinite, when that is why it failed.
+   */
+  | { type: 'failed'; jobId: string; error: string; retire: boolean; divergedAtStep?: number };
