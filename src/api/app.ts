@@ -4,8 +4,11 @@
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
+import { AuthGate } from './auth/gate.ts';
+import { keyRoutes } from './auth/key-routes.ts';
+import { securityPlugin } from './auth/plugin.ts';
 import type { ApiContext } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -14,12 +17,19 @@ import { datasetRoutes } from './routes/datasets.ts';
 import { modelRoutes } from './routes/models.ts';
 import { resultRoutes } from './routes/results.ts';
 import { trajectoryRoutes } from './routes/trajectories.ts';
+import { buildValidator, rejectUnknownQuery } from './validation.ts';
 
 export async function buildApp(ctx: ApiContext, logger: Logger | false = false): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: (logger || undefined) as FastifyBaseLogger | undefined,
     bodyLimit: ctx.config.MAX_BODY_BYTES,
     return503OnClosing: true,
+    // Bodies are validated without coercion, query strings and paths with it (validation.ts).
+    schemaController: { compilersFactory: { buildValidator } },
+    // A malformed URL ("%zz") answers in our shape and does not echo the URL back.
+    frameworkErrors: (_err, _request, reply) => {
+      (reply as FastifyReply).status(400).send({ error: 'invalid_request', message: 'url: not a valid URL', details: {} });
+    },
     ajv: {
       // Unknown fields are errors, not silently dropped (Fastify's default removes them).
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
@@ -27,6 +37,10 @@ export async function buildApp(ctx: ApiContext, logger: Logger | false = false):
   });
 
   registerErrorHandling(app);
+  // First: its hooks (keys, tenants, Host/Origin, rate limit) cover every route registered after it.
+  const gate = new AuthGate(ctx.db, ctx.config);
+  await app.register(securityPlugin, { ctx, gate });
+  app.addHook('preValidation', async (request) => rejectUnknownQuery(request));
   await app.register(swagger, {
     openapi: {
       info: { title: 'Training service', version: '1', description: 'Submit a dataset, a model and an optimizer; poll; download the trained model and optimizer state.' },
@@ -41,5 +55,6 @@ export async function buildApp(ctx: ApiContext, logger: Logger | false = false):
   await app.register(modelRoutes(ctx));
   await app.register(datasetRoutes(ctx));
   await app.register(trajectoryRoutes(ctx));
+  await app.register(keyRoutes(ctx, gate));
   return app;
 }

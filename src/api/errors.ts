@@ -5,9 +5,10 @@
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { InvalidInputError } from '../errors.ts';
+import { Refusal } from './auth/refusal.ts';
 
 const KIND: Record<number, string> = {
-  400: 'invalid_request', 404: 'not_found', 409: 'conflict', 413: 'payload_too_large',
+  400: 'invalid_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 413: 'payload_too_large',
   415: 'unsupported_media_type', 422: 'unprocessable', 429: 'too_many_requests', 503: 'unavailable',
 };
 
@@ -29,6 +30,9 @@ function validationMessage(err: FastifyError): string {
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | InvalidInputError, request, reply) => {
+    if (err instanceof Refusal) {
+      return reply.status(err.statusCode).headers(err.headers).send({ error: err.kind, message: err.message, details: err.details });
+    }
     if (err instanceof InvalidInputError) {
       return reply.status(err.statusCode).send({ error: KIND[err.statusCode], message: err.message, details: { field: err.field, ...err.details } });
     }
@@ -42,12 +46,13 @@ export function registerErrorHandling(app: FastifyInstance): void {
         : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
           ? `content-type: ${request.headers['content-type'] ?? 'none'} is not accepted here (see /docs for what this route takes)`
           : err.message;
-      return reply.status(status).send({ error: KIND[status] ?? 'client_error', message });
+      return reply.status(status).send({ error: KIND[status] ?? 'client_error', message, details: { code: err.code } });
     }
     request.log.error({ err }, 'request failed');
-    return reply.status(status).send({ error: KIND[status] ?? 'internal_error', message: status === 503 ? err.message : 'internal error; see the service log' });
+    return reply.status(status).send({ error: KIND[status] ?? 'internal_error', message: status === 503 ? err.message : 'internal error; see the service log', details: {} });
   });
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` });
+    // The URL is not echoed back: it is the caller's text, and may be megabytes or markup.
+    reply.status(404).send({ error: 'not_found', message: `no route for this ${request.method} request (see /openapi.json)`, details: {} });
   });
 }

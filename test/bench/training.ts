@@ -199,7 +199,7 @@ export async function metricsWriterCapacity(databaseUrl: string, rows = 20_000):
   const db = createDb(databaseUrl);
   const id = crypto.randomUUID();
   try {
-    await insertJob(db, { id, name: 'bench-metrics-writer', spec: {}, progress: {} });
+    await insertJob(db, { id, tenant: 'default', name: 'bench-metrics-writer', spec: {}, progress: {} });
     const writer = new MetricsWriter(db, id);
     const started = performance.now();
     for (let from = 1; from <= rows; from += 500) {

@@ -13,6 +13,7 @@ import type { ChunkSink } from '../../training/datasets/ingest/chunks.ts';
 import { ingestCsv } from '../../training/datasets/ingest/csv.ts';
 import { ingestJson } from '../../training/datasets/ingest/json.ts';
 import type { ClassEntry } from '../../training/datasets/ingest/labels.ts';
+import { checkStoredBytes } from '../auth/quotas.ts';
 import type { ApiContext } from '../context.ts';
 import { ErrorBody } from '../schemas.ts';
 
@@ -82,6 +83,7 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
       },
     }, async (request, reply) => {
       const { label, name, task } = request.query;
+      await checkStoredBytes(db, config, request);
       let stream: Readable;
       let format: 'csv' | 'json';
       if (request.isMultipart()) {
@@ -107,7 +109,7 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
       };
       counted.on('error', drain);
       const id = randomUUID();
-      await beginDataset(db, id, name);
+      await beginDataset(db, request.principal.tenant, id, name);
       try {
         const sink: ChunkSink = { write: (chunk) => writeChunk(db, id, chunk) };
         const ingested = format === 'csv'
@@ -131,12 +133,12 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
 
     app.get('/v1/datasets', {
       schema: { summary: 'Uploaded datasets, newest first', querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }) }), response: { 200: Type.Object({ datasets: Type.Array(Dataset) }) } },
-    }, async (request) => ({ datasets: (await listDatasets(db, request.query.limit)).map(view) }));
+    }, async (request) => ({ datasets: (await listDatasets(db, request.principal.tenant, request.query.limit)).map(view) }));
 
     app.get('/v1/datasets/:id', {
       schema: { summary: 'An uploaded dataset', params: IdParams, response: { 200: Dataset, 404: ErrorBody } },
     }, async (request) => {
-      const row = await getDataset(db, request.params.id);
+      const row = await getDataset(db, request.principal.tenant, request.params.id);
       if (!row) throw new InvalidInputError('id', `no dataset ${request.params.id}`, 404);
       return view(row);
     });
@@ -144,7 +146,7 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
     app.delete('/v1/datasets/:id', {
       schema: { summary: 'Delete a dataset no queued or running job uses', params: IdParams, response: { 204: Type.Null(), 404: ErrorBody, 409: ErrorBody } },
     }, async (request, reply) => {
-      const row = await getDataset(db, request.params.id);
+      const row = await getDataset(db, request.principal.tenant, request.params.id);
       if (!row) throw new InvalidInputError('id', `no dataset ${request.params.id}`, 404);
       const users = await activeJobsUsing(db, row.id);
       if (users.length > 0) {

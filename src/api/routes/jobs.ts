@@ -5,6 +5,7 @@ import { InvalidInputError } from '../../errors.ts';
 import { enqueueTraining, cancelChannel } from '../../queue/queue.ts';
 import { deleteJob, findJobByIdempotencyKey, insertJob, listJobs, requestCancel, type JobRow } from '../../store/jobs.ts';
 import { MAX_SEED, parseJobSpec } from '../../training/spec/job.ts';
+import { checkActiveJobs } from '../auth/quotas.ts';
 import type { ApiContext } from '../context.ts';
 import { prefetchUploaded } from '../dataset-info.ts';
 import { resolveInitFrom } from '../init-from.ts';
@@ -42,19 +43,20 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       const key = (request.headers['idempotency-key'] as string | undefined) || undefined;
       const requestHash = createHash('sha256').update(canonicalJson(request.body)).digest('hex');
       if (key) {
-        const existing = await findJobByIdempotencyKey(db, key);
+        const existing = await findJobByIdempotencyKey(db, request.principal.tenant, key);
         if (existing) {
           const view = replayed(existing, requestHash);
           return reply.status(200).header('idempotent-replayed', 'true').send(view);
         }
       }
-      const uploaded = await prefetchUploaded(db, request.body);
+      await checkActiveJobs(db, config, request.principal.tenant);
+      const uploaded = await prefetchUploaded(db, request.principal.tenant, request.body);
       const parsed = parseJobSpec(request.body, limits, () => randomInt(0, MAX_SEED), (id) => uploaded.get(id));
-      await resolveInitFrom(db, parsed);
+      await resolveInitFrom(db, request.principal.tenant, parsed);
       const { spec, plan } = parsed;
       const progress = { epoch: 0, epochs: spec.training.epochs, step: 0, totalSteps: plan.totalSteps, loss: null, samplesPerSecond: 0 };
       const { job, created } = await insertJob(db, {
-        id: randomUUID(), name: request.body.name, spec, progress, idempotencyKey: key, requestHash: key ? requestHash : undefined,
+        id: randomUUID(), tenant: request.principal.tenant, name: request.body.name, spec, progress, idempotencyKey: key, requestHash: key ? requestHash : undefined,
       });
       if (!created) {
         const view = replayed(job, requestHash);
@@ -85,13 +87,13 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       const { status, limit, cursor } = request.query;
       const after = cursor === undefined ? undefined : decodeCursor(cursor);
       if (after === null) throw new InvalidInputError('cursor', 'is not a cursor this API returned');
-      const page = await listJobs(db, { status, limit, after });
+      const page = await listJobs(db, request.principal.tenant, { status, limit, after });
       return { jobs: page.jobs.map(jobView), nextCursor: page.next ? encodeCursor(page.next) : null };
     });
 
     app.get('/v1/jobs/:id', {
       schema: { summary: 'A job: status, progress, backend, error', params: JobIdParams, response: { 200: Job, 404: ErrorBody } },
-    }, async (request) => jobView(await requireJob(db, request.params.id)));
+    }, async (request) => jobView(await requireJob(db, request.principal.tenant, request.params.id)));
 
     app.post('/v1/jobs/:id/cancel', {
       schema: {
@@ -99,7 +101,7 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         params: JobIdParams, response: { 200: Job, 404: ErrorBody, 409: ErrorBody },
       },
     }, async (request) => {
-      const before = await requireJob(db, request.params.id);
+      const before = await requireJob(db, request.principal.tenant, request.params.id);
       if (before.status === 'succeeded' || before.status === 'failed') {
         throw new InvalidInputError('id', `job ${before.id} has already ${before.status}; there is nothing to cancel`, 409);
       }

@@ -1,0 +1,35 @@
+/**
+ * Per-tenant quotas checked when something is created: jobs queued and running at once, and
+ * bytes stored. Over one: 429 with Retry-After and a message naming the quota and its value.
+ * (Running jobs at once is the workers' side: store/tenant-slots.ts; requests per second is
+ * the rate limit in plugin.ts.)
+ */
+import type { FastifyRequest } from 'fastify';
+import type { Config } from '../../config.ts';
+import type { Db } from '../../store/db.ts';
+import { countActiveJobs } from '../../store/jobs.ts';
+import { storedBytes } from '../../store/usage.ts';
+import { quotaExceeded } from './refusal.ts';
+
+/** A job slot frees when a job ends; a minute is a fair first guess for a client to wait. */
+const ACTIVE_RETRY_S = 60;
+/** Stored bytes free only when the tenant deletes something: an hour is "not soon". */
+const STORAGE_RETRY_S = 3600;
+
+export async function checkActiveJobs(db: Db, config: Config, tenant: string): Promise<void> {
+  const active = await countActiveJobs(db, tenant);
+  if (active >= config.TENANT_MAX_ACTIVE_JOBS) {
+    throw quotaExceeded('TENANT_MAX_ACTIVE_JOBS', config.TENANT_MAX_ACTIVE_JOBS,
+      `jobs: this tenant has ${active} queued or running jobs, its limit`, ACTIVE_RETRY_S);
+  }
+}
+
+/** Before an upload: what the tenant stores plus the upload's declared size (Content-Length) must fit. */
+export async function checkStoredBytes(db: Db, config: Config, request: FastifyRequest): Promise<void> {
+  const incoming = Number(request.headers['content-length'] ?? 0) || 0;
+  const used = await storedBytes(db, request.principal.tenant);
+  if (used + incoming > config.TENANT_MAX_STORED_BYTES) {
+    throw quotaExceeded('TENANT_MAX_STORED_BYTES', config.TENANT_MAX_STORED_BYTES,
+      `storage: this tenant stores ${used} bytes of datasets and models; this upload of ${incoming} bytes would pass its limit (delete some first)`, STORAGE_RETRY_S);
+  }
+}
