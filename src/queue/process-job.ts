@@ -3,11 +3,12 @@
  * what the child reports (steps in batches, epochs, progress), and record how it ended.
  * The queue, the store and the training core meet here and nowhere else.
  */
-import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Db } from '../store/db.ts';
 import { finishJob, getJob, saveProgress, startAttempt, succeedJob } from '../store/jobs.ts';
 import { clearMetrics, saveEpoch } from '../store/metrics.ts';
+import { claimTenantSlot } from '../store/tenant-slots.ts';
 import { planJob, type JobSpec } from '../training/spec/job.ts';
 import type { Progress, StartingPoint, TrainResult } from '../training/train.ts';
 import type { ChildPool, TrainerChild } from './child-pool.ts';
@@ -28,7 +29,12 @@ export interface JobContext {
   cancels: CancelRegistry;
   /** True once the worker is shutting down: running jobs stop and go back to the queue. */
   shuttingDown: () => boolean;
+  /** TENANT_MAX_RUNNING_JOBS: a job whose tenant runs this many waits, and the worker takes the next. */
+  maxRunningPerTenant: number;
 }
+
+/** How long a job whose tenant is at its running limit waits before it is looked at again. */
+const TENANT_SLOT_RETRY_MS = 2000;
 
 /** Running jobs by id, so a cancel or a shutdown can reach the child that trains them. */
 export class CancelRegistry {
@@ -55,6 +61,11 @@ export class CancelRegistry {
 
 export async function processTrainingJob(job: Job<TrainingJobData>, token: string | undefined, ctx: JobContext): Promise<string> {
   const { jobId } = job.data;
+  // Fairness between tenants: at its running limit, the job steps aside (delayed, not an attempt).
+  if (!(await claimTenantSlot(ctx.db, jobId, ctx.maxRunningPerTenant))) {
+    await job.moveToDelayed(Date.now() + TENANT_SLOT_RETRY_MS + Math.floor(Math.random() * 1000), token);
+    throw new DelayedError();
+  }
   const log = ctx.log.child({ jobId, attempt: job.attemptsMade + 1 });
   const row = await getJob(ctx.db, jobId);
   if (!row) throw new UnrecoverableError(`job ${jobId} is not in the database`);

@@ -43,7 +43,9 @@ export async function startWorker(config: Config, db: Db, log: Logger): Promise<
 
   const worker = new Worker<TrainingJobData>(
     config.QUEUE_NAME,
-    (job, token) => processTrainingJob(job, token, { db, pool, log: workerLog, cancels, shuttingDown: () => shuttingDown }),
+    (job, token) => processTrainingJob(job, token, {
+      db, pool, log: workerLog, cancels, shuttingDown: () => shuttingDown, maxRunningPerTenant: config.TENANT_MAX_RUNNING_JOBS,
+    }),
     {
       connection,
       concurrency: config.WORKER_CONCURRENCY,

@@ -4,7 +4,8 @@ import { Type, type Static } from 'typebox';
 import { workerKeyPrefix } from '../../queue/queue.ts';
 import type { ApiContext } from '../context.ts';
 
-const Worker = Type.Object({ id: Type.String(), backend: Type.String(), host: Type.String(), pid: Type.Integer(), concurrency: Type.Integer() });
+/** host, pid and id only for admins (and in open local mode): they map the network for anyone else. */
+const Worker = Type.Object({ id: Type.Optional(Type.String()), backend: Type.String(), host: Type.Optional(Type.String()), pid: Type.Optional(Type.Integer()), concurrency: Type.Integer() });
 const Readiness = Type.Object({
   status: Type.Unsafe<'ready' | 'unavailable'>({ type: 'string', enum: ['ready', 'unavailable'] }),
   database: Type.String(),
@@ -23,7 +24,7 @@ export function healthRoutes({ db, redis, config }: ApiContext): FastifyPluginAs
 
     app.get('/readyz', {
       schema: { summary: 'PostgreSQL and Redis reachable; the backends of live workers', response: { 200: Readiness, 503: Readiness } },
-    }, async (_request, reply) => {
+    }, async (request, reply) => {
       const [database, cache] = await Promise.allSettled([db.$queryRaw`SELECT 1`, redis.ping()]);
       let workers: Array<Static<typeof Worker>> = [];
       if (cache.status === 'fulfilled') {
@@ -32,12 +33,15 @@ export function healthRoutes({ db, redis, config }: ApiContext): FastifyPluginAs
         workers = values.filter((v): v is string => v !== null).map((v) => JSON.parse(v));
       }
       const ready = database.status === 'fulfilled' && cache.status === 'fulfilled';
+      // Without an admin key: ready or not and which dependency is down, no raw error text.
+      const admin = request.principal.role === 'admin';
+      const state = (r: PromiseSettledResult<unknown>) => (r.status === 'fulfilled' ? 'ok' : admin ? errorText(r.reason) : 'unavailable');
       return reply.status(ready ? 200 : 503).send({
         status: ready ? 'ready' : 'unavailable',
-        database: database.status === 'fulfilled' ? 'ok' : errorText(database.reason),
-        redis: cache.status === 'fulfilled' ? 'ok' : errorText(cache.reason),
+        database: state(database),
+        redis: state(cache),
         backends: [...new Set(workers.map((w) => w.backend))],
-        workers,
+        workers: admin ? workers : workers.map(({ backend, concurrency }) => ({ backend, concurrency })),
       });
     });
   };
