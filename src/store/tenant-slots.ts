@@ -18,7 +18,7 @@ export async function claimTenantSlot(db: Db, jobId: string, limit: number): Pro
     const [job] = await tx.$queryRaw<Array<{ tenant: string; status: string; cancelRequested: boolean }>>`
       SELECT tenant, status::text AS status, "cancelRequested" FROM "Job" WHERE id = ${jobId}::uuid`;
     if (!job || job.status !== 'queued' || job.cancelRequested) return true;
-    await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtext(${`tenant-slots:${job.tenant}`}))`;
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`tenant-slots:${job.tenant}`}))`;
     const running = await tx.job.count({ where: { tenant: job.tenant, status: 'running', id: { not: jobId } } });
     if (running >= limit) return false;
     await tx.job.updateMany({ where: { id: jobId, status: 'queued', cancelRequested: false }, data: { status: 'running' } });
