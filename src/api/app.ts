@@ -30,6 +30,16 @@ export async function buildApp(ctx: ApiContext, logger: Logger | false = false):
     frameworkErrors: (_err, _request, reply) => {
       (reply as FastifyReply).status(400).send({ error: 'invalid_request', message: 'url: not a valid URL', details: {} });
     },
+    // Errors before a request is parsed (headers past Node's 16 KiB, a broken request line) in our shape too.
+    clientErrorHandler: (err, socket) => {
+      if (!socket.writable) return socket.destroy(err);
+      const tooLarge = (err as { code?: string }).code === 'HPE_HEADER_OVERFLOW';
+      const [status, text] = tooLarge ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+      const body = JSON.stringify(tooLarge
+        ? { error: 'request_header_fields_too_large', message: 'url and headers: larger than 16 KiB together', details: {} }
+        : { error: 'invalid_request', message: 'not a well-formed HTTP request', details: {} });
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    },
     ajv: {
       // Unknown fields are errors, not silently dropped (Fastify's default removes them).
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },

@@ -12,6 +12,11 @@ const KIND: Record<number, string> = {
   415: 'unsupported_media_type', 422: 'unprocessable', 429: 'too_many_requests', 503: 'unavailable',
 };
 
+/** A multipart upload with more parts, files or fields than the route takes: the request is malformed (400), not too large. */
+const MULTIPART_COUNT_LIMITS: Record<string, string> = {
+  FST_PARTS_LIMIT: 'more parts than this upload takes', FST_FILES_LIMIT: 'more files than this upload takes', FST_FIELDS_LIMIT: 'more fields than this upload takes',
+};
+
 /** "body/training/epochs must be >= 1" → "training.epochs: must be >= 1" */
 function validationMessage(err: FastifyError): string {
   const first = err.validation?.[0];
@@ -38,6 +43,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     if (err.validation) {
       return reply.status(400).send({ error: 'invalid_request', message: validationMessage(err), details: { errors: err.validation } });
+    }
+    if (err.code in MULTIPART_COUNT_LIMITS) {
+      return reply.status(400).send({ error: 'invalid_request', message: `body: ${MULTIPART_COUNT_LIMITS[err.code]}`, details: { code: err.code } });
     }
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) {

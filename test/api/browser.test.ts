@@ -73,7 +73,7 @@ describe('browser pages', () => {
     const sameOrigin = await fetch(`${service.url}/v1/datasets?label=y`, { method: 'POST', body: 'x,y\n1,0\n2,1\n', headers: { 'content-type': 'text/plain', origin: `http://${own}`, 'sec-fetch-site': 'same-origin' } });
     assert.equal(sameOrigin.status, 201);
     assert.equal((await fetch(`${service.url}/v1/jobs`, { headers: crossSite })).status, 200, 'a read: the page cannot see the answer without CORS');
-    for (const headers of [{ origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { origin: `http://${own}.evil.example` }]) {
+    for (const headers of [{ origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { origin: `http://${own}.evil.example` }] as Array<Record<string, string>>) {
       const res = await fetch(`${service.url}/v1/jobs/00000000-0000-4000-8000-000000000000/cancel`, { method: 'POST', headers });
       assert.equal(res.status, 403, JSON.stringify(headers));
     }
