@@ -55,6 +55,9 @@ describe('API keys and start-up modes', () => {
     assert.ok(open.lines.some((l) => /open mode/.test(l) && /keys -- create/.test(l)), open.lines.join(''));
     const res = await open.app.inject({ method: 'POST', url: '/v1/datasets?label=y&name=open-mode', headers: { 'content-type': 'text/csv' }, payload: 'x,y\n1,0\n2,1\n' });
     assert.equal(res.statusCode, 201, res.body);
+    // The README's `-H "authorization: Bearer $KEY"` with KEY empty works in open mode.
+    assert.equal((await open.app.inject({ url: '/v1/datasets', headers: { authorization: 'Bearer ' } })).statusCode, 200);
+    assert.equal((await open.app.inject({ url: '/v1/datasets', headers: { authorization: 'Bearer trn_wrong' } })).statusCode, 401, 'a key that is sent must be valid');
     await open.close();
     // A key of tenant "default" created later sees what open mode created.
     const key = await newKey(databaseUrl, { tenant: 'default' });
@@ -85,6 +88,7 @@ describe('API keys and start-up modes', () => {
         assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);
         assert.equal(res.json.error, 'unauthorized');
       }
+      assert.equal((await api(service.url, 'GET', '/v1/jobs', undefined, { authorization: 'Bearer ' })).status, 401, 'an empty key is no key');
       for (const path of ['/healthz', '/readyz', '/openapi.json', '/docs/']) {
         assert.equal((await fetch(service.url + path)).status, 200, path);
       }

@@ -59,7 +59,9 @@ export class AuthGate {
   async principalOf(request: FastifyRequest): Promise<Principal> {
     if (this.config.AUTH === 'off') return OPEN_PRINCIPAL;
     const isPublic = isPublicRoute(request.routeOptions.url);
-    const header = request.headers.authorization;
+    // "Bearer " with nothing after it is no key: the README's examples send
+    // `Bearer $KEY`, and in open local mode KEY is empty.
+    const header = /^bearer\s*$/i.test(request.headers.authorization ?? '') ? undefined : request.headers.authorization;
     if (header === undefined) {
       // Public routes must answer while PostgreSQL is down (probes): no lookup can fail them.
       if (isPublic) return (await this.required().catch(() => true)) ? ANONYMOUS : OPEN_PRINCIPAL;
