@@ -54,6 +54,9 @@ export async function buildApp(ctx: ApiContext, logger: Logger | false = false):
   await app.register(swagger, {
     openapi: {
       info: { title: 'Training service', version: '1', description: 'Submit a dataset, a model and an optimizer; poll; download the trained model and optimizer state.' },
+      // Every route takes `Authorization: Bearer <key>` (api/auth); /docs gets an Authorize button.
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an API key, trn_…' } } },
+      security: [{ bearer: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
