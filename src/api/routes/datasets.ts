@@ -86,8 +86,11 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
       await checkStoredBytes(db, config, request);
       let stream: Readable;
       let format: 'csv' | 'json';
+      // Multipart: read as parts, so a part after the file is seen (and refused) rather than dropped.
+      let parts: AsyncIterableIterator<unknown> | undefined;
       if (request.isMultipart()) {
-        const file = await request.file();
+        parts = request.parts();
+        const file = (await parts.next()).value as Awaited<ReturnType<typeof request.file>>;
         if (!file) throw new InvalidInputError('file', 'is missing: send the data as a multipart field named file');
         stream = file.file;
         format = file.mimetype === 'application/json' || file.filename.endsWith('.json') ? 'json' : 'csv';
@@ -115,6 +118,7 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
         const ingested = format === 'csv'
           ? await ingestCsv(counted, { label, task }, sink)
           : await ingestJson(await readText(counted), { task }, sink);
+        if (parts && !(await parts.next()).done) throw new InvalidInputError('body', 'more parts than this upload takes: send one file field');
         const row = await finishDataset(db, id, {
           rows: ingested.rows, featureShape: ingested.featureShape, labelKind: ingested.labels.kind,
           classes: ingested.labels.kind === 'classes' ? ingested.labels.classes : null,
