@@ -94,6 +94,22 @@ describe('API keys and start-up modes', () => {
       }
     });
 
+    it('a CORS preflight needs no key (browsers never send one), the request after it does', async () => {
+      const withCors = await startService({ env: { DATABASE_URL: databaseUrl, CORS_ORIGINS: 'http://app.example' } });
+      try {
+        const preflight = await fetch(`${withCors.url}/v1/datasets`, {
+          method: 'OPTIONS', headers: { origin: 'http://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+        });
+        assert.equal(preflight.status, 204);
+        assert.equal(preflight.headers.get('access-control-allow-origin'), 'http://app.example');
+        const headers = { origin: 'http://app.example' };
+        assert.equal((await fetch(`${withCors.url}/v1/datasets`, { headers })).status, 401);
+        assert.equal((await fetch(`${withCors.url}/v1/datasets`, { headers: { ...headers, ...bearer(user.key) } })).status, 200);
+      } finally {
+        await withCors.close();
+      }
+    });
+
     it('a wrong key or a revoked key: 401; a user key on an admin route: 403', async () => {
       assert.equal((await api(service.url, 'GET', '/v1/jobs', undefined, bearer(user.key))).status, 200);
       assert.equal((await api(service.url, 'GET', '/v1/jobs', undefined, bearer(user.key.slice(0, -2) + 'xx'))).status, 401);
@@ -117,11 +133,17 @@ describe('API keys and start-up modes', () => {
       assert.match(created.json.key, /^trn_[A-Za-z0-9_-]{43}$/);
       assert.equal(created.json.tenant, 'team');
       assert.equal((await api(service.url, 'GET', '/v1/jobs', undefined, bearer(created.json.key))).status, 200);
-      const listed = await api(service.url, 'GET', '/v1/keys', undefined, bearer(admin.key));
-      const entry = listed.json.keys.find((k: any) => k.id === created.json.id);
+      // The last use is written beside the request, not before its answer: wait for it.
+      let listed: Awaited<ReturnType<typeof api>>;
+      let entry: any;
+      for (let i = 0; i < 50 && !entry?.lastUsedAt; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 50));
+        listed = await api(service.url, 'GET', '/v1/keys', undefined, bearer(admin.key));
+        entry = listed.json.keys.find((k: any) => k.id === created.json.id);
+      }
       assert.equal(entry.name, 'ci');
       assert.ok(entry.lastUsedAt, 'last use recorded');
-      assert.ok(!JSON.stringify(listed.json).includes(created.json.key));
+      assert.ok(!JSON.stringify(listed!.json).includes(created.json.key));
       const db = createDb(databaseUrl);
       try {
         const rows = await db.$queryRaw<Array<Record<string, unknown>>>`SELECT * FROM "ApiKey" WHERE id = ${created.json.id}::uuid`;

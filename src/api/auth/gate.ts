@@ -73,8 +73,17 @@ export class AuthGate {
       if (isPublic) return ANONYMOUS;
       throw new Refusal(401, 'authorization: the API key is unknown or revoked', {}, { 'www-authenticate': `${CHALLENGE}, error="invalid_token"` });
     }
-    touchKey(this.db, key.id).catch((err) => request.log.warn({ err, keyId: key.id }, 'recording a key use failed'));
+    this.recordUse(key.id, request);
     return { tenant: key.tenant, role: key.role, keyId: key.id };
+  }
+
+  /** Last-used times are minutes apart (store/keys.ts): this process skips the write within one. */
+  private readonly lastTouched = new Map<string, number>();
+  private recordUse(keyId: string, request: FastifyRequest): void {
+    const now = Date.now();
+    if (now - (this.lastTouched.get(keyId) ?? 0) < 60_000) return;
+    this.lastTouched.set(keyId, now);
+    touchKey(this.db, keyId).catch((err) => request.log.warn({ err, keyId }, 'recording a key use failed'));
   }
 
   private async keyOf(header: string) {
