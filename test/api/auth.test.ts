@@ -25,10 +25,12 @@ async function appWithLog(env: Record<string, string>) {
   const config = testConfig(env);
   const db = createDb(config.DATABASE_URL);
   const redis = connectRedis(config, 'api');
-  const queue = createQueue(config, connectRedis(config, 'api'));
+  const queueConnection = connectRedis(config, 'api');
+  const queue = createQueue(config, queueConnection);
   const lines: string[] = [];
   const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
-  const close = async () => { await queue.close(); redis.disconnect(); await db.$disconnect(); };
+  // BullMQ leaves a connection it was given open: ours to close.
+  const close = async () => { await queue.close(); queueConnection.disconnect(); redis.disconnect(); await db.$disconnect(); };
   try {
     const app = await buildApp({ config, db, redis, queue }, pino({ level: 'info' }, sink));
     return { app, lines, close: async () => { await app.close(); await close(); } };
