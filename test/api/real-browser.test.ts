@@ -5,6 +5,7 @@
  * the service's own page (/docs) still can. Skipped where Chromium is not installed.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -43,27 +44,29 @@ describe('a real browser', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not 
     assert.equal(job.status, 201);
     const tab = await browser.newPage();
     await tab.goto(pageUrl);
-    await tab.evaluate(async ({ base, id }) => {
+    const name = `from-a-page-${randomUUID()}`; // this run's own: the database outlives runs
+    await tab.evaluate(async ({ base, id, name }) => {
       // no-cors: the page cannot read the answer, but the request is sent; that is the attack.
       // (The fetch itself rejects: helmet's Cross-Origin-Resource-Policy hides even the opaque answer.)
       // (No named helper here: the test runner's transform would add a __name call the page lacks.)
-      await fetch(`${base}/v1/datasets?label=y&name=from-a-page`, { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: 'x,y\n1,0\n2,1\n' }).catch(() => null);
+      await fetch(`${base}/v1/datasets?label=y&name=${name}`, { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: 'x,y\n1,0\n2,1\n' }).catch(() => null);
       await fetch(`${base}/v1/jobs/${id}/cancel`, { method: 'POST', mode: 'no-cors' }).catch(() => null);
-    }, { base: service.url, id: job.json.id });
+    }, { base: service.url, id: job.json.id, name });
     assert.ok(seen.includes('POST /v1/datasets 403'), `the browser sent the upload and it was refused: ${seen}`);
     assert.ok(seen.includes(`POST /v1/jobs/${job.json.id}/cancel 403`), `the browser sent the cancel and it was refused: ${seen}`);
     assert.equal((await api(service.url, 'GET', `/v1/jobs/${job.json.id}`)).json.status, 'queued', 'not canceled');
     const names = () => api(service.url, 'GET', '/v1/datasets').then((r) => r.json.datasets.map((d: any) => d.name));
-    assert.ok(!(await names()).includes('from-a-page'), 'not uploaded');
+    assert.ok(!(await names()).includes(name), 'not uploaded');
 
     // The same requests from the service's own page (its /docs) are served.
     await tab.goto(`${service.url}/docs/`);
-    const own = await tab.evaluate(async () => {
-      const res = await fetch('/v1/datasets?label=y&name=own-page', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x,y\n1,0\n2,1\n' });
+    const ownName = `own-page-${randomUUID()}`;
+    const own = await tab.evaluate(async (ownName) => {
+      const res = await fetch(`/v1/datasets?label=y&name=${ownName}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x,y\n1,0\n2,1\n' });
       return res.status;
-    });
+    }, ownName);
     assert.equal(own, 201);
-    assert.ok((await names()).includes('own-page'));
+    assert.ok((await names()).includes(ownName));
     await api(service.url, 'POST', `/v1/jobs/${job.json.id}/cancel`);
   });
 });
