@@ -74,12 +74,13 @@ describe('strict input', () => {
     const twoFiles = new FormData();
     twoFiles.append('file', new Blob(['x,y\n1,0\n2,1\n']), 'a.csv');
     twoFiles.append('file', new Blob(['x,y\n1,0\n2,1\n']), 'b.csv');
-    const two = await fetch(`${service.url}/v1/datasets?label=y&name=two-files`, { method: 'POST', body: twoFiles });
+    const name = `two-files-${Date.now()}`; // this run's own: the database outlives runs
+    const two = await fetch(`${service.url}/v1/datasets?label=y&name=${name}`, { method: 'POST', body: twoFiles });
     const twoBody = (await two.json()) as any;
     assert.equal(two.status, 400, JSON.stringify(twoBody));
     sameShape(twoBody);
     const stored = (await api(service.url, 'GET', '/v1/datasets')).json.datasets;
-    assert.ok(!stored.some((d: any) => d.name === 'two-files'), 'nothing of the refused upload stays');
+    assert.ok(!stored.some((d: any) => d.name === name), 'nothing of the refused upload stays');
     const model = new FormData();
     for (let i = 0; i < 70; i++) model.append(`f${i}`, new Blob(['x']), `f${i}.bin`);
     const many = await fetch(`${service.url}/v1/models`, { method: 'POST', body: model });
