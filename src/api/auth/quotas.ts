@@ -16,11 +16,13 @@ const ACTIVE_RETRY_S = 60;
 /** Stored bytes free only when the tenant deletes something: an hour is "not soon". */
 const STORAGE_RETRY_S = 3600;
 
-export async function checkActiveJobs(db: Db, config: Config, tenant: string): Promise<void> {
+/** Before queueing `adding` jobs (a comparison queues several at once): they must fit beside the tenant's active ones. */
+export async function checkActiveJobs(db: Db, config: Config, tenant: string, adding = 1): Promise<void> {
   const active = await countActiveJobs(db, tenant);
-  if (active >= config.TENANT_MAX_ACTIVE_JOBS) {
+  if (active + adding > config.TENANT_MAX_ACTIVE_JOBS) {
+    const what = adding === 1 ? 'its limit' : `and ${adding} more would pass its limit`;
     throw quotaExceeded('TENANT_MAX_ACTIVE_JOBS', config.TENANT_MAX_ACTIVE_JOBS,
-      `jobs: this tenant has ${active} queued or running jobs, its limit`, ACTIVE_RETRY_S);
+      `jobs: this tenant has ${active} queued or running jobs, ${what}`, ACTIVE_RETRY_S);
   }
 }
 
