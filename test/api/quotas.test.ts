@@ -74,6 +74,14 @@ describe('quotas', () => {
     assert.equal(first.status, 201);
     assertQuota(await upload(a.key, body), 'TENANT_MAX_STORED_BYTES', 100); // 54 + 54 > 100
     assert.equal((await upload(b.key, body)).status, 201, 'another tenant has its own quota');
+    // A chunked upload declares no size: it is measured as it is read, and refused whole.
+    const chunked = await fetch(`${service.url}/v1/datasets?label=y`, {
+      method: 'POST', duplex: 'half', headers: { 'content-type': 'text/csv', ...bearer(a.key) },
+      body: new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode(body)); c.close(); } }),
+    } as RequestInit);
+    const chunkedBody = (await chunked.json()) as any;
+    assertQuota({ status: chunked.status, headers: chunked.headers, json: chunkedBody }, 'TENANT_MAX_STORED_BYTES', 100);
+    assert.equal((await api(service.url, 'GET', '/v1/datasets', undefined, bearer(a.key))).json.datasets.length, 1, 'nothing of it stays');
     assert.equal((await api(service.url, 'DELETE', `/v1/datasets/${first.json.id}`, undefined, bearer(a.key))).status, 204);
     assert.equal((await upload(a.key, body)).status, 201);
   });

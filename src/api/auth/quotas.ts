@@ -4,7 +4,6 @@
  * (Running jobs at once is the workers' side: store/tenant-slots.ts; requests per second is
  * the rate limit in plugin.ts.)
  */
-import type { FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../store/db.ts';
 import { countActiveJobs } from '../../store/jobs.ts';
@@ -26,10 +25,13 @@ export async function checkActiveJobs(db: Db, config: Config, tenant: string, ad
   }
 }
 
-/** Before an upload: what the tenant stores plus the upload's declared size (Content-Length) must fit. */
-export async function checkStoredBytes(db: Db, config: Config, request: FastifyRequest): Promise<void> {
-  const incoming = Number(request.headers['content-length'] ?? 0) || 0;
-  const used = await storedBytes(db, request.principal.tenant);
+/**
+ * What the tenant stores plus `incoming` bytes must fit. Checked twice per upload: before it,
+ * with the declared size (Content-Length, so a large upload is refused before it is read), and
+ * once it is parsed, with its real size (a chunked upload declares none).
+ */
+export async function checkStoredBytes(db: Db, config: Config, tenant: string, incoming: number): Promise<void> {
+  const used = await storedBytes(db, tenant);
   if (used + incoming > config.TENANT_MAX_STORED_BYTES) {
     throw quotaExceeded('TENANT_MAX_STORED_BYTES', config.TENANT_MAX_STORED_BYTES,
       `storage: this tenant stores ${used} bytes of datasets and models; this upload of ${incoming} bytes would pass its limit (delete some first)`, STORAGE_RETRY_S);

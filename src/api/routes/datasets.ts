@@ -83,7 +83,7 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
       },
     }, async (request, reply) => {
       const { label, name, task } = request.query;
-      await checkStoredBytes(db, config, request);
+      await checkStoredBytes(db, config, request.principal.tenant, Number(request.headers['content-length']) || 0);
       let stream: Readable;
       let format: 'csv' | 'json';
       // Multipart: read as parts, so a part after the file is seen (and refused) rather than dropped.
@@ -118,6 +118,7 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
         const ingested = format === 'csv'
           ? await ingestCsv(counted, { label, task }, sink)
           : await ingestJson(await readText(counted), { task }, sink);
+        await checkStoredBytes(db, config, request.principal.tenant, counted.bytes); // this row counts 0 bytes until finished
         if (parts && !(await parts.next()).done) throw new InvalidInputError('body', 'more parts than this upload takes: send one file field');
         const row = await finishDataset(db, id, {
           rows: ingested.rows, featureShape: ingested.featureShape, labelKind: ingested.labels.kind,

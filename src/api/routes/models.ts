@@ -39,8 +39,9 @@ export function modelRoutes({ db, config }: ApiContext): FastifyPluginAsyncTypeb
         response: { 201: UploadedModel, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody },
       },
     }, async (request, reply) => {
-      await checkStoredBytes(db, config, request);
+      await checkStoredBytes(db, config, request.principal.tenant, Number(request.headers['content-length']) || 0);
       const upload = await readModelUpload(request);
+      await checkStoredBytes(db, config, request.principal.tenant, upload.weightData.byteLength);
       const row = await insertUploadedModel(db, { id: randomUUID(), tenant: request.principal.tenant, ...upload });
       return reply.status(201).header('location', `/v1/models/${row.id}`).send(view(row));
     });
