@@ -63,8 +63,9 @@ export class AuthGate {
     // `Bearer $KEY`, and in open local mode KEY is empty.
     const header = /^bearer\s*$/i.test(request.headers.authorization ?? '') ? undefined : request.headers.authorization;
     if (header === undefined) {
-      // Public routes must answer while PostgreSQL is down (probes): no lookup can fail them.
-      if (isPublic) return (await this.required().catch(() => true)) ? ANONYMOUS : OPEN_PRINCIPAL;
+      // Public routes must answer while PostgreSQL is down (probes): no lookup can fail them. The
+      // mode last read stands in (open mode stays open, so a local user still reads why).
+      if (isPublic) return (await this.required().catch(() => this.keysRequired)) ? ANONYMOUS : OPEN_PRINCIPAL;
       if (await this.required()) throw new Refusal(401, 'authorization: an API key is required (Authorization: Bearer <key>)', {}, { 'www-authenticate': CHALLENGE });
       return OPEN_PRINCIPAL;
     }
