@@ -19,6 +19,7 @@ import { trajectoryRoutes } from './routes/trajectories.ts';
 import { comparisonRoutes } from './routes/comparisons.ts';
 import { pictureRoutes } from './routes/pictures.ts';
 import { lrFinderRoutes } from './routes/lr-finder.ts';
+import { dashboardRoutes } from './dashboard.ts';
 
 export async function buildApp(ctx: ApiContext, logger: Logger | false = false): Promise<FastifyInstance> {
   const app = Fastify({
@@ -51,5 +52,6 @@ export async function buildApp(ctx: ApiContext, logger: Logger | false = false):
   await app.register(pictureRoutes(ctx));
   await app.register(lrFinderRoutes(ctx));
   await app.register(liveEventRoutes(ctx));
+  await app.register(dashboardRoutes());
   return app;
 }
