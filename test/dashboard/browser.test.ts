@@ -142,6 +142,29 @@ test('"compare optimizers" submits a comparison whose page shows every variant a
   await shot('comparison');
 });
 
+test('a succeeded job downloads its model and continues from its weights and optimizer state', { skip }, async () => {
+  await page.locator('#best a').click();
+  await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
+  const source = page.url().split('/').pop() as string;
+  const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download model.json' }).click()]);
+  assert.equal(file.suggestedFilename(), 'model.json');
+  const { readFile } = await import('node:fs/promises');
+  const model = JSON.parse(await readFile(await file.path(), 'utf8'));
+  assert.equal(model.format, 'layers-model');
+  assert.deepEqual(model.weightsManifest[0].paths, ['weights.bin']);
+
+  await page.getByRole('button', { name: 'Continue training' }).click();
+  await page.waitForURL((u) => /\/jobs\/[0-9a-f-]{36}$/.test(u.pathname) && !u.pathname.endsWith(source));
+  const next = page.url().split('/').pop() as string;
+  await page.locator('.title-row [data-status="succeeded"]').waitFor({ timeout: 30_000 });
+  // 8 epochs of ceil(120 / 16) = 8 steps each: the continuation's steps are numbered from 65.
+  const m = await api(service.url, 'GET', `/v1/jobs/${next}/metrics?limit=1`);
+  assert.equal(m.json.steps[0].step, 65);
+  assert.equal(m.json.epochs[0].epoch, 9);
+  made.push(next);
+  await shot('job-succeeded');
+});
+
 test('the playground animates each optimizer\'s path over the contour plot', { skip }, async () => {
   await page.getByRole('link', { name: 'Playground' }).click();
   await page.getByLabel('Function').selectOption('rosenbrock');
@@ -163,6 +186,8 @@ test('datasets upload from a file and show the parser\'s error for a bad one', {
   await page.getByRole('link', { name: 'Datasets' }).click();
   await page.getByRole('heading', { name: 'Datasets' }).waitFor();
   const csv = 'a,b,label\n' + Array.from({ length: 20 }, (_, i) => `${i},${i % 3},${i % 2 ? 'odd' : 'even'}`).join('\n') + '\n';
+  const dsName = `parity-${Date.now().toString(36)}`;
+  await page.getByLabel('Name').fill(dsName);
   expected = /status of 400/;
   await page.getByLabel('Or choose a file').setInputFiles({ name: 'parity.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   const labelError = page.locator('[data-field="label"] .field-error');
@@ -171,8 +196,9 @@ test('datasets upload from a file and show the parser\'s error for a bad one', {
   expected = null;
   await page.getByLabel('Label column (CSV)').fill('label');
   await page.getByLabel('Or choose a file').setInputFiles({ name: 'parity.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
-  await page.locator('#datasets tbody tr', { hasText: 'parity' }).waitFor();
-  assert.match(await page.locator('#datasets tbody tr', { hasText: 'parity' }).textContent() ?? '', /20.*\[2\].*2 classes: even, odd/);
+  const row = page.locator('#datasets tbody tr', { hasText: dsName });
+  await row.waitFor();
+  assert.match(await row.textContent() ?? '', /^parity-\w+20\[2\]2 classes: even, odd/);
 
   expected = /status of 400/;
   await page.getByLabel('Or choose a file').setInputFiles({ name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b,label\n1,abc,x\n2,3,y\n') });
@@ -181,22 +207,26 @@ test('datasets upload from a file and show the parser\'s error for a bad one', {
   const shown = await page.locator('#upload-error').textContent();
   assert.match(shown ?? '', /^broken\.csv: line 2, column "b": "abc" is not a number/);
   await shot('datasets');
+  await row.getByRole('button', { name: `delete ${dsName}` }).click();
+  await row.waitFor({ state: 'detached' });
+  assert.equal((await api(service.url, 'GET', '/v1/datasets')).json.datasets.some((d: { name: string }) => d.name === dsName), false);
 });
 
 test('the job list shows the jobs newest first with their status, and fits a narrow screen', { skip }, async () => {
   await page.getByRole('link', { name: 'Jobs' }).first().click();
   await page.locator('#jobs tbody tr').first().waitFor();
-  // The test database may hold older jobs: ours are the newest four, the spirals job the oldest of them.
+  // The test database may hold older jobs: ours are the newest five, the spirals job the oldest of them.
   const ids = await page.locator('#jobs tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job')));
-  assert.deepEqual(new Set(ids.slice(0, 3)), new Set(made.slice(1)));
-  assert.equal(ids[3], made[0]);
+  assert.equal(ids[0], made[4], 'the continued job is the newest');
+  assert.deepEqual(new Set(ids.slice(1, 4)), new Set(made.slice(1, 4)));
+  assert.equal(ids[4], made[0]);
   assert.equal(await page.locator(`#jobs tr[data-job="${made[0]}"] [data-status]`).getAttribute('data-status'), 'canceled');
   await page.getByLabel('Status').selectOption('canceled');
   await page.waitForURL(/\?status=canceled$/);
   await page.waitForFunction(() => [...document.querySelectorAll('#jobs tbody tr [data-status]')].every((b) => b.getAttribute('data-status') === 'canceled'));
   assert.equal(await page.locator(`#jobs tr[data-job="${made[0]}"]`).count(), 1);
   await page.getByLabel('Status').selectOption('');
-  await page.waitForFunction(() => document.querySelectorAll('#jobs tbody tr [data-status="succeeded"]').length >= 3);
+  await page.waitForFunction(() => document.querySelectorAll('#jobs tbody tr [data-status="succeeded"]').length >= 4);
   await shot('jobs');
   await page.setViewportSize({ width: 390, height: 844 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
