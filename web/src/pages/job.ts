@@ -56,7 +56,10 @@ export function jobPage(main: HTMLElement, params: Record<string, string>): () =
     if (!chart) return;
     // Validation loss sits at the last step of its epoch (the nearest recorded step before it).
     const val: (number | null)[] = new Array(xs.length).fill(null);
-    const perEpoch = job ? Math.max(1, Math.round(job.progress.totalSteps / Math.max(1, job.progress.epochs))) : 1;
+    // A continued job numbers its epochs and steps after its source's; `training.epochs` is
+    // the number it adds, and `totalSteps` its own steps.
+    const ownEpochs = Number((job?.spec.training as { epochs?: number } | undefined)?.epochs) || 1;
+    const perEpoch = job ? Math.max(1, Math.round(job.progress.totalSteps / ownEpochs)) : 1;
     const sorted = [...epochs.values()].sort((a, b) => a.epoch - b.epoch);
     const first = sorted[0]?.epoch ?? 1;
     const firstStep = xs[0] ?? 1;
