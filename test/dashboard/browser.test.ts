@@ -57,6 +57,17 @@ after(async () => {
 });
 
 const shot = (name: string, fullPage = true) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
+/**
+ * Polls from Node (not page.waitForFunction: that evaluates in the page, where the dashboard's
+ * own Content-Security-Policy forbids it).
+ */
+async function until(ok: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`not reached in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 const points = async () => Number((await page.getAttribute('#loss-chart', 'data-points')) ?? '0');
 
 test('the job list answers at / and names the page', { skip }, async () => {
@@ -87,9 +98,9 @@ test('a job submitted from the form shows its chart growing while it runs, and c
   assert.deepEqual(created.json.spec.dataset, { builtin: 'spirals', samples: 2000, classes: 2, turns: 1, noise: 0.1 });
   assert.equal(created.json.spec.training.epochs, 200);
 
-  await page.waitForFunction(() => Number(document.querySelector('#loss-chart')?.getAttribute('data-points')) > 0, null, { timeout: 30_000 });
+  await until(async () => (await points()) > 0, 30_000);
   const first = await points();
-  await page.waitForFunction((n) => Number(document.querySelector('#loss-chart')?.getAttribute('data-points')) > n + 50, first, { timeout: 20_000 });
+  await until(async () => (await points()) > first + 50, 20_000);
   const later = await points();
   assert.ok(later > first, `the chart grew from ${first} to ${later} points`);
   await page.locator('#epochs tbody tr').first().waitFor({ timeout: 20_000 });
@@ -101,7 +112,7 @@ test('a job submitted from the form shows its chart growing while it runs, and c
   assert.equal(canceled.json.status, 'canceled');
   // Every recorded step reached the chart through the history and the event stream.
   const m = await api(service.url, 'GET', `/v1/jobs/${id}/metrics?points=10000`);
-  await page.waitForFunction((n) => Number(document.querySelector('#loss-chart')?.getAttribute('data-points')) === n, m.json.steps, { timeout: 5000 });
+  await until(async () => (await points()) === m.json.steps, 5000);
   assert.ok(m.json.steps < 40_000, 'canceled before the end');
 });
 
@@ -170,7 +181,7 @@ test('the playground animates each optimizer\'s path over the contour plot', { s
   await page.getByLabel('Function').selectOption('rosenbrock');
   await page.getByLabel('Steps').fill('150');
   await page.getByRole('button', { name: 'Run' }).click();
-  await page.waitForFunction(() => Number(document.querySelector('#pg-plot')?.getAttribute('data-step')) > 0);
+  await until(async () => Number(await page.getAttribute('#pg-plot', 'data-step')) > 0, 5000);
   const midway = Number(await page.getAttribute('#pg-plot', 'data-step'));
   await page.locator('#pg-plot[data-done="true"]').waitFor({ timeout: 10_000 });
   assert.ok(midway < 150, `drawn step by step (first seen at step ${midway})`);
@@ -223,13 +234,13 @@ test('the job list shows the jobs newest first with their status, and fits a nar
   assert.equal(await page.locator(`#jobs tr[data-job="${made[0]}"] [data-status]`).getAttribute('data-status'), 'canceled');
   await page.getByLabel('Status').selectOption('canceled');
   await page.waitForURL(/\?status=canceled$/);
-  await page.waitForFunction(() => [...document.querySelectorAll('#jobs tbody tr [data-status]')].every((b) => b.getAttribute('data-status') === 'canceled'));
+  await until(async () => (await page.locator('#jobs tbody tr [data-status]').evaluateAll((bs) => bs.map((b) => b.getAttribute('data-status')))).every((x) => x === 'canceled'), 5000);
   assert.equal(await page.locator(`#jobs tr[data-job="${made[0]}"]`).count(), 1);
   await page.getByLabel('Status').selectOption('');
-  await page.waitForFunction(() => document.querySelectorAll('#jobs tbody tr [data-status="succeeded"]').length >= 4);
+  await until(async () => (await page.locator('#jobs tbody tr [data-status="succeeded"]').count()) >= 4, 5000);
   await shot('jobs');
   await page.setViewportSize({ width: 390, height: 844 });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = await page.locator('html').evaluate((el) => el.scrollWidth - el.clientWidth);
   assert.equal(overflow, 0, 'no sideways scrolling of the page at 390 px');
   await shot('jobs-narrow', false);
   await page.setViewportSize({ width: 1200, height: 900 });

@@ -28,6 +28,7 @@ const routes: [RegExp, Page, string][] = [
 
 let cleanup: Cleanup | void;
 let askingForKey = false;
+let keyRefused = false;
 
 export function navigate(path: string): void {
   history.pushState(null, '', path);
@@ -46,7 +47,7 @@ function render(): void {
   }
   if (askingForKey) {
     document.title = 'API key · trainer';
-    cleanup = keyPage(main, () => {
+    cleanup = keyPage(main, keyRefused, () => {
       askingForKey = false;
       render();
     });
@@ -76,6 +77,9 @@ function renderKeySlot(): void {
 
 onUnauthorized(() => {
   if (askingForKey) return;
+  // A key we sent was refused (revoked, mistyped): forget it and ask again.
+  keyRefused = apiKey.get() !== null;
+  apiKey.clear();
   askingForKey = true;
   render();
 });
