@@ -243,6 +243,11 @@ test('the job list shows the jobs newest first with their status, and fits a nar
   const overflow = await page.locator('html').evaluate((el) => el.scrollWidth - el.clientWidth);
   assert.equal(overflow, 0, 'no sideways scrolling of the page at 390 px');
   await shot('jobs-narrow', false);
+  await page.locator(`#jobs tr[data-job="${made[4]}"] a`).click();
+  await page.locator('#epochs tbody tr').first().waitFor();
+  await until(async () => (await points()) > 0, 5000);
+  assert.equal(await page.locator('html').evaluate((el) => el.scrollWidth - el.clientWidth), 0, 'a job page fits 390 px too');
+  await shot('job-narrow');
   await page.setViewportSize({ width: 1200, height: 900 });
 });
 
