@@ -23,6 +23,7 @@ import { comparisonRoutes } from './routes/comparisons.ts';
 import { pictureRoutes } from './routes/pictures.ts';
 import { lrFinderRoutes } from './routes/lr-finder.ts';
 import { buildValidator, rejectUnknownQuery } from './validation.ts';
+import { dashboardRoutes } from './dashboard.ts';
 
 export async function buildApp(ctx: ApiContext, logger: Logger | false = false): Promise<FastifyInstance> {
   const app = Fastify({
@@ -79,5 +80,6 @@ export async function buildApp(ctx: ApiContext, logger: Logger | false = false):
   await app.register(lrFinderRoutes(ctx));
   await app.register(liveEventRoutes(ctx));
   await app.register(keyRoutes(ctx, gate));
+  await app.register(dashboardRoutes());
   return app;
 }

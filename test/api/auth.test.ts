@@ -94,6 +94,11 @@ describe('API keys and start-up modes', () => {
       for (const path of ['/healthz', '/readyz', '/openapi.json', '/docs/']) {
         assert.equal((await fetch(service.url + path)).status, 200, path);
       }
+      // The dashboard's page holds no data and asks for the key itself: it loads without one
+      // (200 with the page, or 404 saying how to build it where no build is there).
+      for (const path of ['/', '/jobs/00000000-0000-4000-8000-000000000000', '/new']) {
+        assert.notEqual((await fetch(service.url + path)).status, 401, path);
+      }
     });
 
     it('a CORS preflight needs no key (browsers never send one), the request after it does', async () => {

@@ -4,6 +4,7 @@
  * count), every route but the public ones needs one. Bound elsewhere with no key, it refuses
  * to start.
  */
+import { DASHBOARD_PAGES } from '../dashboard.ts';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../store/db.ts';
@@ -18,9 +19,13 @@ const ANONYMOUS: Principal = Object.freeze({ tenant: '', role: 'user', keyId: nu
 const CHALLENGE = 'Bearer realm="trainer"';
 export const CREATE_KEY_HINT = 'npm run --silent keys -- create NAME --admin';
 
-/** Routes anyone may call: probes and the API's own description. */
+/** The dashboard's pages and assets hold no data: the page itself asks for a key when one is needed. */
+const DASHBOARD_ROUTES = new Set<string>([...DASHBOARD_PAGES, '/assets/*']);
+
+/** Routes anyone may call: probes, the API's own description, the dashboard's page. */
 export function isPublicRoute(url: string | undefined): boolean {
-  return url === '/healthz' || url === '/readyz' || url === '/openapi.json' || url === '/docs' || (url?.startsWith('/docs/') ?? false);
+  if (url === undefined) return false;
+  return url === '/healthz' || url === '/readyz' || url === '/openapi.json' || url === '/docs' || url.startsWith('/docs/') || DASHBOARD_ROUTES.has(url);
 }
 
 export class AuthGate {
