@@ -14,7 +14,7 @@ import { claimTenantSlot } from '../store/tenant-slots.ts';
 import { isDatabaseUnreachable, isReachable, retryWhileUnreachable } from '../store/unavailable.ts';
 import { encodeOptimizerState } from '../spec/optimizer-state.ts';
 import { planJob, type JobSpec } from '../spec/job.ts';
-import type { Progress, StartingPoint, TrainResult } from '../engine/train.ts';
+import type { Progress, StartingPoint, TrainResult } from '../spec/records.ts';
 import type { CancelRegistry } from './cancel-registry.ts';
 import type { ChildPool, TrainerChild } from './child-pool.ts';
 import { JobRecorder, type RecorderEvent } from './job-recorder.ts';
