@@ -1,24 +1,53 @@
 /**
- * The one error type for "the user asked for something invalid".
- *
- * Thrown anywhere (spec parsing, dataset/model validation, the API), it becomes an HTTP 4xx
- * with the body `{ error, message, details }` in `api/errors.ts`, and a job that fails
- * with it is not retried. `field` is the dotted path of the offending input
- * (`optimizer.beta1`, `model.layers[2].units`) so the message can name it.
+ * Domain errors: what the user asked for cannot be done, and why. Thrown anywhere (spec parsing,
+ * dataset and model validation, the jobs and comparisons use cases), they say nothing of HTTP:
+ * `api/errors.ts` maps each class to its status in one place, with the body
+ * `{ error, message, details }`, and a job that fails with one is not retried. `field` is the
+ * dotted path of the offending input (`optimizer.beta1`, `model.layers[2].units`) so the message
+ * can name it.
  */
-export class InvalidInputError extends Error {
-  override readonly name = 'InvalidInputError';
+export abstract class DomainError extends Error {
   constructor(
     readonly field: string,
     readonly reason: string,
-    readonly statusCode: 400 | 404 | 409 | 413 | 415 | 422 = 400,
     readonly details?: Record<string, unknown>,
   ) {
     super(field ? `${field}: ${reason}` : reason);
   }
+
+  /** The same error naming another field (a comparison names its variant's field). */
+  withField(field: string): DomainError {
+    const Self = this.constructor as new (field: string, reason: string, details?: Record<string, unknown>) => DomainError;
+    return new Self(field, this.reason, this.details);
+  }
 }
 
-/** Shorthand for the common case: throw a 400 naming `field`. */
+/** The input is malformed or out of range. */
+export class InvalidInputError extends DomainError {
+  override readonly name = 'InvalidInputError';
+}
+
+/** The resource named does not exist (or belongs to another tenant: the same answer). */
+export class NotFoundError extends DomainError {
+  override readonly name = 'NotFoundError';
+}
+
+/** The request is valid but the resource's state does not allow it (finished, in use, a reused key). */
+export class ConflictError extends DomainError {
+  override readonly name = 'ConflictError';
+}
+
+/** The input is larger than a limit. */
+export class TooLargeError extends DomainError {
+  override readonly name = 'TooLargeError';
+}
+
+/** The input comes in a form (content type) this operation does not take. */
+export class UnsupportedFormatError extends DomainError {
+  override readonly name = 'UnsupportedFormatError';
+}
+
+/** Shorthand for the common case: throw an invalid-input error naming `field`. */
 export function invalid(field: string, reason: string, details?: Record<string, unknown>): never {
-  throw new InvalidInputError(field, reason, 400, details);
+  throw new InvalidInputError(field, reason, details);
 }

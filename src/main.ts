@@ -12,7 +12,7 @@ import { Reconciler } from './worker/reconciler.ts';
 import { startWorker } from './worker/worker.ts';
 import { deleteAbandonedUploads } from './store/datasets.ts';
 import { createDb } from './store/db.ts';
-import { prepareDatabase } from './store/migrate.ts';
+import { MigrationError, prepareDatabase } from './store/migrate.ts';
 
 type Mode = 'api' | 'worker' | 'all';
 
@@ -24,7 +24,7 @@ async function prepareWithRetries(config: Config, log: Logger): Promise<void> {
       if (applied.length > 0) log.info({ applied }, 'database migrations applied');
       return;
     } catch (err) {
-      if (attempt >= 10 || /migration/.test((err as Error).message)) throw err;
+      if (attempt >= 10 || err instanceof MigrationError) throw err;
       log.warn({ err: (err as Error).message, attempt }, 'database not reachable yet; retrying');
       await new Promise((r) => setTimeout(r, 1000 * attempt));
     }

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { InvalidInputError } from '../errors.ts';
+import { DomainError } from '../errors.ts';
 import { enqueueTraining } from '../worker/queue.ts';
 import { DependencyUnavailableError, redisReason } from './unavailable.ts';
 import {
@@ -24,8 +24,8 @@ export async function prepareVariant(ctx: ApiContext, tenant: string, body: Reco
   try {
     return await prepareJob(ctx, tenant, body, () => seed);
   } catch (err) {
-    if (!(err instanceof InvalidInputError)) throw err;
-    throw new InvalidInputError(variantField(err.field, variant), err.reason, err.statusCode, err.details);
+    if (!(err instanceof DomainError)) throw err;
+    throw err.withField(variantField(err.field, variant));
   }
 }
 

@@ -5,10 +5,16 @@
  * logged 500 with no internals in the body.
  */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { InvalidInputError } from '../errors.ts';
+import { ConflictError, DomainError, InvalidInputError, NotFoundError, TooLargeError, UnsupportedFormatError } from '../errors.ts';
 import { databaseUnavailable } from '../store/connection-errors.ts';
 import { DependencyUnavailableError, RETRY_AFTER_SECONDS } from './unavailable.ts';
 import { Refusal } from './auth/refusal.ts';
+
+/** The one place where a domain error becomes an HTTP status. */
+const STATUS = new Map<Function, number>([
+  [InvalidInputError, 400], [NotFoundError, 404], [ConflictError, 409], [TooLargeError, 413], [UnsupportedFormatError, 415],
+]);
+const statusOf = (err: DomainError): number => STATUS.get(err.constructor) ?? 400;
 
 const KIND: Record<number, string> = {
   400: 'invalid_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 413: 'payload_too_large',
@@ -59,8 +65,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
       request.log.warn({ dependency: down.dependency, reason: down.reason }, 'dependency unavailable');
       return sendUnavailable(reply, down);
     }
-    if (err instanceof InvalidInputError) {
-      return reply.status(err.statusCode).send({ error: KIND[err.statusCode], message: err.message, details: { field: err.field, ...err.details } });
+    if (err instanceof DomainError) {
+      const status = statusOf(err);
+      return reply.status(status).send({ error: KIND[status], message: err.message, details: { field: err.field, ...err.details } });
     }
     if (err.validation) {
       return reply.status(400).send({ error: 'invalid_request', message: validationMessage(err), details: { errors: err.validation } });

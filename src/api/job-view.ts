@@ -1,5 +1,5 @@
 /** A job row as the API shows it, and the lookup every /v1/jobs/:id route starts with. */
-import { InvalidInputError } from '../errors.ts';
+import { NotFoundError } from '../errors.ts';
 import type { Db } from '../store/db.ts';
 import { getTenantJob, type JobRow } from '../store/jobs.ts';
 import type { JobView } from './schemas.ts';
@@ -46,6 +46,6 @@ export function decodeCursor(cursor: string): { createdAt: Date; id: string } | 
 /** The tenant's job, or a 404 naming the id (another tenant's job answers exactly like no job). */
 export async function requireJob(db: Db, tenant: string, id: string): Promise<JobRow> {
   const job = await getTenantJob(db, tenant, id);
-  if (!job) throw new InvalidInputError('id', `no job ${id}`, 404);
+  if (!job) throw new NotFoundError('id', `no job ${id}`);
   return job;
 }

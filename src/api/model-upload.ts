@@ -6,7 +6,7 @@
  */
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
-import { InvalidInputError, invalid } from '../errors.ts';
+import { TooLargeError, UnsupportedFormatError, invalid } from '../errors.ts';
 import { checkText } from '../ingest/values.ts';
 import { multipartError } from './multipart-errors.ts';
 
@@ -43,8 +43,8 @@ async function readAll(part: MultipartFile, limit = Number.POSITIVE_INFINITY, wh
     bytes += (chunk as Buffer).length;
     if (bytes <= limit) chunks.push(chunk as Buffer);
   }
-  if (part.file.truncated) throw new InvalidInputError(part.filename, 'is larger than the upload limit', 413);
-  if (bytes > limit) throw new InvalidInputError(part.filename, `is larger than ${limit} bytes (${why})`, 413);
+  if (part.file.truncated) throw new TooLargeError(part.filename, 'is larger than the upload limit');
+  if (bytes > limit) throw new TooLargeError(part.filename, `is larger than ${limit} bytes (${why})`);
   return Buffer.concat(chunks);
 }
 
@@ -127,7 +127,7 @@ function parseModelJson(text: string): { modelTopology: object; groups: Manifest
 
 export async function readModelUpload(request: FastifyRequest): Promise<ParsedUpload> {
   if (!request.isMultipart()) {
-    throw new InvalidInputError('body', 'must be multipart/form-data with model.json and the weight files it names', 415);
+    throw new UnsupportedFormatError('body', 'must be multipart/form-data with model.json and the weight files it names');
   }
   const files = new Map<string, Buffer>();
   let modelJson: string | undefined;

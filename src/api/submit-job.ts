@@ -4,7 +4,7 @@
  * check alone, for callers that insert several rows in one transaction.
  */
 import { createHash, randomInt, randomUUID } from 'node:crypto';
-import { InvalidInputError } from '../errors.ts';
+import { ConflictError } from '../errors.ts';
 import { enqueueTraining } from '../worker/queue.ts';
 import { deleteJob, findJobByIdempotencyKey, insertJob, type JobRow, type NewJob } from '../store/jobs.ts';
 import { MAX_SEED, parseJobSpec } from '../spec/job.ts';
@@ -84,7 +84,7 @@ export async function submitJob(
 /** The job an idempotency key already names, if the request is the same one. */
 function replayed(existing: JobRow, requestHash: string): JobRow {
   if (existing.requestHash !== requestHash) {
-    throw new InvalidInputError('Idempotency-Key', `was already used for job ${existing.id} with a different request body`, 409);
+    throw new ConflictError('Idempotency-Key', `was already used for job ${existing.id} with a different request body`);
   }
   return existing;
 }

@@ -28,6 +28,6 @@ export function rejectUnknownQuery(request: FastifyRequest): void {
   const declared = (request.routeOptions.schema?.querystring as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
   const unknown = names.filter((name) => !Object.hasOwn(declared, name));
   if (unknown.length > 0) {
-    throw new InvalidInputError('querystring', `unknown parameter${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`, 400, { unknown });
+    throw new InvalidInputError('querystring', `unknown parameter${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`, { unknown });
   }
 }

@@ -1,12 +1,12 @@
 /**
  * How a job that threw inside its training child is reported, and whether that child may train
  * again. Only the user's own doing leaves the process as it was: a spec the engine refused
- * (InvalidInputError) or a loss that diverged (NonFiniteLossError). Anything else — an allocation
+ * (a DomainError: invalid input) or a loss that diverged (NonFiniteLossError). Anything else — an allocation
  * failure, a wasm trap ("memory access out of bounds", "Aborted()"), an unknown error — may have
  * left TensorFlow.js or its wasm module broken (every later job in that process then fails the
  * same way), so the child is retired.
  */
-import { InvalidInputError } from '../errors.ts';
+import { DomainError } from '../errors.ts';
 import { checkModel } from '../spec/model.ts';
 import { describeLargest, estimateJobMemory, formatBytes } from '../spec/memory.ts';
 import type { JobPlan, JobSpec } from '../spec/job.ts';
@@ -31,7 +31,7 @@ function isOutOfMemory(err: unknown, memory: WasmMemoryLimit | undefined): boole
 }
 
 export function describeFailure(err: unknown, job: { spec: JobSpec; plan: JobPlan; backend: string; memory?: WasmMemoryLimit }): ChildFailure {
-  if (err instanceof InvalidInputError || err instanceof NonFiniteLossError) return { error: err.message, retire: false };
+  if (err instanceof DomainError || err instanceof NonFiniteLossError) return { error: err.message, retire: false };
   if (isOutOfMemory(err, job.memory)) return { error: outOfMemoryMessage(job), retire: true };
   // Names the backend, since that is what a user can change (TFJS_BACKEND, another worker).
   const message = err instanceof Error ? err.message : String(err);

@@ -11,7 +11,7 @@
  */
 import type { Readable } from 'node:stream';
 import { Tokenizer, TokenType, type ParsedTokenInfo } from '@streamparser/json';
-import { InvalidInputError, invalid } from '../errors.ts';
+import { DomainError, invalid } from '../errors.ts';
 import { ChunkBuilder, SerialSink, type ChunkSink } from './chunks.ts';
 import { JsonGrammar } from './json-grammar.ts';
 import { LabelCollector, type Task } from './labels.ts';
@@ -328,7 +328,7 @@ async function read(input: Readable, opts: JsonOptions, reader: DatasetReader): 
       if (data) tokenizer.write(data);
       else tokenizer.end();
     } catch (err) {
-      if (err instanceof InvalidInputError) throw err;
+      if (err instanceof DomainError) throw err;
       invalid('body', `is not JSON: ${(err as Error).message}`);
     }
   };

@@ -13,6 +13,11 @@ import pg from 'pg';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations', import.meta.url));
 
+/** A migration that cannot be applied: retrying will not help (unlike a database still starting). */
+export class MigrationError extends Error {
+  override readonly name = 'MigrationError';
+}
+
 /** Any constant works: it only has to be the same in every process that migrates. */
 const MIGRATION_LOCK_KEY = 72_616_123;
 
@@ -69,7 +74,7 @@ export async function applyMigrations(databaseUrl: string, dir = MIGRATIONS_DIR)
       const previous = applied.get(name);
       if (previous !== undefined) {
         if (previous !== checksum) {
-          throw new Error(`migration ${name} was changed after it was applied (checksum differs)`);
+          throw new MigrationError(`migration ${name} was changed after it was applied (checksum differs)`);
         }
         continue;
       }
@@ -84,7 +89,7 @@ export async function applyMigrations(databaseUrl: string, dir = MIGRATIONS_DIR)
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
-        throw new Error(`migration ${name} failed: ${(err as Error).message}`, { cause: err });
+        throw new MigrationError(`migration ${name} failed: ${(err as Error).message}`, { cause: err });
       }
       newlyApplied.push(name);
     }

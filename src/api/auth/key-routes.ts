@@ -1,7 +1,7 @@
 /** /v1/keys: admin keys create, list and revoke API keys (the command line does the same: src/keys-cli.ts). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { InvalidInputError } from '../../errors.ts';
+import { NotFoundError } from '../../errors.ts';
 import { createKey, listKeys, revokeKey, TENANT_PATTERN, type KeyRow } from '../../store/keys.ts';
 import type { ApiContext } from '../context.ts';
 import { ErrorBody } from '../schemas.ts';
@@ -55,7 +55,7 @@ export function keyRoutes({ db }: ApiContext, gate: AuthGate): FastifyPluginAsyn
       schema: { summary: 'Revoke an API key (admin): it answers 401 from now on', tags: ['admin'], params: KeyIdParams, response: { 200: Key, 404: ErrorBody } },
     }, async (request) => {
       const row = await revokeKey(db, request.params.id);
-      if (!row) throw new InvalidInputError('id', `no key ${request.params.id}`, 404);
+      if (!row) throw new NotFoundError('id', `no key ${request.params.id}`);
       request.log.info({ revokedKeyId: row.id }, 'API key revoked');
       return keyView(row);
     });

@@ -1,7 +1,7 @@
 /** /v1/comparisons: several optimizers on the same job side by side ("which optimizer for my task?"). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { InvalidInputError } from '../../errors.ts';
+import { ConflictError, InvalidInputError, NotFoundError } from '../../errors.ts';
 import { getComparison, listComparisons, markCanceled, type ComparisonRow } from '../../store/comparisons.ts';
 import { cancelJob } from '../cancel-job.ts';
 import { expandVariants, METRICS, type ComparisonBody } from '../comparison-request.ts';
@@ -78,7 +78,7 @@ export function comparisonRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   });
   async function requireComparison(tenant: string, id: string): Promise<ComparisonRow> {
     const row = await getComparison(db, tenant, 'comparison', id);
-    if (!row) throw new InvalidInputError('id', `no comparison ${id}`, 404);
+    if (!row) throw new NotFoundError('id', `no comparison ${id}`);
     return row;
   }
 
@@ -118,7 +118,7 @@ export function comparisonRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       const { tenant } = request.principal;
       const before = await requireComparison(tenant, request.params.id);
       if (comparisonStatus(before) === 'completed') {
-        throw new InvalidInputError('id', `comparison ${before.id} has already completed; there is nothing to cancel`, 409);
+        throw new ConflictError('id', `comparison ${before.id} has already completed; there is nothing to cancel`);
       }
       await markCanceled(db, tenant, 'comparison', before.id);
       for (const jobId of before.jobIds) await cancelJob(ctx, jobId, request.log);

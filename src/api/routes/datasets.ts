@@ -7,7 +7,7 @@ import { Transform, type Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
-import { InvalidInputError } from '../../errors.ts';
+import { ConflictError, InvalidInputError, NotFoundError, TooLargeError, UnsupportedFormatError } from '../../errors.ts';
 import { activeJobsUsing, beginDataset, deleteDataset, finishDataset, getDataset, listDatasets, openChunkWriter, type ChunkWriter, type DatasetRow } from '../../store/datasets.ts';
 import type { ChunkSink } from '../../ingest/chunks.ts';
 import { ingestCsv } from '../../ingest/csv.ts';
@@ -56,7 +56,7 @@ function byteLimit(limit: number): Transform & { bytes: number } {
   const counter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       counter.bytes += chunk.length;
-      if (counter.bytes > limit) done(new InvalidInputError('body', `larger than the dataset limit of ${limit} bytes`, 413));
+      if (counter.bytes > limit) done(new TooLargeError('body', `larger than the dataset limit of ${limit} bytes`));
       else done(null, chunk);
     },
   }) as Transform & { bytes: number };
@@ -113,7 +113,7 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
       } else {
         const type = (request.headers['content-type'] ?? '').split(';')[0].trim();
         if (!['text/csv', 'application/json', 'text/plain'].includes(type)) {
-          throw new InvalidInputError('content-type', `must be text/csv, application/json or multipart/form-data, got ${type || 'none'}`, 415);
+          throw new UnsupportedFormatError('content-type', `must be text/csv, application/json or multipart/form-data, got ${type || 'none'}`);
         }
         stream = request.body as Readable;
         format = type === 'application/json' ? 'json' : 'csv';
@@ -150,7 +150,7 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
         drain();
         await deleteDataset(db, id); // refused whole: no slice of it stays
         const code = (err as { code?: string }).code;
-        if (code === 'FST_REQ_FILE_TOO_LARGE') throw new InvalidInputError('file', `larger than the dataset limit of ${config.MAX_DATASET_BYTES} bytes`, 413);
+        if (code === 'FST_REQ_FILE_TOO_LARGE') throw new TooLargeError('file', `larger than the dataset limit of ${config.MAX_DATASET_BYTES} bytes`);
         throw err;
       } finally {
         await writer?.close().catch((err: unknown) => request.log.warn({ err }, 'closing the upload connection failed'));
@@ -165,7 +165,7 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
       schema: { summary: 'An uploaded dataset', params: IdParams, response: { 200: Dataset, 404: ErrorBody } },
     }, async (request) => {
       const row = await getDataset(db, request.principal.tenant, request.params.id);
-      if (!row) throw new InvalidInputError('id', `no dataset ${request.params.id}`, 404);
+      if (!row) throw new NotFoundError('id', `no dataset ${request.params.id}`);
       return view(row);
     });
 
@@ -173,10 +173,10 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
       schema: { summary: 'Delete a dataset no queued or running job uses', params: IdParams, response: { 204: Type.Null(), 404: ErrorBody, 409: ErrorBody } },
     }, async (request, reply) => {
       const row = await getDataset(db, request.principal.tenant, request.params.id);
-      if (!row) throw new InvalidInputError('id', `no dataset ${request.params.id}`, 404);
+      if (!row) throw new NotFoundError('id', `no dataset ${request.params.id}`);
       const users = await activeJobsUsing(db, row.id);
       if (users.length > 0) {
-        throw new InvalidInputError('id', `dataset ${row.id} is used by ${users.map((j) => `${j.status} job ${j.id}`).join(', ')}; cancel or wait for them first`, 409);
+        throw new ConflictError('id', `dataset ${row.id} is used by ${users.map((j) => `${j.status} job ${j.id}`).join(', ')}; cancel or wait for them first`);
       }
       await deleteDataset(db, row.id);
       return reply.status(204).send(null);

@@ -1,6 +1,6 @@
 /** /v1/jobs: submit, list, read and cancel training jobs. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { InvalidInputError } from '../../errors.ts';
+import { ConflictError, InvalidInputError } from '../../errors.ts';
 import { listJobs } from '../../store/jobs.ts';
 import { cancelJob } from '../cancel-job.ts';
 import type { ApiContext } from '../context.ts';
@@ -54,7 +54,7 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     }, async (request) => {
       const before = await requireJob(db, request.principal.tenant, request.params.id);
       if (before.status === 'succeeded' || before.status === 'failed') {
-        throw new InvalidInputError('id', `job ${before.id} has already ${before.status}; there is nothing to cancel`, 409);
+        throw new ConflictError('id', `job ${before.id} has already ${before.status}; there is nothing to cancel`);
       }
       const job = await cancelJob(ctx, before.id, request.log);
       return jobView(job);

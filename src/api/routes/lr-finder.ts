@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import { InvalidInputError } from '../../errors.ts';
+import { NotFoundError } from '../../errors.ts';
 import { lrChart } from '../../pictures/lr-chart.ts';
 import { getComparison, type ComparisonRow } from '../../store/comparisons.ts';
 import type { ApiContext } from '../context.ts';
@@ -42,7 +42,7 @@ const LrFinderView = Type.Object({
 export function lrFinderRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   async function requireTest(tenant: string, id: string): Promise<ComparisonRow> {
     const row = await getComparison(ctx.db, tenant, 'lrFinder', id);
-    if (!row) throw new InvalidInputError('id', `no learning-rate test ${id}`, 404);
+    if (!row) throw new NotFoundError('id', `no learning-rate test ${id}`);
     return row;
   }
   return async (app) => {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { InvalidInputError } from '../../errors.ts';
+import { NotFoundError } from '../../errors.ts';
 import { getUploadedModel, insertUploadedModel } from '../../store/models.ts';
 import { checkStoredBytes } from '../auth/quotas.ts';
 import type { ApiContext } from '../context.ts';
@@ -50,7 +50,7 @@ export function modelRoutes({ db, config }: ApiContext): FastifyPluginAsyncTypeb
       schema: { summary: 'An uploaded model: its weights and parameter count', params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: UploadedModel, 404: ErrorBody } },
     }, async (request) => {
       const row = await getUploadedModel(db, request.principal.tenant, request.params.id);
-      if (!row) throw new InvalidInputError('id', `no uploaded model ${request.params.id}`, 404);
+      if (!row) throw new NotFoundError('id', `no uploaded model ${request.params.id}`);
       return view(row);
     });
   };

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import { InvalidInputError, invalid } from '../../errors.ts';
+import { DomainError, NotFoundError, invalid } from '../../errors.ts';
 import { comparisonChart } from '../../pictures/comparison-chart.ts';
 import { contourPlot, type PlotRange } from '../../pictures/contour-plot.ts';
 import { lossChart } from '../../pictures/loss-chart.ts';
@@ -85,7 +85,7 @@ export function pictureRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       schema: { summary: 'Every variant of a comparison on one loss chart (SVG)', params: JobIdParams, response: { 404: ErrorBody } },
     }, async (request, reply) => {
       const comparison = await getComparison(db, request.principal.tenant, 'comparison', request.params.id);
-      if (!comparison) throw new InvalidInputError('id', `no comparison ${request.params.id}`, 404);
+      if (!comparison) throw new NotFoundError('id', `no comparison ${request.params.id}`);
       const results = await comparisonResults(db, comparison.id, comparison.target);
       const names = labels(results);
       const runs = await Promise.all(results.map(async (r, i) => ({
@@ -105,8 +105,8 @@ export function pictureRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         try {
           return parseTrajectoryRequest({ function: body.function, start: body.start, steps: body.steps, optimizer });
         } catch (err) {
-          if (err instanceof InvalidInputError && err.field.startsWith('optimizer')) {
-            throw new InvalidInputError(`optimizers[${i}]${err.field.slice('optimizer'.length)}`, err.reason, err.statusCode, err.details);
+          if (err instanceof DomainError && err.field.startsWith('optimizer')) {
+            throw err.withField(`optimizers[${i}]${err.field.slice('optimizer'.length)}`);
           }
           throw err;
         }

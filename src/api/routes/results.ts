@@ -3,7 +3,7 @@ import { epochView } from '../epoch-view.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import { InvalidInputError } from '../../errors.ts';
+import { ConflictError } from '../../errors.ts';
 import { getModelArtifacts, getOptimizerState, getWeightData } from '../../store/jobs.ts';
 import { decodeOptimizerState, optimizerStateJson } from '../../spec/optimizer-state.ts';
 import { listEpochs, listSteps } from '../../store/metrics.ts';
@@ -24,7 +24,7 @@ export function resultRoutes({ db }: ApiContext): FastifyPluginAsyncTypebox {
   async function requireSucceeded(tenant: string, id: string) {
     const job = await requireJob(db, tenant, id);
     if (job.status !== 'succeeded') {
-      throw new InvalidInputError('id', `job ${id} is ${job.status}; the model and optimizer state exist once it has succeeded`, 409);
+      throw new ConflictError('id', `job ${id} is ${job.status}; the model and optimizer state exist once it has succeeded`);
     }
   }
 
