@@ -5,6 +5,7 @@
  */
 import { invalid } from '../errors.ts';
 import { describe, readBoolean, readChoice, readNumber, readPair, type Json } from './fields.ts';
+import type { Range } from './validate.ts';
 
 /** Bounds of a number; inclusive unless the `exclusive…` flag is set. */
 export interface Bounds {
@@ -74,4 +75,13 @@ function readShape(shape: unknown, field: string): number[] {
     && shape.filter((d) => d === -1).length <= 1;
   if (!ok) invalid(field, `must be 1 to 4 positive integers (one may be -1), got ${JSON.stringify(shape)}`);
   return shape as number[];
+}
+
+/** validate.ts' Range (the optimizer and schedule readers') as Bounds: the same four limits. */
+export const boundsOf = (r: Range): Bounds => ({ min: r.min, max: r.max, exclusiveMin: r.minExclusive, exclusiveMax: r.maxExclusive });
+
+/** The Range numberIn checks for a numeric option entry. */
+export function rangeOf(info: OptionInfo): Range {
+  const b = 'bounds' in info ? info.bounds : undefined;
+  return { min: b?.min, max: b?.max, minExclusive: b?.exclusiveMin, maxExclusive: b?.exclusiveMax, integer: info.kind === 'integer' };
 }
