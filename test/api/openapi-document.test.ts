@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { Ajv, type ValidateFunction } from 'ajv';
 import formats from 'ajv-formats';
 import openapiTS from 'openapi-typescript';
-import { readmeExamples, type ReadmeRequest } from '../helpers/readme-examples.ts';
+import { isRefused, readmeExamples, type ReadmeRequest } from '../helpers/readme-examples.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -109,7 +109,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('generates TypeScript types that accept every README job body and refuse wrong ones', async (t) => {
-    const jobs = examples.requests.filter((r) => r.method === 'POST' && r.path === '/v1/jobs' && r.body !== undefined);
+    const jobs = examples.requests.filter((r) => r.method === 'POST' && r.path === '/v1/jobs' && r.body !== undefined && !isRefused(r));
     assert.ok(jobs.length >= 2, `found ${jobs.length} job bodies in the README`);
     // Fastify's OpenAPI 3.0 form of a null-only schema ({ nullable, enum: [null] }) trips
     // openapi-typescript 6; it is the type null.
@@ -149,7 +149,9 @@ describe('the OpenAPI document', () => {
   });
 
   it('accepts every README request body', (t) => {
-    const withBody = examples.requests.filter((r) => r.body !== undefined);
+    // A body the README shows refused (a 4xx answer) is wrong on purpose.
+    const withBody = examples.requests.filter((r) => r.body !== undefined && !isRefused(r));
+    for (const r of examples.requests) if (r.body !== undefined && isRefused(r)) t.diagnostic(`not checked: ${at(r)}: a request the README shows refused`);
     assert.ok(withBody.length >= 4, `found ${withBody.length} request bodies in the README`);
     const failures: string[] = [];
     for (const request of withBody) {

@@ -22,6 +22,8 @@ export interface ReadmeRequest {
   /** The parsed JSON body, when it has one. */
   body?: unknown;
   responses: ReadmeResponse[];
+  /** Its output goes through a pipe (`| head -3`): what the README shows is not the answer. */
+  piped: boolean;
 }
 
 export interface ReadmeExamples {
@@ -134,7 +136,8 @@ export function readmeExamples(markdown: string): ReadmeExamples {
           text += `\n${(parts[++k] as { comment: string }).comment}`;
         }
         const parsed = parseJson(text);
-        if (parsed.ok) inBlock[inBlock.length - 1].responses.push({ line, json: parsed.value });
+        if (inBlock[inBlock.length - 1].piped) skipped.push({ line, why: 'the output of a pipe, not the answer itself' });
+        else if (parsed.ok) inBlock[inBlock.length - 1].responses.push({ line, json: parsed.value });
         else skipped.push({ line, why: 'an answer that is not whole JSON (elided with …)' });
         continue;
       }
@@ -158,7 +161,8 @@ export function readmeExamples(markdown: string): ReadmeExamples {
       const path = url.replace(/^.*\$API/, '').split('?')[0];
       const contentType = multipart ? 'multipart/form-data'
         : headers.find((h) => /^content-type:/i.test(h))?.replace(/^content-type:\s*/i, '').toLowerCase();
-      const request: ReadmeRequest = { line, method: method ?? (data !== undefined || multipart ? 'POST' : 'GET'), path, contentType, responses: [] };
+      const piped = argv.some((w) => w.startsWith('|'));
+      const request: ReadmeRequest = { line, method: method ?? (data !== undefined || multipart ? 'POST' : 'GET'), path, contentType, responses: [], piped };
       if (data !== undefined && contentType === 'application/json') {
         const source = data.startsWith('@') ? files.get(data.slice(1)) : data;
         if (source === undefined) skipped.push({ line, why: `the body ${data} is not shown in the README` });
@@ -174,7 +178,7 @@ export function readmeExamples(markdown: string): ReadmeExamples {
 
     // A ```json or ```http block right after a block of one command is its answer.
     const next = all[index + 1];
-    if (inBlock.length !== 1 || !next || next.line - block.endLine > 3) return;
+    if (inBlock.length !== 1 || inBlock[0].piped || !next || next.line - block.endLine > 3) return;
     if (next.lang === 'json') {
       const parsed = parseJson(next.text);
       if (parsed.ok) inBlock[0].responses.push({ line: next.line, json: parsed.value });
@@ -189,4 +193,10 @@ export function readmeExamples(markdown: string): ReadmeExamples {
     }
   });
   return { requests, skipped };
+}
+
+/** An answer that refuses the request: the README shows a bad request on purpose. */
+export function isRefused(request: ReadmeRequest): boolean {
+  return request.responses.some((r) => (r.status !== undefined && r.status >= 400)
+    || (typeof r.json === 'object' && r.json !== null && 'error' in r.json && 'message' in r.json));
 }
