@@ -1,9 +1,11 @@
 /**
  * Request and response schemas (TypeBox): one definition gives validation, TypeScript types
- * and the OpenAPI document. Dataset, model and optimizer are described here but checked by
- * the parsers in spec/, whose errors name the exact field and reason.
+ * and the OpenAPI document. Dataset, model, optimizer, training and initFrom are described in
+ * full (request-schemas.ts, from the parsers' tables) but checked by the parsers in spec/,
+ * whose errors name the exact field and reason.
  */
 import { Type, type Static } from 'typebox';
+import { DatasetSchema, InitFromSchema, ModelSchema, OptimizerSchema, TrainingSchema } from './request-schemas.ts';
 
 export const ErrorBody = Type.Object({
   error: Type.String({ description: 'machine-readable kind: invalid_request, not_found, conflict, payload_too_large, …' }),
@@ -26,22 +28,13 @@ export const Progress = Type.Object({
   samplesPerSecond: Type.Number(),
 });
 
-const Loose = (description: string, example: object) =>
-  Type.Object({}, { additionalProperties: true, description, examples: [example] });
-
 export const JobRequest = Type.Object({
   name: Type.Optional(Type.String({ maxLength: 200 })),
-  dataset: Loose('`{ builtin: "iris" | "mnist" | "xor" | "spirals" | "linear", samples?, ...options }`', { builtin: 'iris' }),
-  model: Loose('`{ layers: [{ type, ...options }], loss, metrics? }`', {
-    layers: [{ type: 'dense', units: 16, activation: 'relu' }, { type: 'dense', units: 3, activation: 'softmax' }],
-    loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'],
-  }),
-  optimizer: Loose('`{ name, learningRate, ...options }`', { name: 'adam', learningRate: 0.01 }),
-  training: Loose('`{ epochs, batchSize, validationSplit?, shuffle?, seed? }`', { epochs: 20, batchSize: 16, validationSplit: 0.2 }),
-  initFrom: Type.Optional(Loose(
-    'start from a succeeded job `{ jobId, optimizerState?: boolean }` (its epochs, steps and seed continue) or an uploaded model `{ modelId }`',
-    { jobId: '3f0c9a52-6a39-4c8e-9d7e-2b8f1f0d6c11', optimizerState: true },
-  )),
+  dataset: DatasetSchema,
+  model: ModelSchema,
+  optimizer: OptimizerSchema,
+  training: TrainingSchema,
+  initFrom: Type.Optional(InitFromSchema),
   notify: Type.Optional(Type.Object({
     url: Type.String({ minLength: 1, maxLength: 2000, description: 'http(s) URL that gets a signed POST when the job ends' }),
   }, { additionalProperties: false })),

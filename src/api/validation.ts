@@ -6,6 +6,7 @@
 import AjvCompiler from '@fastify/ajv-compiler';
 import type { FastifyRequest } from 'fastify';
 import { InvalidInputError } from '../errors.ts';
+import { forValidation } from './request-schemas.ts';
 
 type BuildValidator = ReturnType<typeof AjvCompiler>;
 
@@ -16,7 +17,8 @@ export const buildValidator: BuildValidator = (externalSchemas, options) => {
     ...options,
     customOptions: { ...(options?.customOptions as object), coerceTypes: false },
   } as Parameters<BuildValidator>[1]);
-  return (route) => (route.httpPart === 'body' ? strict(route) : coercing(route));
+  // A body's parts that a parser checks (request-schemas.ts) are validated as objects only.
+  return (route) => (route.httpPart === 'body' ? strict({ ...route, schema: forValidation(route.schema) }) : coercing(route));
 };
 
 /** onRequest/preValidation check: every query parameter is one the route's schema declares. */

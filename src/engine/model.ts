@@ -4,10 +4,10 @@
  * initializers so the same seed gives the same starting weights.
  */
 import * as tf from '@tensorflow/tfjs';
+import { LAYER_BUILDERS, type BuildContext, type Layer } from './layers.ts';
 import { deriveSeed } from './random.ts';
 import type { Initializer, LayerSpec, ModelSpec } from '../spec/model.ts';
 
-type Layer = Parameters<tf.Sequential['add']>[0];
 
 const INITIALIZERS: Record<Initializer, (seed: number) => ReturnType<typeof tf.initializers.glorotUniform>> = {
   glorotUniform: (seed) => tf.initializers.glorotUniform({ seed }),
@@ -24,35 +24,14 @@ export function layerName(index: number, type: LayerSpec['type']): string {
 }
 
 function buildLayer(spec: LayerSpec, index: number, seed: number, inputShape?: number[]): Layer {
-  const common = { name: layerName(index, spec.type), ...(inputShape ? { inputShape } : {}) };
   const kernelSeed = deriveSeed(seed, 1, index);
-  switch (spec.type) {
-    case 'dense':
-      return tf.layers.dense({
-        ...common, units: spec.units, activation: spec.activation, useBias: spec.useBias,
-        kernelInitializer: INITIALIZERS[spec.kernelInitializer](kernelSeed),
-      });
-    case 'dropout':
-      // The seed is set again before every step (see setDropoutSeeds): a fixed seed would drop
-      // the same units at every step.
-      return tf.layers.dropout({ ...common, rate: spec.rate });
-    case 'flatten':
-      return tf.layers.flatten(common);
-    case 'reshape':
-      return tf.layers.reshape({ ...common, targetShape: spec.targetShape });
-    case 'conv2d':
-      return tf.layers.conv2d({
-        ...common, filters: spec.filters, kernelSize: spec.kernelSize, strides: spec.strides, padding: spec.padding,
-        dilationRate: spec.dilationRate, activation: spec.activation, useBias: spec.useBias,
-        kernelInitializer: INITIALIZERS[spec.kernelInitializer](kernelSeed),
-      });
-    case 'maxPooling2d':
-      return tf.layers.maxPooling2d({ ...common, poolSize: spec.poolSize, strides: spec.strides, padding: spec.padding });
-    case 'averagePooling2d':
-      return tf.layers.averagePooling2d({ ...common, poolSize: spec.poolSize, strides: spec.strides, padding: spec.padding });
-    case 'batchNormalization':
-      return tf.layers.batchNormalization({ ...common, momentum: spec.momentum, epsilon: spec.epsilon, center: spec.center, scale: spec.scale });
-  }
+  const ctx: BuildContext = {
+    common: { name: layerName(index, spec.type), ...(inputShape ? { inputShape } : {}) },
+    kernelInitializer: (name) => INITIALIZERS[name](kernelSeed),
+  };
+  // The table is keyed by type, so the builder takes this very spec.
+  const build = LAYER_BUILDERS[spec.type] as (spec: LayerSpec, ctx: BuildContext) => Layer;
+  return build(spec, ctx);
 }
 
 export function buildModel(spec: ModelSpec, inputShape: number[], seed: number): tf.Sequential {

@@ -3,20 +3,65 @@
  * Pure: no TensorFlow.js, no data loaded (the API uses it to validate requests).
  */
 import { invalid } from '../errors.ts';
-import { describe, readBoolean, readChoice, readNumber, rejectUnknown, requireObject, type Json } from './fields.ts';
-import { BUILTIN_DATASETS, type BuiltinName, type DatasetInfo, type DatasetSpec } from './dataset-types.ts';
+import { describe, readNumber, rejectUnknown, requireObject, type Json } from './fields.ts';
+import {
+  BUILTIN_DATASETS, type BuiltinDatasetSpec, type BuiltinName, type DatasetInfo, type DatasetSpec,
+} from './dataset-types.ts';
+import { readOption, type OptionInfo } from './options.ts';
 
 /** Examples shipped by the packages; the generators are capped to keep a job's memory bounded. */
 export const IRIS_SIZE = 150;
 export const MNIST_SIZE = 10_000;
 export const MAX_GENERATED_SAMPLES = 100_000;
 
-const OPTIONS: Record<BuiltinName, readonly string[]> = {
-  iris: ['builtin', 'samples', 'standardize'],
-  mnist: ['builtin', 'samples', 'shape'],
-  xor: ['builtin', 'samples', 'noise'],
-  spirals: ['builtin', 'samples', 'classes', 'turns', 'noise'],
-  linear: ['builtin', 'samples', 'features', 'outputs', 'noise'],
+type BuiltinOptions = { [N in BuiltinName]: Omit<Extract<BuiltinDatasetSpec, { builtin: N }>, 'builtin'> };
+
+const noise = { kind: 'number', bounds: { min: 0, max: 10 }, default: 0.1, description: 'standard deviation of the Gaussian noise added to each feature' } as const satisfies OptionInfo;
+const samples = (max: number, fallback: number, description: string): OptionInfo =>
+  ({ kind: 'integer', bounds: { min: 1, max }, default: fallback, description });
+const generated = (fallback: number) => samples(MAX_GENERATED_SAMPLES, fallback, 'examples generated (seeded by training.seed)');
+
+/**
+ * The builtin datasets and their options: the parser reads each option by its entry, and the
+ * OpenAPI document describes them from the same entries. Keyed by every BuiltinName.
+ */
+export const BUILTIN_OPTIONS: { readonly [N in BuiltinName]: { description: string; options: { readonly [K in keyof BuiltinOptions[N]]-?: OptionInfo } } } = {
+  iris: {
+    description: "Fisher's iris flowers: 4 measurements, 3 classes",
+    options: {
+      samples: samples(IRIS_SIZE, IRIS_SIZE, 'examples used, of the 150'),
+      standardize: { kind: 'boolean', default: true, description: 'scale each feature to mean 0, standard deviation 1' },
+    },
+  },
+  mnist: {
+    description: 'handwritten digits, 28×28 grey levels in [0, 1], 10 classes',
+    options: {
+      samples: samples(MNIST_SIZE, 2000, 'examples used, of the 10,000 shipped'),
+      shape: { kind: 'choice', choices: ['image', 'flat'], default: 'image', description: 'image: [28, 28, 1]; flat: [784]' },
+    },
+  },
+  xor: {
+    description: 'noisy points around the corners of the unit square, class = XOR of the corner\'s coordinates: 2 features, 2 classes',
+    options: { samples: generated(200), noise },
+  },
+  spirals: {
+    description: 'interleaved spiral arms, one class each: 2 features',
+    options: {
+      samples: generated(300),
+      classes: { kind: 'integer', bounds: { min: 2, max: 10 }, default: 2, description: 'arms, one per class' },
+      turns: { kind: 'number', bounds: { min: 0.25, max: 5 }, default: 1, description: 'turns of each arm' },
+      noise,
+    },
+  },
+  linear: {
+    description: 'regression: y = W·x + b + noise, with W and b drawn from the seed and x ~ N(0, 1)',
+    options: {
+      samples: generated(200),
+      features: { kind: 'integer', bounds: { min: 1, max: 1000 }, default: 3, description: 'features per example' },
+      outputs: { kind: 'integer', bounds: { min: 1, max: 100 }, default: 1, description: 'targets per example' },
+      noise,
+    },
+  },
 };
 
 /** Looks up an uploaded dataset's shape by id (the API reads it from the database). */
@@ -37,34 +82,12 @@ export function parseDatasetSpec(input: unknown, path = 'dataset', uploaded?: Up
     invalid(`${path}.builtin`, `unknown dataset ${describe(builtin)}; builtin datasets: ${BUILTIN_DATASETS.join(', ')}`);
   }
   const name = builtin as BuiltinName;
-  rejectUnknown(obj, OPTIONS[name], path);
-  const samples = (max: number, fallback: number) =>
-    readNumber(obj, 'samples', path, { min: 1, max, integer: true }) ?? fallback;
-  const noise = (fallback: number) => readNumber(obj, 'noise', path, { min: 0, max: 10 }) ?? fallback;
-  switch (name) {
-    case 'iris':
-      return { builtin: name, samples: samples(IRIS_SIZE, IRIS_SIZE), standardize: readBoolean(obj, 'standardize', path) ?? true };
-    case 'mnist':
-      return { builtin: name, samples: samples(MNIST_SIZE, 2000), shape: readChoice(obj, 'shape', path, ['image', 'flat'] as const) ?? 'image' };
-    case 'xor':
-      return { builtin: name, samples: samples(MAX_GENERATED_SAMPLES, 200), noise: noise(0.1) };
-    case 'spirals':
-      return {
-        builtin: name,
-        samples: samples(MAX_GENERATED_SAMPLES, 300),
-        classes: readNumber(obj, 'classes', path, { min: 2, max: 10, integer: true }) ?? 2,
-        turns: readNumber(obj, 'turns', path, { min: 0.25, max: 5 }) ?? 1,
-        noise: noise(0.1),
-      };
-    case 'linear':
-      return {
-        builtin: name,
-        samples: samples(MAX_GENERATED_SAMPLES, 200),
-        features: readNumber(obj, 'features', path, { min: 1, max: 1000, integer: true }) ?? 3,
-        outputs: readNumber(obj, 'outputs', path, { min: 1, max: 100, integer: true }) ?? 1,
-        noise: noise(0.1),
-      };
-  }
+  const options: Readonly<Record<string, OptionInfo>> = BUILTIN_OPTIONS[name].options;
+  rejectUnknown(obj, ['builtin', ...Object.keys(options)], path);
+  const spec: Record<string, unknown> = { builtin: name };
+  for (const [key, info] of Object.entries(options)) spec[key] = readOption(obj, key, path, info);
+  // Every option has a default, so each field of this builtin's spec is set, with its type.
+  return spec as unknown as BuiltinDatasetSpec;
 }
 
 /** Count, example shape and target of a parsed spec, without generating any data. */

@@ -19,6 +19,7 @@
  * which is then retired (see engine/child-failure.ts).
  */
 import type { OptimizerName, OptimizerSpec, SpecOf } from './optimizer.ts';
+import { layerDescriptor } from './layers.ts';
 import type { LayerSpec, ModelSpec, ModelSummary } from './model.ts';
 
 export const BYTES_PER_VALUE = 4;
@@ -49,7 +50,7 @@ export function slotsPerWeight(spec: OptimizerSpec): number {
 }
 
 /** Layers whose output is a new tensor; flatten and reshape only relabel their input's buffer. */
-const keepsOutput = (layer: LayerSpec) => layer.type !== 'flatten' && layer.type !== 'reshape';
+const keepsOutput = (layer: LayerSpec) => layerDescriptor(layer.type).keepsOutput;
 
 export interface MemoryEstimate {
   /** Estimated peak bytes of the job (the larger of a training step and an evaluation pass). */

@@ -10,6 +10,7 @@
  */
 import { invalid } from '../errors.ts';
 import { parseLearningRate, type LearningRate } from './schedules.ts';
+import { boundsOf, type OptionInfo } from './options.ts';
 import { bool, isPlainObject, numberIn, onlyKeys, show, type Range } from './validate.ts';
 
 export const OPTIMIZER_NAMES = [
@@ -151,4 +152,44 @@ export function parseOptimizerSpec(input: unknown, path = 'optimizer'): Optimize
   }
   // The table above guarantees every field of SpecOf<name> is set with its type.
   return spec as unknown as OptimizerSpec;
+}
+
+const DESCRIPTIONS: Readonly<Record<string, string>> = {
+  learningRate: 'a number >= 0, or a schedule object { type, ... }',
+  weightDecay: 'decoupled weight decay: w -= w * weightDecay * lr before each update',
+  clipNorm: 'rescale each gradient tensor whose L2 norm exceeds this to this norm (at most one clipping option)',
+  globalClipNorm: 'rescale all gradients together when their joint L2 norm exceeds this (at most one clipping option)',
+  clipValue: 'clamp each gradient element into [-clipValue, clipValue] (at most one clipping option)',
+  momentum: 'momentum coefficient (0: none)',
+  nesterov: 'Nesterov momentum',
+  initialAccumulatorValue: 'starting value of the squared-gradient accumulator',
+  epsilon: 'added to denominators for numerical stability',
+  rho: 'decay rate of the moving averages',
+  centered: 'normalize by the variance of the gradient rather than its second moment',
+  beta1: 'decay rate of the first-moment (mean) estimate',
+  beta2: 'decay rate of the second-moment estimate (lion: of the momentum)',
+  amsgrad: 'use the maximum of past second-moment estimates (AMSGrad)',
+};
+
+/**
+ * The options of `name` (all but `name`) as an option table: the kinds, ranges and defaults
+ * parseOptimizerSpec applies, taken from its own tables, for the OpenAPI document.
+ */
+export function optimizerOptions(name: OptimizerName): Record<string, OptionInfo> {
+  const defaults: Readonly<Record<string, unknown>> = OPTIMIZER_DEFAULTS[name];
+  const table: Record<string, OptionInfo> = {};
+  for (const key of allowedOptions(name)) {
+    if (key === 'name') continue;
+    const description = DESCRIPTIONS[key] ?? key;
+    const fallback = defaults[key];
+    if (key === 'learningRate') {
+      table[key] = { kind: 'learningRate', default: fallback as number, description };
+    } else if (BOOLEAN_OPTIONS.has(key)) {
+      table[key] = { kind: 'boolean', default: fallback as boolean, description };
+    } else {
+      const range = name === 'lion' && key === 'beta1' ? LION_BETA1 : RANGES[key];
+      table[key] = { kind: 'number', bounds: boundsOf(range), ...(fallback === undefined ? {} : { default: fallback as number }), description };
+    }
+  }
+  return table;
 }

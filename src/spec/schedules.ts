@@ -20,6 +20,7 @@
  * (ramp from initialLearningRate to warmupTarget over warmupSteps, then decay from warmupTarget).
  */
 import { invalid } from '../errors.ts';
+import { boundsOf, rangeOf, type OptionInfo } from './options.ts';
 import { bool, isPlainObject, numberIn, onlyKeys, show, type PlainObject, type Range } from './validate.ts';
 
 export const SCHEDULE_TYPES = [
@@ -117,19 +118,75 @@ const RATE: Range = { min: 0 };
 const STEPS: Range = { min: 0, minExclusive: true };
 const FRACTION: Range = { min: 0, max: 1 };
 
-/** Reads one schedule object's fields, each error naming `<path>.<field>`. */
+const bounds = boundsOf;
+
+const initial: OptionInfo = { kind: 'number', bounds: bounds(RATE), required: true, description: 'the learning rate at step 0 (after any warm-up)' };
+const decaySteps: OptionInfo = { kind: 'number', bounds: bounds(STEPS), required: true, description: 'steps over which the rate decays' };
+const alpha: OptionInfo = { kind: 'number', bounds: bounds(FRACTION), default: 0, description: 'the floor, as a fraction of the initial rate' };
+const decayOptions = {
+  initialLearningRate: initial,
+  decaySteps,
+  decayRate: { kind: 'number', bounds: { min: 0 }, required: true, description: 'factor of decay per decaySteps' },
+  staircase: { kind: 'boolean', default: false, description: 'decay in whole steps of decaySteps' },
+} as const satisfies Readonly<Record<string, OptionInfo>>;
+
+/** Every schedule's own options (besides `type` and `warmupSteps`), as the parsers read them. */
+type ScheduleOptions = { readonly [T in ScheduleType]: { readonly [K in keyof Parsed<Extract<LearningRateSchedule, { type: T }>>]-?: OptionInfo } };
+
+export const SCHEDULE_OPTIONS: ScheduleOptions = {
+  exponential: decayOptions,
+  inverseTime: decayOptions,
+  piecewiseConstant: {
+    boundaries: { kind: 'numbers', bounds: { min: 0 }, required: true, description: 'increasing steps where the rate changes' },
+    values: { kind: 'numbers', bounds: bounds(RATE), required: true, description: 'the rates: one more than boundaries' },
+  },
+  polynomial: {
+    initialLearningRate: initial,
+    decaySteps,
+    endLearningRate: { kind: 'number', bounds: bounds(RATE), default: 0.0001, description: 'the rate reached at decaySteps' },
+    power: { kind: 'number', bounds: { min: 0, exclusiveMin: true }, default: 1, description: 'exponent of the polynomial' },
+    cycle: { kind: 'boolean', default: false, description: 'start again past decaySteps (with a longer period)' },
+  },
+  cosine: {
+    initialLearningRate: initial,
+    decaySteps,
+    alpha,
+    warmupTarget: { kind: 'number', bounds: bounds(RATE), description: "Keras CosineDecay's own warm-up: ramp from initialLearningRate to this over warmupSteps" },
+  },
+  cosineRestarts: {
+    initialLearningRate: initial,
+    firstDecaySteps: { kind: 'number', bounds: bounds(STEPS), required: true, description: 'length of the first period' },
+    // tMul < 1 gives periods whose total length is finite; past it Keras' formula is NaN.
+    tMul: { kind: 'number', bounds: { min: 1 }, default: 2, description: 'each period is this many times longer than the one before' },
+    mMul: { kind: 'number', bounds: bounds(RATE), default: 1, description: "each period's peak is this many times the one before" },
+    alpha,
+  },
+};
+
+/** The option every schedule has. */
+export const WARMUP_OPTION: OptionInfo = {
+  kind: 'integer', bounds: { min: 0 }, default: 0, description: 'steps of linear warm-up from 0 to the schedule\'s rate',
+};
+
+/** Reads one schedule object's fields as SCHEDULE_OPTIONS says, each error naming `<path>.<field>`. */
 class Fields {
+  private readonly table: Readonly<Record<string, OptionInfo>>;
+
   constructor(
     readonly input: PlainObject,
     readonly path: string,
     readonly type: ScheduleType,
-  ) {}
+  ) {
+    this.table = { ...SCHEDULE_OPTIONS[type], warmupSteps: WARMUP_OPTION };
+  }
 
-  /** A number in `range`; absent -> `fallback`, or an error when the field is required. */
-  num(key: string, range: Range, fallback?: number): number {
+  /** A number in the option's range; absent -> its default, or an error when it has none. */
+  num(key: string): number {
+    const info = this.table[key];
     const value = this.input[key];
-    if (value !== undefined) return numberIn(value, `${this.path}.${key}`, range);
-    if (fallback === undefined) invalid(`${this.path}.${key}`, `is required for a ${this.type} schedule`);
+    if (value !== undefined) return numberIn(value, `${this.path}.${key}`, rangeOf(info));
+    const fallback = 'default' in info ? info.default : undefined;
+    if (typeof fallback !== 'number') invalid(`${this.path}.${key}`, `is required for a ${this.type} schedule`);
     return fallback;
   }
 
@@ -138,19 +195,19 @@ class Fields {
     return value === undefined ? false : bool(value, `${this.path}.${key}`);
   }
 
-  only(keys: readonly string[]): void {
-    onlyKeys(this.input, ['type', 'warmupSteps', ...keys], this.path, `a ${this.type} schedule`);
+  only(): void {
+    onlyKeys(this.input, ['type', 'warmupSteps', ...Object.keys(SCHEDULE_OPTIONS[this.type])], this.path, `a ${this.type} schedule`);
   }
 }
 
 type Parsed<T extends LearningRateSchedule> = Omit<T, 'type' | 'warmupSteps'>;
 
 function decay(f: Fields): Parsed<ExponentialSchedule> {
-  f.only(['initialLearningRate', 'decaySteps', 'decayRate', 'staircase']);
+  f.only();
   return {
-    initialLearningRate: f.num('initialLearningRate', RATE),
-    decaySteps: f.num('decaySteps', STEPS),
-    decayRate: f.num('decayRate', { min: 0 }),
+    initialLearningRate: f.num('initialLearningRate'),
+    decaySteps: f.num('decaySteps'),
+    decayRate: f.num('decayRate'),
     staircase: f.flag('staircase'),
   };
 }
@@ -159,38 +216,37 @@ const PARSERS: { [T in ScheduleType]: (f: Fields) => Parsed<Extract<LearningRate
   exponential: decay,
   inverseTime: decay,
   piecewiseConstant: (f) => {
-    f.only(['boundaries', 'values']);
+    f.only();
     return parsePiecewise(f.input, f.path);
   },
   polynomial: (f) => {
-    f.only(['initialLearningRate', 'decaySteps', 'endLearningRate', 'power', 'cycle']);
+    f.only();
     return {
-      initialLearningRate: f.num('initialLearningRate', RATE),
-      decaySteps: f.num('decaySteps', STEPS),
-      endLearningRate: f.num('endLearningRate', RATE, 0.0001),
-      power: f.num('power', { min: 0, minExclusive: true }, 1),
+      initialLearningRate: f.num('initialLearningRate'),
+      decaySteps: f.num('decaySteps'),
+      endLearningRate: f.num('endLearningRate'),
+      power: f.num('power'),
       cycle: f.flag('cycle'),
     };
   },
   cosine: (f) => {
-    f.only(['initialLearningRate', 'decaySteps', 'alpha', 'warmupTarget']);
+    f.only();
     const parsed: Parsed<CosineSchedule> = {
-      initialLearningRate: f.num('initialLearningRate', RATE),
-      decaySteps: f.num('decaySteps', STEPS),
-      alpha: f.num('alpha', FRACTION, 0),
+      initialLearningRate: f.num('initialLearningRate'),
+      decaySteps: f.num('decaySteps'),
+      alpha: f.num('alpha'),
     };
-    if (f.input.warmupTarget !== undefined) parsed.warmupTarget = f.num('warmupTarget', RATE);
+    if (f.input.warmupTarget !== undefined) parsed.warmupTarget = f.num('warmupTarget');
     return parsed;
   },
   cosineRestarts: (f) => {
-    f.only(['initialLearningRate', 'firstDecaySteps', 'tMul', 'mMul', 'alpha']);
+    f.only();
     return {
-      initialLearningRate: f.num('initialLearningRate', RATE),
-      firstDecaySteps: f.num('firstDecaySteps', STEPS),
-      // tMul < 1 gives periods whose total length is finite; past it Keras' formula is NaN.
-      tMul: f.num('tMul', { min: 1 }, 2),
-      mMul: f.num('mMul', RATE, 1),
-      alpha: f.num('alpha', FRACTION, 0),
+      initialLearningRate: f.num('initialLearningRate'),
+      firstDecaySteps: f.num('firstDecaySteps'),
+      tMul: f.num('tMul'),
+      mMul: f.num('mMul'),
+      alpha: f.num('alpha'),
     };
   },
 };
@@ -203,7 +259,7 @@ function parseSchedule(input: PlainObject, path: string): LearningRateSchedule {
   const fields = new Fields(input, path, type as ScheduleType);
   const parse = PARSERS[type as ScheduleType] as (f: Fields) => Parsed<LearningRateSchedule>;
   const parsed = parse(fields);
-  const warmupSteps = fields.num('warmupSteps', { min: 0, integer: true }, 0);
+  const warmupSteps = fields.num('warmupSteps');
   return { type, ...parsed, warmupSteps } as LearningRateSchedule;
 }
 
@@ -213,14 +269,15 @@ function parsePiecewise(input: PlainObject, path: string): { boundaries: number[
     invalid(`${path}.boundaries`, `must be a non-empty array of increasing steps, got ${show(boundaries)}`);
   }
   if (!Array.isArray(values)) invalid(`${path}.values`, `must be an array of learning rates, got ${show(values)}`);
-  const b = boundaries.map((x: unknown, i) => numberIn(x, `${path}.boundaries[${i}]`, { min: 0 }));
+  const table = SCHEDULE_OPTIONS.piecewiseConstant;
+  const b = boundaries.map((x: unknown, i) => numberIn(x, `${path}.boundaries[${i}]`, rangeOf(table.boundaries)));
   b.forEach((x, i) => {
     if (i > 0 && x <= b[i - 1]) invalid(`${path}.boundaries[${i}]`, `must be greater than the previous boundary ${b[i - 1]}, got ${x}`);
   });
   if (values.length !== b.length + 1) {
     invalid(`${path}.values`, `must have one more element than boundaries (${b.length + 1}), got ${values.length}`);
   }
-  const v = values.map((x: unknown, i) => numberIn(x, `${path}.values[${i}]`, RATE));
+  const v = values.map((x: unknown, i) => numberIn(x, `${path}.values[${i}]`, rangeOf(table.values)));
   return { boundaries: b, values: v };
 }
 

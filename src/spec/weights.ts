@@ -4,6 +4,7 @@
  * elsewhere (an earlier job, an uploaded model) fit them one by one.
  */
 import { invalid } from '../errors.ts';
+import { layerDescriptor } from './layers.ts';
 import type { ModelSpec, ModelSummary } from './model.ts';
 
 export interface WeightShape {
@@ -18,26 +19,7 @@ export function expectedWeights(model: ModelSpec, summary: ModelSummary, inputSh
   const weights: WeightShape[] = [];
   model.layers.forEach((layer, i) => {
     const input = i === 0 ? inputShape : summary.outputShapes[i - 1];
-    const channels = input[input.length - 1];
-    const add = (role: string, shape: number[]) => weights.push({ layer: i, role, shape });
-    switch (layer.type) {
-      case 'dense':
-        add('kernel', [channels, layer.units]);
-        if (layer.useBias) add('bias', [layer.units]);
-        break;
-      case 'conv2d':
-        add('kernel', [...layer.kernelSize, channels, layer.filters]);
-        if (layer.useBias) add('bias', [layer.filters]);
-        break;
-      case 'batchNormalization':
-        if (layer.scale) add('gamma', [channels]);
-        if (layer.center) add('beta', [channels]);
-        add('moving_mean', [channels]);
-        add('moving_variance', [channels]);
-        break;
-      default:
-        break; // no weights
-    }
+    for (const { role, shape } of layerDescriptor(layer.type).weights(layer, input)) weights.push({ layer: i, role, shape });
   });
   return weights;
 }

@@ -8,22 +8,22 @@ import { expandVariants, METRICS, type ComparisonBody } from '../comparison-requ
 import { comparisonStatus, comparisonView, createComparison } from '../comparisons.ts';
 import type { ApiContext } from '../context.ts';
 import { decodeCursor, encodeCursor } from '../job-view.ts';
+import { JobBaseSchema, OptimizerSchema } from '../request-schemas.ts';
 import { ErrorBody, JobIdParams, JobStatus } from '../schemas.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-const OptimizerObject = Type.Object({}, { additionalProperties: true, description: '`{ name, learningRate?, ...options }` as in a job' });
 const Metric = Type.Unsafe<(typeof METRICS)[number]>({ type: 'string', enum: [...METRICS] });
 
 const ComparisonRequest = Type.Object({
   name: Type.Optional(Type.String({ maxLength: 200 })),
-  base: Type.Object({}, {
-    additionalProperties: true,
+  base: Type.Unsafe<Record<string, unknown>>({
+    ...JobBaseSchema,
     description: 'a job spec (dataset, model, training, initFrom?); its optimizer, if any, is replaced by each variant\'s',
     examples: [{ dataset: { builtin: 'iris' }, model: { layers: [{ type: 'dense', units: 3, activation: 'softmax' }], loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] }, training: { epochs: 20, batchSize: 16, validationSplit: 0.2, seed: 1 } }],
   }),
-  variants: Type.Optional(Type.Array(Type.Object({ optimizer: OptimizerObject }, { additionalProperties: false }), { maxItems: 1000 })),
+  variants: Type.Optional(Type.Array(Type.Object({ optimizer: OptimizerSchema }, { additionalProperties: false }), { maxItems: 1000 })),
   sweep: Type.Optional(Type.Object({
-    optimizers: Type.Array(Type.Union([Type.String({ maxLength: 100 }), OptimizerObject]), { minItems: 1, maxItems: 1000, description: 'optimizer names, or optimizer objects without learningRate' }),
+    optimizers: Type.Array(Type.Union([Type.String({ maxLength: 100 }), OptimizerSchema]), { minItems: 1, maxItems: 1000, description: 'optimizer names, or optimizer objects without learningRate' }),
     learningRates: Type.Optional(Type.Array(Type.Number(), { minItems: 1, maxItems: 1000, description: 'every optimizer runs at each of these rates' })),
   }, { additionalProperties: false })),
   metric: Type.Optional(Metric),

@@ -7,6 +7,7 @@ import { lrChart } from '../../pictures/lr-chart.ts';
 import { getComparison, type ComparisonRow } from '../../store/comparisons.ts';
 import type { ApiContext } from '../context.ts';
 import { createLrFinder, lrFinderView, type LrFinderBody } from '../lr-finder.ts';
+import { JobBaseSchema, OptimizerSchema } from '../request-schemas.ts';
 import { ErrorBody, JobIdParams } from '../schemas.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -14,8 +15,8 @@ const Rate = (description: string) => Type.Number({ exclusiveMinimum: 0, maximum
 
 const LrFinderRequest = Type.Object({
   name: Type.Optional(Type.String({ maxLength: 200 })),
-  base: Type.Object({}, { additionalProperties: true, description: 'a job spec (dataset, model, training); its epochs are set to cover `steps`' }),
-  optimizer: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'the optimizer tested (default: base.optimizer); its learningRate is replaced', examples: [{ name: 'adam' }] })),
+  base: Type.Unsafe<Record<string, unknown>>({ ...JobBaseSchema, description: 'a job spec (dataset, model, training); its epochs are set to cover `steps`' }),
+  optimizer: Type.Optional(Type.Unsafe<Record<string, unknown>>({ ...OptimizerSchema, description: 'the optimizer tested (default: base.optimizer); its learningRate is replaced', examples: [{ name: 'adam' }] })),
   minLearningRate: Type.Optional(Rate('rate of the first step (default 1e-7)')),
   maxLearningRate: Type.Optional(Rate('rate of step `steps` (default 10)')),
   steps: Type.Optional(Type.Integer({ minimum: 10, maximum: 1000, description: 'steps of the test (default 100)' })),

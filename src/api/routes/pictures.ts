@@ -17,6 +17,7 @@ import { variantLabel } from '../comparison-request.ts';
 import { labels } from '../comparisons.ts';
 import type { ApiContext } from '../context.ts';
 import { requireJob } from '../job-view.ts';
+import { OptimizerSchema } from '../request-schemas.ts';
 import { ErrorBody, JobIdParams } from '../schemas.ts';
 
 /** Points per curve: about one per pixel of an 800-wide chart; more steps are averaged in buckets. */
@@ -59,7 +60,7 @@ const PlotBody = Type.Object({
   function: Type.Unsafe<FunctionName>({ type: 'string', enum: [...FUNCTION_NAMES] }),
   start: Type.Array(Type.Number(), { minItems: 2, maxItems: 2, description: '`[x, y]` where every optimizer starts' }),
   steps: Type.Integer({ minimum: 1, maximum: MAX_STEPS }),
-  optimizers: Type.Array(Type.Object({}, { additionalProperties: true }), {
+  optimizers: Type.Array(OptimizerSchema, {
     minItems: 1, maxItems: MAX_PATHS, description: 'optimizers as in a job, one path each', examples: [[{ name: 'sgd', learningRate: 0.001 }, { name: 'adam', learningRate: 0.05 }]],
   }),
   range: Type.Optional(Type.Object({

@@ -8,6 +8,7 @@ import { Type } from 'typebox';
 import { FUNCTION_NAMES } from '../../playground/functions.ts';
 import { MAX_STEPS, parseTrajectoryRequest } from '../../playground/request.ts';
 import type { ApiContext } from '../context.ts';
+import { OptimizerSchema } from '../request-schemas.ts';
 import { ErrorBody } from '../schemas.ts';
 
 /** Documented here, checked by parseTrajectoryRequest, whose errors name the field and list what is allowed. */
@@ -17,10 +18,9 @@ const TrajectoryBody = Type.Object({
   function: Described(`one of ${FUNCTION_NAMES.join(', ')}`, 'rosenbrock'),
   start: Described('`[x, y]`: two finite numbers, where the optimizer starts', [-1.5, 2]),
   steps: Described(`optimizer steps, an integer in [1, ${MAX_STEPS}]`, 500),
-  optimizer: Type.Object({}, {
-    additionalProperties: true,
-    description: '`{ name, learningRate, ...options }`, exactly as in a job (schedules, clipping, weight decay)',
-    examples: [{ name: 'adam', learningRate: 0.01 }],
+  optimizer: Type.Unsafe<Record<string, unknown>>({
+    ...OptimizerSchema,
+    description: 'an optimizer exactly as in a job (schedules, clipping, weight decay)',
   }),
 }, { additionalProperties: false });
 
