@@ -49,7 +49,7 @@ async function main(mode: Mode): Promise<void> {
       log.error('shutdown deadline passed; exiting');
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS).unref();
-    (async () => {
+    void (async () => {
       for (const close of closers) await close().catch((err) => log.error({ err }, 'error while closing'));
       log.info('stopped');
       process.exit(0);

@@ -5,7 +5,6 @@
  * diverges fails alone and the comparison still completes.
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyBaseLogger } from 'fastify';
 import { DomainError } from '../errors.ts';
 import { enqueueTraining } from '../worker/queue.ts';
 import { DependencyUnavailableError, redisReason } from './unavailable.ts';
@@ -14,7 +13,7 @@ import {
 } from '../store/comparisons.ts';
 import type { JobStatus } from '../store/jobs.ts';
 import type { JobSpec } from '../spec/job.ts';
-import { chooseMetric, expandVariants, variantField, variantLabel, type ComparisonBody, type Metric, type Variant } from './comparison-request.ts';
+import { chooseMetric, variantField, variantLabel, type ComparisonBody, type Metric, type Variant } from './comparison-request.ts';
 import type { ApiContext } from './context.ts';
 import { checkActiveJobs } from './auth/quotas.ts';
 import { drawSeed, prepareJob, type PreparedJob } from './submit-job.ts';

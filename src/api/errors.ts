@@ -11,10 +11,11 @@ import { DependencyUnavailableError, RETRY_AFTER_SECONDS } from './unavailable.t
 import { Refusal } from './auth/refusal.ts';
 
 /** The one place where a domain error becomes an HTTP status. */
-const STATUS = new Map<Function, number>([
+type DomainErrorClass = abstract new (field: string, reason: string) => DomainError;
+const STATUS = new Map<DomainErrorClass, number>([
   [InvalidInputError, 400], [NotFoundError, 404], [ConflictError, 409], [TooLargeError, 413], [UnsupportedFormatError, 415],
 ]);
-const statusOf = (err: DomainError): number => STATUS.get(err.constructor) ?? 400;
+const statusOf = (err: DomainError): number => STATUS.get(err.constructor as DomainErrorClass) ?? 400;
 
 const KIND: Record<number, string> = {
   400: 'invalid_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 413: 'payload_too_large',

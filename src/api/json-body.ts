@@ -98,7 +98,7 @@ export function registerInputGuards(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    parse(request, body as string, (err, value) => {
+    void parse(request, body as string, (err, value) => {
       if (err) return done(err, undefined);
       const found = findUnstorable(value);
       if (found) return done(refuse(found), undefined);

@@ -3,7 +3,6 @@
  * (analysis/lr-range-test.ts), stored as a comparison of kind "lrFinder" with one variant, and
  * read back as loss against rate with a suggested rate.
  */
-import type { FastifyBaseLogger } from 'fastify';
 import { invalid } from '../errors.ts';
 import { analyseRangeTest, RANGE_TEST_DEFAULTS, rangeTestSchedule, type RangeTestOptions } from '../analysis/lr-range-test.ts';
 import { divergedAt, type ComparisonRow } from '../store/comparisons.ts';

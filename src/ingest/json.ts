@@ -301,6 +301,7 @@ class DatasetReader {
     const pending = this.pending;
     this.pending = [];
     await Promise.all(pending);
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows a slice write's own rejection, as it came
     if (this.failure) throw this.failure;
   }
 }

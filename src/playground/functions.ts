@@ -20,7 +20,7 @@ export type Point = [number, number];
 
 export interface TestFunction {
   /** f(x, y) in float64. */
-  value(x: number, y: number): number;
+  value: (x: number, y: number) => number;
   /** (df/dx, df/dy) in float32 arithmetic (values are float32 numbers). */
   gradient(x: number, y: number): Point;
   /** Known minima (for rastrigin the global one only; saddle has none: it is unbounded below). */

@@ -96,6 +96,10 @@ export class JobRecorder {
       this.idleWaiters.push(resolve);
       this.kick();
     });
+    this.rethrow(); // not `if (this.failure)` again: TypeScript keeps the narrowing from before the await
+  }
+
+  private rethrow(): void {
     if (this.failure) throw this.failure;
   }
 

@@ -40,7 +40,7 @@ export async function startWorker(config: Config, db: Db, log: Logger): Promise<
   const heartbeatKey = workerKeyPrefix(config) + id;
   const beat = () => connection.set(heartbeatKey, JSON.stringify({ id, backend, host: hostname(), pid: process.pid, concurrency: config.WORKER_CONCURRENCY }), 'PX', WORKER_HEARTBEAT_MS * 3);
   await beat();
-  const heartbeat = setInterval(() => beat().catch(() => {}), WORKER_HEARTBEAT_MS);
+  const heartbeat = setInterval(() => void beat().catch(() => {}), WORKER_HEARTBEAT_MS);
 
   const worker = new Worker<TrainingJobData>(
     config.QUEUE_NAME,

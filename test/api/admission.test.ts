@@ -1,11 +1,11 @@
 /**
  * Admission control over HTTP with the service's default limits: the jobs that poisoned a training
  * child and a 10^8-step job answer 400 at submit, naming the field, and nothing is stored.
+ * No worker is involved: each test builds the app and drives it with inject().
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { api } from '../helpers/http.ts';
-import { startService, type TestService } from '../helpers/service.ts';
+import { describe, it } from 'node:test';
+import { buildTestApp } from '../helpers/app.ts';
 
 const mnist = (layers: object[], batchSize: number) => ({
   dataset: { builtin: 'mnist', samples: 2000 },
@@ -15,12 +15,6 @@ const mnist = (layers: object[], batchSize: number) => ({
 });
 
 describe('admission at submit (default limits)', () => {
-  let service: TestService;
-  before(async () => {
-    service = await startService();
-  });
-  after(() => service.close());
-
   const cases: Array<[string, object, string, RegExp]> = [
     ['dense 65536 before a 28×28 pool, batch 16', mnist([
       { type: 'dense', units: 65536 }, { type: 'maxPooling2d', poolSize: 28 }, { type: 'flatten' }, { type: 'dense', units: 10, activation: 'softmax' },
@@ -36,15 +30,16 @@ describe('admission at submit (default limits)', () => {
     }, 'training.epochs', /make 100000000 optimizer steps, over the limit of 1000000 per job/],
   ];
   for (const [what, body, field, words] of cases) {
-    it(`refuses ${what} with a 400 naming ${field}`, async () => {
-      const before = await api(service.url, 'GET', '/v1/jobs');
-      const res = await api(service.url, 'POST', '/v1/jobs', body);
+    it(`refuses ${what} with a 400 naming ${field}`, async (t) => {
+      const { request } = await buildTestApp(t);
+      const before = await request('GET', '/v1/jobs');
+      const res = await request('POST', '/v1/jobs', body);
       assert.equal(res.status, 400, res.text);
       assert.equal(res.json.error, 'invalid_request');
       assert.equal(res.json.details.field, field);
       assert.ok(res.json.message.startsWith(`${field}: `), res.json.message);
       assert.match(res.json.message, words);
-      const after = await api(service.url, 'GET', '/v1/jobs');
+      const after = await request('GET', '/v1/jobs');
       assert.equal(after.json.jobs.length, before.json.jobs.length, 'nothing stored');
     });
   }

@@ -1,11 +1,12 @@
 /**
  * Every kind of bad input answers a JSON 4xx whose message names the field and the reason,
- * and stores nothing.
+ * and stores nothing. Validation needs no worker and no socket: the tests share one app, built
+ * without a port and driven with inject(), against the real PostgreSQL and Redis.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { api, irisJob } from '../helpers/http.ts';
-import { startService, type TestService } from '../helpers/service.ts';
+import { describe, it } from 'node:test';
+import { appForSuite } from '../helpers/app.ts';
+import { irisJob } from '../helpers/http.ts';
 
 type Body = ReturnType<typeof irisJob>;
 const mutate = (change: (job: any) => void): Body => {
@@ -51,60 +52,64 @@ const CASES: Array<[string, unknown, number, string, RegExp]> = [
 ];
 
 describe('bad input', () => {
-  let service: TestService;
-  before(async () => { service = await startService(); });
-  after(() => service.close());
+  const testApp = appForSuite();
 
   for (const [what, body, status, field, words] of CASES) {
     it(`${what}: ${status} naming ${field}`, async () => {
+      const { request, db } = testApp();
       // A name of its own: "nothing stored" must hold even with other tests' jobs around.
       const name = `bad input ${what}`;
-      const res = await api(service.url, 'POST', '/v1/jobs', { ...(body as object), name });
+      const res = await request('POST', '/v1/jobs', { ...(body as object), name });
       assert.equal(res.status, status, res.text);
       assert.equal(res.json.error, 'invalid_request');
       assert.ok(res.json.message.startsWith(`${field}:`), `message "${res.json.message}" should start with "${field}:"`);
       assert.match(res.json.message, words);
-      assert.equal(await service.db.job.count({ where: { name } }), 0, 'nothing is stored');
+      assert.equal(await db.job.count({ where: { name } }), 0, 'nothing is stored');
     });
   }
 
   it('a non-finite number (JSON cannot carry one, so 1e999) is refused', async () => {
-    const res = await api(service.url, 'POST', '/v1/jobs', JSON.stringify(irisJob()).replace('"learningRate":0.01', '"learningRate":1e999'));
+    const { request } = testApp();
+    const res = await request('POST', '/v1/jobs', JSON.stringify(irisJob()).replace('"learningRate":0.01', '"learningRate":1e999'));
     assert.equal(res.status, 400);
     assert.match(res.json.message, /^optimizer\.learningRate:/);
   });
 
   it('malformed JSON is a 400 with a JSON body', async () => {
-    const res = await api(service.url, 'POST', '/v1/jobs', '{"dataset": ');
+    const { request } = testApp();
+    const res = await request('POST', '/v1/jobs', '{"dataset": ');
     assert.equal(res.status, 400);
     assert.equal(typeof res.json.message, 'string');
   });
 
   it('a body over the size limit is a 413 naming the limit', async () => {
+    const { request } = testApp();
     const huge = mutate((j) => { j.name = 'x'.repeat(2 * 1024 * 1024); });
-    const res = await api(service.url, 'POST', '/v1/jobs', huge);
+    const res = await request('POST', '/v1/jobs', huge);
     assert.equal(res.status, 413);
     assert.equal(res.json.error, 'payload_too_large');
     assert.match(res.json.message, /body: larger than the limit of 1048576 bytes/);
   });
 
   it('unknown ids are 404s and malformed ids 400s, everywhere', async () => {
+    const { request } = testApp();
     const id = '00000000-0000-4000-8000-000000000000';
     for (const path of [`/v1/jobs/${id}`, `/v1/jobs/${id}/metrics`, `/v1/jobs/${id}/model/model.json`, `/v1/jobs/${id}/model/weights.bin`, `/v1/jobs/${id}/optimizer-state`]) {
-      const res = await api(service.url, 'GET', path);
+      const res = await request('GET', path);
       assert.equal(res.status, 404, path);
       assert.equal(res.json.error, 'not_found');
       assert.match(res.json.message, new RegExp(id));
     }
-    assert.equal((await api(service.url, 'POST', `/v1/jobs/${id}/cancel`)).status, 404);
-    const bad = await api(service.url, 'GET', '/v1/jobs/not-a-uuid');
+    assert.equal((await request('POST', `/v1/jobs/${id}/cancel`)).status, 404);
+    const bad = await request('GET', '/v1/jobs/not-a-uuid');
     assert.equal(bad.status, 400);
     assert.match(bad.json.message, /^params id: /);
   });
 
   it('query parameters out of range and foreign cursors are 400s', async () => {
-    assert.match((await api(service.url, 'GET', '/v1/jobs?limit=0')).json.message, /querystring limit: must be >= 1/);
-    assert.match((await api(service.url, 'GET', '/v1/jobs?status=done')).json.message, /querystring status/);
-    assert.match((await api(service.url, 'GET', '/v1/jobs?cursor=abc')).json.message, /^cursor: /);
+    const { request } = testApp();
+    assert.match((await request('GET', '/v1/jobs?limit=0')).json.message, /querystring limit: must be >= 1/);
+    assert.match((await request('GET', '/v1/jobs?status=done')).json.message, /querystring status/);
+    assert.match((await request('GET', '/v1/jobs?cursor=abc')).json.message, /^cursor: /);
   });
 });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DOMParser } from '@xmldom/xmldom';
-import { api, waitForJob } from '../helpers/http.ts';
+import { api } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 
 /** y = W·x + b + noise, 200 examples: a few dozen steps per variant. */

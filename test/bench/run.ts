@@ -56,7 +56,7 @@ async function part<T>(name: string, fn: () => Promise<T>): Promise<T | undefine
   try {
     return await fn();
   } catch (err) {
-    log(`${name} failed: ${(err as Error).stack ?? err}`);
+    log(`${name} failed: ${(err as Error).stack ?? String(err)}`);
     table.row({ part: name, metric: 'error', value: (err as Error).message.slice(0, 200) });
     results[`${name}Error`] = (err as Error).message;
     return undefined;

@@ -67,7 +67,7 @@ export function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new Error(`${what}: not valid JSON (${(e as Error).message})`);
+    throw new Error(`${what}: not valid JSON (${(e as Error).message})`, { cause: e });
   }
 }
 

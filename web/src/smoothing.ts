@@ -3,7 +3,7 @@
  * pulled towards zero. `weight` 0 is no smoothing, 0.99 is very smooth.
  */
 export function smooth(values: readonly number[], weight: number): number[] {
-  const out: number[] = new Array(values.length);
+  const out: number[] = new Array<number>(values.length);
   let last = 0;
   let n = 0;
   for (let i = 0; i < values.length; i++) {

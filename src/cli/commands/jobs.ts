@@ -61,7 +61,7 @@ export async function list(client: ApiClient, opts: { status?: string; limit?: s
   const query = new URLSearchParams();
   if (opts.status) query.set('status', opts.status);
   if (opts.limit) query.set('limit', opts.limit);
-  const page = await client.json<{ jobs: JobView[]; nextCursor: string | null }>('GET', `/v1/jobs${query.size ? `?${query}` : ''}`);
+  const page = await client.json<{ jobs: JobView[]; nextCursor: string | null }>('GET', `/v1/jobs${query.size ? `?${query.toString()}` : ''}`);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
     return EXIT.ok;

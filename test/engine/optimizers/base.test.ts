@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -18,18 +18,17 @@ import {
   createOptimizer,
   parseOptimizerSpec,
 } from '../../../src/engine/optimizers/index.ts';
-import { uniqueName } from './helpers.ts';
+import { uniqueName, variableOf } from './helpers.ts';
+import { onEachBackend } from './backends.ts';
 
-before(async () => {
-  await tf.setBackend('cpu');
-});
-
+// Not re-indented, to keep this diff small: the formatting pass after the merges indents it.
+onEachBackend(() => {
 describe('iterations and learning rate', () => {
   test('iterations start at 0, count updates, and drive the schedule (lr of the next update)', () => {
     const opt = createOptimizer(
       parseOptimizerSpec({ name: 'sgd', learningRate: { type: 'piecewiseConstant', boundaries: [0, 1], values: [0.5, 0.25, 0.125] } }),
     );
-    const x = tf.variable(tf.tensor1d([0]), true, uniqueName('it'));
+    const x = variableOf(tf.tensor1d([0]), uniqueName('it'));
     const g = tf.tensor1d([1]);
     const seen: number[] = [];
     for (let s = 0; s < 3; s++) {
@@ -53,7 +52,7 @@ describe('iterations and learning rate', () => {
     const run = (iterations: number) => {
       const opt = createOptimizer(parseOptimizerSpec({ name: 'adam', learningRate: 0.1 }));
       opt.iterations = iterations;
-      const x = tf.variable(tf.tensor1d([0]), true, uniqueName('bc'));
+      const x = variableOf(tf.tensor1d([0]), uniqueName('bc'));
       const g = tf.tensor1d([1]);
       opt.applyGradients({ [x.name]: g });
       const value = x.dataSync()[0];
@@ -71,8 +70,8 @@ describe('iterations and learning rate', () => {
 
   test('gradients given as null are skipped, the others applied', () => {
     const opt = createOptimizer(parseOptimizerSpec({ name: 'sgd', learningRate: 1 }));
-    const x = tf.variable(tf.tensor1d([0]), true, uniqueName('n'));
-    const y = tf.variable(tf.tensor1d([0]), true, uniqueName('n'));
+    const x = variableOf(tf.tensor1d([0]), uniqueName('n'));
+    const y = variableOf(tf.tensor1d([0]), uniqueName('n'));
     const g = tf.tensor1d([2]);
     opt.applyGradients({ [x.name]: g, [y.name]: null as unknown as tf.Tensor });
     assert.deepEqual([x.dataSync()[0], y.dataSync()[0]], [-2, 0]);
@@ -107,7 +106,7 @@ describe('registry and config', () => {
 
   test('minimize() from tf.Optimizer works', () => {
     const opt = createOptimizer(parseOptimizerSpec({ name: 'adam', learningRate: 0.1 }));
-    const x = tf.variable(tf.scalar(3), true, uniqueName('min'));
+    const x = variableOf(tf.scalar(3), uniqueName('min'));
     for (let i = 0; i < 200; i++) opt.minimize(() => tf.square(x) as tf.Scalar, false, [x]);
     assert.ok(Math.abs(x.dataSync()[0]) < 0.1);
     x.dispose();
@@ -132,4 +131,5 @@ describe('spec.ts and schedules.ts are pure', () => {
     visit(resolve(here, '../../../src/spec/optimizer.ts'));
     assert.ok(seen.size >= 4, 'followed optimizer.ts, schedules.ts, validate.ts, errors.ts');
   });
+});
 });

@@ -4,14 +4,11 @@
  * for `test_correctness_with_golden`, 1e-4 for `test_single_step`).
  */
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { createOptimizer, parseOptimizerSpec } from '../../../src/engine/optimizers/index.ts';
-import { uniqueName } from './helpers.ts';
-
-before(async () => {
-  await tf.setBackend('cpu');
-});
+import { uniqueName, variableOf } from './helpers.ts';
+import { onEachBackend } from './backends.ts';
 
 function assertAllClose(actual: ArrayLike<number>, expected: readonly number[], tol: number, what: string): void {
   assert.equal(actual.length, expected.length);
@@ -99,7 +96,7 @@ const GOLDEN: Array<{ file: string; spec: Record<string, unknown>; golden: numbe
 
 function apply(spec: Record<string, unknown>, initial: number[], gradients: number[][]): number[][] {
   const opt = createOptimizer(parseOptimizerSpec(spec));
-  const x = tf.variable(tf.tensor1d(initial), true, uniqueName('golden'));
+  const x = variableOf(tf.tensor1d(initial), uniqueName('golden'));
   const seen: number[][] = [];
   for (const g of gradients) {
     const grad = tf.tensor1d(g);
@@ -112,6 +109,8 @@ function apply(spec: Record<string, unknown>, initial: number[], gradients: numb
   return seen;
 }
 
+// Not re-indented, to keep this diff small: the formatting pass after the merges indents it.
+onEachBackend(() => {
 describe('Keras 3 test_correctness_with_golden', () => {
   const first = Array<number>(10).fill(0.01);
   const ramp = Array.from({ length: 10 }, (_, i) => (i + 1) / 10);
@@ -173,10 +172,11 @@ describe('Keras 3 test_clip_norm / test_clip_value: gradient [100, 100]', () => 
 describe('Keras 3 RMSprop docstring example', () => {
   test('RMSprop(learning_rate=0.1), var 10, loss var^2 / 2: one minimize gives 9.683772', () => {
     const opt = createOptimizer(parseOptimizerSpec({ name: 'rmsprop', learningRate: 0.1 }));
-    const v = tf.variable(tf.scalar(10), true, uniqueName('doc'));
+    const v = variableOf(tf.scalar(10), uniqueName('doc'));
     opt.minimize(() => tf.div(tf.square(v), 2) as tf.Scalar, false, [v]);
     assertAllClose(v.dataSync(), [9.683772], 1e-6, 'var1');
     v.dispose();
     opt.dispose();
   });
+});
 });

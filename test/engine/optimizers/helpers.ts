@@ -33,8 +33,18 @@ export function gradientsAt(step: number, scale = 1): Vec[] {
   ];
 }
 
+/**
+ * A trainable variable holding `initial`, which is then disposed: tf.variable keeps its own
+ * reference to the data, and the initial tensor would otherwise count as a leak.
+ */
+export function variableOf(initial: tf.Tensor, name: string): tf.Variable {
+  const v = tf.variable(initial, true, name);
+  initial.dispose();
+  return v;
+}
+
 export function makeVariables(values: Vec[]): tf.Variable[] {
-  return values.map((v, i) => tf.variable(tf.tensor(v, SHAPES[i]), true, uniqueName()));
+  return values.map((v, i) => variableOf(tf.tensor(v, SHAPES[i]), uniqueName()));
 }
 
 export function step(opt: TrainerOptimizer, vars: tf.Variable[], grads: Vec[]): void {

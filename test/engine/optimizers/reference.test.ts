@@ -2,14 +2,10 @@
  * Every optimizer and every option against the independent float64 reference (reference.ts):
  * 8 updates with varying gradients on two variables, compared at float32 tolerance.
  */
-import { before, describe, test } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
+import { describe, test } from 'node:test';
 import type { RefOptions } from './reference.ts';
 import { assertClose, assertMoved, runOurs, runReference } from './helpers.ts';
-
-before(async () => {
-  await tf.setBackend('cpu');
-});
+import { onEachBackend } from './backends.ts';
 
 const STEPS = 8;
 
@@ -232,6 +228,8 @@ const SCHEDULE_CASES: Case[] = [
   },
 ];
 
+// Not re-indented, to keep this diff small: the formatting pass after the merges indents it.
+onEachBackend(() => {
 for (const [group, cases] of [
   ['each optimizer and its own options', OPTIMIZER_CASES],
   ['weight decay and clipping', COMMON_OPTION_CASES],
@@ -247,3 +245,4 @@ for (const [group, cases] of [
     }
   });
 }
+});

@@ -4,18 +4,15 @@
  * setup could not reveal it), then checks ours.
  */
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { createOptimizer, parseOptimizerSpec } from '../../../src/engine/optimizers/index.ts';
-import { uniqueName } from './helpers.ts';
-
-before(async () => {
-  await tf.setBackend('cpu');
-});
+import { uniqueName, variableOf } from './helpers.ts';
+import { onEachBackend } from './backends.ts';
 
 /** Runs `steps` updates of a constant gradient `g` on x = x0 and returns x. */
 function constantGradient(opt: tf.Optimizer, x0: number, g: number, steps: number): number {
-  const x = tf.variable(tf.tensor1d([x0]), true, uniqueName('reg'));
+  const x = variableOf(tf.tensor1d([x0]), uniqueName('reg'));
   const grad = tf.tensor1d([g]);
   for (let s = 0; s < steps; s++) opt.applyGradients({ [x.name]: grad });
   const value = x.dataSync()[0];
@@ -25,6 +22,8 @@ function constantGradient(opt: tf.Optimizer, x0: number, g: number, steps: numbe
   return value;
 }
 
+// Not re-indented, to keep this diff small: the formatting pass after the merges indents it.
+onEachBackend(() => {
 describe('Adadelta uses the updated accumulator (Zeiler 2012, Keras 3)', () => {
   const lr = 1;
   const sgdPath = 1 - 5 * lr * 1; // plain SGD after 5 updates of gradient 1
@@ -59,11 +58,13 @@ describe('centered RMSprop keeps epsilon inside the root: sqrt(v - mg^2 + eps)',
 
 describe('Adamax state can be saved and restored', () => {
   test('tfjs 4.22 adamax getWeights throws (the defect)', async () => {
-    await assert.rejects(tf.train.adamax(0.01).getWeights());
+    const theirs = tf.train.adamax(0.01);
+    await assert.rejects(theirs.getWeights());
+    theirs.dispose();
   });
 
   test('ours round-trips through getWeights / setWeights', async () => {
-    const x = tf.variable(tf.tensor1d([1, -2, 3]), true, uniqueName('adamax'));
+    const x = variableOf(tf.tensor1d([1, -2, 3]), uniqueName('adamax'));
     const grad = tf.tensor1d([0.5, -0.25, 1]);
     const a = createOptimizer(parseOptimizerSpec({ name: 'adamax', learningRate: 0.1 }));
     a.applyGradients({ [x.name]: grad });
@@ -83,4 +84,5 @@ describe('Adamax state can be saved and restored', () => {
     grad.dispose();
     x.dispose();
   });
+});
 });

@@ -4,15 +4,12 @@
  * dispose frees every slot; import validates what it is given.
  */
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '../../../src/errors.ts';
 import { createOptimizer, parseOptimizerSpec, type TrainerOptimizer } from '../../../src/engine/optimizers/index.ts';
 import { gradientsAt, initialValues, makeVariables, step } from './helpers.ts';
-
-before(async () => {
-  await tf.setBackend('cpu');
-});
+import { onEachBackend } from './backends.ts';
 
 /** Every optimizer, and the options that add slots. */
 const SPECS: Array<Record<string, unknown>> = [
@@ -64,6 +61,8 @@ async function interrupted(
   return out;
 }
 
+// Not re-indented, to keep this diff small: the formatting pass after the merges indents it.
+onEachBackend(() => {
 describe('exportState -> importState into a fresh optimizer continues bit for bit', () => {
   for (const spec of SPECS) {
     test(JSON.stringify(spec), async () => {
@@ -141,6 +140,7 @@ describe('importState validation', () => {
     const bad = { ...state, slots: state.slots.map((s, i) => (i === 0 ? { ...s, tensor: tf.zeros([7]) } : s)) };
     assert.throws(() => fresh.importState(bad), (e: unknown) => e instanceof InvalidInputError && /shape/.test(e.message));
     assert.equal(fresh.iterations, 0);
+    [...state.slots.map((s) => s.tensor), bad.slots[0].tensor].forEach((t) => t.dispose());
     [opt, fresh].forEach((o) => o.dispose());
     vars.forEach((v) => v.dispose());
   });
@@ -152,7 +152,9 @@ describe('importState validation', () => {
     const adam = make({ name: 'adam' });
     assert.throws(() => adam.importState({ ...state, slots: state.slots.slice(1) }), /lacks slot\(s\) momentum/);
     assert.throws(() => adam.importState({ ...state, iterations: -1 }), /iterations/);
+    state.slots.forEach((s) => s.tensor.dispose());
     [opt, fresh, adam].forEach((o) => o.dispose());
     vars.forEach((v) => v.dispose());
   });
+});
 });

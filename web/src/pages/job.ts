@@ -55,7 +55,7 @@ export function jobPage(main: HTMLElement, params: Record<string, string>): () =
   const redraw = () => {
     if (!chart) return;
     // Validation loss sits at the last step of its epoch (the nearest recorded step before it).
-    const val: (number | null)[] = new Array(xs.length).fill(null);
+    const val: (number | null)[] = new Array<number | null>(xs.length).fill(null);
     // A continued job numbers its epochs and steps after its source's; `training.epochs` is
     // the number it adds, and `totalSteps` its own steps.
     const ownEpochs = Number((job?.spec.training as { epochs?: number } | undefined)?.epochs) || 1;
@@ -109,11 +109,11 @@ export function jobPage(main: HTMLElement, params: Record<string, string>): () =
     const running = !FINISHED.has(j.status);
     const ok = j.status === 'succeeded';
     replace(actions,
-      running ? h('button', { type: 'button', id: 'cancel', onclick: cancel }, 'Cancel') : null,
-      ok ? h('button', { type: 'button', id: 'continue', onclick: continueJob }, 'Continue training') : null,
-      ok ? h('button', { type: 'button', class: 'secondary', onclick: () => save('model/model.json', 'model.json') }, 'Download model.json') : null,
-      ok ? h('button', { type: 'button', class: 'secondary', onclick: () => save('model/weights.bin', 'weights.bin') }, 'Download weights.bin') : null,
-      ok ? h('button', { type: 'button', class: 'secondary', onclick: () => save('optimizer-state', 'optimizer-state.json') }, 'Download optimizer state') : null,
+      running ? h('button', { type: 'button', id: 'cancel', onclick: () => void cancel() }, 'Cancel') : null,
+      ok ? h('button', { type: 'button', id: 'continue', onclick: () => void continueJob() }, 'Continue training') : null,
+      ok ? h('button', { type: 'button', class: 'secondary', onclick: () => void save('model/model.json', 'model.json') }, 'Download model.json') : null,
+      ok ? h('button', { type: 'button', class: 'secondary', onclick: () => void save('model/weights.bin', 'weights.bin') }, 'Download weights.bin') : null,
+      ok ? h('button', { type: 'button', class: 'secondary', onclick: () => void save('optimizer-state', 'optimizer-state.json') }, 'Download optimizer state') : null,
     );
   };
 
@@ -172,7 +172,7 @@ export function jobPage(main: HTMLElement, params: Record<string, string>): () =
     }
   };
 
-  (async () => {
+  void (async () => {
     try {
       job = await api<Job>(`/v1/jobs/${id}`);
       const m = await api<BucketedMetrics>(`/v1/jobs/${id}/metrics?points=${HISTORY_POINTS}`);
