@@ -12,7 +12,6 @@ import {
   comparisonResults, deleteComparison, insertComparison, type ComparisonKind, type ComparisonRow, type NewVariantJob, type ResultRow,
 } from '../store/comparisons.ts';
 import type { JobStatus } from '../store/jobs.ts';
-import type { JobSpec } from '../spec/job.ts';
 import { chooseMetric, variantField, variantLabel, type ComparisonBody, type Metric, type Variant } from './comparison-request.ts';
 import type { ApiContext } from './context.ts';
 import { checkActiveJobs } from './auth/quotas.ts';
@@ -46,10 +45,10 @@ export async function createComparison(
   const jobs: NewVariantJob[] = [];
   for (const variant of variants) {
     const prepared = await prepareVariant(ctx, tenant, { ...body.base, optimizer: variant.optimizer }, variant, seed);
-    const spec = prepared.spec as unknown as JobSpec;
+    const { spec } = prepared;
     jobs.push({ ...prepared, id: randomUUID(), name: `${body.name ?? kind}: ${variantLabel(spec.optimizer)}`.slice(0, 200) });
   }
-  const metric = chooseMetric(body, (jobs[0].spec as unknown as JobSpec).training.validationSplit);
+  const metric = chooseMetric(body, jobs[0].spec.training.validationSplit);
   const id = randomUUID();
   await insertComparison(ctx.db, { id, tenant, name: body.name, kind, metric, target: body.target, config, jobs });
   try {

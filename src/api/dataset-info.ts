@@ -2,15 +2,14 @@
 import type { DatasetRow } from '../store/datasets.ts';
 import { getDataset } from '../store/datasets.ts';
 import type { Db } from '../store/db.ts';
-import type { ClassEntry } from '../ingest/labels.ts';
 import type { DatasetInfo } from '../spec/dataset-types.ts';
 import { UUID } from '../spec/job.ts';
 
 export function datasetInfoOf(row: DatasetRow): DatasetInfo {
   const target: DatasetInfo['target'] = row.labelKind === 'classes'
-    ? { kind: 'classes', classes: (row.classes as unknown as ClassEntry[]).length, classNames: (row.classes as unknown as ClassEntry[]).map((c) => c.name) }
+    ? { kind: 'classes', classes: (row.classes ?? []).length, classNames: (row.classes ?? []).map((c) => c.name) }
     : { kind: 'regression', dims: row.targetDims };
-  return { count: row.rows, featureShape: row.featureShape as number[], target };
+  return { count: row.rows, featureShape: row.featureShape, target };
 }
 
 

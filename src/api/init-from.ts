@@ -8,7 +8,7 @@ import { InvalidInputError, invalid } from '../errors.ts';
 import type { Db } from '../store/db.ts';
 import { getModelArtifacts, getTenantJob } from '../store/jobs.ts';
 import { getUploadedModel } from '../store/models.ts';
-import type { JobSpec, ParsedJob } from '../spec/job.ts';
+import type { ParsedJob } from '../spec/job.ts';
 import { checkWeightsFit } from '../spec/weights.ts';
 
 type Manifest = Array<{ name: string; shape: number[] }>;
@@ -28,7 +28,7 @@ export async function resolveInitFrom(db: Db, tenant: string, parsed: ParsedJob)
   if (source.status !== 'succeeded') {
     invalid('initFrom.jobId', `job ${from.jobId} is ${source.status}; a job can start only from a succeeded one`);
   }
-  const sourceSpec = source.spec as unknown as JobSpec;
+  const sourceSpec = source.spec;
   const artifacts = await getModelArtifacts(db, from.jobId);
   if (!artifacts) invalid('initFrom.jobId', `job ${from.jobId} has no stored model`);
   checkWeightsFit(parsed.weights, artifacts.weightSpecs as Manifest, spec.model, 'initFrom.jobId', `job ${from.jobId}`);

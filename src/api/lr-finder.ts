@@ -8,7 +8,6 @@ import { analyseRangeTest, RANGE_TEST_DEFAULTS, rangeTestSchedule, type RangeTes
 import { divergedAt, type ComparisonRow } from '../store/comparisons.ts';
 import { getJob } from '../store/jobs.ts';
 import { listSteps } from '../store/metrics.ts';
-import type { JobSpec } from '../spec/job.ts';
 import type { Variant } from './comparison-request.ts';
 import { createComparison, prepareVariant } from './comparisons.ts';
 import type { ApiContext } from './context.ts';
@@ -75,7 +74,7 @@ export async function lrFinderView(ctx: ApiContext, row: ComparisonRow) {
   const status: LrFinderStatus = result.stop ? 'completed'
     : job.status === 'failed' || job.status === 'canceled' ? job.status
       : job.status === 'succeeded' ? 'completed' : job.status;
-  const spec = job.spec as unknown as JobSpec;
+  const { spec } = job;
   const view = {
     id: row.id, name: row.name, status, jobId, optimizer: spec.optimizer.name,
     minLearningRate: config.minLearningRate, maxLearningRate: config.maxLearningRate, steps: config.steps, stopFactor: config.stopFactor,

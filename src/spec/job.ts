@@ -38,6 +38,8 @@ export interface JobSpec {
   optimizer: OptimizerSpec;
   training: TrainingSpec;
   initFrom?: InitFrom;
+  /** Where to POST when the job ends: checked and added by the API (it resolves the address). */
+  notify?: { url: string };
 }
 
 export interface JobLimits extends AdmissionLimits {

@@ -7,7 +7,7 @@
  */
 import type { Db } from './db.ts';
 import { Prisma } from './generated/client.ts';
-import type { JobStatus } from './jobs.ts';
+import { json, type JobStatus, type NewJob } from './jobs.ts';
 
 export type ComparisonKind = 'comparison' | 'lrFinder';
 
@@ -16,13 +16,8 @@ function scoped(tenant: string, kind: ComparisonKind, id?: string): Prisma.Compa
   return id === undefined ? { tenant, kind } : { tenant, kind, id };
 }
 
-export interface NewVariantJob {
-  id: string;
-  tenant: string;
-  name?: string;
-  spec: object;
-  progress: object;
-}
+/** A variant's job, as a job is stored (store/jobs.ts). */
+export type NewVariantJob = Pick<NewJob, 'id' | 'tenant' | 'name' | 'spec' | 'progress'>;
 
 export interface NewComparison {
   id: string;
@@ -46,7 +41,7 @@ export async function insertComparison(db: Db, c: NewComparison): Promise<void> 
       data: { id: c.id, tenant: c.tenant, name: c.name, kind: c.kind, metric: c.metric, target: c.target, config: c.config as Prisma.InputJsonValue },
     }),
     db.job.createMany({
-      data: c.jobs.map((j) => ({ id: j.id, tenant: j.tenant, name: j.name, spec: j.spec as Prisma.InputJsonValue, progress: j.progress as Prisma.InputJsonValue })),
+      data: c.jobs.map((j) => ({ id: j.id, tenant: j.tenant, name: j.name, spec: json(j.spec), progress: json(j.progress) })),
     }),
     db.comparisonJob.createMany({ data: c.jobs.map((j, variant) => ({ comparisonId: c.id, variant, jobId: j.id })) }),
   ]);

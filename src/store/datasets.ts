@@ -1,4 +1,5 @@
 /** Uploaded datasets: the row that describes one, and its rows stored in slices. */
+import type { ClassEntry } from '../ingest/labels.ts';
 import pg from 'pg';
 import { float32FromBytes } from '../bytes.ts';
 import type { Db } from './db.ts';
@@ -9,7 +10,14 @@ const SUMMARY = {
   targetDims: true, labelColumn: true, bytes: true, createdAt: true,
 } as const;
 
-export type DatasetRow = Prisma.DatasetGetPayload<{ select: typeof SUMMARY }>;
+type DatasetRecord = Prisma.DatasetGetPayload<{ select: typeof SUMMARY }>;
+
+/** A dataset row with its JSON columns decoded, here and only here, into the types they were written from. */
+export type DatasetRow = Omit<DatasetRecord, 'featureShape' | 'classes'> & { featureShape: number[]; classes: ClassEntry[] | null };
+
+const toDatasetRow = (row: DatasetRecord): DatasetRow => ({
+  ...row, featureShape: row.featureShape as number[], classes: row.classes as unknown as ClassEntry[] | null,
+});
 
 export interface ChunkData {
   index: number;
@@ -66,13 +74,13 @@ export async function openChunkWriter(databaseUrl: string, datasetId: string): P
 
 export function finishDataset(
   db: Db, id: string,
-  fields: { rows: number; featureShape: number[]; labelKind: string; classes: object | null; targetDims: number; labelColumn?: string; bytes: number },
+  fields: { rows: number; featureShape: number[]; labelKind: string; classes: ClassEntry[] | null; targetDims: number; labelColumn?: string; bytes: number },
 ): Promise<DatasetRow> {
   return db.dataset.update({
     where: { id },
     data: { ...fields, classes: (fields.classes ?? undefined) as Prisma.InputJsonValue | undefined, bytes: BigInt(fields.bytes), ready: true },
     select: SUMMARY,
-  });
+  }).then(toDatasetRow);
 }
 
 /** Uploads that never finished (their process died mid-way) and are older than `hours`. */
@@ -87,11 +95,11 @@ export async function deleteDataset(db: Db, id: string): Promise<void> {
 
 /** A tenant's dataset: another tenant's answers exactly like none. */
 export function getDataset(db: Db, tenant: string, id: string): Promise<DatasetRow | null> {
-  return db.dataset.findFirst({ where: { id, tenant, ready: true }, select: SUMMARY });
+  return db.dataset.findFirst({ where: { id, tenant, ready: true }, select: SUMMARY }).then((row) => (row ? toDatasetRow(row) : null));
 }
 
 export function listDatasets(db: Db, tenant: string, limit: number): Promise<DatasetRow[]> {
-  return db.dataset.findMany({ where: { tenant, ready: true }, orderBy: { createdAt: 'desc' }, take: limit, select: SUMMARY });
+  return db.dataset.findMany({ where: { tenant, ready: true }, orderBy: { createdAt: 'desc' }, take: limit, select: SUMMARY }).then((rows) => rows.map(toDatasetRow));
 }
 
 /** Jobs that are queued or running on this dataset (it cannot be deleted under them). */

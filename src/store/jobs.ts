@@ -5,6 +5,8 @@
 import type { Db } from './db.ts';
 import { Prisma } from './generated/client.ts';
 import type { JobStatus } from './generated/enums.ts';
+import type { JobSpec } from '../spec/job.ts';
+import type { Progress } from '../spec/records.ts';
 
 export type { JobStatus };
 
@@ -15,15 +17,24 @@ const JOB_FIELDS = {
   checkpoint: { select: { step: true, epoch: true, createdAt: true } },
 } as const;
 
-export type JobRow = Prisma.JobGetPayload<{ select: typeof JOB_FIELDS }>;
+type JobRecord = Prisma.JobGetPayload<{ select: typeof JOB_FIELDS }>;
+
+/** A job row with its JSON columns decoded, here and only here, into the types they were written from. */
+export type JobRow = Omit<JobRecord, 'spec' | 'progress'> & { spec: JobSpec; progress: Progress | null };
+
+/** Our records as Prisma's JSON input (they are plain JSON data: no dates, no classes). */
+export const json = (value: object): Prisma.InputJsonValue => value as Prisma.InputJsonValue;
+
+const toJobRow = (row: JobRecord): JobRow => ({ ...row, spec: row.spec as unknown as JobSpec, progress: row.progress as unknown as Progress | null });
+const maybeJobRow = (row: JobRecord | null): JobRow | null => (row ? toJobRow(row) : null);
 
 export interface NewJob {
   id: string;
   /** Whose job it is: the tenant of the key that submitted it. */
   tenant: string;
   name?: string;
-  spec: object;
-  progress: object;
+  spec: JobSpec;
+  progress: Progress;
   idempotencyKey?: string;
   requestHash?: string;
 }
@@ -32,10 +43,10 @@ export interface NewJob {
 export async function insertJob(db: Db, job: NewJob): Promise<{ job: JobRow; created: boolean }> {
   try {
     const row = await db.job.create({
-      data: { ...job, spec: job.spec as Prisma.InputJsonValue, progress: job.progress as Prisma.InputJsonValue },
+      data: { ...job, spec: json(job.spec), progress: json(job.progress) },
       select: JOB_FIELDS,
     });
-    return { job: row, created: true };
+    return { job: toJobRow(row), created: true };
   } catch (err) {
     if (job.idempotencyKey && err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
       const existing = await findJobByIdempotencyKey(db, job.tenant, job.idempotencyKey);
@@ -47,17 +58,17 @@ export async function insertJob(db: Db, job: NewJob): Promise<{ job: JobRow; cre
 
 /** Idempotency keys are the tenant's own: another tenant's key never names (or reveals) this job. */
 export function findJobByIdempotencyKey(db: Db, tenant: string, key: string): Promise<JobRow | null> {
-  return db.job.findUnique({ where: { tenant_idempotencyKey: { tenant, idempotencyKey: key } }, select: JOB_FIELDS });
+  return db.job.findUnique({ where: { tenant_idempotencyKey: { tenant, idempotencyKey: key } }, select: JOB_FIELDS }).then(maybeJobRow);
 }
 
 /** A job by id, for the worker (which trusts the id it was given). */
 export function getJob(db: Db, id: string): Promise<JobRow | null> {
-  return db.job.findUnique({ where: { id }, select: JOB_FIELDS });
+  return db.job.findUnique({ where: { id }, select: JOB_FIELDS }).then(maybeJobRow);
 }
 
 /** A job by id as a tenant sees it: another tenant's job is not there. */
 export function getTenantJob(db: Db, tenant: string, id: string): Promise<JobRow | null> {
-  return db.job.findFirst({ where: { id, tenant }, select: JOB_FIELDS });
+  return db.job.findFirst({ where: { id, tenant }, select: JOB_FIELDS }).then(maybeJobRow);
 }
 
 /** The tenant's jobs that are queued or running (its TENANT_MAX_ACTIVE_JOBS quota). */
@@ -87,7 +98,7 @@ export async function listJobs(
   const rows = await db.job.findMany({
     where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: opts.limit + 1, select: JOB_FIELDS,
   });
-  const jobs = rows.slice(0, opts.limit);
+  const jobs = rows.slice(0, opts.limit).map(toJobRow);
   const last = jobs[jobs.length - 1];
   return { jobs, next: rows.length > opts.limit && last ? { createdAt: last.createdAt, id: last.id } : null };
 }

@@ -75,7 +75,7 @@ async function takeJob(job: Job<TrainingJobData>, token: string | undefined, ctx
     if (!started) return 'skipped: canceled or finished meanwhile';
     const attempt: Attempt = { id: jobId, attempt: started.attempts };
     const log = ctx.log.child({ jobId, attempt: attempt.attempt });
-    const spec = started.spec as unknown as JobSpec;
+    const { spec } = started;
     const checkpoint = await loadCheckpoint(db, jobId);
     await rewindMetrics(db, jobId, checkpoint);
     if (checkpoint) await markResumed(db, attempt, checkpoint.step);

@@ -12,7 +12,6 @@ import { activeJobsUsing, beginDataset, deleteDataset, finishDataset, getDataset
 import type { ChunkSink } from '../../ingest/chunks.ts';
 import { ingestCsv } from '../../ingest/csv.ts';
 import { ingestJson } from '../../ingest/json.ts';
-import type { ClassEntry } from '../../ingest/labels.ts';
 import { checkText } from '../../ingest/values.ts';
 import { checkStoredBytes } from '../auth/quotas.ts';
 import type { ApiContext } from '../context.ts';
@@ -44,9 +43,9 @@ const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
 function view(row: DatasetRow): Static<typeof Dataset> {
   return {
-    id: row.id, name: row.name, rows: row.rows, featureShape: row.featureShape as number[],
+    id: row.id, name: row.name, rows: row.rows, featureShape: row.featureShape,
     labelKind: row.labelKind as 'classes' | 'regression',
-    classes: row.classes ? (row.classes as unknown as ClassEntry[]).map((c) => c.name) : null,
+    classes: row.classes ? row.classes.map((c) => c.name) : null,
     targetDims: row.targetDims, labelColumn: row.labelColumn, bytes: Number(row.bytes), createdAt: row.createdAt.toISOString(),
   };
 }

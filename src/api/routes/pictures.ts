@@ -12,7 +12,6 @@ import { lossChart } from '../../pictures/loss-chart.ts';
 import { comparisonResults, epochSeries, getComparison, lossSeries } from '../../store/comparisons.ts';
 import { FUNCTIONS, FUNCTION_NAMES, type FunctionName } from '../../playground/functions.ts';
 import { MAX_STEPS, parseTrajectoryRequest, type TrajectoryRequest } from '../../playground/request.ts';
-import type { JobSpec } from '../../spec/job.ts';
 import { variantLabel } from '../comparison-request.ts';
 import { labels } from '../comparisons.ts';
 import type { ApiContext } from '../context.ts';
@@ -78,7 +77,7 @@ export function pictureRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     }, async (request, reply) => {
       const job = await requireJob(db, request.principal.tenant, request.params.id);
       const [steps, epochs] = await Promise.all([lossSeries(db, job.id, JOB_POINTS), epochSeries(db, job.id)]);
-      const optimizer = (job.spec as unknown as JobSpec).optimizer;
+      const { optimizer } = job.spec;
       return svg(reply as FastifyReply, lossChart(`${job.name ?? job.id} (${variantLabel(optimizer)}, ${job.status})`, steps, epochs));
     });
 
