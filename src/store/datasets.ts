@@ -1,4 +1,5 @@
 /** Uploaded datasets: the row that describes one, and its rows stored in slices. */
+import type { Chunk } from '../ingest/chunks.ts';
 import type { ClassEntry } from '../ingest/labels.ts';
 import pg from 'pg';
 import { float32FromBytes } from '../bytes.ts';
@@ -19,15 +20,6 @@ const toDatasetRow = (row: DatasetRecord): DatasetRow => ({
   ...row, featureShape: row.featureShape as number[], classes: row.classes as unknown as ClassEntry[] | null,
 });
 
-export interface ChunkData {
-  index: number;
-  rows: number;
-  features: Float32Array;
-  /** Label values (regression targets). */
-  values: Float32Array;
-  /** Label codes (classes, through Dataset.classes). */
-  codes: Float32Array;
-}
 
 
 /** A dataset row that is not ready yet: its slices are written next, then it is finished or deleted. */
@@ -37,7 +29,7 @@ export async function beginDataset(db: Db, tenant: string, id: string, name: str
 
 /** Writes one upload's slices. */
 export interface ChunkWriter {
-  write(chunk: ChunkData): Promise<void>;
+  write(chunk: Chunk): Promise<void>;
   /** Labels of a slice written without them (its x came before its y). */
   writeTargets(index: number, values: Float32Array, codes: Float32Array): Promise<void>;
   close(): Promise<void>;
@@ -117,7 +109,7 @@ export function activeJobsUsing(db: Db, id: string) {
  * reading process's peak memory from 227 MB to 311 MB (and a training child need not load
  * Prisma at all). The caller assembles only the rows it needs.
  */
-export async function readDataset(databaseUrl: string, id: string): Promise<{ classes: unknown; chunks: AsyncGenerator<ChunkData> } | null> {
+export async function readDataset(databaseUrl: string, id: string): Promise<{ classes: unknown; chunks: AsyncGenerator<Chunk> } | null> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   const found = await client.query<{ classes: unknown }>('SELECT classes FROM "Dataset" WHERE id = $1 AND ready', [id]);
@@ -125,7 +117,7 @@ export async function readDataset(databaseUrl: string, id: string): Promise<{ cl
     await client.end();
     return null;
   }
-  async function* chunks(): AsyncGenerator<ChunkData> {
+  async function* chunks(): AsyncGenerator<Chunk> {
     try {
       for (let index = 0; ; index++) {
         const { rows } = await client.query<{ rows: number; features: Buffer; targets: Buffer; codes: Buffer }>(

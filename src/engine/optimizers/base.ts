@@ -38,7 +38,8 @@ export interface StepContext {
   t: number;
 }
 
-export interface SlotState {
+/** A slot as the optimizer holds it: a tensor of the variable it belongs to (SlotState, in spec/, is its stored form). */
+export interface SlotTensor {
   /** The model variable's name (`tf.Variable.name`). */
   variable: string;
   slot: string;
@@ -47,7 +48,7 @@ export interface SlotState {
 
 export interface OptimizerState {
   iterations: number;
-  slots: SlotState[];
+  slots: SlotTensor[];
 }
 
 const STATE = 'optimizerState';
@@ -144,7 +145,7 @@ export abstract class TrainerOptimizer extends tf.Optimizer {
 
   /** Copies of the iteration count and every slot; the caller disposes the tensors. */
   exportState(): OptimizerState {
-    const slots: SlotState[] = [];
+    const slots: SlotTensor[] = [];
     for (const [variable, own] of this.slots) {
       for (const [slot, tensor] of own) slots.push({ variable, slot, tensor: tensor.clone() });
     }

@@ -18,7 +18,7 @@ export {
   type LearningRateSchedule,
   type ScheduleType,
 } from '../../spec/schedules.ts';
-export { TrainerOptimizer, type OptimizerState, type SlotState } from './base.ts';
+export { TrainerOptimizer, type OptimizerState, type SlotTensor } from './base.ts';
 export { createOptimizer } from './registry.ts';
 export { SGD } from './sgd.ts';
 export { Adagrad } from './adagrad.ts';
