@@ -15,7 +15,7 @@ import { isDatabaseUnreachable, isReachable, retryWhileUnreachable } from '../st
 import { encodeOptimizerState } from '../spec/optimizer-state.ts';
 import { planJob, type JobSpec } from '../spec/job.ts';
 import type { Progress, StartingPoint, TrainResult } from '../spec/records.ts';
-import type { CancelRegistry } from './cancel-registry.ts';
+import type { PendingCancels } from './cancel-registry.ts';
 import type { ChildPool, TrainerChild } from './child-pool.ts';
 import { JobRecorder, type RecorderEvent } from './job-recorder.ts';
 import type { FromChild, StopReason } from './protocol.ts';
@@ -27,8 +27,8 @@ export interface JobContext {
   pool: ChildPool;
   log: Logger;
   config: Config;
-  /** Jobs whose cancel arrived over pub/sub; checked when a job starts and while it runs. */
-  cancels: CancelRegistry;
+  /** Cancels that arrived over pub/sub before the job started here. */
+  cancels: PendingCancels;
   /** True once the worker is shutting down: running jobs stop and go back to the queue. */
   shuttingDown: () => boolean;
 }
@@ -38,9 +38,13 @@ const DATABASE_DOWN_DELAY_MS = 5000;
 /** How long a job whose tenant is at its running limit waits before it is looked at again. */
 const TENANT_SLOT_RETRY_MS = 2000;
 
-export async function processTrainingJob(job: Job<TrainingJobData>, token: string | undefined, ctx: JobContext): Promise<string> {
+/**
+ * BullMQ's processor. `signal` aborts when this worker is told to stop the job: the reason is
+ * 'cancel' (the user, over the pub/sub channel) or 'shutdown'.
+ */
+export async function processTrainingJob(job: Job<TrainingJobData>, token: string | undefined, signal: AbortSignal | undefined, ctx: JobContext): Promise<string> {
   try {
-    return await takeJob(job, token, ctx);
+    return await takeJob(job, token, signal, ctx);
   } catch (err) {
     // Not the job's fault: try it again once the database is back, without spending an attempt.
     if (token && (isDatabaseUnreachable(err) || !(await isReachable(ctx.db)))) {
@@ -52,7 +56,7 @@ export async function processTrainingJob(job: Job<TrainingJobData>, token: strin
   }
 }
 
-async function takeJob(job: Job<TrainingJobData>, token: string | undefined, ctx: JobContext): Promise<string> {
+async function takeJob(job: Job<TrainingJobData>, token: string | undefined, signal: AbortSignal | undefined, ctx: JobContext): Promise<string> {
   const { db } = ctx;
   const { jobId } = job.data;
   // Fairness between tenants: at its running limit (TENANT_MAX_RUNNING_JOBS) the job steps aside,
@@ -64,7 +68,7 @@ async function takeJob(job: Job<TrainingJobData>, token: string | undefined, ctx
   const row = await getJob(db, jobId);
   if (!row) throw new UnrecoverableError(`job ${jobId} is not in the database`);
   if (row.status !== 'queued' && row.status !== 'running') return `skipped: already ${row.status}`;
-  if (row.cancelRequested || ctx.cancels.isRequested(jobId)) {
+  if (row.cancelRequested || ctx.cancels.has(jobId) || signal?.reason === 'cancel') {
     await finishJob(db, jobId, 'canceled');
     return 'canceled before it started';
   }
@@ -84,7 +88,7 @@ async function takeJob(job: Job<TrainingJobData>, token: string | undefined, ctx
       throw new UnrecoverableError(err.message);
     });
     log.info({ backend: child.backend, resumedFromStep: checkpoint?.step ?? 0 }, 'training started');
-    const run = await trainInChild(child, attempt, spec, start, ctx, log);
+    const run = await trainInChild(child, attempt, spec, start, signal, ctx, log);
     return await recordOutcome(run, attempt, spec, job, token, ctx, log);
   } finally {
     // After the outcome is recorded: retiring a child waits for it to exit, which a user
@@ -107,7 +111,9 @@ interface Run {
   recorder: JobRecorder;
 }
 
-function trainInChild(child: TrainerChild, attempt: Attempt, spec: JobSpec, start: StartingPoint | undefined, ctx: JobContext, log: Logger): Promise<Run> {
+function trainInChild(
+  child: TrainerChild, attempt: Attempt, spec: JobSpec, start: StartingPoint | undefined, signal: AbortSignal | undefined, ctx: JobContext, log: Logger,
+): Promise<Run> {
   const { config } = ctx;
   const jobId = attempt.id;
   let stopReason: StopReason | undefined;
@@ -129,15 +135,17 @@ function trainInChild(child: TrainerChild, attempt: Attempt, spec: JobSpec, star
     heartbeatMs: Math.max(100, Math.floor(config.JOB_LOCK_MS / 4)),
     retryMs: [100, 5000],
   });
-  const untrack = ctx.cancels.track(jobId, stop);
-  if (ctx.cancels.isRequested(jobId)) stop('cancel');
+  const onAbort = () => stop(signal?.reason === 'shutdown' ? 'shutdown' : 'cancel');
+  signal?.addEventListener('abort', onAbort);
+  if (signal?.aborted) onAbort();
+  if (ctx.cancels.has(jobId)) stop('cancel');
   const timeLimit = setTimeout(() => stop('timeout'), config.MAX_JOB_SECONDS * 1000);
 
   return new Promise<Run>((resolve) => {
     const settle = (outcome: Outcome) => {
       child.off('message', onMessage);
       child.off('exit', onExit);
-      untrack();
+      signal?.removeEventListener('abort', onAbort);
       clearTimeout(timeLimit);
       resolve({ outcome, stopReason, recorderEvent, recorder });
     };

@@ -10,7 +10,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import { finishJob } from '../store/jobs.ts';
 import { ChildPool } from './child-pool.ts';
-import { CancelRegistry } from './cancel-registry.ts';
+import { PendingCancels } from './cancel-registry.ts';
 import { processTrainingJob } from './process-job.ts';
 import { cancelChannel, connectRedis, WORKER_HEARTBEAT_MS, workerKeyPrefix, type TrainingJobData } from './queue.ts';
 
@@ -23,7 +23,7 @@ export interface TrainingWorker {
 export async function startWorker(config: Config, db: Db, log: Logger): Promise<TrainingWorker> {
   const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const pool = new ChildPool({ backend: config.TFJS_BACKEND, jobsPerChild: config.WORKER_JOBS_PER_CHILD, databaseUrl: config.DATABASE_URL, maxHeapMb: config.CHILD_MAX_HEAP_MB, maxWasmMb: config.CHILD_MAX_WASM_MB });
-  const cancels = new CancelRegistry();
+  const cancels = new PendingCancels();
   let shuttingDown = false;
   const workerLog = log.child({ worker: id });
 
@@ -35,7 +35,6 @@ export async function startWorker(config: Config, db: Db, log: Logger): Promise<
   const connection = connectRedis(config, 'worker');
   const subscriber = connectRedis(config, 'worker');
   await subscriber.subscribe(cancelChannel(config));
-  subscriber.on('message', (_channel, jobId: string) => cancels.cancel(jobId));
 
   const heartbeatKey = workerKeyPrefix(config) + id;
   const beat = () => connection.set(heartbeatKey, JSON.stringify({ id, backend, host: hostname(), pid: process.pid, concurrency: config.WORKER_CONCURRENCY }), 'PX', WORKER_HEARTBEAT_MS * 3);
@@ -44,7 +43,8 @@ export async function startWorker(config: Config, db: Db, log: Logger): Promise<
 
   const worker = new Worker<TrainingJobData>(
     config.QUEUE_NAME,
-    (job, token) => processTrainingJob(job, token, { db, pool, log: workerLog, config, cancels, shuttingDown: () => shuttingDown }),
+    // Three parameters: BullMQ then hands the processor an AbortSignal (worker.cancelJob aborts it).
+    (job, token, signal) => processTrainingJob(job, token, signal, { db, pool, log: workerLog, config, cancels, shuttingDown: () => shuttingDown }),
     {
       connection,
       concurrency: config.WORKER_CONCURRENCY,
@@ -54,6 +54,11 @@ export async function startWorker(config: Config, db: Db, log: Logger): Promise<
     },
   );
   worker.on('error', (err) => workerLog.error({ err }, 'worker error'));
+  // A cancel reaches the job through BullMQ's AbortSignal when this worker runs it; otherwise it
+  // is remembered, in case the job starts here soon.
+  subscriber.on('message', (_channel, jobId: string) => {
+    if (!worker.cancelJob(jobId, 'cancel')) cancels.remember(jobId);
+  });
 
   // A job that stalled too often (its workers kept dying) is failed by BullMQ without running
   // our processor, and only a 'failed' event says so: record it in PostgreSQL.
@@ -69,7 +74,7 @@ export async function startWorker(config: Config, db: Db, log: Logger): Promise<
     id,
     async close() {
       shuttingDown = true;
-      cancels.stopAll('shutdown');
+      worker.cancelAllJobs('shutdown');
       clearInterval(heartbeat);
       await worker.close();
       await events.close();
