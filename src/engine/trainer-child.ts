@@ -11,6 +11,7 @@ import type { Dataset } from '../spec/dataset-types.ts';
 import type { JobSpec } from '../spec/job.ts';
 import { describeFailure } from './child-failure.ts';
 import { loadUploadedDataset } from './dataset-loader.ts';
+import { builtinDataset } from './dataset-cache.ts';
 import type { FromChild, StopReason, ToChild } from '../worker/protocol.ts';
 
 /** Steps are flushed to the worker this often, or sooner when this many are waiting. */
@@ -39,9 +40,9 @@ function hold(jobId: string, on: boolean): void {
   }
 }
 
-/** Uploaded datasets are read here, from the store, rather than sent by the worker over IPC. */
-async function loadData(spec: JobSpec): Promise<Dataset | undefined> {
-  if (!('id' in spec.dataset)) return undefined;
+/** Uploaded datasets are read here, from the store, rather than sent by the worker over IPC; builtin ones come from the cache. */
+async function loadData(spec: JobSpec): Promise<Dataset> {
+  if (!('id' in spec.dataset)) return builtinDataset(spec);
   return loadUploadedDataset(databaseUrl, spec.dataset);
 }
 
