@@ -31,6 +31,11 @@ COPY package.json package-lock.json prisma.config.ts tsconfig.json ./
 COPY prisma ./prisma
 RUN npm ci && npm cache clean --force
 COPY src ./src
+# The dashboard: its sources and build script come after npm ci (whose postinstall skips the
+# build while they are absent), then it is bundled into dist/web.
+COPY scripts ./scripts
+COPY web ./web
+RUN npm run build:web
 
 FROM node:20-bookworm-slim AS api
 ENV NODE_ENV=production \

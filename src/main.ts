@@ -33,7 +33,8 @@ async function prepareWithRetries(config: Config, log: Logger): Promise<void> {
 
 async function main(mode: Mode): Promise<void> {
   const config = loadConfig();
-  const log = pino({ level: config.LOG_LEVEL, base: { mode } });
+  // Keys never reach a log line, even should a request's headers be logged (a key is logged by its id).
+  const log = pino({ level: config.LOG_LEVEL, base: { mode }, redact: ['req.headers.authorization', 'headers.authorization'] });
   await prepareWithRetries(config, log);
   const db = createDb(config.DATABASE_URL);
   const closers: Array<() => Promise<unknown>> = [];

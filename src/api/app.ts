@@ -4,8 +4,11 @@
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
+import { AuthGate } from './auth/gate.ts';
+import { keyRoutes } from './auth/key-routes.ts';
+import { securityPlugin } from './auth/plugin.ts';
 import type { ApiContext } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
 import { registerInputGuards } from './json-body.ts';
@@ -19,12 +22,30 @@ import { trajectoryRoutes } from './routes/trajectories.ts';
 import { comparisonRoutes } from './routes/comparisons.ts';
 import { pictureRoutes } from './routes/pictures.ts';
 import { lrFinderRoutes } from './routes/lr-finder.ts';
+import { buildValidator, rejectUnknownQuery } from './validation.ts';
+import { dashboardRoutes } from './dashboard.ts';
 
 export async function buildApp(ctx: ApiContext, logger: Logger | false = false): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: (logger || undefined) as FastifyBaseLogger | undefined,
     bodyLimit: ctx.config.MAX_BODY_BYTES,
     return503OnClosing: true,
+    // Bodies are validated without coercion, query strings and paths with it (validation.ts).
+    schemaController: { compilersFactory: { buildValidator } },
+    // A malformed URL ("%zz") answers in our shape and does not echo the URL back.
+    frameworkErrors: (_err, _request, reply) => {
+      (reply as FastifyReply).status(400).send({ error: 'invalid_request', message: 'url: not a valid URL', details: {} });
+    },
+    // Errors before a request is parsed (headers past Node's 16 KiB, a broken request line) in our shape too.
+    clientErrorHandler: (err, socket) => {
+      if (!socket.writable) return socket.destroy(err);
+      const tooLarge = (err as { code?: string }).code === 'HPE_HEADER_OVERFLOW';
+      const [status, text] = tooLarge ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+      const body = JSON.stringify(tooLarge
+        ? { error: 'request_header_fields_too_large', message: 'url and headers: larger than 16 KiB together', details: {} }
+        : { error: 'invalid_request', message: 'not a well-formed HTTP request', details: {} });
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    },
     ajv: {
       // Unknown fields are errors, not silently dropped (Fastify's default removes them).
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
@@ -33,9 +54,16 @@ export async function buildApp(ctx: ApiContext, logger: Logger | false = false):
 
   registerErrorHandling(app);
   registerInputGuards(app);
+  // First: its hooks (keys, tenants, Host/Origin, rate limit) cover every route registered after it.
+  const gate = new AuthGate(ctx.db, ctx.config);
+  await app.register(securityPlugin, { ctx, gate });
+  app.addHook('preValidation', async (request) => rejectUnknownQuery(request));
   await app.register(swagger, {
     openapi: {
       info: { title: 'Training service', version: '1', description: 'Submit a dataset, a model and an optimizer; poll; download the trained model and optimizer state.' },
+      // Every route takes `Authorization: Bearer <key>` (api/auth); /docs gets an Authorize button.
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an API key, trn_…' } } },
+      security: [{ bearer: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -51,5 +79,7 @@ export async function buildApp(ctx: ApiContext, logger: Logger | false = false):
   await app.register(pictureRoutes(ctx));
   await app.register(lrFinderRoutes(ctx));
   await app.register(liveEventRoutes(ctx));
+  await app.register(keyRoutes(ctx, gate));
+  await app.register(dashboardRoutes());
   return app;
 }

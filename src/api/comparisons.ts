@@ -16,12 +16,13 @@ import type { JobStatus } from '../store/jobs.ts';
 import type { JobSpec } from '../spec/job.ts';
 import { chooseMetric, expandVariants, variantField, variantLabel, type ComparisonBody, type Metric, type Variant } from './comparison-request.ts';
 import type { ApiContext } from './context.ts';
+import { checkActiveJobs } from './auth/quotas.ts';
 import { drawSeed, prepareJob, type PreparedJob } from './submit-job.ts';
 
 /** Checks one variant's job like any job, naming the request's own fields in errors. */
-export async function prepareVariant(ctx: ApiContext, body: Record<string, unknown>, variant: Variant, seed: number): Promise<PreparedJob> {
+export async function prepareVariant(ctx: ApiContext, tenant: string, body: Record<string, unknown>, variant: Variant, seed: number): Promise<PreparedJob> {
   try {
-    return await prepareJob(ctx, body, () => seed);
+    return await prepareJob(ctx, tenant, body, () => seed);
   } catch (err) {
     if (!(err instanceof InvalidInputError)) throw err;
     throw new InvalidInputError(variantField(err.field, variant), err.reason, err.statusCode, err.details);
@@ -38,19 +39,20 @@ export interface Created {
  * Redis refuses them, everything is removed again (as a single job is) and the answer is null.
  */
 export async function createComparison(
-  ctx: ApiContext, kind: ComparisonKind, body: ComparisonBody, variants: Variant[], config: object,
+  ctx: ApiContext, tenant: string, kind: ComparisonKind, body: ComparisonBody, variants: Variant[], config: object,
 ): Promise<{ created: Created; metric: Metric }> {
+  await checkActiveJobs(ctx.db, ctx.config, tenant, variants.length);
   const baseTraining = body.base.training as { seed?: unknown } | undefined;
   const seed = typeof baseTraining?.seed === 'number' ? baseTraining.seed : drawSeed();
   const jobs: NewVariantJob[] = [];
   for (const variant of variants) {
-    const prepared = await prepareVariant(ctx, { ...body.base, optimizer: variant.optimizer }, variant, seed);
+    const prepared = await prepareVariant(ctx, tenant, { ...body.base, optimizer: variant.optimizer }, variant, seed);
     const spec = prepared.spec as unknown as JobSpec;
     jobs.push({ ...prepared, id: randomUUID(), name: `${body.name ?? kind}: ${variantLabel(spec.optimizer)}`.slice(0, 200) });
   }
   const metric = chooseMetric(body, (jobs[0].spec as unknown as JobSpec).training.validationSplit);
   const id = randomUUID();
-  await insertComparison(ctx.db, { id, name: body.name, kind, metric, target: body.target, config, jobs });
+  await insertComparison(ctx.db, { id, tenant, name: body.name, kind, metric, target: body.target, config, jobs });
   try {
     for (const job of jobs) await enqueueTraining(ctx.queue, job.id);
   } catch (err) {

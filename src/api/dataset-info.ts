@@ -15,11 +15,11 @@ export function datasetInfoOf(row: DatasetRow): DatasetInfo {
 
 
 /** The uploaded dataset a job body names (`dataset: { id }`), read ahead so the spec check can stay synchronous. */
-export async function prefetchUploaded(db: Db, body: { dataset?: unknown }): Promise<Map<string, DatasetInfo>> {
+export async function prefetchUploaded(db: Db, tenant: string, body: { dataset?: unknown }): Promise<Map<string, DatasetInfo>> {
   const found = new Map<string, DatasetInfo>();
   const id = (body.dataset as { id?: unknown } | undefined)?.id;
   if (typeof id === 'string' && UUID.test(id)) {
-    const row = await getDataset(db, id);
+    const row = await getDataset(db, tenant, id);
     if (row) found.set(id, datasetInfoOf(row));
   }
   return found;

@@ -8,10 +8,16 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { InvalidInputError } from '../errors.ts';
 import { databaseUnavailable } from '../store/connection-errors.ts';
 import { DependencyUnavailableError, RETRY_AFTER_SECONDS } from './unavailable.ts';
+import { Refusal } from './auth/refusal.ts';
 
 const KIND: Record<number, string> = {
-  400: 'invalid_request', 404: 'not_found', 409: 'conflict', 413: 'payload_too_large',
+  400: 'invalid_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 413: 'payload_too_large',
   415: 'unsupported_media_type', 422: 'unprocessable', 429: 'too_many_requests', 503: 'unavailable',
+};
+
+/** A multipart upload with more parts, files or fields than the route takes: the request is malformed (400), not too large. */
+const MULTIPART_COUNT_LIMITS: Record<string, string> = {
+  FST_PARTS_LIMIT: 'more parts than this upload takes', FST_FILES_LIMIT: 'more files than this upload takes', FST_FIELDS_LIMIT: 'more fields than this upload takes',
 };
 
 /** "body/training/epochs must be >= 1" → "training.epochs: must be >= 1" */
@@ -45,6 +51,9 @@ export function sendUnavailable(reply: FastifyReply, err: DependencyUnavailableE
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | InvalidInputError, request, reply) => {
+    if (err instanceof Refusal) {
+      return reply.status(err.statusCode).headers(err.headers).send({ error: err.kind, message: err.message, details: err.details });
+    }
     const down = unavailable(err);
     if (down) {
       request.log.warn({ dependency: down.dependency, reason: down.reason }, 'dependency unavailable');
@@ -56,6 +65,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (err.validation) {
       return reply.status(400).send({ error: 'invalid_request', message: validationMessage(err), details: { errors: err.validation } });
     }
+    if (err.code in MULTIPART_COUNT_LIMITS) {
+      return reply.status(400).send({ error: 'invalid_request', message: `body: ${MULTIPART_COUNT_LIMITS[err.code]}`, details: { code: err.code } });
+    }
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       const message = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
@@ -63,12 +75,13 @@ export function registerErrorHandling(app: FastifyInstance): void {
         : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
           ? `content-type: ${request.headers['content-type'] ?? 'none'} is not accepted here (see /docs for what this route takes)`
           : err.message;
-      return reply.status(status).send({ error: KIND[status] ?? 'client_error', message });
+      return reply.status(status).send({ error: KIND[status] ?? 'client_error', message, details: { code: err.code } });
     }
     request.log.error({ err }, 'request failed');
-    return reply.status(status).send({ error: KIND[status] ?? 'internal_error', message: status === 503 ? err.message : 'internal error; see the service log' });
+    return reply.status(status).send({ error: KIND[status] ?? 'internal_error', message: status === 503 ? err.message : 'internal error; see the service log', details: {} });
   });
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` });
+    // The URL is not echoed back: it is the caller's text, and may be megabytes or markup.
+    reply.status(404).send({ error: 'not_found', message: `no route for this ${request.method} request (see /openapi.json)`, details: {} });
   });
 }

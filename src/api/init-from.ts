@@ -6,24 +6,24 @@
  */
 import { InvalidInputError, invalid } from '../errors.ts';
 import type { Db } from '../store/db.ts';
-import { getJob, getModelArtifacts } from '../store/jobs.ts';
+import { getModelArtifacts, getTenantJob } from '../store/jobs.ts';
 import { getUploadedModel } from '../store/models.ts';
 import type { JobSpec, ParsedJob } from '../spec/job.ts';
 import { checkWeightsFit } from '../spec/weights.ts';
 
 type Manifest = Array<{ name: string; shape: number[] }>;
 
-export async function resolveInitFrom(db: Db, parsed: ParsedJob): Promise<void> {
+export async function resolveInitFrom(db: Db, tenant: string, parsed: ParsedJob): Promise<void> {
   const { spec } = parsed;
   const from = spec.initFrom;
   if (!from) return;
   if ('modelId' in from) {
-    const upload = await getUploadedModel(db, from.modelId);
+    const upload = await getUploadedModel(db, tenant, from.modelId);
     if (!upload) throw new InvalidInputError('initFrom.modelId', `no uploaded model ${from.modelId}`);
     checkWeightsFit(parsed.weights, upload.weightSpecs as Manifest, spec.model, 'initFrom.modelId', `the uploaded model ${from.modelId}`);
     return;
   }
-  const source = await getJob(db, from.jobId);
+  const source = await getTenantJob(db, tenant, from.jobId);
   if (!source) invalid('initFrom.jobId', `no job ${from.jobId}`);
   if (source.status !== 'succeeded') {
     invalid('initFrom.jobId', `job ${from.jobId} is ${source.status}; a job can start only from a succeeded one`);

@@ -1,7 +1,7 @@
 /** A job row as the API shows it, and the lookup every /v1/jobs/:id route starts with. */
 import { InvalidInputError } from '../errors.ts';
 import type { Db } from '../store/db.ts';
-import { getJob, type JobRow } from '../store/jobs.ts';
+import { getTenantJob, type JobRow } from '../store/jobs.ts';
 import type { JobView } from './schemas.ts';
 
 export function jobView(row: JobRow): JobView {
@@ -43,9 +43,9 @@ export function decodeCursor(cursor: string): { createdAt: Date; id: string } | 
   return !Number.isNaN(createdAt.getTime()) && createdAt.toISOString() === at ? { createdAt, id } : null;
 }
 
-/** The job, or a 404 naming the id. */
-export async function requireJob(db: Db, id: string): Promise<JobRow> {
-  const job = await getJob(db, id);
+/** The tenant's job, or a 404 naming the id (another tenant's job answers exactly like no job). */
+export async function requireJob(db: Db, tenant: string, id: string): Promise<JobRow> {
+  const job = await getTenantJob(db, tenant, id);
   if (!job) throw new InvalidInputError('id', `no job ${id}`, 404);
   return job;
 }

@@ -36,16 +36,16 @@ function optimizerOf(body: LrFinderBody, options: RangeTestOptions): Variant {
 }
 
 /** Epochs enough for `steps` steps: how many steps an epoch has depends on the data and batch size. */
-async function epochsFor(ctx: ApiContext, body: LrFinderBody, variant: Variant, steps: number): Promise<number> {
+async function epochsFor(ctx: ApiContext, tenant: string, body: LrFinderBody, variant: Variant, steps: number): Promise<number> {
   const probe: Record<string, unknown> = { ...body.base, training: { ...(body.base.training as object | undefined), epochs: 1 }, optimizer: variant.optimizer };
-  const oneEpoch = await prepareVariant(ctx, probe, variant, 0);
+  const oneEpoch = await prepareVariant(ctx, tenant, probe, variant, 0);
   const perEpoch = (oneEpoch.progress as { totalSteps: number }).totalSteps;
   const epochs = Math.ceil(steps / perEpoch);
   if (epochs > ctx.config.MAX_EPOCHS) invalid('steps', `needs ${epochs} epochs of ${perEpoch} steps, more than MAX_EPOCHS (${ctx.config.MAX_EPOCHS})`);
   return epochs;
 }
 
-export async function createLrFinder(ctx: ApiContext, body: LrFinderBody): Promise<string> {
+export async function createLrFinder(ctx: ApiContext, tenant: string, body: LrFinderBody): Promise<string> {
   const options: RangeTestOptions = {
     minLearningRate: body.minLearningRate ?? RANGE_TEST_DEFAULTS.minLearningRate,
     maxLearningRate: body.maxLearningRate ?? RANGE_TEST_DEFAULTS.maxLearningRate,
@@ -56,10 +56,10 @@ export async function createLrFinder(ctx: ApiContext, body: LrFinderBody): Promi
     invalid('maxLearningRate', `must be above minLearningRate (${options.minLearningRate}), got ${options.maxLearningRate}`);
   }
   const variant = optimizerOf(body, options);
-  const epochs = await epochsFor(ctx, body, variant, options.steps);
+  const epochs = await epochsFor(ctx, tenant, body, variant, options.steps);
   const base = { ...body.base, training: { ...(body.base.training as object | undefined), epochs } };
   const config: StoredConfig = { ...options, optimizer: variant.optimizer };
-  const made = await createComparison(ctx, 'lrFinder', { name: body.name, base, metric: 'finalLoss' }, [variant], config);
+  const made = await createComparison(ctx, tenant, 'lrFinder', { name: body.name, base, metric: 'finalLoss' }, [variant], config);
   return made.created.id;
 }
 

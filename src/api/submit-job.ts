@@ -10,6 +10,7 @@ import { deleteJob, findJobByIdempotencyKey, insertJob, type JobRow, type NewJob
 import { MAX_SEED, parseJobSpec } from '../spec/job.ts';
 import type { ApiContext } from './context.ts';
 import { prefetchUploaded } from './dataset-info.ts';
+import { checkActiveJobs } from './auth/quotas.ts';
 import { resolveInitFrom } from './init-from.ts';
 import { parseNotify } from './notify.ts';
 import { DependencyUnavailableError, redisReason } from './unavailable.ts';
@@ -29,21 +30,24 @@ export const drawSeed = () => randomInt(0, MAX_SEED);
 /** A checked job, ready to insert: everything of its row but the id. */
 export type PreparedJob = Omit<NewJob, 'id' | 'idempotencyKey' | 'requestHash'>;
 
-/** Parses and checks a job body (400 naming the field otherwise); `seed` is drawn only when the body has none. */
-export async function prepareJob(ctx: ApiContext, body: { name?: string; dataset?: unknown }, seed: () => number = drawSeed): Promise<PreparedJob> {
+/**
+ * Parses and checks a job body (400 naming the field otherwise) for `tenant`, whose datasets and
+ * jobs alone it may name; `seed` is drawn only when the body has none.
+ */
+export async function prepareJob(ctx: ApiContext, tenant: string, body: { name?: string; dataset?: unknown }, seed: () => number = drawSeed): Promise<PreparedJob> {
   const { db, config } = ctx;
   const limits = {
     maxEpochs: config.MAX_EPOCHS, maxBatchSize: config.MAX_BATCH_SIZE, maxParameters: config.MAX_PARAMETERS,
     maxSteps: config.MAX_STEPS, maxJobMemoryBytes: config.MAX_JOB_MEMORY_BYTES || config.CHILD_MAX_WASM_MB * 2 ** 20,
   };
-  const uploaded = await prefetchUploaded(db, body);
+  const uploaded = await prefetchUploaded(db, tenant, body);
   const parsed = parseJobSpec(body, limits, seed, (id) => uploaded.get(id));
-  await resolveInitFrom(db, parsed);
+  await resolveInitFrom(db, tenant, parsed);
   const notify = await parseNotify((body as { notify?: unknown }).notify, config);
   const spec = notify ? { ...parsed.spec, notify } : parsed.spec;
   const { plan } = parsed;
   const progress = { epoch: 0, epochs: spec.training.epochs, step: 0, totalSteps: plan.totalSteps, loss: null, samplesPerSecond: 0 };
-  return { name: body.name, spec, progress };
+  return { tenant, name: body.name, spec, progress };
 }
 
 export type SubmitResult =
@@ -52,16 +56,17 @@ export type SubmitResult =
   | { kind: 'replayed'; job: JobRow };
 
 export async function submitJob(
-  ctx: ApiContext, body: { name?: string; dataset?: unknown }, opts: { idempotencyKey?: string },
+  ctx: ApiContext, tenant: string, body: { name?: string; dataset?: unknown }, opts: { idempotencyKey?: string },
 ): Promise<SubmitResult> {
-  const { db, queue, redis } = ctx;
+  const { db, queue, redis, config } = ctx;
   const key = opts.idempotencyKey;
   const requestHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
   if (key) {
-    const existing = await findJobByIdempotencyKey(db, key);
+    const existing = await findJobByIdempotencyKey(db, tenant, key);
     if (existing) return { kind: 'replayed', job: replayed(existing, requestHash) };
   }
-  const prepared = await prepareJob(ctx, body);
+  await checkActiveJobs(db, config, tenant);
+  const prepared = await prepareJob(ctx, tenant, body);
   const { job, created } = await insertJob(db, {
     id: randomUUID(), ...prepared, idempotencyKey: key, requestHash: key ? requestHash : undefined,
   });

@@ -1,12 +1,8 @@
 /** The trained model as TensorFlow.js artifacts: what model.json and weights.bin are made of. */
 import * as tf from '@tensorflow/tfjs';
+import type { ModelArtifacts, WeightSpec } from '../spec/records.ts';
 
-export interface ModelArtifacts {
-  modelTopology: object;
-  weightSpecs: tf.io.WeightsManifestEntry[];
-  /** float32 little-endian values of every weight, in weightSpecs order. */
-  weightData: ArrayBuffer;
-}
+export type { ModelArtifacts };
 
 export async function saveModel(model: tf.LayersModel): Promise<ModelArtifacts> {
   let saved: tf.io.ModelArtifacts | undefined;
@@ -18,7 +14,7 @@ export async function saveModel(model: tf.LayersModel): Promise<ModelArtifacts> 
   const data = saved.weightData;
   return {
     modelTopology: saved.modelTopology as object,
-    weightSpecs: saved.weightSpecs,
+    weightSpecs: saved.weightSpecs as WeightSpec[],
     weightData: Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data,
   };
 }

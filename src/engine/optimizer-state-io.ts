@@ -10,26 +10,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainerOptimizer } from './optimizers/base.ts';
 import type { OptimizerSpec } from '../spec/optimizer.ts';
+import { OPTIMIZER_STATE_FORMAT, type OptimizerStateData } from '../spec/optimizer-state.ts';
 
-export const OPTIMIZER_STATE_FORMAT = 'tfjs-trainer/optimizer-state@1';
-
-export interface SlotState {
-  /** The layer weight this slot belongs to, as named in model.json. */
-  weight: string;
-  /** The slot's name in the optimizer (momentum, velocity, accumulator, …). */
-  slot: string;
-  shape: number[];
-  dtype: 'float32';
-  values: Float32Array;
-}
-
-export interface OptimizerStateData {
-  format: typeof OPTIMIZER_STATE_FORMAT;
-  optimizer: { name: string; config: OptimizerSpec };
-  /** Updates applied so far; the learning-rate schedule continues from here. */
-  iterations: number;
-  slots: SlotState[];
-}
+export { OPTIMIZER_STATE_FORMAT, type OptimizerStateData };
 
 /** variable name (unique in this process) ↔ weight name (stable across processes). */
 function weightNames(model: tf.LayersModel): Map<string, string> {

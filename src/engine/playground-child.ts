@@ -13,7 +13,9 @@ import type { FromPlayground, ToPlayground } from '../playground/protocol.ts';
 
 /** Nothing to say once the API process is gone (sending then would throw). */
 const send = (message: FromPlayground) => {
-  if (process.connected) process.send?.(message);
+  // The callback takes a failed write (EPIPE: the parent died between the check and the write),
+  // which would otherwise be an 'error' event that crashes this process; 'disconnect' ends it.
+  if (process.connected) process.send?.(message, undefined, undefined, () => {});
 };
 
 initBackend('cpu').then(

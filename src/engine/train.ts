@@ -11,35 +11,13 @@ import { generateDataset } from './builtin-datasets.ts';
 import type { Dataset } from '../spec/dataset-types.ts';
 import { countCorrect, meanLoss, targetEncoding } from './losses.ts';
 import { buildModel, setDropoutSeeds } from './model.ts';
-import { exportOptimizerState, importOptimizerState, type OptimizerStateData } from './optimizer-state-io.ts';
+import { exportOptimizerState, importOptimizerState } from './optimizer-state-io.ts';
 import { deriveSeed, permutation } from './random.ts';
-import { saveModel, type ModelArtifacts } from './artifacts.ts';
+import { saveModel } from './artifacts.ts';
+import type { Checkpoint, EpochRecord, Progress, StartingPoint, StepRecord, TrainResult } from '../spec/records.ts';
+
+export type { Checkpoint, EpochRecord, Progress, StartingPoint, StepRecord, TrainResult };
 import type { JobPlan, JobSpec } from '../spec/job.ts';
-
-export interface StepRecord {
-  /** 1-based global step: the optimizer update this loss belongs to. */
-  step: number;
-  epoch: number;
-  loss: number;
-  learningRate: number;
-}
-
-export interface EpochRecord {
-  epoch: number;
-  loss: number;
-  valLoss?: number;
-  accuracy?: number;
-  valAccuracy?: number;
-}
-
-export interface Progress {
-  epoch: number;
-  epochs: number;
-  step: number;
-  totalSteps: number;
-  loss: number | null;
-  samplesPerSecond: number;
-}
 
 /**
  * Why the loop should stop before its next step: `cancel` ends the job; `suspend` (a shutdown, a
@@ -57,45 +35,6 @@ export interface TrainHooks {
   /** Asked before every step and at every epoch's end whether to save a checkpoint now. */
   checkpointDue?(atEpochEnd: boolean): boolean;
   onCheckpoint?(checkpoint: Checkpoint): void | Promise<void>;
-}
-
-/** Where training stands between two steps, within a job's seeded order of epochs and batches. */
-export interface TrainingPosition {
-  /** Global step of the last update made (optimizer iterations). */
-  step: number;
-  /** Steps this job has made (a continued job's steps count after its source's). */
-  jobSteps: number;
-  /** The epoch the next step belongs to, and how many examples of its order are done. */
-  epoch: number;
-  epochOffset: number;
-  /** The epoch record's running sums so far, so a resumed epoch reports what an uninterrupted one would. */
-  epochLossSum: number;
-  epochCorrect: number;
-  epochSeen: number;
-  lastLoss: number | null;
-}
-
-/** Everything needed to go on exactly where training was: position, weights, optimizer state. */
-export interface Checkpoint extends TrainingPosition {
-  weights: Pick<ModelArtifacts, 'weightSpecs' | 'weightData'>;
-  optimizerState: OptimizerStateData;
-}
-
-/** Where a job starts from: weights of an earlier job or an upload, optionally its optimizer state. */
-export interface StartingPoint {
-  weights?: Pick<ModelArtifacts, 'weightSpecs' | 'weightData'>;
-  optimizerState?: OptimizerStateData;
-  /** Epochs the source trained in all: this job's epochs are numbered (and shuffled) after them. */
-  epochOffset?: number;
-  /** Resuming this job from its checkpoint: `weights` and `optimizerState` are the checkpoint's. */
-  resume?: TrainingPosition;
-}
-
-export interface TrainResult {
-  stopped: boolean;
-  model: ModelArtifacts;
-  optimizerState: OptimizerStateData;
-  finalLoss: number | null;
 }
 
 /** The loss became NaN or infinite: the job fails and says where. */

@@ -20,7 +20,9 @@ const STEP_FLUSH_COUNT = 500;
 
 /** Nothing to say once the worker is gone (sending then would throw). */
 const send = (message: FromChild) => {
-  if (process.connected) process.send?.(message);
+  // The callback takes a failed write (EPIPE: the parent died between the check and the write),
+  // which would otherwise be an 'error' event that crashes this process; 'disconnect' ends it.
+  if (process.connected) process.send?.(message, undefined, undefined, () => {});
 };
 const stopRequested = new Map<string, StopReason>();
 /** Jobs held by their worker (its step buffer is full), each with what releases it. */

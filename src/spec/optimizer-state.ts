@@ -4,7 +4,29 @@
  * array; the API shows the documented JSON with the values as numbers.
  */
 import { float32FromBytes } from '../bytes.ts';
-import type { OptimizerStateData } from '../engine/optimizer-state-io.ts';
+import type { OptimizerSpec } from './optimizer.ts';
+
+/** The documented format, in memory: the slots' values as float32 arrays (see the README). */
+export const OPTIMIZER_STATE_FORMAT = 'tfjs-trainer/optimizer-state@1';
+
+export interface SlotState {
+  /** The layer weight this slot belongs to, as named in model.json. */
+  weight: string;
+  /** The slot's name in the optimizer (momentum, velocity, accumulator, …). */
+  slot: string;
+  shape: number[];
+  dtype: 'float32';
+  values: Float32Array;
+}
+
+export interface OptimizerStateData {
+  format: typeof OPTIMIZER_STATE_FORMAT;
+  optimizer: { name: string; config: OptimizerSpec };
+  /** Updates applied so far; the learning-rate schedule continues from here. */
+  iterations: number;
+  slots: SlotState[];
+}
+
 
 type SlotHeader = Omit<OptimizerStateData['slots'][number], 'values'>;
 type Header = Omit<OptimizerStateData, 'slots'> & { slots: SlotHeader[] };

@@ -2,8 +2,8 @@
  * A running job's latest checkpoint (one row per job, replaced each time), and what resuming from
  * it means for the metrics: rows past it are dropped, since the next attempt writes them again.
  */
-import type { Checkpoint } from '../engine/train.ts';
-import type { OptimizerStateData } from '../engine/optimizer-state-io.ts';
+import type { Checkpoint } from '../spec/records.ts';
+import type { OptimizerStateData } from '../spec/optimizer-state.ts';
 import { decodeOptimizerState, encodeOptimizerState } from '../spec/optimizer-state.ts';
 import { ownArrayBuffer } from '../bytes.ts';
 import type { Db } from './db.ts';

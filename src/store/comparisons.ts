@@ -2,8 +2,8 @@
  * Comparisons (several jobs that differ only in their optimizer) and learning-rate range tests:
  * their rows, and the table of results computed in SQL from Job, EpochMetric and StepMetric.
  *
- * Every read goes through `scoped()`: when comparisons get an owner (a tenant), its condition
- * is added there, in one place.
+ * Every read goes through `scoped()`, which keeps a tenant to its own comparisons: another
+ * tenant's id reads as an unknown one.
  */
 import type { Db } from './db.ts';
 import { Prisma } from './generated/client.ts';
@@ -12,12 +12,13 @@ import type { JobStatus } from './jobs.ts';
 export type ComparisonKind = 'comparison' | 'lrFinder';
 
 /** The condition every read of a comparison carries. */
-function scoped(kind: ComparisonKind, id?: string): Prisma.ComparisonWhereInput {
-  return id === undefined ? { kind } : { kind, id };
+function scoped(tenant: string, kind: ComparisonKind, id?: string): Prisma.ComparisonWhereInput {
+  return id === undefined ? { tenant, kind } : { tenant, kind, id };
 }
 
 export interface NewVariantJob {
   id: string;
+  tenant: string;
   name?: string;
   spec: object;
   progress: object;
@@ -25,6 +26,7 @@ export interface NewVariantJob {
 
 export interface NewComparison {
   id: string;
+  tenant: string;
   name?: string;
   kind: ComparisonKind;
   metric: string;
@@ -41,10 +43,10 @@ export interface NewComparison {
 export async function insertComparison(db: Db, c: NewComparison): Promise<void> {
   await db.$transaction([
     db.comparison.create({
-      data: { id: c.id, name: c.name, kind: c.kind, metric: c.metric, target: c.target, config: c.config as Prisma.InputJsonValue },
+      data: { id: c.id, tenant: c.tenant, name: c.name, kind: c.kind, metric: c.metric, target: c.target, config: c.config as Prisma.InputJsonValue },
     }),
     db.job.createMany({
-      data: c.jobs.map((j) => ({ id: j.id, name: j.name, spec: j.spec as Prisma.InputJsonValue, progress: j.progress as Prisma.InputJsonValue })),
+      data: c.jobs.map((j) => ({ id: j.id, tenant: j.tenant, name: j.name, spec: j.spec as Prisma.InputJsonValue, progress: j.progress as Prisma.InputJsonValue })),
     }),
     db.comparisonJob.createMany({ data: c.jobs.map((j, variant) => ({ comparisonId: c.id, variant, jobId: j.id })) }),
   ]);
@@ -75,16 +77,16 @@ const toRow = ({ jobs, ...rest }: Selected): ComparisonRow => ({
   ...rest, jobIds: jobs.map((j) => j.jobId), jobStatuses: jobs.map((j) => j.job.status),
 });
 
-export async function getComparison(db: Db, kind: ComparisonKind, id: string): Promise<ComparisonRow | null> {
-  const row = await db.comparison.findFirst({ where: scoped(kind, id), select: COMPARISON_FIELDS });
+export async function getComparison(db: Db, tenant: string, kind: ComparisonKind, id: string): Promise<ComparisonRow | null> {
+  const row = await db.comparison.findFirst({ where: scoped(tenant, kind, id), select: COMPARISON_FIELDS });
   return row ? toRow(row) : null;
 }
 
 /** Newest first; the cursor is the (createdAt, id) of the last one of the previous page. */
 export async function listComparisons(
-  db: Db, kind: ComparisonKind, opts: { limit: number; after?: { createdAt: Date; id: string } },
+  db: Db, tenant: string, kind: ComparisonKind, opts: { limit: number; after?: { createdAt: Date; id: string } },
 ): Promise<{ comparisons: ComparisonRow[]; next: { createdAt: Date; id: string } | null }> {
-  const where: Prisma.ComparisonWhereInput = { ...scoped(kind) };
+  const where: Prisma.ComparisonWhereInput = { ...scoped(tenant, kind) };
   if (opts.after) {
     const { createdAt, id } = opts.after;
     where.OR = [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: id } }];
@@ -97,8 +99,8 @@ export async function listComparisons(
   return { comparisons: page, next: rows.length > opts.limit && last ? { createdAt: last.createdAt, id: last.id } : null };
 }
 
-export async function markCanceled(db: Db, kind: ComparisonKind, id: string): Promise<void> {
-  await db.comparison.updateMany({ where: scoped(kind, id), data: { cancelRequested: true } });
+export async function markCanceled(db: Db, tenant: string, kind: ComparisonKind, id: string): Promise<void> {
+  await db.comparison.updateMany({ where: scoped(tenant, kind, id), data: { cancelRequested: true } });
 }
 
 /** PostgreSQL's float8 holds Infinity and NaN (NaN sorts above every number): leave them out of min and max. */

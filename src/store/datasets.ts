@@ -23,8 +23,8 @@ export interface ChunkData {
 
 
 /** A dataset row that is not ready yet: its slices are written next, then it is finished or deleted. */
-export async function beginDataset(db: Db, id: string, name: string | undefined): Promise<void> {
-  await db.dataset.create({ data: { id, name, featureShape: [], labelKind: 'pending' } });
+export async function beginDataset(db: Db, tenant: string, id: string, name: string | undefined): Promise<void> {
+  await db.dataset.create({ data: { id, tenant, name, featureShape: [], labelKind: 'pending' } });
 }
 
 /** Writes one upload's slices. */
@@ -85,12 +85,13 @@ export async function deleteDataset(db: Db, id: string): Promise<void> {
   await db.dataset.deleteMany({ where: { id } });
 }
 
-export function getDataset(db: Db, id: string): Promise<DatasetRow | null> {
-  return db.dataset.findFirst({ where: { id, ready: true }, select: SUMMARY });
+/** A tenant's dataset: another tenant's answers exactly like none. */
+export function getDataset(db: Db, tenant: string, id: string): Promise<DatasetRow | null> {
+  return db.dataset.findFirst({ where: { id, tenant, ready: true }, select: SUMMARY });
 }
 
-export function listDatasets(db: Db, limit: number): Promise<DatasetRow[]> {
-  return db.dataset.findMany({ where: { ready: true }, orderBy: { createdAt: 'desc' }, take: limit, select: SUMMARY });
+export function listDatasets(db: Db, tenant: string, limit: number): Promise<DatasetRow[]> {
+  return db.dataset.findMany({ where: { tenant, ready: true }, orderBy: { createdAt: 'desc' }, take: limit, select: SUMMARY });
 }
 
 /** Jobs that are queued or running on this dataset (it cannot be deleted under them). */

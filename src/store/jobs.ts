@@ -11,7 +11,7 @@ export type { JobStatus };
 const JOB_FIELDS = {
   id: true, name: true, status: true, spec: true, backend: true, progress: true, error: true,
   cancelRequested: true, attempts: true, createdAt: true, startedAt: true, finishedAt: true,
-  idempotencyKey: true, requestHash: true, resumedFromStep: true,
+  idempotencyKey: true, requestHash: true, resumedFromStep: true, tenant: true,
   checkpoint: { select: { step: true, epoch: true, createdAt: true } },
 } as const;
 
@@ -19,6 +19,8 @@ export type JobRow = Prisma.JobGetPayload<{ select: typeof JOB_FIELDS }>;
 
 export interface NewJob {
   id: string;
+  /** Whose job it is: the tenant of the key that submitted it. */
+  tenant: string;
   name?: string;
   spec: object;
   progress: object;
@@ -36,19 +38,31 @@ export async function insertJob(db: Db, job: NewJob): Promise<{ job: JobRow; cre
     return { job: row, created: true };
   } catch (err) {
     if (job.idempotencyKey && err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-      const existing = await findJobByIdempotencyKey(db, job.idempotencyKey);
+      const existing = await findJobByIdempotencyKey(db, job.tenant, job.idempotencyKey);
       if (existing) return { job: existing, created: false };
     }
     throw err;
   }
 }
 
-export function findJobByIdempotencyKey(db: Db, key: string): Promise<JobRow | null> {
-  return db.job.findUnique({ where: { idempotencyKey: key }, select: JOB_FIELDS });
+/** Idempotency keys are the tenant's own: another tenant's key never names (or reveals) this job. */
+export function findJobByIdempotencyKey(db: Db, tenant: string, key: string): Promise<JobRow | null> {
+  return db.job.findUnique({ where: { tenant_idempotencyKey: { tenant, idempotencyKey: key } }, select: JOB_FIELDS });
 }
 
+/** A job by id, for the worker (which trusts the id it was given). */
 export function getJob(db: Db, id: string): Promise<JobRow | null> {
   return db.job.findUnique({ where: { id }, select: JOB_FIELDS });
+}
+
+/** A job by id as a tenant sees it: another tenant's job is not there. */
+export function getTenantJob(db: Db, tenant: string, id: string): Promise<JobRow | null> {
+  return db.job.findFirst({ where: { id, tenant }, select: JOB_FIELDS });
+}
+
+/** The tenant's jobs that are queued or running (its TENANT_MAX_ACTIVE_JOBS quota). */
+export function countActiveJobs(db: Db, tenant: string): Promise<number> {
+  return db.job.count({ where: { tenant, status: { in: ['queued', 'running'] } } });
 }
 
 export function deleteJob(db: Db, id: string): Promise<unknown> {
@@ -62,9 +76,9 @@ export interface JobPage {
 
 /** Newest first; the cursor is the (createdAt, id) of the last job of the previous page. */
 export async function listJobs(
-  db: Db, opts: { status?: JobStatus; limit: number; after?: { createdAt: Date; id: string } },
+  db: Db, tenant: string, opts: { status?: JobStatus; limit: number; after?: { createdAt: Date; id: string } },
 ): Promise<JobPage> {
-  const where: Prisma.JobWhereInput = {};
+  const where: Prisma.JobWhereInput = { tenant };
   if (opts.status) where.status = opts.status;
   if (opts.after) {
     const { createdAt, id } = opts.after;

@@ -4,6 +4,8 @@ import type { Prisma } from './generated/client.ts';
 
 export interface NewUploadedModel {
   id: string;
+  /** Whose model it is: the tenant of the key that uploaded it. */
+  tenant: string;
   name?: string;
   modelTopology: object;
   weightSpecs: object[];
@@ -23,9 +25,9 @@ export function insertUploadedModel(db: Db, model: NewUploadedModel) {
   });
 }
 
-/** Everything but the weight bytes. */
-export function getUploadedModel(db: Db, id: string) {
-  return db.uploadedModel.findUnique({ where: { id }, select: SUMMARY });
+/** Everything but the weight bytes, of a tenant's model (another tenant's answers like none). */
+export function getUploadedModel(db: Db, tenant: string, id: string) {
+  return db.uploadedModel.findFirst({ where: { id, tenant }, select: SUMMARY });
 }
 
 export function getUploadedWeights(db: Db, id: string) {

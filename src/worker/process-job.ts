@@ -10,10 +10,11 @@ import type { Config } from '../config.ts';
 import { loadCheckpoint, rewindMetrics } from '../store/checkpoints.ts';
 import type { Db } from '../store/db.ts';
 import { endAttempt, finishJob, getJob, IncompleteMetricsError, markResumed, startAttempt, succeedAttempt, type Attempt } from '../store/jobs.ts';
+import { claimTenantSlot } from '../store/tenant-slots.ts';
 import { isDatabaseUnreachable, isReachable, retryWhileUnreachable } from '../store/unavailable.ts';
 import { encodeOptimizerState } from '../spec/optimizer-state.ts';
 import { planJob, type JobSpec } from '../spec/job.ts';
-import type { Progress, StartingPoint, TrainResult } from '../engine/train.ts';
+import type { Progress, StartingPoint, TrainResult } from '../spec/records.ts';
 import type { CancelRegistry } from './cancel-registry.ts';
 import type { ChildPool, TrainerChild } from './child-pool.ts';
 import { JobRecorder, type RecorderEvent } from './job-recorder.ts';
@@ -34,6 +35,8 @@ export interface JobContext {
 
 /** While PostgreSQL is down a job cannot even start: it waits in BullMQ's delayed set this long. */
 const DATABASE_DOWN_DELAY_MS = 5000;
+/** How long a job whose tenant is at its running limit waits before it is looked at again. */
+const TENANT_SLOT_RETRY_MS = 2000;
 
 export async function processTrainingJob(job: Job<TrainingJobData>, token: string | undefined, ctx: JobContext): Promise<string> {
   try {
@@ -52,6 +55,12 @@ export async function processTrainingJob(job: Job<TrainingJobData>, token: strin
 async function takeJob(job: Job<TrainingJobData>, token: string | undefined, ctx: JobContext): Promise<string> {
   const { db } = ctx;
   const { jobId } = job.data;
+  // Fairness between tenants: at its running limit (TENANT_MAX_RUNNING_JOBS) the job steps aside,
+  // delayed and not counted as an attempt, and this worker takes the next one.
+  if (!(await claimTenantSlot(db, jobId, ctx.config.TENANT_MAX_RUNNING_JOBS))) {
+    await job.moveToDelayed(Date.now() + TENANT_SLOT_RETRY_MS + Math.floor(Math.random() * 1000), token);
+    throw new DelayedError();
+  }
   const row = await getJob(db, jobId);
   if (!row) throw new UnrecoverableError(`job ${jobId} is not in the database`);
   if (row.status !== 'queued' && row.status !== 'running') return `skipped: already ${row.status}`;

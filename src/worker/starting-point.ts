@@ -7,7 +7,7 @@ import type { Db } from '../store/db.ts';
 import { getStartingArtifacts } from '../store/jobs.ts';
 import { getUploadedWeights } from '../store/models.ts';
 import type { JobSpec } from '../spec/job.ts';
-import type { Checkpoint, StartingPoint } from '../engine/train.ts';
+import type { Checkpoint, StartingPoint } from '../spec/records.ts';
 import { decodeOptimizerState } from '../spec/optimizer-state.ts';
 
 export async function loadStartingPoint(db: Db, spec: JobSpec, checkpoint: Checkpoint | null): Promise<StartingPoint | undefined> {

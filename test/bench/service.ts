@@ -53,6 +53,9 @@ export async function startBenchService(opts: { mode: 'all' | 'api'; queue: stri
       HOST: '127.0.0.1',
       TFJS_BACKEND: 'auto',
       LOG_LEVEL: 'info',
+      // The bench measures the service, not its per-tenant limits.
+      RATE_LIMIT_PER_SECOND: '1000000',
+      TENANT_MAX_ACTIVE_JOBS: '1000000',
       ...opts.env,
     }).filter(([, value]) => value !== '')), // '' in opts.env unsets a variable of the bench's own environment
   });

@@ -200,7 +200,7 @@ export async function metricsWriterCapacity(databaseUrl: string, rows = 20_000):
   const db = createDb(databaseUrl);
   const id = crypto.randomUUID();
   try {
-    await insertJob(db, { id, name: 'bench-metrics-writer', spec: {}, progress: {} });
+    await insertJob(db, { id, tenant: 'default', name: 'bench-metrics-writer', spec: {}, progress: {} });
     const started0 = await startAttempt(db, id, 'bench');
     const writer = new JobRecorder(db, { id, attempt: started0!.attempts }, pino({ level: 'silent' }), () => {}, () => {}, {
       maxBufferedRows: 200_000, batchRows: 5000, maxDelayMs: 250, heartbeatMs: 5000, retryMs: [100, 5000],

@@ -20,6 +20,8 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     STALLED_INTERVAL_MS: '1000',
     LOG_LEVEL: 'warn',
     PORT: '0',
+    // Tests fire requests faster than a person; the rate limit has its own test (quotas.test.ts).
+    RATE_LIMIT_PER_SECOND: '100000',
     ...overrides,
   };
 }

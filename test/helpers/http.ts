@@ -16,10 +16,10 @@ export async function api(base: string, method: string, path: string, body?: unk
 }
 
 /** Polls a job until `done(job)` or the deadline; returns the last job seen. */
-export async function waitForJob(base: string, id: string, done: (job: any) => boolean, timeoutMs = 60_000): Promise<any> {
+export async function waitForJob(base: string, id: string, done: (job: any) => boolean, timeoutMs = 60_000, headers: Record<string, string> = {}): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { json } = await api(base, 'GET', `/v1/jobs/${id}`);
+    const { json } = await api(base, 'GET', `/v1/jobs/${id}`, undefined, headers);
     if (done(json) || Date.now() > deadline) return json;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { buildApp } from '../../src/api/app.ts';
-import type { TrainingJobData } from '../../src/worker/queue.ts';
-import type { Db } from '../../src/store/db.ts';
+import { connectRedis, type TrainingJobData } from '../../src/worker/queue.ts';
+import { createDb } from '../../src/store/db.ts';
+import { prepareDatabase } from '../../src/store/migrate.ts';
 import { FUNCTION_NAMES } from '../../src/playground/functions.ts';
 import { testConfig } from '../helpers/env.ts';
 import { api } from '../helpers/http.ts';
@@ -89,8 +89,13 @@ describe('POST /v1/trajectories', () => {
 });
 
 test('an app built without a playground answers 503 (and documents the route)', async () => {
-  // The route touches none of db, redis, queue: stand-ins suffice.
-  const app = await buildApp({ config: testConfig(), db: {} as Db, redis: {} as Redis, queue: {} as Queue<TrainingJobData> });
+  // The route touches no queue: a stand-in suffices. The security hooks every route passes
+  // through read API keys (PostgreSQL) and count requests (Redis): those are real.
+  const config = testConfig();
+  await prepareDatabase(config.DATABASE_URL);
+  const db = createDb(config.DATABASE_URL);
+  const redis = connectRedis(config, 'api');
+  const app = await buildApp({ config, db, redis, queue: {} as Queue<TrainingJobData> });
   try {
     const res = await app.inject({ method: 'POST', url: '/v1/trajectories', payload: valid });
     assert.equal(res.statusCode, 503);
@@ -100,5 +105,7 @@ test('an app built without a playground answers 503 (and documents the route)', 
     assert.ok(openapi.paths['/v1/trajectories'].post, 'documented in the OpenAPI document');
   } finally {
     await app.close();
+    redis.disconnect();
+    await db.$disconnect();
   }
 });

@@ -48,7 +48,7 @@ describe('checkpoints', () => {
   it('a worker killed mid-epoch with its training child: the next attempt resumes from the checkpoint, bitwise equal to an uninterrupted run', async () => {
     const doomed = workerProcess(service.config, { detached: true });
     const { json: job } = await api(service.url, 'POST', '/v1/jobs', spec);
-    const midEpoch = (j: any) => j.checkpoint !== null && j.checkpoint.step > STEPS_PER_EPOCH && j.checkpoint.step % STEPS_PER_EPOCH !== 0;
+    const midEpoch = (j: any) => j?.checkpoint != null && j.checkpoint.step > STEPS_PER_EPOCH && j.checkpoint.step % STEPS_PER_EPOCH !== 0;
     const before = await waitForJob(service.url, job.id, (j) => finished(j) || midEpoch(j), 90_000);
     assert.ok(midEpoch(before), `a checkpoint inside an epoch after the first (got ${JSON.stringify(before.checkpoint)}, ${before.status})`);
     killGroup(doomed);

@@ -27,7 +27,7 @@ describe('PostgreSQL down under a running job', () => {
 
   it('no row is lost: every step and epoch row is stored once the database returns, and only then does the job succeed', async () => {
     const { json: job } = await api(service.url, 'POST', '/v1/jobs', longJob(150));
-    await waitForJob(service.url, job.id, (j) => finished(j) || j.progress.step > 1000, 60_000);
+    await waitForJob(service.url, job.id, (j) => finished(j) || j?.progress?.step > 1000, 60_000);
     await pg.stop();
     await sleep(4000);
     await pg.start();
@@ -42,7 +42,7 @@ describe('PostgreSQL down under a running job', () => {
 
   it('after an outage progress moves again and the database cancel flag still stops the job', async () => {
     const { json: job } = await api(service.url, 'POST', '/v1/jobs', longJob(1000));
-    await waitForJob(service.url, job.id, (j) => finished(j) || j.progress.step > 500, 60_000);
+    await waitForJob(service.url, job.id, (j) => finished(j) || j?.progress?.step > 500, 60_000);
     await pg.stop();
     await sleep(2000);
     await pg.start();

@@ -68,7 +68,7 @@ describe('Redis loses its data', () => {
   it('a running job whose worker died with Redis\'s data continues from its checkpoint elsewhere', async () => {
     const doomed = workerProcess(service.config, { detached: true });
     const { json: job } = await api(service.url, 'POST', '/v1/jobs', longJob(120));
-    const running = await waitForJob(service.url, job.id, (j) => finished(j) || (j.checkpoint?.step ?? 0) >= 640, 60_000);
+    const running = await waitForJob(service.url, job.id, (j) => finished(j) || (j?.checkpoint?.step ?? 0) >= 640, 60_000);
     assert.equal(running.status, 'running');
     killGroup(doomed);
     await once(doomed, 'exit');
@@ -88,7 +88,7 @@ describe('Redis loses its data', () => {
   it('a cancel of a running job that no worker runs any more takes effect at once', async () => {
     const doomed = workerProcess(service.config, { detached: true });
     const { json: job } = await api(service.url, 'POST', '/v1/jobs', longJob(400));
-    await waitForJob(service.url, job.id, (j) => finished(j) || j.progress.step > 100, 60_000);
+    await waitForJob(service.url, job.id, (j) => finished(j) || j?.progress?.step > 100, 60_000);
     killGroup(doomed);
     await once(doomed, 'exit');
     // No worker is left: nobody will read the cancel flag. After a lock's length the job is orphaned.

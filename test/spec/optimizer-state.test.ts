@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeOptimizerState, encodeOptimizerState, optimizerStateJson } from '../../src/spec/optimizer-state.ts';
-import { OPTIMIZER_STATE_FORMAT, type OptimizerStateData } from '../../src/engine/optimizer-state-io.ts';
+import { OPTIMIZER_STATE_FORMAT, type OptimizerStateData } from '../../src/spec/optimizer-state.ts';
 
 const state: OptimizerStateData = {
   format: OPTIMIZER_STATE_FORMAT,

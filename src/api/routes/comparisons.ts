@@ -76,8 +76,8 @@ export function comparisonRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     id: row.id, name: row.name, status: comparisonStatus(row), metric: row.metric as (typeof METRICS)[number],
     target: row.target, jobs: row.jobIds, createdAt: row.createdAt.toISOString(),
   });
-  async function requireComparison(id: string): Promise<ComparisonRow> {
-    const row = await getComparison(db, 'comparison', id);
+  async function requireComparison(tenant: string, id: string): Promise<ComparisonRow> {
+    const row = await getComparison(db, tenant, 'comparison', id);
     if (!row) throw new InvalidInputError('id', `no comparison ${id}`, 404);
     return row;
   }
@@ -92,8 +92,9 @@ export function comparisonRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     }, async (request, reply) => {
       const body = request.body as ComparisonBody;
       const variants = expandVariants(body, config.MAX_COMPARISON_VARIANTS);
-      const made = await createComparison(ctx, 'comparison', body, variants, { variants: variants.map((v) => v.optimizer) });
-      const row = (await getComparison(db, 'comparison', made.created.id))!;
+      const { tenant } = request.principal;
+      const made = await createComparison(ctx, tenant, 'comparison', body, variants, { variants: variants.map((v) => v.optimizer) });
+      const row = (await getComparison(db, tenant, 'comparison', made.created.id))!;
       return reply.status(201).header('location', `/v1/comparisons/${row.id}`).send(summary(row));
     });
 
@@ -103,24 +104,25 @@ export function comparisonRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       const { limit, cursor } = request.query;
       const after = cursor === undefined ? undefined : decodeCursor(cursor);
       if (after === null) throw new InvalidInputError('cursor', 'is not a cursor this API returned');
-      const page = await listComparisons(db, 'comparison', { limit, after });
+      const page = await listComparisons(db, request.principal.tenant, 'comparison', { limit, after });
       return { comparisons: page.comparisons.map(summary), nextCursor: page.next ? encodeCursor(page.next) : null };
     });
 
     app.get('/v1/comparisons/:id', {
       schema: { summary: 'A comparison: status, one row of results per variant, the best one', params: JobIdParams, response: { 200: ComparisonView, 404: ErrorBody } },
-    }, async (request) => comparisonView(ctx, await requireComparison(request.params.id)));
+    }, async (request) => comparisonView(ctx, await requireComparison(request.principal.tenant, request.params.id)));
 
     app.post('/v1/comparisons/:id/cancel', {
       schema: { summary: 'Cancel every unfinished job of a comparison', params: JobIdParams, response: { 200: ComparisonView, 404: ErrorBody, 409: ErrorBody } },
     }, async (request) => {
-      const before = await requireComparison(request.params.id);
+      const { tenant } = request.principal;
+      const before = await requireComparison(tenant, request.params.id);
       if (comparisonStatus(before) === 'completed') {
         throw new InvalidInputError('id', `comparison ${before.id} has already completed; there is nothing to cancel`, 409);
       }
-      await markCanceled(db, 'comparison', before.id);
+      await markCanceled(db, tenant, 'comparison', before.id);
       for (const jobId of before.jobIds) await cancelJob(ctx, jobId, request.log);
-      return comparisonView(ctx, (await getComparison(db, 'comparison', before.id))!);
+      return comparisonView(ctx, (await getComparison(db, tenant, 'comparison', before.id))!);
     });
   };
 }

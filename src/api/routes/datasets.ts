@@ -14,6 +14,7 @@ import { ingestCsv } from '../../ingest/csv.ts';
 import { ingestJson } from '../../ingest/json.ts';
 import type { ClassEntry } from '../../ingest/labels.ts';
 import { checkText } from '../../ingest/values.ts';
+import { checkStoredBytes } from '../auth/quotas.ts';
 import type { ApiContext } from '../context.ts';
 import { multipartError } from '../multipart-errors.ts';
 import { ErrorBody } from '../schemas.ts';
@@ -97,10 +98,15 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
       const { label, name, task } = request.query;
       if (name !== undefined) checkText(name, 'name');
       if (label !== undefined) checkText(label, 'label');
+      await checkStoredBytes(db, config, request.principal.tenant, Number(request.headers['content-length']) || 0);
       let stream: Readable;
       let format: 'csv' | 'json';
+      // Multipart: read as parts, so a part after the file is seen (and refused) rather than dropped.
+      let parts: AsyncIterableIterator<unknown> | undefined;
       if (request.isMultipart()) {
-        const file = await request.file().catch((err: unknown) => { throw multipartError(err); });
+        parts = request.parts();
+        const first = await parts.next().catch((err: unknown) => { throw multipartError(err); });
+        const file = first.value as Awaited<ReturnType<typeof request.file>>;
         if (!file) throw new InvalidInputError('file', 'is missing: send the data as a multipart field named file');
         stream = file.file;
         format = file.mimetype === 'application/json' || file.filename.endsWith('.json') ? 'json' : 'csv';
@@ -123,7 +129,7 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
       };
       counted.on('error', drain);
       const id = randomUUID();
-      await beginDataset(db, id, name);
+      await beginDataset(db, request.principal.tenant, id, name);
       let writer: ChunkWriter | undefined;
       try {
         writer = await openChunkWriter(config.DATABASE_URL, id);
@@ -132,6 +138,8 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
         const ingested = format === 'csv'
           ? await ingestCsv(counted, { label, ...limits }, sink)
           : await ingestJson(counted, limits, sink);
+        await checkStoredBytes(db, config, request.principal.tenant, counted.bytes); // this row counts 0 bytes until finished
+        if (parts && !(await parts.next().catch((err: unknown) => { throw multipartError(err); })).done) throw new InvalidInputError('body', 'more parts than this upload takes: send one file field');
         const row = await finishDataset(db, id, {
           rows: ingested.rows, featureShape: ingested.featureShape, labelKind: ingested.labels.kind,
           classes: ingested.labels.kind === 'classes' ? ingested.labels.classes : null,
@@ -151,12 +159,12 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
 
     app.get('/v1/datasets', {
       schema: { summary: 'Uploaded datasets, newest first', querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }) }), response: { 200: Type.Object({ datasets: Type.Array(Dataset) }) } },
-    }, async (request) => ({ datasets: (await listDatasets(db, request.query.limit)).map(view) }));
+    }, async (request) => ({ datasets: (await listDatasets(db, request.principal.tenant, request.query.limit)).map(view) }));
 
     app.get('/v1/datasets/:id', {
       schema: { summary: 'An uploaded dataset', params: IdParams, response: { 200: Dataset, 404: ErrorBody } },
     }, async (request) => {
-      const row = await getDataset(db, request.params.id);
+      const row = await getDataset(db, request.principal.tenant, request.params.id);
       if (!row) throw new InvalidInputError('id', `no dataset ${request.params.id}`, 404);
       return view(row);
     });
@@ -164,7 +172,7 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
     app.delete('/v1/datasets/:id', {
       schema: { summary: 'Delete a dataset no queued or running job uses', params: IdParams, response: { 204: Type.Null(), 404: ErrorBody, 409: ErrorBody } },
     }, async (request, reply) => {
-      const row = await getDataset(db, request.params.id);
+      const row = await getDataset(db, request.principal.tenant, request.params.id);
       if (!row) throw new InvalidInputError('id', `no dataset ${request.params.id}`, 404);
       const users = await activeJobsUsing(db, row.id);
       if (users.length > 0) {

@@ -40,7 +40,7 @@ export function liveEventRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         params: JobIdParams, headers: EventsHeaders, response: { 404: ErrorBody },
       },
     }, async (request, reply) => {
-      const job = await requireJob(ctx.db, request.params.id);
+      const job = await requireJob(ctx.db, request.principal.tenant, request.params.id);
       const lastStep = Number(request.headers['last-event-id'] ?? 0);
       await hub.ready().catch(() => {}); // not listening yet: the heartbeat pass still catches up
       reply.hijack();

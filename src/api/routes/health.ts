@@ -8,7 +8,8 @@ import { databaseUnavailable } from '../../store/connection-errors.ts';
 import type { ApiContext } from '../context.ts';
 import { RETRY_AFTER_SECONDS, redisReason, withRedis } from '../unavailable.ts';
 
-const Worker = Type.Object({ id: Type.String(), backend: Type.String(), host: Type.String(), pid: Type.Integer(), concurrency: Type.Integer() });
+/** host, pid and id only for admins (and in open local mode): they map the network for anyone else. */
+const Worker = Type.Object({ id: Type.Optional(Type.String()), backend: Type.String(), host: Type.Optional(Type.String()), pid: Type.Optional(Type.Integer()), concurrency: Type.Integer() });
 const Readiness = Type.Object({
   status: Type.Unsafe<'ready' | 'unavailable'>({ type: 'string', enum: ['ready', 'unavailable'] }),
   database: Type.String({ description: '"ok", or why PostgreSQL is unavailable' }),
@@ -82,7 +83,7 @@ export function healthRoutes({ db, redis, config }: ApiContext): FastifyPluginAs
         summary: 'PostgreSQL and Redis reachable (or why not); the backends of live workers',
         response: { 200: Readiness, 503: Readiness },
       },
-    }, async (_request, reply) => {
+    }, async (request, reply) => {
       const [database, cache] = await Promise.all([
         checkDatabase(db),
         withRedis(redis, () => redis.ping(), CHECK_MS).then(() => 'ok', (err: { reason?: string }) => err.reason ?? redisReason(redis)),
@@ -90,12 +91,16 @@ export function healthRoutes({ db, redis, config }: ApiContext): FastifyPluginAs
       const workers = cache === 'ok' ? await withRedis(redis, () => liveWorkers(redis, workerKeyPrefix(config)), CHECK_MS).catch(() => []) : [];
       const ready = database === 'ok' && cache === 'ok';
       if (!ready) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+      // Without an admin key: ready or not and which dependency is down; the reasons (hosts,
+      // ports) and the workers' hosts and pids only for admins (and the open local mode).
+      const admin = request.principal.role === 'admin';
+      const shown = (state: string) => (state === 'ok' || admin ? state : 'unavailable');
       return reply.status(ready ? 200 : 503).send({
         status: ready ? 'ready' : 'unavailable',
-        database,
-        redis: cache,
+        database: shown(database),
+        redis: shown(cache),
         backends: [...new Set(workers.map((w) => w.backend))],
-        workers,
+        workers: admin ? workers : workers.map(({ backend, concurrency }) => ({ backend, concurrency })),
       });
     });
   };

@@ -26,7 +26,7 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       },
     }, async (request, reply) => {
       const key = (request.headers['idempotency-key'] as string | undefined) || undefined;
-      const result = await submitJob(ctx, request.body, { idempotencyKey: key });
+      const result = await submitJob(ctx, request.principal.tenant, request.body, { idempotencyKey: key });
       if (result.kind === 'replayed') return reply.status(200).header('idempotent-replayed', 'true').send(jobView(result.job));
       const { job } = result;
       return reply.status(201).header('location', `/v1/jobs/${job.id}`).send(jobView(job));
@@ -38,13 +38,13 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       const { status, limit, cursor } = request.query;
       const after = cursor === undefined ? undefined : decodeCursor(cursor);
       if (after === null) throw new InvalidInputError('cursor', 'is not a cursor this API returned');
-      const page = await listJobs(db, { status, limit, after });
+      const page = await listJobs(db, request.principal.tenant, { status, limit, after });
       return { jobs: page.jobs.map(jobView), nextCursor: page.next ? encodeCursor(page.next) : null };
     });
 
     app.get('/v1/jobs/:id', {
       schema: { summary: 'A job: status, progress, backend, error', params: JobIdParams, response: { 200: Job, 404: ErrorBody } },
-    }, async (request) => jobView(await requireJob(db, request.params.id)));
+    }, async (request) => jobView(await requireJob(db, request.principal.tenant, request.params.id)));
 
     app.post('/v1/jobs/:id/cancel', {
       schema: {
@@ -52,7 +52,7 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         params: JobIdParams, response: { 200: Job, 404: ErrorBody, 409: ErrorBody },
       },
     }, async (request) => {
-      const before = await requireJob(db, request.params.id);
+      const before = await requireJob(db, request.principal.tenant, request.params.id);
       if (before.status === 'succeeded' || before.status === 'failed') {
         throw new InvalidInputError('id', `job ${before.id} has already ${before.status}; there is nothing to cancel`, 409);
       }

@@ -40,8 +40,8 @@ const LrFinderView = Type.Object({
 });
 
 export function lrFinderRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
-  async function requireTest(id: string): Promise<ComparisonRow> {
-    const row = await getComparison(ctx.db, 'lrFinder', id);
+  async function requireTest(tenant: string, id: string): Promise<ComparisonRow> {
+    const row = await getComparison(ctx.db, tenant, 'lrFinder', id);
     if (!row) throw new InvalidInputError('id', `no learning-rate test ${id}`, 404);
     return row;
   }
@@ -52,18 +52,18 @@ export function lrFinderRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         body: LrFinderRequest, response: { 201: LrFinderView, 400: ErrorBody, 503: ErrorBody },
       },
     }, async (request, reply) => {
-      const id = await createLrFinder(ctx, request.body as LrFinderBody);
-      return reply.status(201).header('location', `/v1/lr-finder/${id}`).send(await lrFinderView(ctx, await requireTest(id)));
+      const id = await createLrFinder(ctx, request.principal.tenant, request.body as LrFinderBody);
+      return reply.status(201).header('location', `/v1/lr-finder/${id}`).send(await lrFinderView(ctx, await requireTest(request.principal.tenant, id)));
     });
 
     app.get('/v1/lr-finder/:id', {
       schema: { summary: 'A range test: loss against rate, where it ended, the suggested rate', params: JobIdParams, response: { 200: LrFinderView, 404: ErrorBody } },
-    }, async (request) => lrFinderView(ctx, await requireTest(request.params.id)));
+    }, async (request) => lrFinderView(ctx, await requireTest(request.principal.tenant, request.params.id)));
 
     app.get('/v1/lr-finder/:id/loss.svg', {
       schema: { summary: 'A range test as SVG: loss against learning rate (log scale), the suggestion marked', params: JobIdParams, response: { 404: ErrorBody } },
     }, async (request, reply) => {
-      const view = await lrFinderView(ctx, await requireTest(request.params.id));
+      const view = await lrFinderView(ctx, await requireTest(request.principal.tenant, request.params.id));
       const title = `${view.name ?? 'learning-rate range test'} (${view.optimizer})`;
       return (reply as FastifyReply).type('image/svg+xml; charset=utf-8').send(lrChart(title, view.points, view.suggestion?.learningRate ?? null));
     });

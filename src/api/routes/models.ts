@@ -5,6 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { InvalidInputError } from '../../errors.ts';
 import { getUploadedModel, insertUploadedModel } from '../../store/models.ts';
+import { checkStoredBytes } from '../auth/quotas.ts';
 import type { ApiContext } from '../context.ts';
 import { readModelUpload } from '../model-upload.ts';
 import { ErrorBody } from '../schemas.ts';
@@ -38,15 +39,17 @@ export function modelRoutes({ db, config }: ApiContext): FastifyPluginAsyncTypeb
         response: { 201: UploadedModel, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody },
       },
     }, async (request, reply) => {
+      await checkStoredBytes(db, config, request.principal.tenant, Number(request.headers['content-length']) || 0);
       const upload = await readModelUpload(request);
-      const row = await insertUploadedModel(db, { id: randomUUID(), ...upload });
+      await checkStoredBytes(db, config, request.principal.tenant, upload.weightData.byteLength);
+      const row = await insertUploadedModel(db, { id: randomUUID(), tenant: request.principal.tenant, ...upload });
       return reply.status(201).header('location', `/v1/models/${row.id}`).send(view(row));
     });
 
     app.get('/v1/models/:id', {
       schema: { summary: 'An uploaded model: its weights and parameter count', params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: UploadedModel, 404: ErrorBody } },
     }, async (request) => {
-      const row = await getUploadedModel(db, request.params.id);
+      const row = await getUploadedModel(db, request.principal.tenant, request.params.id);
       if (!row) throw new InvalidInputError('id', `no uploaded model ${request.params.id}`, 404);
       return view(row);
     });

@@ -75,7 +75,7 @@ export function pictureRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     app.get('/v1/jobs/:id/loss.svg', {
       schema: { summary: 'A job\'s loss curve as SVG: each step, smoothed, validation loss per epoch, learning rate', params: JobIdParams, response: { 404: ErrorBody } },
     }, async (request, reply) => {
-      const job = await requireJob(db, request.params.id);
+      const job = await requireJob(db, request.principal.tenant, request.params.id);
       const [steps, epochs] = await Promise.all([lossSeries(db, job.id, JOB_POINTS), epochSeries(db, job.id)]);
       const optimizer = (job.spec as unknown as JobSpec).optimizer;
       return svg(reply as FastifyReply, lossChart(`${job.name ?? job.id} (${variantLabel(optimizer)}, ${job.status})`, steps, epochs));
@@ -84,7 +84,7 @@ export function pictureRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     app.get('/v1/comparisons/:id/loss.svg', {
       schema: { summary: 'Every variant of a comparison on one loss chart (SVG)', params: JobIdParams, response: { 404: ErrorBody } },
     }, async (request, reply) => {
-      const comparison = await getComparison(db, 'comparison', request.params.id);
+      const comparison = await getComparison(db, request.principal.tenant, 'comparison', request.params.id);
       if (!comparison) throw new InvalidInputError('id', `no comparison ${request.params.id}`, 404);
       const results = await comparisonResults(db, comparison.id, comparison.target);
       const names = labels(results);

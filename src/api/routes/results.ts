@@ -21,8 +21,8 @@ const ModelJson = Type.Object({
 });
 
 export function resultRoutes({ db }: ApiContext): FastifyPluginAsyncTypebox {
-  async function requireSucceeded(id: string) {
-    const job = await requireJob(db, id);
+  async function requireSucceeded(tenant: string, id: string) {
+    const job = await requireJob(db, tenant, id);
     if (job.status !== 'succeeded') {
       throw new InvalidInputError('id', `job ${id} is ${job.status}; the model and optimizer state exist once it has succeeded`, 409);
     }
@@ -35,7 +35,7 @@ export function resultRoutes({ db }: ApiContext): FastifyPluginAsyncTypebox {
         params: JobIdParams, querystring: MetricsQuery, response: { 200: Metrics, 404: ErrorBody },
       },
     }, async (request, reply) => {
-      const job = await requireJob(db, request.params.id);
+      const job = await requireJob(db, request.principal.tenant, request.params.id);
       if (isMetricsVariant(request.query)) return sendMetricsVariant(db, job, request.query, reply as FastifyReply);
       const { fromStep, limit } = request.query;
       const [steps, epochs] = await Promise.all([listSteps(db, job.id, fromStep, limit), listEpochs(db, job.id)]);
@@ -50,7 +50,7 @@ export function resultRoutes({ db }: ApiContext): FastifyPluginAsyncTypebox {
         params: JobIdParams, response: { 200: ModelJson, 404: ErrorBody, 409: ErrorBody },
       },
     }, async (request) => {
-      await requireSucceeded(request.params.id);
+      await requireSucceeded(request.principal.tenant, request.params.id);
       const artifacts = (await getModelArtifacts(db, request.params.id))!;
       return {
         format: 'layers-model',
@@ -64,7 +64,7 @@ export function resultRoutes({ db }: ApiContext): FastifyPluginAsyncTypebox {
     app.get(`/v1/jobs/:id/model/${WEIGHTS_FILE}`, {
       schema: { summary: 'The weights named by model.json (float32, little-endian)', params: JobIdParams, response: { 404: ErrorBody, 409: ErrorBody } },
     }, async (request, reply) => {
-      await requireSucceeded(request.params.id);
+      await requireSucceeded(request.principal.tenant, request.params.id);
       const { weightData } = (await getWeightData(db, request.params.id))!;
       // Raw bytes: no response schema applies, so the reply is typed loosely here.
       return (reply as FastifyReply).type('application/octet-stream').send(Buffer.from(weightData));
@@ -76,7 +76,7 @@ export function resultRoutes({ db }: ApiContext): FastifyPluginAsyncTypebox {
         params: JobIdParams, response: { 200: OptimizerState, 404: ErrorBody, 409: ErrorBody },
       },
     }, async (request, reply) => {
-      await requireSucceeded(request.params.id);
+      await requireSucceeded(request.principal.tenant, request.params.id);
       const stored = (await getOptimizerState(db, request.params.id))!;
       // Written straight to text: a state can be millions of numbers, too many to validate again.
       const text = optimizerStateJson(decodeOptimizerState(stored.optimizerState, stored.optimizerSlotData));
