@@ -56,7 +56,7 @@ export class PendingLosses<T> {
     if (items.length === 0) return [];
     try {
       const tensors = items.flatMap((i) => (i.correct ? [i.loss, i.correct] : [i.loss]));
-      const values = tensors.length === 1 ? tensors[0].dataSync() : tf.tidy(() => tf.stack(tensors).dataSync());
+      const values = tensors.length === 1 ? tensors[0].dataSync() : readStacked(tensors);
       let at = 0;
       return items.map((item) => {
         const loss = values[at++];
@@ -72,5 +72,15 @@ export class PendingLosses<T> {
   dispose(): void {
     for (const item of this.items) tf.dispose([item.loss, ...(item.correct ? [item.correct] : [])]);
     this.items = [];
+  }
+}
+
+/** One read of several scalars: stacked on the device, then one dataSync. */
+function readStacked(tensors: tf.Tensor[]): Float32Array {
+  const stacked = tf.stack(tensors);
+  try {
+    return stacked.dataSync() as Float32Array;
+  } finally {
+    stacked.dispose();
   }
 }
