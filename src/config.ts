@@ -25,8 +25,12 @@ const ConfigSchema = Type.Object({
   QUEUE_NAME: Type.String({ default: 'training', pattern: '^[A-Za-z0-9_-]+$' }),
   /** TensorFlow.js backend: auto tries tensorflow-gpu, tensorflow, wasm, cpu in that order. */
   TFJS_BACKEND: oneOf(BACKENDS, 'auto'),
-  /** Jobs a worker process trains at once, each in its own child process. One per core or GPU. */
-  WORKER_CONCURRENCY: Type.Integer({ default: 1, minimum: 1, maximum: 64 }),
+  /**
+   * Jobs a worker process trains at once, each in its own child process. Unset: one per core on
+   * CPU backends, one per GPU on tensorflow-gpu, as many as fit in memory at the children's
+   * ceilings (worker/concurrency.ts); the worker logs what it chose.
+   */
+  WORKER_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
   /** A training child is replaced after this many jobs: tfjs leaks memory outside its tensor count. */
   WORKER_JOBS_PER_CHILD: Type.Integer({ default: 20, minimum: 1 }),
   /** A job is started at most this many times when its training process crashes. */

@@ -11,6 +11,7 @@ describe('config', () => {
     assert.equal(c.DATABASE_URL, 'postgresql://postgres@127.0.0.1:5432/trainer');
     assert.equal(c.REDIS_URL, 'redis://127.0.0.1:6379/0');
     assert.equal(c.TFJS_BACKEND, 'auto');
+    assert.equal(c.WORKER_CONCURRENCY, undefined, 'unset: the worker derives it from cores, GPUs and memory');
     assert.ok(Object.isFrozen(c));
   });
 

@@ -7,6 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { createOptimizer } from './optimizers/registry.ts';
 import type { TrainerOptimizer } from './optimizers/base.ts';
 import { BatchMaker, disposeBatch } from './batches.ts';
+import { denseStepPlan, runDenseStep } from './dense-step.ts';
+import { PendingLosses } from './loss-reads.ts';
 import { generateDataset } from './builtin-datasets.ts';
 import type { Dataset } from '../spec/dataset-types.ts';
 import { countCorrect, meanLoss, targetEncoding } from './losses.ts';
@@ -54,12 +56,21 @@ function split(count: number, spec: JobSpec, plan: JobPlan): { train: Int32Array
 }
 
 /** `data`: the examples of an uploaded dataset, loaded by the caller; builtin ones are generated here. */
-export async function train(spec: JobSpec, plan: JobPlan, hooks: TrainHooks, start: StartingPoint = {}, data?: Dataset): Promise<TrainResult> {
+/** How the loop runs on this backend (results do not depend on it). */
+export interface TrainOptions {
+  /** Steps whose losses are read back together (loss-reads.ts); 1 = every step. */
+  lossReadInterval?: number;
+}
+
+export async function train(spec: JobSpec, plan: JobPlan, hooks: TrainHooks, start: StartingPoint = {}, data?: Dataset, options: TrainOptions = {}): Promise<TrainResult> {
   const { seed, epochs, batchSize } = spec.training;
   data ??= generateDataset(spec.dataset, deriveSeed(seed, 0));
   const { train: trainOrder, validation } = split(data.count, spec, plan);
   const model = buildModel(spec.model, data.featureShape, seed);
   const optimizer: TrainerOptimizer = createOptimizer(spec.optimizer);
+  // Chosen from the spec and backend alone: every attempt of a job trains the same way.
+  const dense = denseStepPlan(spec.model, data.featureShape, batchSize, tf.getBackend());
+  const pending = new PendingLosses<{ step: number; epoch: number; learningRate: number; size: number }>(options.lossReadInterval ?? 1);
   try {
     if (start.weights) loadWeights(model, start.weights);
     if (start.optimizerState) importOptimizerState(optimizer, model, start.optimizerState);
@@ -74,8 +85,8 @@ export async function train(spec: JobSpec, plan: JobPlan, hooks: TrainHooks, sta
     const firstEpoch = start.epochOffset ?? 0;
     let step = optimizer.iterations;
     let lastLoss: number | null = resume?.lastLoss ?? null;
-    const progress = (epoch: number, samplesPerSecond: number): Progress => ({
-      epoch, epochs: firstEpoch + epochs, step: step - firstStep, totalSteps: plan.totalSteps, loss: lastLoss, samplesPerSecond,
+    const progress = (epoch: number, samplesPerSecond: number, atStep = step): Progress => ({
+      epoch, epochs: firstEpoch + epochs, step: atStep - firstStep, totalSteps: plan.totalSteps, loss: lastLoss, samplesPerSecond,
     });
     const checkpoint = async (epoch: number, epochOffset: number, epochLossSum: number, epochCorrect: number, epochSeen: number) => {
       if (!hooks.onCheckpoint) return;
@@ -95,38 +106,54 @@ export async function train(spec: JobSpec, plan: JobPlan, hooks: TrainHooks, sta
       let correct = resumed ? resume.epochCorrect : 0;
       let seen = resumed ? resume.epochSeen : 0;
       let seenHere = 0; // samples/s counts this attempt's examples only
+      /** Reads the held losses, in step order: records them, or fails at the first non-finite one. */
+      const drain = () => {
+        for (const { loss, correct: batchCorrect, info } of pending.read()) {
+          if (!Number.isFinite(loss)) throw new NonFiniteLossError(info.step, info.epoch, loss);
+          lastLoss = loss;
+          lossSum += loss * info.size;
+          correct += batchCorrect;
+          seen += info.size;
+          seenHere += info.size;
+          const rate = seenHere / ((performance.now() - started) / 1000);
+          hooks.onStep({ step: info.step, epoch: info.epoch, loss, learningRate: info.learningRate }, progress(epoch, rate, info.step));
+        }
+      };
       for (let from = resumed ? resume.epochOffset : 0; from < order.length; from += batchSize) {
         await yieldToEventLoop();
         await hooks.mayContinue?.();
         const stop = hooks.stopRequested();
+        if (stop) drain(); // what a checkpoint or the result holds must have been recorded
         if (stop === 'suspend') await checkpoint(epoch, from, lossSum, correct, seen);
         if (stop) return await finish(true);
-        if (hooks.checkpointDue?.(false)) await checkpoint(epoch, from, lossSum, correct, seen);
+        if (hooks.checkpointDue?.(false)) {
+          drain();
+          await checkpoint(epoch, from, lossSum, correct, seen);
+        }
         const batch = batches.make(order, from, Math.min(from + batchSize, order.length));
         const learningRate = optimizer.currentLearningRate();
-        setDropoutSeeds(model, seed, step);
         let batchCorrect: tf.Scalar | undefined;
-        const cost = optimizer.minimize(() => {
-          const yPred = model.apply(batch.xs, { training: true }) as tf.Tensor;
-          if (batch.classes) batchCorrect = tf.keep(countCorrect(yPred, batch.classes));
-          return meanLoss(spec.model.loss, batch.ys, yPred);
-        }, true, trainable) as tf.Scalar;
-        const loss = cost.dataSync()[0];
-        cost.dispose();
-        if (batchCorrect) {
-          correct += batchCorrect.dataSync()[0];
-          batchCorrect.dispose();
+        let cost: tf.Scalar;
+        if (dense) {
+          const fused = runDenseStep(dense, batch.xs, batch.ys, batch.classes, trainable);
+          optimizer.applyGradients(trainable.map((v, i) => ({ name: v.name, tensor: fused.gradients[i] })));
+          tf.dispose(fused.gradients);
+          cost = fused.loss;
+          if (batch.classes) batchCorrect = fused.correct;
+          else fused.correct.dispose();
+        } else {
+          setDropoutSeeds(model, seed, step);
+          cost = optimizer.minimize(() => {
+            const yPred = model.apply(batch.xs, { training: true }) as tf.Tensor;
+            if (batch.classes) batchCorrect = tf.keep(countCorrect(yPred, batch.classes));
+            return meanLoss(spec.model.loss, batch.ys, yPred);
+          }, true, trainable) as tf.Scalar;
         }
         disposeBatch(batch);
         step += 1;
-        if (!Number.isFinite(loss)) throw new NonFiniteLossError(step, epoch, loss);
-        lastLoss = loss;
-        lossSum += loss * batch.size;
-        seen += batch.size;
-        seenHere += batch.size;
-        const rate = seenHere / ((performance.now() - started) / 1000);
-        hooks.onStep({ step, epoch, loss, learningRate }, progress(epoch, rate));
+        if (pending.push({ loss: cost, correct: batchCorrect, info: { step, epoch, learningRate, size: batch.size } })) drain();
       }
+      drain();
       const rate = seenHere / ((performance.now() - started) / 1000);
       const record: EpochRecord = { epoch, loss: lossSum / seen };
       if (withAccuracy) record.accuracy = correct / seen;
@@ -145,6 +172,7 @@ export async function train(spec: JobSpec, plan: JobPlan, hooks: TrainHooks, sta
       };
     }
   } finally {
+    pending.dispose();
     model.dispose();
     optimizer.dispose();
   }

@@ -5,12 +5,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend.ts';
+import { lossReadInterval } from './loss-reads.ts';
 import { NonFiniteLossError, train, type Progress, type StepRecord } from './train.ts';
 import { limitWasmMemory, type WasmMemoryLimit } from './wasm-memory.ts';
 import type { Dataset } from '../spec/dataset-types.ts';
 import type { JobSpec } from '../spec/job.ts';
 import { describeFailure } from './child-failure.ts';
 import { loadUploadedDataset } from './dataset-loader.ts';
+import { builtinDataset } from './dataset-cache.ts';
 import type { FromChild, StopReason, ToChild } from '../worker/protocol.ts';
 
 /** Steps are flushed to the worker this often, or sooner when this many are waiting. */
@@ -29,6 +31,8 @@ const held = new Map<string, { promise: Promise<void>; release: () => void }>();
 let databaseUrl = '';
 /** The wasm memory's ceiling, when the backend is wasm. */
 let wasmMemory: WasmMemoryLimit | undefined;
+/** Steps whose losses are read back together: more than one only where a read stalls a device (a GPU). */
+let lossReadEvery = 1;
 
 function hold(jobId: string, on: boolean): void {
   if (on && !held.has(jobId)) {
@@ -41,9 +45,9 @@ function hold(jobId: string, on: boolean): void {
   }
 }
 
-/** Uploaded datasets are read here, from the store, rather than sent by the worker over IPC. */
-async function loadData(spec: JobSpec): Promise<Dataset | undefined> {
-  if (!('id' in spec.dataset)) return undefined;
+/** Uploaded datasets are read here, from the store, rather than sent by the worker over IPC; builtin ones come from the cache. */
+async function loadData(spec: JobSpec): Promise<Dataset> {
+  if (!('id' in spec.dataset)) return builtinDataset(spec);
   return loadUploadedDataset(databaseUrl, spec.dataset);
 }
 
@@ -83,7 +87,7 @@ async function runJob(message: Extract<ToChild, { type: 'train' }>): Promise<voi
         send({ type: 'checkpoint', jobId, checkpoint });
         lastCheckpoint = performance.now();
       },
-    }, message.start, data);
+    }, message.start, data, { lossReadInterval: lossReadEvery });
     if (lastProgress) flush(lastProgress);
     // A kernel whose scratch allocation was refused may have carried on with garbage: no result.
     if (wasmMemory?.exceeded) throw new Error('the wasm memory limit was reached during training');
@@ -108,6 +112,7 @@ process.on('message', (message: ToChild) => {
       initBackend(message.backend === 'auto' ? 'auto' : message.backend)
         .then(({ backend, skipped }) => {
           if (message.maxWasmMb !== undefined) wasmMemory = limitWasmMemory(message.maxWasmMb * 2 ** 20);
+          lossReadEvery = lossReadInterval(backend);
           send({ type: 'ready', backend, skipped });
         })
         .catch((err: Error) => send({ type: 'init-failed', error: err.message }));

@@ -10,6 +10,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import { finishJob } from '../store/jobs.ts';
 import { ChildPool } from './child-pool.ts';
+import { chooseConcurrency, thisMachine } from './concurrency.ts';
 import { PendingCancels } from './cancel-registry.ts';
 import { processTrainingJob } from './process-job.ts';
 import { cancelChannel, connectRedis, WORKER_HEARTBEAT_MS, workerKeyPrefix, type TrainingJobData } from './queue.ts';
@@ -30,14 +31,15 @@ export async function startWorker(config: Config, db: Db, log: Logger): Promise<
   // Start one training process now: it names the backend, and a backend that cannot load
   // stops the worker at start rather than failing every job.
   const backend = await pool.warmUp();
-  workerLog.info({ backend }, 'training backend ready');
+  const { concurrency, reason } = chooseConcurrency(config.WORKER_CONCURRENCY, backend, thisMachine(backend), { maxHeapMb: config.CHILD_MAX_HEAP_MB, maxWasmMb: config.CHILD_MAX_WASM_MB });
+  workerLog.info({ backend, concurrency, reason }, 'training backend ready');
 
   const connection = connectRedis(config, 'worker');
   const subscriber = connectRedis(config, 'worker');
   await subscriber.subscribe(cancelChannel(config));
 
   const heartbeatKey = workerKeyPrefix(config) + id;
-  const beat = () => connection.set(heartbeatKey, JSON.stringify({ id, backend, host: hostname(), pid: process.pid, concurrency: config.WORKER_CONCURRENCY }), 'PX', WORKER_HEARTBEAT_MS * 3);
+  const beat = () => connection.set(heartbeatKey, JSON.stringify({ id, backend, host: hostname(), pid: process.pid, concurrency }), 'PX', WORKER_HEARTBEAT_MS * 3);
   await beat();
   const heartbeat = setInterval(() => void beat().catch(() => {}), WORKER_HEARTBEAT_MS);
 
@@ -47,7 +49,7 @@ export async function startWorker(config: Config, db: Db, log: Logger): Promise<
     (job, token, signal) => processTrainingJob(job, token, signal, { db, pool, log: workerLog, config, cancels, shuttingDown: () => shuttingDown }),
     {
       connection,
-      concurrency: config.WORKER_CONCURRENCY,
+      concurrency,
       lockDuration: config.JOB_LOCK_MS,
       stalledInterval: config.STALLED_INTERVAL_MS,
       maxStalledCount: config.MAX_STALLED_COUNT,

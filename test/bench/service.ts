@@ -44,7 +44,7 @@ export async function startBenchService(opts: { mode: 'all' | 'api'; queue: stri
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', opts.mode], {
     cwd: ROOT,
     stdio: ['ignore', out, out],
-    env: {
+    env: Object.fromEntries(Object.entries({
       ...process.env,
       DATABASE_URL: BENCH_DATABASE_URL,
       REDIS_URL: BENCH_REDIS_URL,
@@ -57,7 +57,7 @@ export async function startBenchService(opts: { mode: 'all' | 'api'; queue: stri
       RATE_LIMIT_PER_SECOND: '1000000',
       TENANT_MAX_ACTIVE_JOBS: '1000000',
       ...opts.env,
-    },
+    }).filter(([, value]) => value !== '')), // '' in opts.env unsets a variable of the bench's own environment
   });
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));

@@ -31,6 +31,11 @@ export class Adadelta extends TrainerOptimizer {
     ];
   }
 
+  protected override fusedStep({ lr }: StepContext) {
+    const { rho, epsilon } = this.spec;
+    return { rule: 'adadelta' as const, c: [rho, 1 - rho, epsilon, lr] };
+  }
+
   protected updateStep(variable: tf.Variable, g: tf.Tensor, slots: Slots, { lr }: StepContext): void {
     const { rho, epsilon } = this.spec;
     const rms = (x: tf.Tensor) => tf.sqrt(tf.add(x, epsilon));

@@ -24,6 +24,10 @@ export class Adagrad extends TrainerOptimizer {
     return [{ name: 'accumulator', initialValue: this.spec.initialAccumulatorValue }];
   }
 
+  protected override fusedStep({ lr }: StepContext) {
+    return { rule: 'adagrad' as const, c: [lr, this.spec.epsilon] };
+  }
+
   protected updateStep(variable: tf.Variable, g: tf.Tensor, slots: Slots, { lr }: StepContext): void {
     const a = tf.add(slots.accumulator, tf.square(g));
     slots.accumulator.assign(a);

@@ -34,6 +34,12 @@ export class Adam extends TrainerOptimizer {
     return this.spec.amsgrad ? [...slots, { name: 'velocityHat', initialValue: 0 }] : slots;
   }
 
+  protected override fusedStep({ lr, t }: StepContext) {
+    const { beta1, beta2, epsilon, amsgrad } = this.spec;
+    const alpha = (lr * Math.sqrt(1 - Math.pow(beta2, t))) / (1 - Math.pow(beta1, t));
+    return { rule: 'adam' as const, c: [1 - beta1, 1 - beta2, alpha, epsilon, amsgrad ? 1 : 0] };
+  }
+
   protected updateStep(variable: tf.Variable, g: tf.Tensor, slots: Slots, { lr, t }: StepContext): void {
     const { beta1, beta2, epsilon, amsgrad } = this.spec;
     const alpha = (lr * Math.sqrt(1 - Math.pow(beta2, t))) / (1 - Math.pow(beta1, t));

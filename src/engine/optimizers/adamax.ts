@@ -27,6 +27,11 @@ export class Adamax extends TrainerOptimizer {
     ];
   }
 
+  protected override fusedStep({ lr, t }: StepContext) {
+    const { beta1, beta2, epsilon } = this.spec;
+    return { rule: 'adamax' as const, c: [1 - beta1, beta2, 1 - Math.pow(beta1, t), epsilon, lr] };
+  }
+
   protected updateStep(variable: tf.Variable, g: tf.Tensor, slots: Slots, { lr, t }: StepContext): void {
     const { beta1, beta2, epsilon } = this.spec;
     const m = tf.add(slots.momentum, tf.mul(tf.sub(g, slots.momentum), 1 - beta1));

@@ -24,6 +24,11 @@ export class Lion extends TrainerOptimizer {
     return [{ name: 'momentum', initialValue: 0 }];
   }
 
+  protected override fusedStep({ lr }: StepContext) {
+    const { beta1, beta2 } = this.spec;
+    return { rule: 'lion' as const, c: [beta1, 1 - beta1, beta2, 1 - beta2, lr] };
+  }
+
   protected updateStep(variable: tf.Variable, g: tf.Tensor, slots: Slots, { lr }: StepContext): void {
     const { beta1, beta2 } = this.spec;
     const m = slots.momentum;

@@ -57,6 +57,16 @@ export class Nadam extends TrainerOptimizer {
     return value;
   }
 
+  protected override fusedStep({ lr, t }: StepContext) {
+    const { beta1, beta2, epsilon } = this.spec;
+    const productT = this.uProduct(t);
+    const uNext = this.u(t + 1);
+    return {
+      rule: 'nadam' as const,
+      c: [1 - beta1, 1 - beta2, uNext, 1 - productT * uNext, 1 - this.u(t), 1 - productT, 1 - Math.pow(beta2, t), lr, epsilon],
+    };
+  }
+
   protected updateStep(variable: tf.Variable, g: tf.Tensor, slots: Slots, { lr, t }: StepContext): void {
     const { beta1, beta2, epsilon } = this.spec;
     const uT = this.u(t);

@@ -32,6 +32,11 @@ export class RMSprop extends TrainerOptimizer {
     return slots;
   }
 
+  protected override fusedStep({ lr }: StepContext) {
+    const { rho, epsilon, momentum, centered } = this.spec;
+    return { rule: 'rmsprop' as const, c: [rho, 1 - rho, epsilon, lr, momentum, centered ? 1 : 0] };
+  }
+
   protected updateStep(variable: tf.Variable, g: tf.Tensor, slots: Slots, { lr }: StepContext): void {
     const { rho, epsilon, momentum, centered } = this.spec;
     const v = tf.add(tf.mul(rho, slots.velocity), tf.mul(1 - rho, tf.square(g)));

@@ -31,6 +31,12 @@ export class SGD extends TrainerOptimizer {
     return this.momentum !== 0 ? [{ name: 'momentum', initialValue: 0 }] : [];
   }
 
+  protected override fusedStep({ lr }: StepContext) {
+    return this.momentum === 0
+      ? { rule: 'sgd' as const, c: [lr] }
+      : { rule: 'momentum' as const, c: [this.momentum, lr, this.nesterov ? 1 : 0] };
+  }
+
   protected updateStep(variable: tf.Variable, g: tf.Tensor, slots: Slots, { lr }: StepContext): void {
     if (this.momentum === 0) {
       variable.assign(tf.sub(variable, tf.mul(g, lr)));
