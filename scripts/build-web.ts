@@ -46,7 +46,9 @@ export async function buildWeb(outDir = join(root, 'dist', 'web')): Promise<void
 
 async function hashOf(file: string): Promise<string> {
   const { createHash } = await import('node:crypto');
-  return createHash('sha256').update(await readFile(file)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 }
 
 if (process.argv[1] && basename(process.argv[1]) === 'build-web.ts') {

@@ -32,23 +32,41 @@ interface Dataset {
 }
 
 const classifier = (hidden: number, classes: number, activation = 'relu') => ({
-  layers: [{ type: 'dense', units: hidden, activation }, { type: 'dense', units: classes, activation: 'softmax' }],
+  layers: [
+    { type: 'dense', units: hidden, activation },
+    { type: 'dense', units: classes, activation: 'softmax' },
+  ],
   loss: 'sparseCategoricalCrossentropy',
   metrics: ['accuracy'],
 });
 
 const DATASETS: Dataset[] = [
   {
-    name: 'iris', target: 0.2,
-    base: { dataset: { builtin: 'iris' }, model: classifier(16, 3), training: { epochs: 30, batchSize: 16, validationSplit: 0.2, seed: SEED } },
+    name: 'iris',
+    target: 0.2,
+    base: {
+      dataset: { builtin: 'iris' },
+      model: classifier(16, 3),
+      training: { epochs: 30, batchSize: 16, validationSplit: 0.2, seed: SEED },
+    },
   },
   {
-    name: 'xor', target: 0.2,
-    base: { dataset: { builtin: 'xor', samples: 400 }, model: classifier(8, 2, 'tanh'), training: { epochs: 40, batchSize: 16, validationSplit: 0.2, seed: SEED } },
+    name: 'xor',
+    target: 0.2,
+    base: {
+      dataset: { builtin: 'xor', samples: 400 },
+      model: classifier(8, 2, 'tanh'),
+      training: { epochs: 40, batchSize: 16, validationSplit: 0.2, seed: SEED },
+    },
   },
   {
-    name: 'mnist', target: 0.5,
-    base: { dataset: { builtin: 'mnist', samples: 2000, shape: 'flat' }, model: classifier(64, 10), training: { epochs: 5, batchSize: 32, validationSplit: 0.2, seed: SEED } },
+    name: 'mnist',
+    target: 0.5,
+    base: {
+      dataset: { builtin: 'mnist', samples: 2000, shape: 'flat' },
+      model: classifier(64, 10),
+      training: { epochs: 5, batchSize: 32, validationSplit: 0.2, seed: SEED },
+    },
   },
 ];
 
@@ -70,11 +88,13 @@ interface Row {
 
 async function call<T>(method: string, route: string, body?: unknown): Promise<T> {
   const res = await fetch(API + route, {
-    method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${text}`);
-  return (res.headers.get('content-type') ?? '').startsWith('application/json') ? JSON.parse(text) as T : text as T;
+  return (res.headers.get('content-type') ?? '').startsWith('application/json') ? (JSON.parse(text) as T) : (text as T);
 }
 
 /** Creates a comparison and waits for it to complete; answers its table. */
@@ -97,7 +117,11 @@ async function measure(d: Dataset): Promise<string> {
   const grid = new Map<string, Map<number, Row>>();
   for (const learningRate of LEARNING_RATES) {
     const { rows } = await compare({
-      name: `${d.name} at lr ${learningRate}`, base: d.base, sweep: { optimizers: OPTIMIZERS, learningRates: [learningRate] }, target: d.target, metric: 'finalValLoss',
+      name: `${d.name} at lr ${learningRate}`,
+      base: d.base,
+      sweep: { optimizers: OPTIMIZERS, learningRates: [learningRate] },
+      target: d.target,
+      metric: 'finalValLoss',
     });
     for (const row of rows) {
       if (!grid.has(row.optimizer)) grid.set(row.optimizer, new Map());
@@ -113,7 +137,10 @@ async function measure(d: Dataset): Promise<string> {
   // Each optimizer at its best rate, side by side: the chart.
   const finalists = OPTIMIZERS.filter((o) => bestRate.has(o));
   const final = await compare({
-    name: `${d.name}: each optimizer at its best learning rate`, base: d.base, target: d.target, metric: 'finalValLoss',
+    name: `${d.name}: each optimizer at its best learning rate`,
+    base: d.base,
+    target: d.target,
+    metric: 'finalValLoss',
     variants: finalists.map((o) => ({ optimizer: { name: o, learningRate: bestRate.get(o)!.learningRate } })),
   });
   writeFileSync(path.join(IMG, `compare-${d.name}.svg`), await call<string>('GET', `/v1/comparisons/${final.id}/loss.svg`));
@@ -128,17 +155,23 @@ async function measure(d: Dataset): Promise<string> {
     '',
     '| optimizer | best lr | final val loss | final val accuracy | best val loss (epoch) | final train loss | steps to target | wall s |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...ranked.map((r) => `| ${r.optimizer} | ${r.learningRate} | ${fmt(r.finalValLoss)} | ${fmt(r.finalValAccuracy)} | ${fmt(r.bestValLoss)} | ${fmt(r.finalLoss)} | ${r.stepToTarget ?? '—'} | ${fmt(r.wallSeconds, 2)} |`),
+    ...ranked.map(
+      (r) =>
+        `| ${r.optimizer} | ${r.learningRate} | ${fmt(r.finalValLoss)} | ${fmt(r.finalValAccuracy)} | ${fmt(r.bestValLoss)} | ${fmt(r.finalLoss)} | ${r.stepToTarget ?? '—'} | ${fmt(r.wallSeconds, 2)} |`,
+    ),
     '',
     'Final validation loss at every learning rate (✗: diverged, at the step shown):',
     '',
     `| optimizer | ${LEARNING_RATES.map((lr) => `lr ${lr}`).join(' | ')} |`,
     `| --- | ${LEARNING_RATES.map(() => '---').join(' | ')} |`,
-    ...OPTIMIZERS.map((o) => `| ${o} | ${LEARNING_RATES.map((lr) => {
-      const r = grid.get(o)?.get(lr);
-      if (!r) return '—';
-      return r.diverged ? `✗ ${r.divergedAtStep}` : fmt(r.finalValLoss);
-    }).join(' | ')} |`),
+    ...OPTIMIZERS.map(
+      (o) =>
+        `| ${o} | ${LEARNING_RATES.map((lr) => {
+          const r = grid.get(o)?.get(lr);
+          if (!r) return '—';
+          return r.diverged ? `✗ ${r.divergedAtStep}` : fmt(r.finalValLoss);
+        }).join(' | ')} |`,
+    ),
     '',
   ];
   return lines.join('\n');
@@ -147,15 +180,50 @@ async function measure(d: Dataset): Promise<string> {
 /** The classic pictures: paths from one start across Rosenbrock's valley, Beale's plateaus, a saddle. */
 async function pictures(): Promise<void> {
   const runs: Array<{ name: string; body: object }> = [
-    { name: 'rosenbrock', body: { function: 'rosenbrock', start: [-1.5, 2], steps: 1000, optimizers: [
-      { name: 'sgd', learningRate: 0.001 }, { name: 'momentum', learningRate: 0.0005 }, { name: 'rmsprop', learningRate: 0.01 },
-      { name: 'adam', learningRate: 0.05 }, { name: 'lion', learningRate: 0.01 }] } },
-    { name: 'beale', body: { function: 'beale', start: [1, 1.5], steps: 1000, optimizers: [
-      { name: 'sgd', learningRate: 0.01 }, { name: 'nesterov', learningRate: 0.005 }, { name: 'adagrad', learningRate: 0.5 },
-      { name: 'adam', learningRate: 0.05 }, { name: 'adamax', learningRate: 0.05 }] } },
-    { name: 'saddle', body: { function: 'saddle', start: [1.5, 0.001], steps: 60, optimizers: [
-      { name: 'sgd', learningRate: 0.05 }, { name: 'momentum', learningRate: 0.05 }, { name: 'rmsprop', learningRate: 0.05 },
-      { name: 'adam', learningRate: 0.05 }] } },
+    {
+      name: 'rosenbrock',
+      body: {
+        function: 'rosenbrock',
+        start: [-1.5, 2],
+        steps: 1000,
+        optimizers: [
+          { name: 'sgd', learningRate: 0.001 },
+          { name: 'momentum', learningRate: 0.0005 },
+          { name: 'rmsprop', learningRate: 0.01 },
+          { name: 'adam', learningRate: 0.05 },
+          { name: 'lion', learningRate: 0.01 },
+        ],
+      },
+    },
+    {
+      name: 'beale',
+      body: {
+        function: 'beale',
+        start: [1, 1.5],
+        steps: 1000,
+        optimizers: [
+          { name: 'sgd', learningRate: 0.01 },
+          { name: 'nesterov', learningRate: 0.005 },
+          { name: 'adagrad', learningRate: 0.5 },
+          { name: 'adam', learningRate: 0.05 },
+          { name: 'adamax', learningRate: 0.05 },
+        ],
+      },
+    },
+    {
+      name: 'saddle',
+      body: {
+        function: 'saddle',
+        start: [1.5, 0.001],
+        steps: 60,
+        optimizers: [
+          { name: 'sgd', learningRate: 0.05 },
+          { name: 'momentum', learningRate: 0.05 },
+          { name: 'rmsprop', learningRate: 0.05 },
+          { name: 'adam', learningRate: 0.05 },
+        ],
+      },
+    },
   ];
   for (const { name, body } of runs) {
     writeFileSync(path.join(IMG, `trajectory-${name}.svg`), await call<string>('POST', '/v1/trajectories/plot.svg', body));

@@ -22,7 +22,16 @@ function fail(message: string): never {
 
 function describe(k: KeyRow): string {
   const when = (d: Date | null) => d?.toISOString() ?? '-';
-  return [k.id, k.prefix + '…', k.role, k.tenant, k.name, `created ${when(k.createdAt)}`, `used ${when(k.lastUsedAt)}`, k.revokedAt ? `REVOKED ${when(k.revokedAt)}` : 'active'].join('  ');
+  return [
+    k.id,
+    k.prefix + '…',
+    k.role,
+    k.tenant,
+    k.name,
+    `created ${when(k.createdAt)}`,
+    `used ${when(k.lastUsedAt)}`,
+    k.revokedAt ? `REVOKED ${when(k.revokedAt)}` : 'active',
+  ].join('  ');
 }
 
 async function main(): Promise<void> {

@@ -78,10 +78,16 @@ async function main(mode: Mode): Promise<void> {
     await app.listen({ port: config.PORT, host: config.HOST });
     // Stop taking requests first (503 while closing), then the workers, then the connections.
     closers.unshift(() => app.close());
-    closers.push(async () => redis.disconnect(), () => playground.close());
+    closers.push(
+      async () => redis.disconnect(),
+      () => playground.close(),
+    );
   }
-  closers.push(() => queue.close(), async () => queueConnection.disconnect(), () => db.$disconnect());
-
+  closers.push(
+    () => queue.close(),
+    async () => queueConnection.disconnect(),
+    () => db.$disconnect(),
+  );
 }
 
 const mode = (process.argv[2] ?? 'all') as Mode;

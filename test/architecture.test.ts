@@ -74,8 +74,16 @@ describe('architecture', () => {
   const files = sourceFiles(SRC);
 
   it('every folder under src/ has a rule (a new folder must say where it stands)', () => {
-    const folders = new Set(files.map(rel).filter((f) => f.includes('/')).map((f) => `${f.split('/')[0]}/`));
-    assert.deepEqual([...folders].filter((f) => !RULES[f]), []);
+    const folders = new Set(
+      files
+        .map(rel)
+        .filter((f) => f.includes('/'))
+        .map((f) => `${f.split('/')[0]}/`),
+    );
+    assert.deepEqual(
+      [...folders].filter((f) => !RULES[f]),
+      [],
+    );
   });
 
   for (const [folder, rule] of Object.entries(RULES)) {
@@ -100,7 +108,10 @@ describe('architecture', () => {
 
   it('only engine/ imports TensorFlow.js directly', () => {
     const importers = files.filter((f) => importsOf(f).some((s) => s.startsWith('@tensorflow/'))).map(rel);
-    assert.deepEqual(importers.filter((f) => !ruleOf(path.join(SRC, f))?.[1].tensorflow), []);
+    assert.deepEqual(
+      importers.filter((f) => !ruleOf(path.join(SRC, f))?.[1].tensorflow),
+      [],
+    );
   });
 
   it('the entry points keep to their side: main.ts (API and worker parent) loads no TensorFlow.js', () => {

@@ -36,8 +36,12 @@ export const RANGE_TEST_DEFAULTS: RangeTestOptions = { minLearningRate: 1e-7, ma
 /** The schedule that raises the rate from min (first step) to max (step `steps`). */
 export function rangeTestSchedule(o: RangeTestOptions): ExponentialSchedule {
   return {
-    type: 'exponential', initialLearningRate: o.minLearningRate, decaySteps: 1,
-    decayRate: Math.pow(o.maxLearningRate / o.minLearningRate, 1 / (o.steps - 1)), staircase: false, warmupSteps: 0,
+    type: 'exponential',
+    initialLearningRate: o.minLearningRate,
+    decaySteps: 1,
+    decayRate: Math.pow(o.maxLearningRate / o.minLearningRate, 1 / (o.steps - 1)),
+    staircase: false,
+    warmupSteps: 0,
   };
 }
 
@@ -63,9 +67,17 @@ const SKIP_START = 10;
  * `points` in step order (the steps the job recorded, at most `steps` of them are read);
  * `divergedAtStep` when the run failed on a non-finite loss; `finished` once the run is over.
  */
-export function analyseRangeTest(points: RangePoint[], o: RangeTestOptions, divergedAtStep: number | null, finished: boolean): RangeTestResult {
+export function analyseRangeTest(
+  points: RangePoint[],
+  o: RangeTestOptions,
+  divergedAtStep: number | null,
+  finished: boolean,
+): RangeTestResult {
   const run = points.filter((p) => p.step <= o.steps);
-  const causal = debiasedEma(run.map((p) => p.loss), BETA);
+  const causal = debiasedEma(
+    run.map((p) => p.loss),
+    BETA,
+  );
   let end = run.length;
   let stop: RangeTestResult['stop'] = null;
   let best = Infinity;
@@ -79,7 +91,8 @@ export function analyseRangeTest(points: RangePoint[], o: RangeTestOptions, dive
     }
   }
   if (!stop && divergedAtStep !== null && divergedAtStep <= o.steps) stop = { step: divergedAtStep, reason: 'diverged' };
-  if (!stop && (run.length >= o.steps || finished)) stop = run.length > 0 ? { step: run[run.length - 1].step, reason: 'maxLearningRate' } : null;
+  if (!stop && (run.length >= o.steps || finished))
+    stop = run.length > 0 ? { step: run[run.length - 1].step, reason: 'maxLearningRate' } : null;
 
   const kept = run.slice(0, end);
   const smoothed = zeroLag(kept.map((p) => p.loss));

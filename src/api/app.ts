@@ -41,10 +41,14 @@ export async function buildApp(ctx: ApiContext, logger: Logger | false = false):
       if (!socket.writable) return socket.destroy(err);
       const tooLarge = (err as { code?: string }).code === 'HPE_HEADER_OVERFLOW';
       const [status, text] = tooLarge ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
-      const body = JSON.stringify(tooLarge
-        ? { error: 'request_header_fields_too_large', message: 'url and headers: larger than 16 KiB together', details: {} }
-        : { error: 'invalid_request', message: 'not a well-formed HTTP request', details: {} });
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      const body = JSON.stringify(
+        tooLarge
+          ? { error: 'request_header_fields_too_large', message: 'url and headers: larger than 16 KiB together', details: {} }
+          : { error: 'invalid_request', message: 'not a well-formed HTTP request', details: {} },
+      );
+      socket.end(
+        `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
     },
     ajv: {
       // Unknown fields are errors, not silently dropped (Fastify's default removes them).
@@ -60,7 +64,11 @@ export async function buildApp(ctx: ApiContext, logger: Logger | false = false):
   app.addHook('preValidation', async (request) => rejectUnknownQuery(request));
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Training service', version: '1', description: 'Submit a dataset, a model and an optimizer; poll; download the trained model and optimizer state.' },
+      info: {
+        title: 'Training service',
+        version: '1',
+        description: 'Submit a dataset, a model and an optimizer; poll; download the trained model and optimizer state.',
+      },
       // Every route takes `Authorization: Bearer <key>` (api/auth); /docs gets an Authorize button.
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an API key, trn_…' } } },
       security: [{ bearer: [] }],

@@ -18,7 +18,9 @@ export async function cancelJob({ db, queue, redis, config }: ApiContext, id: st
   } else if (job.status === 'running') {
     // The database flag is set: workers also see it when they next save progress, so a
     // failed announcement only delays the stop.
-    await withRedis(redis, () => redis.publish(cancelChannel(config), job.id)).catch((err) => log.warn({ err }, 'announcing a cancel failed'));
+    await withRedis(redis, () => redis.publish(cancelChannel(config), job.id)).catch((err) =>
+      log.warn({ err }, 'announcing a cancel failed'),
+    );
   }
   return job;
 }

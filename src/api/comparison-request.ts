@@ -32,7 +32,9 @@ export function expandVariants(body: ComparisonBody, maxVariants: number): Varia
   if ((body.variants === undefined) === (body.sweep === undefined)) {
     invalid(body.variants ? 'sweep' : 'variants', 'give either variants or sweep, not both and not neither');
   }
-  const variants = body.variants ? body.variants.map((v, i) => ({ optimizer: v.optimizer, path: `variants[${i}].optimizer` })) : sweepVariants(body.sweep!);
+  const variants = body.variants
+    ? body.variants.map((v, i) => ({ optimizer: v.optimizer, path: `variants[${i}].optimizer` }))
+    : sweepVariants(body.sweep!);
   const field = body.variants ? 'variants' : 'sweep';
   if (variants.length === 0) invalid(field, 'needs at least one variant');
   if (variants.length > maxVariants) {
@@ -45,7 +47,8 @@ function sweepVariants(sweep: NonNullable<ComparisonBody['sweep']>): Variant[] {
   const optimizers = sweep.optimizers.map((o, i) => {
     const path = `sweep.optimizers[${i}]`;
     if (typeof o === 'string') {
-      if (!(OPTIMIZER_NAMES as readonly string[]).includes(o)) invalid(path, `must be one of ${OPTIMIZER_NAMES.join(', ')}, got ${JSON.stringify(o)}`);
+      if (!(OPTIMIZER_NAMES as readonly string[]).includes(o))
+        invalid(path, `must be one of ${OPTIMIZER_NAMES.join(', ')}, got ${JSON.stringify(o)}`);
       return { optimizer: { name: o }, path };
     }
     if (sweep.learningRates && o.learningRate !== undefined) {
@@ -54,9 +57,13 @@ function sweepVariants(sweep: NonNullable<ComparisonBody['sweep']>): Variant[] {
     return { optimizer: o, path };
   });
   if (!sweep.learningRates) return optimizers;
-  return optimizers.flatMap((o) => sweep.learningRates!.map((learningRate, j) => ({
-    optimizer: { ...o.optimizer, learningRate }, path: o.path, learningRatePath: `sweep.learningRates[${j}]`,
-  })));
+  return optimizers.flatMap((o) =>
+    sweep.learningRates!.map((learningRate, j) => ({
+      optimizer: { ...o.optimizer, learningRate },
+      path: o.path,
+      learningRatePath: `sweep.learningRates[${j}]`,
+    })),
+  );
 }
 
 /**

@@ -9,7 +9,13 @@ import { DomainError } from '../errors.ts';
 import { enqueueTraining } from '../worker/queue.ts';
 import { DependencyUnavailableError, redisReason } from './unavailable.ts';
 import {
-  comparisonResults, deleteComparison, insertComparison, type ComparisonKind, type ComparisonRow, type NewVariantJob, type ResultRow,
+  comparisonResults,
+  deleteComparison,
+  insertComparison,
+  type ComparisonKind,
+  type ComparisonRow,
+  type NewVariantJob,
+  type ResultRow,
 } from '../store/comparisons.ts';
 import type { JobStatus } from '../store/jobs.ts';
 import { chooseMetric, variantField, variantLabel, type ComparisonBody, type Metric, type Variant } from './comparison-request.ts';
@@ -18,7 +24,13 @@ import { checkActiveJobs } from './auth/quotas.ts';
 import { drawSeed, prepareJob, type PreparedJob } from './submit-job.ts';
 
 /** Checks one variant's job like any job, naming the request's own fields in errors. */
-export async function prepareVariant(ctx: ApiContext, tenant: string, body: Record<string, unknown>, variant: Variant, seed: number): Promise<PreparedJob> {
+export async function prepareVariant(
+  ctx: ApiContext,
+  tenant: string,
+  body: Record<string, unknown>,
+  variant: Variant,
+  seed: number,
+): Promise<PreparedJob> {
   try {
     return await prepareJob(ctx, tenant, body, () => seed);
   } catch (err) {
@@ -37,7 +49,12 @@ export interface Created {
  * Redis refuses them, everything is removed again (as a single job is) and the answer is null.
  */
 export async function createComparison(
-  ctx: ApiContext, tenant: string, kind: ComparisonKind, body: ComparisonBody, variants: Variant[], config: object,
+  ctx: ApiContext,
+  tenant: string,
+  kind: ComparisonKind,
+  body: ComparisonBody,
+  variants: Variant[],
+  config: object,
 ): Promise<{ created: Created; metric: Metric }> {
   await checkActiveJobs(ctx.db, ctx.config, tenant, variants.length);
   const baseTraining = body.base.training as { seed?: unknown } | undefined;
@@ -55,7 +72,11 @@ export async function createComparison(
     for (const job of jobs) await enqueueTraining(ctx.queue, job.id);
   } catch (err) {
     // Jobs already queued find no row and are dropped by the worker.
-    await deleteComparison(ctx.db, id, jobs.map((j) => j.id));
+    await deleteComparison(
+      ctx.db,
+      id,
+      jobs.map((j) => j.id),
+    );
     throw new DependencyUnavailableError('redis', redisReason(ctx.redis), { cause: err });
   }
   return { created: { id, jobIds: jobs.map((j) => j.id) }, metric };
@@ -72,7 +93,13 @@ export function comparisonStatus(row: Pick<ComparisonRow, 'jobStatuses' | 'cance
 }
 
 /** Lower is better, except for accuracy. */
-const HIGHER_IS_BETTER: Record<Metric, boolean> = { finalLoss: false, finalValLoss: false, bestValLoss: false, bestValAccuracy: true, stepToTarget: false };
+const HIGHER_IS_BETTER: Record<Metric, boolean> = {
+  finalLoss: false,
+  finalValLoss: false,
+  bestValLoss: false,
+  bestValAccuracy: true,
+  stepToTarget: false,
+};
 
 /** A row of the table as the API shows it: the stored numbers, the optimizer named and labelled. */
 export interface TableRow extends Omit<ResultRow, 'optimizer' | 'error'> {
@@ -85,9 +112,21 @@ export interface TableRow extends Omit<ResultRow, 'optimizer' | 'error'> {
 
 export function tableRow(r: ResultRow, label: string): TableRow {
   const row: TableRow = {
-    variant: r.variant, jobId: r.jobId, label, optimizer: String(r.optimizer.name), learningRate: r.optimizer.learningRate,
-    status: r.status, finalLoss: r.finalLoss, finalValLoss: r.finalValLoss, finalValAccuracy: r.finalValAccuracy, bestValLoss: r.bestValLoss, bestValAccuracy: r.bestValAccuracy,
-    stepToTarget: r.stepToTarget, wallSeconds: r.wallSeconds, diverged: r.divergedAtStep !== null, divergedAtStep: r.divergedAtStep,
+    variant: r.variant,
+    jobId: r.jobId,
+    label,
+    optimizer: String(r.optimizer.name),
+    learningRate: r.optimizer.learningRate,
+    status: r.status,
+    finalLoss: r.finalLoss,
+    finalValLoss: r.finalValLoss,
+    finalValAccuracy: r.finalValAccuracy,
+    bestValLoss: r.bestValLoss,
+    bestValAccuracy: r.bestValAccuracy,
+    stepToTarget: r.stepToTarget,
+    wallSeconds: r.wallSeconds,
+    diverged: r.divergedAtStep !== null,
+    divergedAtStep: r.divergedAtStep,
   };
   if (r.error) row.error = r.error;
   return row;
@@ -100,7 +139,10 @@ export function labels(rows: ResultRow[]): string[] {
 }
 
 /** The best succeeded variant by the metric; none until one has a value. */
-export function bestRow(rows: TableRow[], metric: Metric): { jobId: string; variant: number; label: string; metric: Metric; value: number } | null {
+export function bestRow(
+  rows: TableRow[],
+  metric: Metric,
+): { jobId: string; variant: number; label: string; metric: Metric; value: number } | null {
   let best: { row: TableRow; value: number } | null = null;
   for (const row of rows) {
     const value = row[metric];
@@ -116,7 +158,14 @@ export async function comparisonView(ctx: ApiContext, row: ComparisonRow) {
   const names = labels(results);
   const rows = results.map((r, i) => tableRow(r, names[i]));
   return {
-    id: row.id, name: row.name, status: comparisonStatus(row), metric: row.metric as Metric, target: row.target,
-    createdAt: row.createdAt.toISOString(), jobs: row.jobIds, rows, best: bestRow(rows, row.metric as Metric),
+    id: row.id,
+    name: row.name,
+    status: comparisonStatus(row),
+    metric: row.metric as Metric,
+    target: row.target,
+    createdAt: row.createdAt.toISOString(),
+    jobs: row.jobIds,
+    rows,
+    best: bestRow(rows, row.metric as Metric),
   };
 }

@@ -6,12 +6,12 @@ import type { DatasetInfo } from '../spec/dataset-types.ts';
 import { UUID } from '../spec/job.ts';
 
 export function datasetInfoOf(row: DatasetRow): DatasetInfo {
-  const target: DatasetInfo['target'] = row.labelKind === 'classes'
-    ? { kind: 'classes', classes: (row.classes ?? []).length, classNames: (row.classes ?? []).map((c) => c.name) }
-    : { kind: 'regression', dims: row.targetDims };
+  const target: DatasetInfo['target'] =
+    row.labelKind === 'classes'
+      ? { kind: 'classes', classes: (row.classes ?? []).length, classNames: (row.classes ?? []).map((c) => c.name) }
+      : { kind: 'regression', dims: row.targetDims };
   return { count: row.rows, featureShape: row.featureShape, target };
 }
-
 
 /** The uploaded dataset a job body names (`dataset: { id }`), read ahead so the spec check can stay synchronous. */
 export async function prefetchUploaded(db: Db, tenant: string, body: { dataset?: unknown }): Promise<Map<string, DatasetInfo>> {

@@ -13,18 +13,32 @@ import { Refusal } from './auth/refusal.ts';
 /** The one place where a domain error becomes an HTTP status. */
 type DomainErrorClass = abstract new (field: string, reason: string) => DomainError;
 const STATUS = new Map<DomainErrorClass, number>([
-  [InvalidInputError, 400], [NotFoundError, 404], [ConflictError, 409], [TooLargeError, 413], [UnsupportedFormatError, 415],
+  [InvalidInputError, 400],
+  [NotFoundError, 404],
+  [ConflictError, 409],
+  [TooLargeError, 413],
+  [UnsupportedFormatError, 415],
 ]);
 const statusOf = (err: DomainError): number => STATUS.get(err.constructor as DomainErrorClass) ?? 400;
 
 const KIND: Record<number, string> = {
-  400: 'invalid_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 413: 'payload_too_large',
-  415: 'unsupported_media_type', 422: 'unprocessable', 429: 'too_many_requests', 503: 'unavailable',
+  400: 'invalid_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'unprocessable',
+  429: 'too_many_requests',
+  503: 'unavailable',
 };
 
 /** A multipart upload with more parts, files or fields than the route takes: the request is malformed (400), not too large. */
 const MULTIPART_COUNT_LIMITS: Record<string, string> = {
-  FST_PARTS_LIMIT: 'more parts than this upload takes', FST_FILES_LIMIT: 'more files than this upload takes', FST_FIELDS_LIMIT: 'more fields than this upload takes',
+  FST_PARTS_LIMIT: 'more parts than this upload takes',
+  FST_FILES_LIMIT: 'more files than this upload takes',
+  FST_FIELDS_LIMIT: 'more fields than this upload takes',
 };
 
 /** "body/training/epochs must be >= 1" → "training.epochs: must be >= 1" */
@@ -37,9 +51,12 @@ function validationMessage(err: FastifyError): string {
   if (first.keyword === 'additionalProperties') segments.push(String(params.additionalProperty));
   if (first.keyword === 'required') segments.push(String(params.missingProperty));
   const field = segments.length > 0 ? segments.join('.') : context;
-  const reason = first.keyword === 'additionalProperties' ? 'unknown field'
-    : first.keyword === 'required' ? 'is required'
-    : first.message ?? 'is invalid';
+  const reason =
+    first.keyword === 'additionalProperties'
+      ? 'unknown field'
+      : first.keyword === 'required'
+        ? 'is required'
+        : (first.message ?? 'is invalid');
   return `${context === 'body' ? '' : `${context} `}${field}: ${reason}`;
 }
 
@@ -51,9 +68,14 @@ function unavailable(err: unknown): DependencyUnavailableError | null {
 }
 
 export function sendUnavailable(reply: FastifyReply, err: DependencyUnavailableError): FastifyReply {
-  return reply.status(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send({
-    error: 'unavailable', message: err.message, details: { dependency: err.dependency, reason: err.reason },
-  });
+  return reply
+    .status(503)
+    .header('retry-after', String(RETRY_AFTER_SECONDS))
+    .send({
+      error: 'unavailable',
+      message: err.message,
+      details: { dependency: err.dependency, reason: err.reason },
+    });
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
@@ -74,19 +96,26 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return reply.status(400).send({ error: 'invalid_request', message: validationMessage(err), details: { errors: err.validation } });
     }
     if (err.code in MULTIPART_COUNT_LIMITS) {
-      return reply.status(400).send({ error: 'invalid_request', message: `body: ${MULTIPART_COUNT_LIMITS[err.code]}`, details: { code: err.code } });
+      return reply
+        .status(400)
+        .send({ error: 'invalid_request', message: `body: ${MULTIPART_COUNT_LIMITS[err.code]}`, details: { code: err.code } });
     }
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      const message = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-        ? `body: larger than the limit of ${app.initialConfig.bodyLimit} bytes`
-        : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-          ? `content-type: ${request.headers['content-type'] ?? 'none'} is not accepted here (see /docs for what this route takes)`
-          : err.message;
+      const message =
+        err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? `body: larger than the limit of ${app.initialConfig.bodyLimit} bytes`
+          : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+            ? `content-type: ${request.headers['content-type'] ?? 'none'} is not accepted here (see /docs for what this route takes)`
+            : err.message;
       return reply.status(status).send({ error: KIND[status] ?? 'client_error', message, details: { code: err.code } });
     }
     request.log.error({ err }, 'request failed');
-    return reply.status(status).send({ error: KIND[status] ?? 'internal_error', message: status === 503 ? err.message : 'internal error; see the service log', details: {} });
+    return reply.status(status).send({
+      error: KIND[status] ?? 'internal_error',
+      message: status === 503 ? err.message : 'internal error; see the service log',
+      details: {},
+    });
   });
   app.setNotFoundHandler((request, reply) => {
     // The URL is not echoed back: it is the caller's text, and may be megabytes or markup.

@@ -33,7 +33,10 @@ export async function resolveInitFrom(db: Db, tenant: string, parsed: ParsedJob)
   if (!artifacts) invalid('initFrom.jobId', `job ${from.jobId} has no stored model`);
   checkWeightsFit(parsed.weights, artifacts.weightSpecs as Manifest, spec.model, 'initFrom.jobId', `job ${from.jobId}`);
   if (from.optimizerState && sourceSpec.optimizer.name !== spec.optimizer.name) {
-    invalid('initFrom.optimizerState', `job ${from.jobId} trained with ${sourceSpec.optimizer.name}, this job uses ${spec.optimizer.name}: its optimizer state does not apply (set optimizerState: false to start from its weights only)`);
+    invalid(
+      'initFrom.optimizerState',
+      `job ${from.jobId} trained with ${sourceSpec.optimizer.name}, this job uses ${spec.optimizer.name}: its optimizer state does not apply (set optimizerState: false to start from its weights only)`,
+    );
   }
   const sourceStart = sourceSpec.initFrom && 'jobId' in sourceSpec.initFrom ? sourceSpec.initFrom.startEpoch : 0;
   from.startEpoch = sourceStart + sourceSpec.training.epochs;

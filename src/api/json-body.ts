@@ -21,7 +21,12 @@ function unstorableText(text: string): string | null {
   return null;
 }
 
-interface Frame { value: unknown; depth: number; parent: Frame | null; key: string | number | null }
+interface Frame {
+  value: unknown;
+  depth: number;
+  parent: Frame | null;
+  key: string | number | null;
+}
 
 /** "model.layers[2].units"; `root` when the problem is the value itself. */
 function pathOf(frame: Frame, root: string): string {
@@ -76,7 +81,8 @@ function infiniteNumber(query: unknown, schema: unknown): { path: string; reason
     const type = properties[key]?.type;
     if (type !== 'integer' && type !== 'number') continue;
     for (const v of Array.isArray(value) ? value : [value]) {
-      if (typeof v === 'string' && Math.abs(Number(v)) === Infinity) return { path: key, reason: `${v.slice(0, 40)} is not a finite number` };
+      if (typeof v === 'string' && Math.abs(Number(v)) === Infinity)
+        return { path: key, reason: `${v.slice(0, 40)} is not a finite number` };
     }
   }
   return null;
@@ -113,7 +119,8 @@ export function registerInputGuards(app: FastifyInstance): void {
     }
   });
   app.addHook('preValidation', async (request) => {
-    const found = findUnstorable(request.query, 'querystring', 2) ?? infiniteNumber(request.query, request.routeOptions.schema?.querystring);
+    const found =
+      findUnstorable(request.query, 'querystring', 2) ?? infiniteNumber(request.query, request.routeOptions.schema?.querystring);
     if (found) throw refuse({ ...found, path: found.path === 'querystring' ? found.path : `querystring ${found.path}` });
   });
 }

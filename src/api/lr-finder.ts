@@ -35,11 +35,16 @@ function optimizerOf(body: LrFinderBody, options: RangeTestOptions): Variant {
 
 /** Epochs enough for `steps` steps: how many steps an epoch has depends on the data and batch size. */
 async function epochsFor(ctx: ApiContext, tenant: string, body: LrFinderBody, variant: Variant, steps: number): Promise<number> {
-  const probe: Record<string, unknown> = { ...body.base, training: { ...(body.base.training as object | undefined), epochs: 1 }, optimizer: variant.optimizer };
+  const probe: Record<string, unknown> = {
+    ...body.base,
+    training: { ...(body.base.training as object | undefined), epochs: 1 },
+    optimizer: variant.optimizer,
+  };
   const oneEpoch = await prepareVariant(ctx, tenant, probe, variant, 0);
   const perEpoch = (oneEpoch.progress as { totalSteps: number }).totalSteps;
   const epochs = Math.ceil(steps / perEpoch);
-  if (epochs > ctx.config.MAX_EPOCHS) invalid('steps', `needs ${epochs} epochs of ${perEpoch} steps, more than MAX_EPOCHS (${ctx.config.MAX_EPOCHS})`);
+  if (epochs > ctx.config.MAX_EPOCHS)
+    invalid('steps', `needs ${epochs} epochs of ${perEpoch} steps, more than MAX_EPOCHS (${ctx.config.MAX_EPOCHS})`);
   return epochs;
 }
 
@@ -71,14 +76,28 @@ export async function lrFinderView(ctx: ApiContext, row: ComparisonRow) {
   const finished = job.status !== 'queued' && job.status !== 'running';
   const result = analyseRangeTest(steps, config, await divergedAt(ctx.db, jobId), finished);
   // The test is over when the analysis found its end, even if the job runs on to the end of its epoch.
-  const status: LrFinderStatus = result.stop ? 'completed'
-    : job.status === 'failed' || job.status === 'canceled' ? job.status
-      : job.status === 'succeeded' ? 'completed' : job.status;
+  const status: LrFinderStatus = result.stop
+    ? 'completed'
+    : job.status === 'failed' || job.status === 'canceled'
+      ? job.status
+      : job.status === 'succeeded'
+        ? 'completed'
+        : job.status;
   const { spec } = job;
   const view = {
-    id: row.id, name: row.name, status, jobId, optimizer: spec.optimizer.name,
-    minLearningRate: config.minLearningRate, maxLearningRate: config.maxLearningRate, steps: config.steps, stopFactor: config.stopFactor,
-    points: result.points, stop: result.stop, suggestion: result.suggestion, createdAt: row.createdAt.toISOString(),
+    id: row.id,
+    name: row.name,
+    status,
+    jobId,
+    optimizer: spec.optimizer.name,
+    minLearningRate: config.minLearningRate,
+    maxLearningRate: config.maxLearningRate,
+    steps: config.steps,
+    stopFactor: config.stopFactor,
+    points: result.points,
+    stop: result.stop,
+    suggestion: result.suggestion,
+    createdAt: row.createdAt.toISOString(),
   };
   return status === 'failed' && job.error ? { ...view, error: job.error } : view;
 }

@@ -19,7 +19,10 @@ export function isMetricsVariant(query: { points?: number; format?: MetricsForma
 }
 
 export async function sendMetricsVariant(
-  db: Db, job: JobRow, query: { points?: number; format?: MetricsFormat }, reply: FastifyReply,
+  db: Db,
+  job: JobRow,
+  query: { points?: number; format?: MetricsFormat },
+  reply: FastifyReply,
 ): Promise<FastifyReply> {
   const format = query.format ?? 'json';
   if (query.points !== undefined) {

@@ -55,7 +55,8 @@ function checkDepth(text: string, max: number, field: string): void {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i += 1; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i += 1; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
@@ -109,10 +110,12 @@ function parseModelJson(text: string): { modelTopology: object; groups: Manifest
     invalid('model.json', 'has no modelTopology: upload a TensorFlow.js layers model (model.save / tfjs-converter output)');
   }
   const manifest = obj.weightsManifest;
-  if (!Array.isArray(manifest) || manifest.length === 0) invalid('model.json.weightsManifest', 'must be a non-empty array of { paths, weights }');
+  if (!Array.isArray(manifest) || manifest.length === 0)
+    invalid('model.json.weightsManifest', 'must be a non-empty array of { paths, weights }');
   manifest.forEach((group: ManifestGroup, g) => {
     const at = `model.json.weightsManifest[${g}]`;
-    if (!Array.isArray(group?.paths) || group.paths.some((p) => typeof p !== 'string')) invalid(`${at}.paths`, 'must be an array of file names');
+    if (!Array.isArray(group?.paths) || group.paths.some((p) => typeof p !== 'string'))
+      invalid(`${at}.paths`, 'must be an array of file names');
     if (!Array.isArray(group.weights)) invalid(`${at}.weights`, 'must be an array of { name, shape, dtype }');
     group.weights.forEach((w, i) => {
       const ok = typeof w?.name === 'string' && Array.isArray(w.shape) && w.shape.every((d) => Number.isInteger(d) && d >= 0);
@@ -154,11 +157,13 @@ export async function readModelUpload(request: FastifyRequest): Promise<ParsedUp
   for (const file of files.keys()) if (!named.has(file)) invalid(file, 'is not a weight file model.json names');
   const pieces: Buffer[] = [];
   groups.forEach((group, g) => {
-    const bytes = Buffer.concat(group.paths.map((p) => {
-      const file = files.get(basename(p));
-      if (!file) invalid(basename(p), `is named by model.json but was not uploaded`);
-      return file;
-    }));
+    const bytes = Buffer.concat(
+      group.paths.map((p) => {
+        const file = files.get(basename(p));
+        if (!file) invalid(basename(p), `is named by model.json but was not uploaded`);
+        return file;
+      }),
+    );
     const expected = group.weights.reduce((sum, w) => sum + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
     if (bytes.length !== expected) {
       invalid(`model.json.weightsManifest[${g}]`, `its weights need ${expected} bytes but ${group.paths.join(', ')} hold ${bytes.length}`);

@@ -50,18 +50,25 @@ export function optionSchema(info: OptionInfo): Schema {
     case 'pair':
       return {
         oneOf: [positive, { type: 'array', items: positive, minItems: 2, maxItems: 2 }],
-        ...common, ...(info.default === undefined ? {} : { default: info.default }),
+        ...common,
+        ...(info.default === undefined ? {} : { default: info.default }),
       };
     case 'shape':
       return {
-        type: 'array', minItems: 1, maxItems: 4,
+        type: 'array',
+        minItems: 1,
+        maxItems: 4,
         items: { type: 'integer', oneOf: [{ minimum: 1 }, { enum: [-1] }] },
         ...common,
       };
     case 'numbers':
       return { type: 'array', minItems: 1, items: { type: 'number', ...numberBounds(info.bounds) }, ...common };
     case 'learningRate':
-      return { oneOf: [{ type: 'number', minimum: 0 }, ScheduleSchema], ...common, ...(info.default === undefined ? {} : { default: info.default }) };
+      return {
+        oneOf: [{ type: 'number', minimum: 0 }, ScheduleSchema],
+        ...common,
+        ...(info.default === undefined ? {} : { default: info.default }),
+      };
   }
 }
 
@@ -77,26 +84,42 @@ function variant(key: string, value: string, table: Readonly<Record<string, Opti
 }
 
 const oneOf = (key: string, variants: Schema[], extra: Schema): Schema => ({
-  type: 'object', oneOf: variants, discriminator: { propertyName: key }, ...extra,
+  type: 'object',
+  oneOf: variants,
+  discriminator: { propertyName: key },
+  ...extra,
 });
 
-const ScheduleSchema: Schema = oneOf('type', SCHEDULE_TYPES.map((type) => variant('type', type, { ...SCHEDULE_OPTIONS[type], warmupSteps: WARMUP_OPTION }, `${type} schedule`)), {
-  description: 'a learning-rate schedule, by `type`',
-});
+const ScheduleSchema: Schema = oneOf(
+  'type',
+  SCHEDULE_TYPES.map((type) => variant('type', type, { ...SCHEDULE_OPTIONS[type], warmupSteps: WARMUP_OPTION }, `${type} schedule`)),
+  {
+    description: 'a learning-rate schedule, by `type`',
+  },
+);
 
-export const OptimizerSchema = unsafe<Record<string, unknown>>(oneOf('name', OPTIMIZER_NAMES.map((name) => variant('name', name, optimizerOptions(name), `${name} optimizer (Keras 3 defaults)`)), {
-  description: 'the optimizer, by `name`; options in Keras 3\'s names, camelCase',
-  examples: [{ name: 'adam', learningRate: 0.01 }],
-  [CHECKED_BY]: 'parseOptimizerSpec',
-}));
+export const OptimizerSchema = unsafe<Record<string, unknown>>(
+  oneOf(
+    'name',
+    OPTIMIZER_NAMES.map((name) => variant('name', name, optimizerOptions(name), `${name} optimizer (Keras 3 defaults)`)),
+    {
+      description: "the optimizer, by `name`; options in Keras 3's names, camelCase",
+      examples: [{ name: 'adam', learningRate: 0.01 }],
+      [CHECKED_BY]: 'parseOptimizerSpec',
+    },
+  ),
+);
 
 const Uploaded: Schema = {
-  type: 'object', title: 'uploaded', description: 'a dataset uploaded with POST /v1/datasets',
+  type: 'object',
+  title: 'uploaded',
+  description: 'a dataset uploaded with POST /v1/datasets',
   properties: {
     id: { type: 'string', format: 'uuid', description: 'the uploaded dataset' },
     samples: { type: 'integer', minimum: 1, description: 'use its first rows only (default: all)' },
   },
-  required: ['id'], additionalProperties: false,
+  required: ['id'],
+  additionalProperties: false,
 };
 
 export const DatasetSchema = unsafe<Record<string, unknown>>({
@@ -110,23 +133,39 @@ export const DatasetSchema = unsafe<Record<string, unknown>>({
   [CHECKED_BY]: 'parseDatasetSpec',
 });
 
-export const LayerSchema: Schema = oneOf('type', LAYER_TYPES.map((type) => variant('type', type, LAYERS[type].options, LAYERS[type].description)), {
-  description: 'a layer, by `type`',
-});
+export const LayerSchema: Schema = oneOf(
+  'type',
+  LAYER_TYPES.map((type) => variant('type', type, LAYERS[type].options, LAYERS[type].description)),
+  {
+    description: 'a layer, by `type`',
+  },
+);
 
 export const ModelSchema = unsafe<Record<string, unknown>>({
   type: 'object',
   properties: {
-    layers: { type: 'array', items: LayerSchema, minItems: 1, maxItems: MAX_LAYERS, description: 'a sequential stack; the first takes the dataset\'s example shape' },
+    layers: {
+      type: 'array',
+      items: LayerSchema,
+      minItems: 1,
+      maxItems: MAX_LAYERS,
+      description: "a sequential stack; the first takes the dataset's example shape",
+    },
     loss: { type: 'string', enum: [...LOSSES] },
     metrics: { type: 'array', items: { type: 'string', enum: [...METRICS] }, default: [] },
   },
   required: ['layers', 'loss'],
   additionalProperties: false,
-  examples: [{
-    layers: [{ type: 'dense', units: 16, activation: 'relu' }, { type: 'dense', units: 3, activation: 'softmax' }],
-    loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'],
-  }],
+  examples: [
+    {
+      layers: [
+        { type: 'dense', units: 16, activation: 'relu' },
+        { type: 'dense', units: 3, activation: 'softmax' },
+      ],
+      loss: 'sparseCategoricalCrossentropy',
+      metrics: ['accuracy'],
+    },
+  ],
   [CHECKED_BY]: 'parseModelSpec',
 });
 
@@ -135,9 +174,20 @@ export const TrainingSchema = unsafe<Record<string, unknown>>({
   properties: {
     epochs: { type: 'integer', minimum: 1, description: 'at most MAX_EPOCHS of the server' },
     batchSize: { type: 'integer', minimum: 1, description: 'at most MAX_BATCH_SIZE of the server' },
-    validationSplit: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0, description: 'fraction held out (the last examples after the seeded shuffle)' },
+    validationSplit: {
+      type: 'number',
+      minimum: 0,
+      exclusiveMaximum: 1,
+      default: 0,
+      description: 'fraction held out (the last examples after the seeded shuffle)',
+    },
     shuffle: { type: 'boolean', default: true, description: 'shuffle before the split and every epoch' },
-    seed: { type: 'integer', minimum: 0, maximum: MAX_SEED, description: 'seed of weights, shuffles, dropout and generated data; drawn when absent' },
+    seed: {
+      type: 'integer',
+      minimum: 0,
+      maximum: MAX_SEED,
+      description: 'seed of weights, shuffles, dropout and generated data; drawn when absent',
+    },
   },
   required: ['epochs', 'batchSize'],
   additionalProperties: false,
@@ -149,13 +199,20 @@ export const InitFromSchema = unsafe<Record<string, unknown>>({
   type: 'object',
   oneOf: [
     {
-      type: 'object', title: 'job', description: 'a succeeded job: its weights (and optimizer state); its epochs, steps and seed continue',
+      type: 'object',
+      title: 'job',
+      description: 'a succeeded job: its weights (and optimizer state); its epochs, steps and seed continue',
       properties: { jobId: { type: 'string', format: 'uuid' }, optimizerState: { type: 'boolean', default: false } },
-      required: ['jobId'], additionalProperties: false,
+      required: ['jobId'],
+      additionalProperties: false,
     },
     {
-      type: 'object', title: 'model', description: 'an uploaded model (POST /v1/models)',
-      properties: { modelId: { type: 'string', format: 'uuid' } }, required: ['modelId'], additionalProperties: false,
+      type: 'object',
+      title: 'model',
+      description: 'an uploaded model (POST /v1/models)',
+      properties: { modelId: { type: 'string', format: 'uuid' } },
+      required: ['modelId'],
+      additionalProperties: false,
     },
   ],
   examples: [{ jobId: '3f0c9a52-6a39-4c8e-9d7e-2b8f1f0d6c11', optimizerState: true }],
@@ -179,7 +236,11 @@ export function forValidation<T>(schema: T): T {
 export const JobBaseSchema = unsafe<Record<string, unknown>>({
   type: 'object',
   properties: {
-    dataset: DatasetSchema, model: ModelSchema, optimizer: OptimizerSchema, training: TrainingSchema, initFrom: InitFromSchema,
+    dataset: DatasetSchema,
+    model: ModelSchema,
+    optimizer: OptimizerSchema,
+    training: TrainingSchema,
+    initFrom: InitFromSchema,
   },
   required: ['dataset', 'model', 'training'],
   additionalProperties: false,

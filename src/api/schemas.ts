@@ -16,7 +16,8 @@ export const ErrorBody = Type.Object({
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 export const JobStatus = Type.Unsafe<'queued' | 'running' | 'succeeded' | 'failed' | 'canceled'>({
-  type: 'string', enum: ['queued', 'running', 'succeeded', 'failed', 'canceled'],
+  type: 'string',
+  enum: ['queued', 'running', 'succeeded', 'failed', 'canceled'],
 });
 
 export const Progress = Type.Object({
@@ -28,17 +29,25 @@ export const Progress = Type.Object({
   samplesPerSecond: Type.Number(),
 });
 
-export const JobRequest = Type.Object({
-  name: Type.Optional(Type.String({ maxLength: 200 })),
-  dataset: DatasetSchema,
-  model: ModelSchema,
-  optimizer: OptimizerSchema,
-  training: TrainingSchema,
-  initFrom: Type.Optional(InitFromSchema),
-  notify: Type.Optional(Type.Object({
-    url: Type.String({ minLength: 1, maxLength: 2000, description: 'http(s) URL that gets a signed POST when the job ends' }),
-  }, { additionalProperties: false })),
-}, { additionalProperties: false });
+export const JobRequest = Type.Object(
+  {
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+    dataset: DatasetSchema,
+    model: ModelSchema,
+    optimizer: OptimizerSchema,
+    training: TrainingSchema,
+    initFrom: Type.Optional(InitFromSchema),
+    notify: Type.Optional(
+      Type.Object(
+        {
+          url: Type.String({ minLength: 1, maxLength: 2000, description: 'http(s) URL that gets a signed POST when the job ends' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export const Job = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -51,11 +60,16 @@ export const Job = Type.Object({
   finishedAt: Nullable(Type.String({ format: 'date-time' })),
   error: Type.Optional(Type.String({ description: 'why the job failed' })),
   attempts: Type.Integer({ description: 'times a worker started the job' }),
-  checkpoint: Nullable(Type.Object({
-    step: Type.Integer({ description: 'global step of the last update it holds' }),
-    epoch: Type.Integer({ description: 'the epoch it falls in' }),
-    createdAt: Type.String({ format: 'date-time' }),
-  }, { description: 'the latest checkpoint of a running (or time-limited) job; a new attempt continues from it' })),
+  checkpoint: Nullable(
+    Type.Object(
+      {
+        step: Type.Integer({ description: 'global step of the last update it holds' }),
+        epoch: Type.Integer({ description: 'the epoch it falls in' }),
+        createdAt: Type.String({ format: 'date-time' }),
+      },
+      { description: 'the latest checkpoint of a running (or time-limited) job; a new attempt continues from it' },
+    ),
+  ),
   resumedFromStep: Type.Integer({ description: 'the step the current attempt continued from (its checkpoint); 0 for a fresh start' }),
   spec: Type.Object({}, { additionalProperties: true, description: 'the request with every default filled in' }),
 });
@@ -79,27 +93,51 @@ export const PG_INT_MAX = 2147483647;
 export const MetricsQuery = Type.Object({
   fromStep: Type.Integer({ minimum: 1, maximum: PG_INT_MAX, default: 1 }),
   limit: Type.Integer({ minimum: 1, maximum: 10000, default: 1000 }),
-  points: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: 'the whole run in at most this many buckets (first/last step, min/max/mean/last loss, learning rate)' })),
-  format: Type.Optional(Type.Unsafe<'json' | 'csv' | 'ndjson'>({ type: 'string', enum: ['json', 'csv', 'ndjson'], description: 'csv or ndjson: every step, streamed' })),
+  points: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 10000,
+      description: 'the whole run in at most this many buckets (first/last step, min/max/mean/last loss, learning rate)',
+    }),
+  ),
+  format: Type.Optional(
+    Type.Unsafe<'json' | 'csv' | 'ndjson'>({
+      type: 'string',
+      enum: ['json', 'csv', 'ndjson'],
+      description: 'csv or ndjson: every step, streamed',
+    }),
+  ),
 });
 
 export const Metrics = Type.Object({
   steps: Type.Array(Type.Object({ step: Type.Integer(), epoch: Type.Integer(), loss: Type.Number(), learningRate: Type.Number() })),
-  epochs: Type.Array(Type.Object({
-    epoch: Type.Integer(), loss: Type.Number(),
-    valLoss: Type.Optional(Nullable(Type.Number({ description: 'null when it was not finite (the model diverged)' }))),
-    accuracy: Type.Optional(Type.Number()), valAccuracy: Type.Optional(Type.Number()),
-  })),
-  nextFromStep: Nullable(Type.Integer({ description: 'fromStep of the next page; null once the job has finished and every step was returned' })),
+  epochs: Type.Array(
+    Type.Object({
+      epoch: Type.Integer(),
+      loss: Type.Number(),
+      valLoss: Type.Optional(Nullable(Type.Number({ description: 'null when it was not finite (the model diverged)' }))),
+      accuracy: Type.Optional(Type.Number()),
+      valAccuracy: Type.Optional(Type.Number()),
+    }),
+  ),
+  nextFromStep: Nullable(
+    Type.Integer({ description: 'fromStep of the next page; null once the job has finished and every step was returned' }),
+  ),
 });
 
 export const OptimizerState = Type.Object({
   format: Type.String(),
   optimizer: Type.Object({ name: Type.String(), config: Type.Object({}, { additionalProperties: true }) }),
   iterations: Type.Integer(),
-  slots: Type.Array(Type.Object({
-    weight: Type.String(), slot: Type.String(), shape: Type.Array(Type.Integer()), dtype: Type.String(), values: Type.Array(Type.Number()),
-  })),
+  slots: Type.Array(
+    Type.Object({
+      weight: Type.String(),
+      slot: Type.String(),
+      shape: Type.Array(Type.Integer()),
+      dtype: Type.String(),
+      values: Type.Array(Type.Number()),
+    }),
+  ),
 });
 
 export type JobRequestBody = Static<typeof JobRequest>;

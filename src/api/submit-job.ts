@@ -34,11 +34,19 @@ export type PreparedJob = Omit<NewJob, 'id' | 'idempotencyKey' | 'requestHash'>;
  * Parses and checks a job body (400 naming the field otherwise) for `tenant`, whose datasets and
  * jobs alone it may name; `seed` is drawn only when the body has none.
  */
-export async function prepareJob(ctx: ApiContext, tenant: string, body: { name?: string; dataset?: unknown }, seed: () => number = drawSeed): Promise<PreparedJob> {
+export async function prepareJob(
+  ctx: ApiContext,
+  tenant: string,
+  body: { name?: string; dataset?: unknown },
+  seed: () => number = drawSeed,
+): Promise<PreparedJob> {
   const { db, config } = ctx;
   const limits = {
-    maxEpochs: config.MAX_EPOCHS, maxBatchSize: config.MAX_BATCH_SIZE, maxParameters: config.MAX_PARAMETERS,
-    maxSteps: config.MAX_STEPS, maxJobMemoryBytes: config.MAX_JOB_MEMORY_BYTES || config.CHILD_MAX_WASM_MB * 2 ** 20,
+    maxEpochs: config.MAX_EPOCHS,
+    maxBatchSize: config.MAX_BATCH_SIZE,
+    maxParameters: config.MAX_PARAMETERS,
+    maxSteps: config.MAX_STEPS,
+    maxJobMemoryBytes: config.MAX_JOB_MEMORY_BYTES || config.CHILD_MAX_WASM_MB * 2 ** 20,
   };
   const uploaded = await prefetchUploaded(db, tenant, body);
   const parsed = parseJobSpec(body, limits, seed, (id) => uploaded.get(id));
@@ -56,7 +64,10 @@ export type SubmitResult =
   | { kind: 'replayed'; job: JobRow };
 
 export async function submitJob(
-  ctx: ApiContext, tenant: string, body: { name?: string; dataset?: unknown }, opts: { idempotencyKey?: string },
+  ctx: ApiContext,
+  tenant: string,
+  body: { name?: string; dataset?: unknown },
+  opts: { idempotencyKey?: string },
 ): Promise<SubmitResult> {
   const { db, queue, redis, config } = ctx;
   const key = opts.idempotencyKey;
@@ -68,7 +79,10 @@ export async function submitJob(
   await checkActiveJobs(db, config, tenant);
   const prepared = await prepareJob(ctx, tenant, body);
   const { job, created } = await insertJob(db, {
-    id: randomUUID(), ...prepared, idempotencyKey: key, requestHash: key ? requestHash : undefined,
+    id: randomUUID(),
+    ...prepared,
+    idempotencyKey: key,
+    requestHash: key ? requestHash : undefined,
   });
   if (!created) return { kind: 'replayed', job: replayed(job, requestHash) };
   try {

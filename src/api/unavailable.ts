@@ -16,8 +16,15 @@ export const RETRY_AFTER_SECONDS = 5;
 
 export class DependencyUnavailableError extends Error {
   override readonly name = 'DependencyUnavailableError';
-  constructor(readonly dependency: Dependency, readonly reason: string, options?: { cause?: unknown }) {
-    super(`${dependency === 'database' ? 'the database (PostgreSQL)' : 'the job queue (Redis)'} is unavailable: ${reason}; try again`, options);
+  constructor(
+    readonly dependency: Dependency,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${dependency === 'database' ? 'the database (PostgreSQL)' : 'the job queue (Redis)'} is unavailable: ${reason}; try again`,
+      options,
+    );
   }
 }
 

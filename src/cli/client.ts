@@ -4,7 +4,11 @@
  */
 export class CliError extends Error {
   /** `status`: the HTTP status when the API answered (absent when it could not be reached). */
-  constructor(message: string, readonly exitCode: number = EXIT.api, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.api,
+    readonly status?: number,
+  ) {
     super(message);
   }
 }
@@ -15,7 +19,10 @@ export const EXIT = { ok: 0, jobFailed: 1, usage: 2, api: 3 } as const;
 export class ApiClient {
   readonly base: string;
 
-  constructor(url: string, private readonly apiKey?: string) {
+  constructor(
+    url: string,
+    private readonly apiKey?: string,
+  ) {
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -31,7 +38,11 @@ export class ApiClient {
   }
 
   /** A request; a non-2xx answer throws CliError with the API's message. */
-  async fetch(method: string, path: string, opts: { body?: string; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
+  async fetch(
+    method: string,
+    path: string,
+    opts: { body?: string; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<Response> {
     let res: Response;
     try {
       res = await fetch(this.base + path, {

@@ -48,20 +48,28 @@ export async function run(argv: string[], env: Record<string, string | undefined
     process.stdout.write(USAGE);
     return EXIT.ok;
   }
-  if (!command || !(command in ARITY)) throw new CliError(`${command ? `unknown command ${command}` : 'no command'}\n\n${USAGE}`, EXIT.usage);
+  if (!command || !(command in ARITY))
+    throw new CliError(`${command ? `unknown command ${command}` : 'no command'}\n\n${USAGE}`, EXIT.usage);
   if (args.length !== ARITY[command]) {
     throw new CliError(`${command} takes ${ARITY[command]} argument(s), got ${args.length}\n\n${USAGE}`, EXIT.usage);
   }
   const client = new ApiClient(env.TRAINER_URL || 'http://127.0.0.1:3000', env.TRAINER_API_KEY || undefined);
   const { follow, json, status, limit } = parsed.values;
   switch (command) {
-    case 'submit': return submit(client, args[0], follow);
-    case 'list': return list(client, { status, limit, json });
-    case 'get': return get(client, args[0]);
-    case 'cancel': return cancel(client, args[0]);
-    case 'download': return download(client, args[0], args[1]);
-    case 'compare': return compare(client, args[0], follow);
-    default: return plot(client, args[0], args[1]);
+    case 'submit':
+      return submit(client, args[0], follow);
+    case 'list':
+      return list(client, { status, limit, json });
+    case 'get':
+      return get(client, args[0]);
+    case 'cancel':
+      return cancel(client, args[0]);
+    case 'download':
+      return download(client, args[0], args[1]);
+    case 'compare':
+      return compare(client, args[0], follow);
+    default:
+      return plot(client, args[0], args[1]);
   }
 }
 

@@ -29,7 +29,10 @@ export class ProgressBar {
   private drawn = false;
   private lastLine = '';
 
-  constructor(private readonly out: NodeJS.WriteStream, private readonly tty = Boolean(out.isTTY)) {}
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly tty = Boolean(out.isTTY),
+  ) {}
 
   update(p: ProgressState, force = false): void {
     if (this.tty) {

@@ -61,7 +61,8 @@ export async function* followJob(client: ApiClient, jobId: string): AsyncGenerat
     } catch (err) {
       // A refusal (404, 401) is final; a dropped connection is tried again.
       if (err instanceof CliError && err.status !== undefined && err.status < 500) throw err;
-      if (++failures > MAX_RECONNECTS) throw err instanceof CliError ? err : new CliError(`the event stream keeps failing: ${(err as Error).message}`);
+      if (++failures > MAX_RECONNECTS)
+        throw err instanceof CliError ? err : new CliError(`the event stream keeps failing: ${(err as Error).message}`);
     }
     if (finalSeen) return;
     await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** failures)));

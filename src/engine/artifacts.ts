@@ -6,10 +6,12 @@ export type { ModelArtifacts };
 
 export async function saveModel(model: tf.LayersModel): Promise<ModelArtifacts> {
   let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    saved = artifacts;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
   if (!saved?.modelTopology || !saved.weightSpecs || !saved.weightData) throw new Error('model.save produced no artifacts');
   const data = saved.weightData;
   return {

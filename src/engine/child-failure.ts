@@ -30,7 +30,10 @@ function isOutOfMemory(err: unknown, memory: WasmMemoryLimit | undefined): boole
   return err instanceof RangeError && /allocation failed|Invalid (typed )?array (buffer )?length|out of memory/i.test(message);
 }
 
-export function describeFailure(err: unknown, job: { spec: JobSpec; plan: JobPlan; backend: string; memory?: WasmMemoryLimit }): ChildFailure {
+export function describeFailure(
+  err: unknown,
+  job: { spec: JobSpec; plan: JobPlan; backend: string; memory?: WasmMemoryLimit },
+): ChildFailure {
   if (err instanceof DomainError || err instanceof NonFiniteLossError) return { error: err.message, retire: false };
   if (isOutOfMemory(err, job.memory)) return { error: outOfMemoryMessage(job), retire: true };
   // Names the backend, since that is what a user can change (TFJS_BACKEND, another worker).
@@ -45,14 +48,19 @@ function outOfMemoryMessage({ spec, plan, memory }: { spec: JobSpec; plan: JobPl
   try {
     const summary = checkModel(spec.model, plan.dataset.featureShape, plan.dataset.target, Number.POSITIVE_INFINITY);
     const estimate = estimateJobMemory(spec.model, summary, spec.optimizer, {
-      inputShape: plan.dataset.featureShape, batchSize: spec.training.batchSize, validationCount: plan.validationCount,
+      inputShape: plan.dataset.featureShape,
+      batchSize: spec.training.batchSize,
+      validationCount: plan.validationCount,
     });
     // Not the estimate's total: it passed admission, so it reads lower than the ceiling it broke.
-    need = `; its largest layer output is that of ${describeLargest(estimate)}, ${formatBytes(estimate.largest.bytes)} `
-      + `for a batch of ${spec.training.batchSize}, and training holds several tensors that size at once`;
+    need =
+      `; its largest layer output is that of ${describeLargest(estimate)}, ${formatBytes(estimate.largest.bytes)} ` +
+      `for a batch of ${spec.training.batchSize}, and training holds several tensors that size at once`;
   } catch {
     // The spec was checked at submit; an estimate that cannot be made only shortens the message.
   }
-  return `training ran out of memory: this job needs more than ${limit}${need}. `
-    + 'Reduce training.batchSize, or the size of the largest layers (units, filters; pool or stride earlier), or the number of parameters.';
+  return (
+    `training ran out of memory: this job needs more than ${limit}${need}. ` +
+    'Reduce training.batchSize, or the size of the largest layers (units, filters; pool or stride earlier), or the number of parameters.'
+  );
 }

@@ -83,7 +83,14 @@ export interface StepResult {
 }
 
 /** The step in float64 on plain arrays: x [B, n0], y (targets as the loss lays them out), weights in order. */
-export function denseStep(plan: DensePlan, batch: number, x: Float32Array, y: Float32Array, classes: Float32Array | undefined, weights: Float32Array[]): StepResult {
+export function denseStep(
+  plan: DensePlan,
+  batch: number,
+  x: Float32Array,
+  y: Float32Array,
+  classes: Float32Array | undefined,
+  weights: Float32Array[],
+): StepResult {
   const { layers, loss } = plan;
   const acts: Float64Array[] = [Float64Array.from(x)];
   const pre: Float64Array[] = [];
@@ -151,10 +158,18 @@ export function denseStep(plan: DensePlan, batch: number, x: Float32Array, y: Fl
 function activate(activation: StepActivation, z: Float64Array, batch: number, units: number): Float64Array {
   const a = new Float64Array(z.length);
   switch (activation) {
-    case 'linear': a.set(z); break;
-    case 'relu': for (let i = 0; i < z.length; i++) a[i] = z[i] > 0 ? z[i] : 0; break;
-    case 'sigmoid': for (let i = 0; i < z.length; i++) a[i] = 1 / (1 + Math.exp(-z[i])); break;
-    case 'tanh': for (let i = 0; i < z.length; i++) a[i] = Math.tanh(z[i]); break;
+    case 'linear':
+      a.set(z);
+      break;
+    case 'relu':
+      for (let i = 0; i < z.length; i++) a[i] = z[i] > 0 ? z[i] : 0;
+      break;
+    case 'sigmoid':
+      for (let i = 0; i < z.length; i++) a[i] = 1 / (1 + Math.exp(-z[i]));
+      break;
+    case 'tanh':
+      for (let i = 0; i < z.length; i++) a[i] = Math.tanh(z[i]);
+      break;
     case 'softmax':
       for (let b = 0; b < batch; b++) {
         let max = -Infinity;
@@ -168,13 +183,28 @@ function activate(activation: StepActivation, z: Float64Array, batch: number, un
   return a;
 }
 
-function activationGradient(activation: StepActivation, dy: Float64Array, z: Float64Array, y: Float64Array, batch: number, units: number): Float64Array {
+function activationGradient(
+  activation: StepActivation,
+  dy: Float64Array,
+  z: Float64Array,
+  y: Float64Array,
+  batch: number,
+  units: number,
+): Float64Array {
   const dx = new Float64Array(dy.length);
   switch (activation) {
-    case 'linear': dx.set(dy); break;
-    case 'relu': for (let i = 0; i < dy.length; i++) dx[i] = z[i] > 0 ? dy[i] : 0; break;
-    case 'sigmoid': for (let i = 0; i < dy.length; i++) dx[i] = dy[i] * y[i] * (1 - y[i]); break;
-    case 'tanh': for (let i = 0; i < dy.length; i++) dx[i] = dy[i] * (1 - y[i] * y[i]); break;
+    case 'linear':
+      dx.set(dy);
+      break;
+    case 'relu':
+      for (let i = 0; i < dy.length; i++) dx[i] = z[i] > 0 ? dy[i] : 0;
+      break;
+    case 'sigmoid':
+      for (let i = 0; i < dy.length; i++) dx[i] = dy[i] * y[i] * (1 - y[i]);
+      break;
+    case 'tanh':
+      for (let i = 0; i < dy.length; i++) dx[i] = dy[i] * (1 - y[i] * y[i]);
+      break;
     case 'softmax':
       for (let b = 0; b < batch; b++) {
         let s = 0;
@@ -189,7 +219,13 @@ function activationGradient(activation: StepActivation, dy: Float64Array, z: Flo
 const clip = (v: number) => Math.min(Math.max(v, EPSILON), 1 - EPSILON);
 const inClip = (v: number) => v >= EPSILON && v <= 1 - EPSILON;
 
-function lossAndGradient(loss: Loss, p: Float64Array, y: Float32Array, batch: number, width: number): { value: number; grad: Float64Array } {
+function lossAndGradient(
+  loss: Loss,
+  p: Float64Array,
+  y: Float32Array,
+  batch: number,
+  width: number,
+): { value: number; grad: Float64Array } {
   const grad = new Float64Array(p.length);
   let sum = 0;
   if (loss === 'meanSquaredError') {
@@ -209,7 +245,7 @@ function lossAndGradient(loss: Loss, p: Float64Array, y: Float32Array, batch: nu
       const e = Math.exp(-Math.abs(x));
       sum += Math.max(x, 0) - x * y[i] + Math.log1p(e);
       const dx = (x > 0 ? 1 : 0) - y[i] - Math.sign(x) * (e / (1 + e));
-      grad[i] = inClip(p[i]) ? (dx / (c * (1 - c))) / n : 0;
+      grad[i] = inClip(p[i]) ? dx / (c * (1 - c)) / n : 0;
     }
     return { value: sum / n, grad };
   }
@@ -272,8 +308,14 @@ function stepKernel(backendName: (typeof BACKENDS)[number]): tf.KernelFunc {
       outputs = shapes.map((shape, i) => cpu.makeTensorInfo(shape, 'float32', views[i]));
       read = (t) => cpu.data.get(t.dataId).values;
     }
-    const result = denseStep(plan, batch, read(given[0]), read(given[1]), classesInfo ? read(classesInfo) : undefined,
-      given.slice(2, 2 + weightCount).map(read));
+    const result = denseStep(
+      plan,
+      batch,
+      read(given[0]),
+      read(given[1]),
+      classesInfo ? read(classesInfo) : undefined,
+      given.slice(2, 2 + weightCount).map(read),
+    );
     views[0][0] = result.loss;
     views[1][0] = result.correct;
     result.gradients.forEach((g, i) => views[i + 2].set(g));
@@ -293,10 +335,18 @@ function registerDenseStep(): void {
  * One step: loss (scalar), correct count (scalar, 0 without classes) and the gradients, as
  * tensors the caller disposes; `weights` in model.trainableWeights order.
  */
-export function runDenseStep(plan: DensePlan, xs: tf.Tensor, ys: tf.Tensor, classes: tf.Tensor | undefined, weights: tf.Tensor[]): { loss: tf.Scalar; correct: tf.Scalar; gradients: tf.Tensor[] } {
+export function runDenseStep(
+  plan: DensePlan,
+  xs: tf.Tensor,
+  ys: tf.Tensor,
+  classes: tf.Tensor | undefined,
+  weights: tf.Tensor[],
+): { loss: tf.Scalar; correct: tf.Scalar; gradients: tf.Tensor[] } {
   registerDenseStep();
   const inputs: tf.NamedTensorMap = { x: xs, y: ys };
-  weights.forEach((w, k) => { inputs[`w${k}`] = w; });
+  weights.forEach((w, k) => {
+    inputs[`w${k}`] = w;
+  });
   if (classes) inputs.c = classes;
   const [loss, correct, ...gradients] = tf.engine().runKernel(DENSE_STEP, inputs, { plan: JSON.stringify(plan) }) as tf.Tensor[];
   return { loss: loss as tf.Scalar, correct: correct as tf.Scalar, gradients };

@@ -37,7 +37,14 @@ export function targetEncoding(loss: Loss, target: Target, outputUnits: number):
 }
 
 /** The target rows of examples `order[from..to)`, written into `out`. */
-export function fillTargets(out: Float32Array, targets: Float32Array, enc: TargetEncoding, order: Int32Array, from: number, to: number): void {
+export function fillTargets(
+  out: Float32Array,
+  targets: Float32Array,
+  enc: TargetEncoding,
+  order: Int32Array,
+  from: number,
+  to: number,
+): void {
   if (enc.kind === 'oneHot') out.fill(0, 0, (to - from) * enc.width);
   for (let i = from; i < to; i++) {
     const row = i - from;
@@ -56,9 +63,7 @@ export function targetShape(loss: Loss, enc: TargetEncoding, rows: number): numb
 /** Number of correct predictions in a batch: argmax for several outputs, > 0.5 for one. */
 export function countCorrect(yPred: tf.Tensor, classes: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
-    const predicted = yPred.shape[1] === 1
-      ? tf.cast(tf.greater(tf.reshape(yPred, [-1]), 0.5), 'int32')
-      : tf.argMax(yPred, -1);
+    const predicted = yPred.shape[1] === 1 ? tf.cast(tf.greater(tf.reshape(yPred, [-1]), 0.5), 'int32') : tf.argMax(yPred, -1);
     return tf.sum(tf.cast(tf.equal(predicted, tf.cast(classes, 'int32')), 'float32')) as tf.Scalar;
   });
 }

@@ -8,7 +8,6 @@ import { LAYER_BUILDERS, type BuildContext, type Layer } from './layers.ts';
 import { deriveSeed } from './random.ts';
 import type { Initializer, LayerSpec, ModelSpec } from '../spec/model.ts';
 
-
 const INITIALIZERS: Record<Initializer, (seed: number) => ReturnType<typeof tf.initializers.glorotUniform>> = {
   glorotUniform: (seed) => tf.initializers.glorotUniform({ seed }),
   glorotNormal: (seed) => tf.initializers.glorotNormal({ seed }),

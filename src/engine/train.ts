@@ -42,7 +42,11 @@ export interface TrainHooks {
 /** The loss became NaN or infinite: the job fails and says where. */
 export class NonFiniteLossError extends Error {
   override readonly name = 'NonFiniteLossError';
-  constructor(readonly step: number, readonly epoch: number, readonly value: number) {
+  constructor(
+    readonly step: number,
+    readonly epoch: number,
+    readonly value: number,
+  ) {
     super(`the loss became ${value} at step ${step} (epoch ${epoch}); the learning rate may be too high for this model`);
   }
 }
@@ -62,7 +66,14 @@ export interface TrainOptions {
   lossReadInterval?: number;
 }
 
-export async function train(spec: JobSpec, plan: JobPlan, hooks: TrainHooks, start: StartingPoint = {}, data?: Dataset, options: TrainOptions = {}): Promise<TrainResult> {
+export async function train(
+  spec: JobSpec,
+  plan: JobPlan,
+  hooks: TrainHooks,
+  start: StartingPoint = {},
+  data?: Dataset,
+  options: TrainOptions = {},
+): Promise<TrainResult> {
   const { seed, epochs, batchSize } = spec.training;
   data ??= generateDataset(spec.dataset, deriveSeed(seed, 0));
   const { train: trainOrder, validation } = split(data.count, spec, plan);
@@ -86,13 +97,25 @@ export async function train(spec: JobSpec, plan: JobPlan, hooks: TrainHooks, sta
     let step = optimizer.iterations;
     let lastLoss: number | null = resume?.lastLoss ?? null;
     const progress = (epoch: number, samplesPerSecond: number, atStep = step): Progress => ({
-      epoch, epochs: firstEpoch + epochs, step: atStep - firstStep, totalSteps: plan.totalSteps, loss: lastLoss, samplesPerSecond,
+      epoch,
+      epochs: firstEpoch + epochs,
+      step: atStep - firstStep,
+      totalSteps: plan.totalSteps,
+      loss: lastLoss,
+      samplesPerSecond,
     });
     const checkpoint = async (epoch: number, epochOffset: number, epochLossSum: number, epochCorrect: number, epochSeen: number) => {
       if (!hooks.onCheckpoint) return;
       const { weightSpecs, weightData } = await saveModel(model);
       await hooks.onCheckpoint({
-        step, jobSteps: step - firstStep, epoch, epochOffset, epochLossSum, epochCorrect, epochSeen, lastLoss,
+        step,
+        jobSteps: step - firstStep,
+        epoch,
+        epochOffset,
+        epochLossSum,
+        epochCorrect,
+        epochSeen,
+        lastLoss,
         weights: { weightSpecs, weightData },
         optimizerState: exportOptimizerState(optimizer, model, spec.optimizer),
       });
@@ -143,11 +166,15 @@ export async function train(spec: JobSpec, plan: JobPlan, hooks: TrainHooks, sta
           else fused.correct.dispose();
         } else {
           setDropoutSeeds(model, seed, step);
-          cost = optimizer.minimize(() => {
-            const yPred = model.apply(batch.xs, { training: true }) as tf.Tensor;
-            if (batch.classes) batchCorrect = tf.keep(countCorrect(yPred, batch.classes));
-            return meanLoss(spec.model.loss, batch.ys, yPred);
-          }, true, trainable) as tf.Scalar;
+          cost = optimizer.minimize(
+            () => {
+              const yPred = model.apply(batch.xs, { training: true }) as tf.Tensor;
+              if (batch.classes) batchCorrect = tf.keep(countCorrect(yPred, batch.classes));
+              return meanLoss(spec.model.loss, batch.ys, yPred);
+            },
+            true,
+            trainable,
+          ) as tf.Scalar;
         }
         disposeBatch(batch);
         step += 1;

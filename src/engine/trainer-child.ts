@@ -37,7 +37,9 @@ let lossReadEvery = 1;
 function hold(jobId: string, on: boolean): void {
   if (on && !held.has(jobId)) {
     let release = () => {};
-    const promise = new Promise<void>((resolve) => { release = resolve; });
+    const promise = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     held.set(jobId, { promise, release });
   } else if (!on) {
     held.get(jobId)?.release();
@@ -66,28 +68,35 @@ async function runJob(message: Extract<ToChild, { type: 'train' }>): Promise<voi
   let lastCheckpoint = performance.now();
   try {
     const data = await loadData(message.spec);
-    const result = await train(message.spec, message.plan, {
-      onStep(record, progress) {
-        pending.push(record);
-        lastProgress = progress;
-        if (pending.length >= STEP_FLUSH_COUNT || performance.now() - lastFlush >= STEP_FLUSH_MS) flush(progress);
+    const result = await train(
+      message.spec,
+      message.plan,
+      {
+        onStep(record, progress) {
+          pending.push(record);
+          lastProgress = progress;
+          if (pending.length >= STEP_FLUSH_COUNT || performance.now() - lastFlush >= STEP_FLUSH_MS) flush(progress);
+        },
+        onEpoch(epoch, progress) {
+          flush(progress);
+          send({ type: 'epoch', jobId, epoch, progress });
+        },
+        stopRequested() {
+          const reason = stopRequested.get(jobId);
+          return reason === undefined ? undefined : reason === 'cancel' ? 'cancel' : 'suspend';
+        },
+        mayContinue: () => held.get(jobId)?.promise ?? Promise.resolve(),
+        checkpointDue: (atEpochEnd) => (intervalMs === 0 ? atEpochEnd : performance.now() - lastCheckpoint >= intervalMs),
+        onCheckpoint(checkpoint) {
+          if (lastProgress) flush(lastProgress); // the steps it covers go first
+          send({ type: 'checkpoint', jobId, checkpoint });
+          lastCheckpoint = performance.now();
+        },
       },
-      onEpoch(epoch, progress) {
-        flush(progress);
-        send({ type: 'epoch', jobId, epoch, progress });
-      },
-      stopRequested() {
-        const reason = stopRequested.get(jobId);
-        return reason === undefined ? undefined : reason === 'cancel' ? 'cancel' : 'suspend';
-      },
-      mayContinue: () => held.get(jobId)?.promise ?? Promise.resolve(),
-      checkpointDue: (atEpochEnd) => (intervalMs === 0 ? atEpochEnd : performance.now() - lastCheckpoint >= intervalMs),
-      onCheckpoint(checkpoint) {
-        if (lastProgress) flush(lastProgress); // the steps it covers go first
-        send({ type: 'checkpoint', jobId, checkpoint });
-        lastCheckpoint = performance.now();
-      },
-    }, message.start, data, { lossReadInterval: lossReadEvery });
+      message.start,
+      data,
+      { lossReadInterval: lossReadEvery },
+    );
     if (lastProgress) flush(lastProgress);
     // A kernel whose scratch allocation was refused may have carried on with garbage: no result.
     if (wasmMemory?.exceeded) throw new Error('the wasm memory limit was reached during training');

@@ -29,7 +29,10 @@ const WASM_PAGE = 65536;
 /** A tensor allocation that would take the wasm memory past its ceiling. */
 export class WasmMemoryLimitError extends Error {
   override readonly name = 'WasmMemoryLimitError';
-  constructor(readonly requested: number, readonly limit: number) {
+  constructor(
+    readonly requested: number,
+    readonly limit: number,
+  ) {
     super(`an allocation of ${requested} bytes would take the wasm memory past its limit of ${limit} bytes`);
   }
 }
@@ -52,7 +55,13 @@ export function limitWasmMemory(limitBytes: number): WasmMemoryLimit | undefined
   if (!module || typeof memory?.grow !== 'function' || typeof malloc !== 'function') {
     throw new Error('cannot bound the wasm memory: @tensorflow/tfjs-backend-wasm no longer exposes its memory and malloc as 4.22 does');
   }
-  const state = { limit: limitBytes, exceeded: false, get size() { return memory.buffer.byteLength; } };
+  const state = {
+    limit: limitBytes,
+    exceeded: false,
+    get size() {
+      return memory.buffer.byteLength;
+    },
+  };
   const grow = memory.grow.bind(memory);
   memory.grow = (pages: number) => {
     if (memory.buffer.byteLength + pages * WASM_PAGE > limitBytes) {

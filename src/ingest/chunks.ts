@@ -66,7 +66,11 @@ export class ChunkBuilder {
   total = 0;
 
   /** `targetWidth` 0: slices are written without labels, to be filled in by writeTargets. */
-  constructor(private readonly exampleSize: number, private readonly targetWidth: number, private readonly sink: ChunkSink) {
+  constructor(
+    private readonly exampleSize: number,
+    private readonly targetWidth: number,
+    private readonly sink: ChunkSink,
+  ) {
     this.chunkRows = rowsPerChunk(exampleSize, Math.max(1, targetWidth));
     this.features = new Float32Array(this.chunkRows * exampleSize);
     this.values = new Float32Array(this.chunkRows * targetWidth);

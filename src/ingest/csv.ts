@@ -50,7 +50,11 @@ async function ingest(input: Readable, opts: CsvOptions, sink: ChunkSink): Promi
     if (!header) {
       header = record;
       labelIndex = header.indexOf(labelName);
-      if (labelIndex < 0) invalid('label', `no column "${labelName}" in the header (columns: ${header.slice(0, 50).join(', ')}${header.length > 50 ? ', …' : ''})`);
+      if (labelIndex < 0)
+        invalid(
+          'label',
+          `no column "${labelName}" in the header (columns: ${header.slice(0, 50).join(', ')}${header.length > 50 ? ', …' : ''})`,
+        );
       if (header.length < 2) invalid('body', 'has no feature column besides the label');
       builder = new ChunkBuilder(header.length - 1, 1, sink);
       continue;
@@ -75,5 +79,11 @@ async function ingest(input: Readable, opts: CsvOptions, sink: ChunkSink): Promi
   if (!header) invalid('body', 'is empty: send a CSV with a header row and at least one data row');
   if (builder!.total === 0) invalid('body', 'has a header but no data rows');
   await builder!.flush();
-  return { rows: builder!.total, featureShape: [header.length - 1], labels: labels.finish(opts.task, `column "${labelName}"`), targetDims: 1, labelColumn: labelName };
+  return {
+    rows: builder!.total,
+    featureShape: [header.length - 1],
+    labels: labels.finish(opts.task, `column "${labelName}"`),
+    targetDims: 1,
+    labelColumn: labelName,
+  };
 }

@@ -81,7 +81,10 @@ class DatasetReader {
   private chunkValues: Float32Array | undefined;
   private chunkCodes: Float32Array | undefined;
 
-  constructor(private readonly opts: JsonOptions, private readonly sink: ChunkSink) {}
+  constructor(
+    private readonly opts: JsonOptions,
+    private readonly sink: ChunkSink,
+  ) {}
 
   token({ token, value, offset }: ParsedTokenInfo): void {
     const depth = this.grammar.depth; // before this token
@@ -113,7 +116,10 @@ class DatasetReader {
 
   /** `x[i][a][b]`: the element last added at `level` of the current example. */
   private xPath(level: number): string {
-    return `x[${this.examples}]${this.counts.slice(1, level + 1).map((c) => `[${c - 1}]`).join('')}`;
+    return `x[${this.examples}]${this.counts
+      .slice(1, level + 1)
+      .map((c) => `[${c - 1}]`)
+      .join('')}`;
   }
 
   /** A token inside x; `level` 0 is x's own array, 1 an example's, and so on. */
@@ -127,7 +133,10 @@ class DatasetReader {
       return;
     }
     if (token !== TokenType.NUMBER) {
-      invalid(`x[${this.examples}]`, `must hold numbers only, got ${token === TokenType.STRING ? JSON.stringify(String(value).slice(0, 40)) : TokenType[token].toLowerCase().replace('_', ' ')}`);
+      invalid(
+        `x[${this.examples}]`,
+        `must hold numbers only, got ${token === TokenType.STRING ? JSON.stringify(String(value).slice(0, 40)) : TokenType[token].toLowerCase().replace('_', ' ')}`,
+      );
     }
     this.rank ??= level;
     if (level !== this.rank) this.misshapen();
@@ -158,7 +167,8 @@ class DatasetReader {
 
   private put(v: number): void {
     if (this.shape === undefined) {
-      if (this.first.length >= this.opts.maxFeatures) invalid(`x[${this.examples}]`, `has more than ${this.opts.maxFeatures} values (MAX_FEATURES)`);
+      if (this.first.length >= this.opts.maxFeatures)
+        invalid(`x[${this.examples}]`, `has more than ${this.opts.maxFeatures} values (MAX_FEATURES)`);
       this.first.push(v);
     } else {
       this.slot!.features[this.slot!.featureOffset + this.filled++] = v;
@@ -185,7 +195,7 @@ class DatasetReader {
       this.shape = this.firstShape.slice(0, this.rank) as number[];
       const size = this.shape.reduce((a, b) => a * b, 1);
       // x first: slices are written without labels (width 0) and get them when y arrives.
-      this.builder = new ChunkBuilder(size, this.yValues ? this.targetDims ?? 1 : 0, this.sink);
+      this.builder = new ChunkBuilder(size, this.yValues ? (this.targetDims ?? 1) : 0, this.sink);
       this.slot = this.builder.next();
       this.slot.features.set(this.first, this.slot.featureOffset);
       this.first = [];
@@ -217,11 +227,13 @@ class DatasetReader {
       if (token === TokenType.LEFT_BRACKET) {
         this.targetDims ??= this.labelsSeen === 0 ? 0 : 1; // 0: not yet known, set when y[0] closes
         if (this.targetDims === 1 && !this.row) invalid(`y[${this.labelsSeen}]`, 'must be a number or a string like y[0]');
-        if (this.opts.task === 'classification') invalid('y', 'rows of numbers are regression targets; send one label per example for classes');
+        if (this.opts.task === 'classification')
+          invalid('y', 'rows of numbers are regression targets; send one label per example for classes');
         this.row = [];
         return;
       }
-      if (this.row !== undefined || (this.targetDims !== undefined && this.targetDims !== 1)) invalid(`y[${this.labelsSeen}]`, 'must be an array of numbers like y[0]');
+      if (this.row !== undefined || (this.targetDims !== undefined && this.targetDims !== 1))
+        invalid(`y[${this.labelsSeen}]`, 'must be an array of numbers like y[0]');
       this.targetDims = 1;
       if (token === TokenType.NUMBER) {
         const v = value as number;
@@ -293,7 +305,12 @@ class DatasetReader {
   }
 
   private track(write: Promise<void> | undefined): void {
-    if (write) this.pending.push(write.then(undefined, (err: unknown) => { this.failure ??= err; }));
+    if (write)
+      this.pending.push(
+        write.then(undefined, (err: unknown) => {
+          this.failure ??= err;
+        }),
+      );
   }
 
   /** Waits for the slice writes started so far; rethrows the first that failed. */
@@ -337,7 +354,8 @@ async function read(input: Readable, opts: JsonOptions, reader: DatasetReader): 
   for await (const data of input) {
     bytes += (data as Buffer).length;
     write(data as Buffer);
-    if (bytes - lastToken > MAX_TOKEN_BYTES) invalid('body', `holds a value (or white space) longer than ${MAX_TOKEN_BYTES} bytes at byte ${lastToken + 1}`);
+    if (bytes - lastToken > MAX_TOKEN_BYTES)
+      invalid('body', `holds a value (or white space) longer than ${MAX_TOKEN_BYTES} bytes at byte ${lastToken + 1}`);
     await reader.settle();
   }
   if (lastToken < 0) invalid('body', 'is empty');
@@ -350,7 +368,9 @@ async function read(input: Readable, opts: JsonOptions, reader: DatasetReader): 
   await reader.builder.flush();
   const multi = reader.targetDims !== 1;
   return {
-    rows: reader.examples, featureShape: reader.shape!, targetDims: reader.targetDims!,
+    rows: reader.examples,
+    featureShape: reader.shape!,
+    targetDims: reader.targetDims!,
     labels: multi ? { kind: 'regression' } : reader.labels.finish(opts.task, 'y'),
   };
 }

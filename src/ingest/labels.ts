@@ -20,9 +20,7 @@ export interface ClassEntry {
   code: number;
 }
 
-export type LabelOutcome =
-  | { kind: 'classes'; classes: ClassEntry[] }
-  | { kind: 'regression' };
+export type LabelOutcome = { kind: 'classes'; classes: ClassEntry[] } | { kind: 'regression' };
 
 export class LabelCollector {
   private readonly codes = new Map<string, number>();
@@ -58,7 +56,9 @@ export class LabelCollector {
 
   /** What the labels are, checked: at least two classes, not too many. `field` names the label column. */
   finish(task: Task, field: string): LabelOutcome {
-    const regression = task === 'regression' || (task === 'auto' && this.allNumeric && (!this.allIntegers || this.overflow || this.codes.size > AUTO_MAX_INTEGER_CLASSES));
+    const regression =
+      task === 'regression' ||
+      (task === 'auto' && this.allNumeric && (!this.allIntegers || this.overflow || this.codes.size > AUTO_MAX_INTEGER_CLASSES));
     if (regression) {
       if (!this.allNumeric) invalid(field, 'has labels that are not numbers, so it cannot be a regression target');
       if (this.outOfRange) checkFloat32(Number.POSITIVE_INFINITY, this.outOfRange.label, this.describe(this.outOfRange.row));

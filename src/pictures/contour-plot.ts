@@ -43,7 +43,13 @@ const LEVELS = 24;
 export function contourLevels(values: number[]): number[] {
   const finite = values.filter(Number.isFinite);
   const [low = 0, high = 1] = extent(finite);
-  if (low >= 0 && wantsLog(finite.filter((v) => v > 0), 2)) {
+  if (
+    low >= 0 &&
+    wantsLog(
+      finite.filter((v) => v > 0),
+      2,
+    )
+  ) {
     // From just above the floor of the range to its top; 0 itself has no logarithm.
     const top = quantile(finite, 0.98) ?? high;
     const floor = Math.max(low, top * 1e-5, Number.MIN_VALUE);
@@ -68,7 +74,8 @@ const polyline = (points: Point[]) => points.map(([x, y], i) => `${i === 0 ? 'M'
 
 export function contourPlot(plot: ContourPlot): string {
   const entries: LegendEntry[] = plot.paths.map((p, i) => ({
-    label: p.divergedAtStep ? `${p.label} (diverged at step ${p.divergedAtStep})` : p.label, color: color(i),
+    label: p.divergedAtStep ? `${p.label} (diverged at step ${p.divergedAtStep})` : p.label,
+    color: color(i),
   }));
   entries.push({ label: 'start', color: '#000', mark: 'ring' });
   if (plot.minima.length > 0) entries.push({ label: plot.minima.length > 1 ? 'minima' : 'minimum', color: '#000', mark: 'cross' });
@@ -86,31 +93,57 @@ export function contourPlot(plot: ContourPlot): string {
   // Non-finite samples (an overflow far out) become the highest level: lines stay closed around them.
   const top = levels[levels.length - 1] ?? 0;
   const sampled = values.map((v) => (Number.isFinite(v) ? v : top * 2));
-  const lines = contours().size([nx, ny]).thresholds(levels)(sampled).map((band, k) => {
-    const d = band.coordinates.flatMap((polygon) => polygon.map((ring) => `${polyline(ring.map(([a, b]): Point => [x(gx(a)), y(gy(b))]))}Z`)).join('');
-    // Lower levels darker: the eye finds the valley floor.
-    const shade = Math.round(120 + (110 * k) / Math.max(1, levels.length - 1));
-    return el('path', { class: 'contour', 'data-level': band.value.toPrecision(3), d, fill: 'none', stroke: `rgb(${shade},${shade},${shade})`, 'stroke-width': 0.8 });
-  });
+  const lines = contours()
+    .size([nx, ny])
+    .thresholds(levels)(sampled)
+    .map((band, k) => {
+      const d = band.coordinates
+        .flatMap((polygon) => polygon.map((ring) => `${polyline(ring.map(([a, b]): Point => [x(gx(a)), y(gy(b))]))}Z`))
+        .join('');
+      // Lower levels darker: the eye finds the valley floor.
+      const shade = Math.round(120 + (110 * k) / Math.max(1, levels.length - 1));
+      return el('path', {
+        class: 'contour',
+        'data-level': band.value.toPrecision(3),
+        d,
+        fill: 'none',
+        stroke: `rgb(${shade},${shade},${shade})`,
+        'stroke-width': 0.8,
+      });
+    });
 
   const series = plot.paths.map((p, i) => {
     const pixels = thin(p.points.map(([a, b]): Point => [x(a), y(b)]));
     const end = pixels[pixels.length - 1];
-    return el('g', { class: 'series', 'data-series': p.label },
+    return el(
+      'g',
+      { class: 'series', 'data-series': p.label },
       el('path', { d: polyline(pixels), stroke: color(i), 'stroke-width': 2, fill: 'none', 'stroke-linejoin': 'round' }),
-      end ? el('circle', { cx: end[0].toFixed(1), cy: end[1].toFixed(1), r: 3.5, fill: color(i) }) : '');
+      end ? el('circle', { cx: end[0].toFixed(1), cy: end[1].toFixed(1), r: 3.5, fill: color(i) }) : '',
+    );
   });
   const start = plot.paths[0]?.points[0];
   const marks = [
-    ...plot.minima.map(([a, b]) => el('path', {
-      class: 'minimum', d: `M${x(a) - 6},${y(b)}h12M${x(a)},${y(b) - 6}v12`, stroke: '#000', 'stroke-width': 2,
-    })),
-    start ? el('circle', { class: 'start', cx: x(start[0]), cy: y(start[1]), r: 4.5, fill: 'white', stroke: '#000', 'stroke-width': 2 }) : '',
+    ...plot.minima.map(([a, b]) =>
+      el('path', {
+        class: 'minimum',
+        d: `M${x(a) - 6},${y(b)}h12M${x(a)},${y(b) - 6}v12`,
+        stroke: '#000',
+        'stroke-width': 2,
+      }),
+    ),
+    start
+      ? el('circle', { class: 'start', cx: x(start[0]), cy: y(start[1]), r: 4.5, fill: 'white', stroke: '#000', 'stroke-width': 2 })
+      : '',
   ];
-  return document(plot.title, [
-    axis(x, 'bottom', f, 'x'),
-    axis(y, 'left', f, 'y', 6),
-    el('g', { 'clip-path': 'url(#plot)' }, ...lines, ...series, ...marks),
-    legend(entries, f),
-  ], f);
+  return document(
+    plot.title,
+    [
+      axis(x, 'bottom', f, 'x'),
+      axis(y, 'left', f, 'y', 6),
+      el('g', { 'clip-path': 'url(#plot)' }, ...lines, ...series, ...marks),
+      legend(entries, f),
+    ],
+    f,
+  );
 }

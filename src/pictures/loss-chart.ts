@@ -25,17 +25,31 @@ export interface EpochPoint {
 /** A y scale over the values (finite ones), log when they span decades, padded so points do not touch the frame. */
 export function valueScale(values: number[], range: [number, number]) {
   const [low = 0, high = 1] = extent(values.filter(Number.isFinite));
-  if (wantsLog(values)) return scaleLog().domain([low / 1.2, high * 1.2]).range(range).nice();
+  if (wantsLog(values))
+    return scaleLog()
+      .domain([low / 1.2, high * 1.2])
+      .range(range)
+      .nice();
   const pad = high === low ? Math.abs(high) * 0.1 || 1 : (high - low) * 0.05;
   // A loss is never negative: do not pad below zero.
-  return scaleLinear().domain([low >= 0 ? Math.max(0, low - pad) : low - pad, high + pad]).range(range).nice();
+  return scaleLinear()
+    .domain([low >= 0 ? Math.max(0, low - pad) : low - pad, high + pad])
+    .range(range)
+    .nice();
 }
 
 /** Learning rates: from 0 on a linear axis, or log when a schedule spans decades (a range test). */
 export function rateScale(rates: number[], range: [number, number]) {
   const positive = rates.filter((r) => r > 0 && Number.isFinite(r));
-  if (wantsLog(positive) && positive.length === rates.length) return scaleLog().domain(extent(positive) as [number, number]).range(range).nice();
-  return scaleLinear().domain([0, Math.max(0, ...positive) * 1.1 || 1]).range(range).nice();
+  if (wantsLog(positive) && positive.length === rates.length)
+    return scaleLog()
+      .domain(extent(positive) as [number, number])
+      .range(range)
+      .nice();
+  return scaleLinear()
+    .domain([0, Math.max(0, ...positive) * 1.1 || 1])
+    .range(range)
+    .nice();
 }
 
 /** Dots as one path: a zero-length segment per point, drawn round by the stroke's cap. */
@@ -46,19 +60,53 @@ export function dotsPath(points: Array<[number, number]>): string {
 export function lossChart(title: string, steps: StepPoint[], epochs: EpochPoint[]): string {
   const f = FRAME;
   if (steps.length === 0) return document(title, [emptyNote('no steps recorded yet')]);
-  const x = scaleLinear().domain([0, steps[steps.length - 1].step]).range([f.left, f.right]).nice();
+  const x = scaleLinear()
+    .domain([0, steps[steps.length - 1].step])
+    .range([f.left, f.right])
+    .nice();
   const validation = epochs.filter((e): e is EpochPoint & { valLoss: number } => e.valLoss !== null && Number.isFinite(e.valLoss));
   const losses = steps.map((s) => s.loss);
   const y = valueScale([...losses, ...validation.map((e) => e.valLoss)], [f.bottom, f.top]);
-  const lr = rateScale(steps.map((s) => s.learningRate), [f.bottom, f.top]);
+  const lr = rateScale(
+    steps.map((s) => s.learningRate),
+    [f.bottom, f.top],
+  );
   const smoothed = smooth(losses);
-  const path = line<[number, number]>().x((p) => x(p[0])).y((p) => y(p[1]));
-  const lrPath = line<StepPoint>().x((s) => x(s.step)).y((s) => lr(s.learningRate));
+  const path = line<[number, number]>()
+    .x((p) => x(p[0]))
+    .y((p) => y(p[1]));
+  const lrPath = line<StepPoint>()
+    .x((s) => x(s.step))
+    .y((s) => lr(s.learningRate));
 
   const series = [
-    el('path', { class: 'series', 'data-series': 'loss (each step)', d: dotsPath(steps.map((s) => [x(s.step), y(s.loss)])), stroke: color(0), 'stroke-opacity': 0.3, 'stroke-width': 3, 'stroke-linecap': 'round', fill: 'none' }),
-    el('path', { class: 'series', 'data-series': 'loss (smoothed)', d: path(steps.map((s, i) => [s.step, smoothed[i]])) ?? '', stroke: color(0), 'stroke-width': 2, fill: 'none' }),
-    el('path', { class: 'series', 'data-series': 'learning rate', d: lrPath(steps) ?? '', stroke: color(2), 'stroke-width': 1.5, 'stroke-dasharray': '5 4', fill: 'none' }),
+    el('path', {
+      class: 'series',
+      'data-series': 'loss (each step)',
+      d: dotsPath(steps.map((s) => [x(s.step), y(s.loss)])),
+      stroke: color(0),
+      'stroke-opacity': 0.3,
+      'stroke-width': 3,
+      'stroke-linecap': 'round',
+      fill: 'none',
+    }),
+    el('path', {
+      class: 'series',
+      'data-series': 'loss (smoothed)',
+      d: path(steps.map((s, i) => [s.step, smoothed[i]])) ?? '',
+      stroke: color(0),
+      'stroke-width': 2,
+      fill: 'none',
+    }),
+    el('path', {
+      class: 'series',
+      'data-series': 'learning rate',
+      d: lrPath(steps) ?? '',
+      stroke: color(2),
+      'stroke-width': 1.5,
+      'stroke-dasharray': '5 4',
+      fill: 'none',
+    }),
   ];
   const entries: LegendEntry[] = [
     { label: 'loss (each step)', color: color(0), mark: 'dot' },
@@ -66,9 +114,14 @@ export function lossChart(title: string, steps: StepPoint[], epochs: EpochPoint[
     { label: 'learning rate (right axis)', color: color(2), mark: 'dash' },
   ];
   if (validation.length > 0) {
-    series.push(el('g', { class: 'series', 'data-series': 'validation loss', fill: color(1) },
-      el('path', { d: path(validation.map((e) => [e.step, e.valLoss])) ?? '', stroke: color(1), 'stroke-width': 1.5, fill: 'none' }),
-      ...validation.map((e) => el('circle', { cx: x(e.step), cy: y(e.valLoss), r: 3.5 }))));
+    series.push(
+      el(
+        'g',
+        { class: 'series', 'data-series': 'validation loss', fill: color(1) },
+        el('path', { d: path(validation.map((e) => [e.step, e.valLoss])) ?? '', stroke: color(1), 'stroke-width': 1.5, fill: 'none' }),
+        ...validation.map((e) => el('circle', { cx: x(e.step), cy: y(e.valLoss), r: 3.5 })),
+      ),
+    );
     entries.push({ label: 'validation loss (each epoch)', color: color(1) });
   }
   return document(title, [

@@ -26,7 +26,10 @@ type Attrs = Record<string, string | number | undefined>;
 
 /** `<tag a="…">children</tag>`, attributes escaped, undefined ones left out. */
 export function el(tag: string, attrs: Attrs, ...children: string[]): string {
-  const a = Object.entries(attrs).filter(([, v]) => v !== undefined).map(([k, v]) => ` ${k}="${escapeXml(String(v))}"`).join('');
+  const a = Object.entries(attrs)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => ` ${k}="${escapeXml(String(v))}"`)
+    .join('');
   return children.length === 0 ? `<${tag}${a}/>` : `<${tag}${a}>${children.join('')}</${tag}>`;
 }
 
@@ -66,12 +69,18 @@ export function axis(scale: Scale, side: 'bottom' | 'left' | 'right', frame: Fra
       if (shown) parts.push(text({ x: x + 8 * dir, y: p + 4, 'text-anchor': side === 'left' ? 'end' : 'start' }, shown));
     }
   }
-  const title = side === 'bottom'
-    ? text({ x: (frame.left + frame.right) / 2, y: frame.bottom + 38, 'text-anchor': 'middle' }, label)
-    : text({
-      x: 0, y: 0, 'text-anchor': 'middle',
-      transform: `translate(${side === 'left' ? 16 : WIDTH - 12},${(frame.top + frame.bottom) / 2}) rotate(-90)`,
-    }, label);
+  const title =
+    side === 'bottom'
+      ? text({ x: (frame.left + frame.right) / 2, y: frame.bottom + 38, 'text-anchor': 'middle' }, label)
+      : text(
+          {
+            x: 0,
+            y: 0,
+            'text-anchor': 'middle',
+            transform: `translate(${side === 'left' ? 16 : WIDTH - 12},${(frame.top + frame.bottom) / 2}) rotate(-90)`,
+          },
+          label,
+        );
   return el('g', { class: `axis axis-${side}`, 'font-size': 11 }, ...parts, title);
 }
 
@@ -125,16 +134,33 @@ export function legend(entries: LegendEntry[], frame: Frame): string {
 
 /** The whole document: white background, a frame clipped for the data, a title. */
 export function document(title: string, body: string[], frame: Frame = FRAME): string {
-  const clip = el('clipPath', { id: 'plot' }, el('rect', { x: frame.left, y: frame.top, width: frame.right - frame.left, height: frame.bottom - frame.top }));
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${el('svg', {
-    xmlns: 'http://www.w3.org/2000/svg', width: WIDTH, height: HEIGHT, viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
-    'font-family': 'system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif',
-  },
-  el('title', {}, escapeXml(title)),
-  el('defs', {}, clip),
-  el('rect', { width: WIDTH, height: HEIGHT, fill: 'white' }),
-  el('rect', { x: frame.left, y: frame.top, width: frame.right - frame.left, height: frame.bottom - frame.top, fill: 'none', stroke: '#999' }),
-  ...body)}\n`;
+  const clip = el(
+    'clipPath',
+    { id: 'plot' },
+    el('rect', { x: frame.left, y: frame.top, width: frame.right - frame.left, height: frame.bottom - frame.top }),
+  );
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${el(
+    'svg',
+    {
+      xmlns: 'http://www.w3.org/2000/svg',
+      width: WIDTH,
+      height: HEIGHT,
+      viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
+      'font-family': 'system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif',
+    },
+    el('title', {}, escapeXml(title)),
+    el('defs', {}, clip),
+    el('rect', { width: WIDTH, height: HEIGHT, fill: 'white' }),
+    el('rect', {
+      x: frame.left,
+      y: frame.top,
+      width: frame.right - frame.left,
+      height: frame.bottom - frame.top,
+      fill: 'none',
+      stroke: '#999',
+    }),
+    ...body,
+  )}\n`;
 }
 
 /** Log when the values are positive and span more than `decades` powers of ten; linear otherwise. */

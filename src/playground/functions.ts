@@ -117,6 +117,11 @@ export const FUNCTIONS: { readonly [N in FunctionName]: TestFunction } = {
       const v = r(r(x + r(y * y)) - 7);
       return [r(r(r(4 * x) * u) + r(2 * v)), r(r(2 * u) + r(r(4 * y) * v))];
     },
-    minima: [[3, 2], [-2.805118, 3.131312], [-3.77931, -3.283186], [3.584428, -1.848126]],
+    minima: [
+      [3, 2],
+      [-2.805118, 3.131312],
+      [-3.77931, -3.283186],
+      [3.584428, -1.848126],
+    ],
   },
 };

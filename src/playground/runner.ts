@@ -119,7 +119,9 @@ export class PlaygroundRunner {
   private ready(): Promise<Child> {
     if (this.closed) return Promise.reject(new PlaygroundUnavailableError('the playground is shutting down'));
     if (this.current && !this.current.exited) return Promise.resolve(this.current);
-    this.starting ??= this.spawn().then((child) => (this.current = child)).finally(() => (this.starting = undefined));
+    this.starting ??= this.spawn()
+      .then((child) => (this.current = child))
+      .finally(() => (this.starting = undefined));
     return this.starting;
   }
 

@@ -1,9 +1,7 @@
 /** What a dataset is to the training core: flat float32 features and targets, and their shapes. */
 
 /** Classification (targets are class indices) or regression (targets are `dims` numbers). */
-export type Target =
-  | { kind: 'classes'; classes: number; classNames?: string[] }
-  | { kind: 'regression'; dims: number };
+export type Target = { kind: 'classes'; classes: number; classNames?: string[] } | { kind: 'regression'; dims: number };
 
 /** The shape of a dataset, known without generating it (the API validates models against it). */
 export interface DatasetInfo {

@@ -4,9 +4,7 @@
  */
 import { invalid } from '../errors.ts';
 import { describe, readNumber, rejectUnknown, requireObject, type Json } from './fields.ts';
-import {
-  BUILTIN_DATASETS, type BuiltinDatasetSpec, type BuiltinName, type DatasetInfo, type DatasetSpec,
-} from './dataset-types.ts';
+import { BUILTIN_DATASETS, type BuiltinDatasetSpec, type BuiltinName, type DatasetInfo, type DatasetSpec } from './dataset-types.ts';
 import { readOption, type OptionInfo } from './options.ts';
 
 /** Examples shipped by the packages; the generators are capped to keep a job's memory bounded. */
@@ -16,16 +14,27 @@ export const MAX_GENERATED_SAMPLES = 100_000;
 
 type BuiltinOptions = { [N in BuiltinName]: Omit<Extract<BuiltinDatasetSpec, { builtin: N }>, 'builtin'> };
 
-const noise = { kind: 'number', bounds: { min: 0, max: 10 }, default: 0.1, description: 'standard deviation of the Gaussian noise added to each feature' } as const satisfies OptionInfo;
-const samples = (max: number, fallback: number, description: string): OptionInfo =>
-  ({ kind: 'integer', bounds: { min: 1, max }, default: fallback, description });
+const noise = {
+  kind: 'number',
+  bounds: { min: 0, max: 10 },
+  default: 0.1,
+  description: 'standard deviation of the Gaussian noise added to each feature',
+} as const satisfies OptionInfo;
+const samples = (max: number, fallback: number, description: string): OptionInfo => ({
+  kind: 'integer',
+  bounds: { min: 1, max },
+  default: fallback,
+  description,
+});
 const generated = (fallback: number) => samples(MAX_GENERATED_SAMPLES, fallback, 'examples generated (seeded by training.seed)');
 
 /**
  * The builtin datasets and their options: the parser reads each option by its entry, and the
  * OpenAPI document describes them from the same entries. Keyed by every BuiltinName.
  */
-export const BUILTIN_OPTIONS: { readonly [N in BuiltinName]: { description: string; options: { readonly [K in keyof BuiltinOptions[N]]-?: OptionInfo } } } = {
+export const BUILTIN_OPTIONS: {
+  readonly [N in BuiltinName]: { description: string; options: { readonly [K in keyof BuiltinOptions[N]]-?: OptionInfo } };
+} = {
   iris: {
     description: "Fisher's iris flowers: 4 measurements, 3 classes",
     options: {
@@ -41,7 +50,7 @@ export const BUILTIN_OPTIONS: { readonly [N in BuiltinName]: { description: stri
     },
   },
   xor: {
-    description: 'noisy points around the corners of the unit square, class = XOR of the corner\'s coordinates: 2 features, 2 classes',
+    description: "noisy points around the corners of the unit square, class = XOR of the corner's coordinates: 2 features, 2 classes",
     options: { samples: generated(200), noise },
   },
   spirals: {
@@ -95,7 +104,11 @@ export function datasetInfo(spec: DatasetSpec): DatasetInfo {
   if ('id' in spec) return { ...spec.info, count: spec.samples };
   switch (spec.builtin) {
     case 'iris':
-      return { count: spec.samples, featureShape: [4], target: { kind: 'classes', classes: 3, classNames: ['setosa', 'versicolor', 'virginica'] } };
+      return {
+        count: spec.samples,
+        featureShape: [4],
+        target: { kind: 'classes', classes: 3, classNames: ['setosa', 'versicolor', 'virginica'] },
+      };
     case 'mnist':
       return {
         count: spec.samples,

@@ -28,9 +28,7 @@ export interface TrainingSpec {
  * an uploaded model. `startEpoch` (filled in at submit) is how many epochs the source had
  * trained in all, so this job's epochs continue its numbering and shuffling order.
  */
-export type InitFrom =
-  | { jobId: string; optimizerState: boolean; startEpoch: number }
-  | { modelId: string };
+export type InitFrom = { jobId: string; optimizerState: boolean; startEpoch: number } | { modelId: string };
 
 export interface JobSpec {
   dataset: DatasetSpec;
@@ -87,7 +85,11 @@ export function parseInitFrom(input: unknown, path = 'initFrom'): InitFrom {
   const obj = requireObject(input, path);
   const id = (key: string) => {
     const value = obj[key];
-    if (typeof value !== 'string' || !UUID.test(value)) invalid(`${path}.${key}`, `must be the id (a UUID) of ${key === 'jobId' ? 'a job' : 'an uploaded model'}, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'string' || !UUID.test(value))
+      invalid(
+        `${path}.${key}`,
+        `must be the id (a UUID) of ${key === 'jobId' ? 'a job' : 'an uploaded model'}, got ${JSON.stringify(value)}`,
+      );
     return value.toLowerCase();
   };
   if ('modelId' in obj) {
@@ -131,9 +133,17 @@ export function parseJobSpec(body: unknown, limits: JobLimits, drawSeed: () => n
     invalid('training.validationSplit', `holds out no example of ${info.count}; use a larger split or more samples`);
   }
   checkSteps(plan, spec.training, limits.maxSteps);
-  checkMemory(spec.model, summary, spec.optimizer, {
-    inputShape: info.featureShape, batchSize: spec.training.batchSize, validationCount: plan.validationCount,
-  }, limits.maxJobMemoryBytes);
+  checkMemory(
+    spec.model,
+    summary,
+    spec.optimizer,
+    {
+      inputShape: info.featureShape,
+      batchSize: spec.training.batchSize,
+      validationCount: plan.validationCount,
+    },
+    limits.maxJobMemoryBytes,
+  );
   const seedGiven = (obj.training as Record<string, unknown>).seed !== undefined;
   return { spec, plan, parameters, weights: expectedWeights(spec.model, summary, info.featureShape), seedGiven };
 }

@@ -9,8 +9,20 @@ import { invalid } from '../errors.ts';
 import type { OptionInfo } from './options.ts';
 
 export const ACTIVATIONS = [
-  'linear', 'relu', 'relu6', 'elu', 'selu', 'sigmoid', 'hardSigmoid', 'tanh',
-  'softmax', 'softplus', 'softsign', 'swish', 'mish', 'gelu',
+  'linear',
+  'relu',
+  'relu6',
+  'elu',
+  'selu',
+  'sigmoid',
+  'hardSigmoid',
+  'tanh',
+  'softmax',
+  'softplus',
+  'softsign',
+  'swish',
+  'mish',
+  'gelu',
 ] as const;
 export const INITIALIZERS = ['glorotUniform', 'glorotNormal', 'heUniform', 'heNormal', 'leCunUniform', 'leCunNormal'] as const;
 export const PADDINGS = ['valid', 'same'] as const;
@@ -20,7 +32,11 @@ export type Initializer = (typeof INITIALIZERS)[number];
 export type Padding = (typeof PADDINGS)[number];
 type Pair = [number, number];
 
-interface Pooling { poolSize: Pair; strides: Pair; padding: Padding }
+interface Pooling {
+  poolSize: Pair;
+  strides: Pair;
+  padding: Padding;
+}
 
 /** The options of each layer type, defaults filled in: the one list of layer types. */
 export interface LayerOptions {
@@ -29,8 +45,14 @@ export interface LayerOptions {
   flatten: Record<never, never>;
   reshape: { targetShape: number[] };
   conv2d: {
-    filters: number; kernelSize: Pair; strides: Pair; padding: Padding; dilationRate: Pair;
-    activation: Activation; useBias: boolean; kernelInitializer: Initializer;
+    filters: number;
+    kernelSize: Pair;
+    strides: Pair;
+    padding: Padding;
+    dilationRate: Pair;
+    activation: Activation;
+    useBias: boolean;
+    kernelInitializer: Initializer;
   };
   maxPooling2d: Pooling;
   averagePooling2d: Pooling;
@@ -70,14 +92,23 @@ export interface LayerDescriptor<T extends LayerType> {
 type Descriptors = { readonly [T in LayerType]: LayerDescriptor<T> };
 
 const activation = {
-  kind: 'choice', choices: ACTIVATIONS, default: 'linear', description: 'activation applied to the output',
+  kind: 'choice',
+  choices: ACTIVATIONS,
+  default: 'linear',
+  description: 'activation applied to the output',
 } as const satisfies OptionInfo;
 const useBias = { kind: 'boolean', default: true, description: 'add a trained bias' } as const satisfies OptionInfo;
 const kernelInitializer = {
-  kind: 'choice', choices: INITIALIZERS, default: 'glorotUniform', description: 'how the kernel starts (seeded by training.seed)',
+  kind: 'choice',
+  choices: INITIALIZERS,
+  default: 'glorotUniform',
+  description: 'how the kernel starts (seeded by training.seed)',
 } as const satisfies OptionInfo;
 const padding = {
-  kind: 'choice', choices: PADDINGS, default: 'valid', description: 'valid: no padding; same: pad so that output = ceil(input / stride)',
+  kind: 'choice',
+  choices: PADDINGS,
+  default: 'valid',
+  description: 'valid: no padding; same: pad so that output = ceil(input / stride)',
 } as const satisfies OptionInfo;
 
 const channels = (input: number[]) => input[input.length - 1];
@@ -93,7 +124,10 @@ const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 function needRank3(type: LayerType, input: number[], at: string, datasetShape: number[]): void {
   if (input.length !== 3) {
-    invalid(at, `${type} needs an input of shape [height, width, channels], got [${input}]; the dataset's examples have shape [${datasetShape}] (add a reshape layer)`);
+    invalid(
+      at,
+      `${type} needs an input of shape [height, width, channels], got [${input}]; the dataset's examples have shape [${datasetShape}] (add a reshape layer)`,
+    );
   }
 }
 
@@ -128,9 +162,16 @@ export const LAYERS: Descriptors = {
     description: 'fully connected: output = activation(input · kernel + bias) over the last axis',
     options: {
       units: { kind: 'integer', bounds: { min: 1, max: 65536 }, required: true, description: 'output size' },
-      activation, useBias, kernelInitializer,
+      activation,
+      useBias,
+      kernelInitializer,
     },
-    parse: (read) => ({ units: read('units'), activation: read('activation'), useBias: read('useBias'), kernelInitializer: read('kernelInitializer') }),
+    parse: (read) => ({
+      units: read('units'),
+      activation: read('activation'),
+      useBias: read('useBias'),
+      kernelInitializer: read('kernelInitializer'),
+    }),
     outputShape: (layer, input) => [...input.slice(0, -1), layer.units],
     weights: (layer, input) => [
       { role: 'kernel', shape: [channels(input), layer.units] },
@@ -178,17 +219,28 @@ export const LAYERS: Descriptors = {
       strides: { kind: 'pair', default: [1, 1], description: 'step of the kernel' },
       padding,
       dilationRate: { kind: 'pair', default: [1, 1], description: 'only 1: TensorFlow.js has no gradient for dilated convolutions' },
-      activation, useBias, kernelInitializer,
+      activation,
+      useBias,
+      kernelInitializer,
     },
     parse: (read, _optional, path) => {
       const kernelSize = read('kernelSize');
       const dilationRate = read('dilationRate');
       if (dilationRate.some((d) => d > 1)) {
-        invalid(`${path}.dilationRate`, 'TensorFlow.js cannot compute the gradient of a dilated convolution (on any backend), so it cannot be trained; use 1');
+        invalid(
+          `${path}.dilationRate`,
+          'TensorFlow.js cannot compute the gradient of a dilated convolution (on any backend), so it cannot be trained; use 1',
+        );
       }
       return {
-        filters: read('filters'), kernelSize, strides: read('strides'), padding: read('padding'), dilationRate,
-        activation: read('activation'), useBias: read('useBias'), kernelInitializer: read('kernelInitializer'),
+        filters: read('filters'),
+        kernelSize,
+        strides: read('strides'),
+        padding: read('padding'),
+        dilationRate,
+        activation: read('activation'),
+        useBias: read('useBias'),
+        kernelInitializer: read('kernelInitializer'),
       };
     },
     outputShape: (layer, input, at, datasetShape) => {

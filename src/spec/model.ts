@@ -7,9 +7,7 @@
 import { invalid } from '../errors.ts';
 import type { Target } from './dataset-types.ts';
 import { describe, readChoice, rejectUnknown, requireObject, type Json } from './fields.ts';
-import {
-  layerDescriptor, LAYER_TYPES, type LayerOptions, type LayerSpec, type LayerType, type OptionReader,
-} from './layers.ts';
+import { layerDescriptor, LAYER_TYPES, type LayerOptions, type LayerSpec, type LayerType, type OptionReader } from './layers.ts';
 import { readOption, type OptionInfo } from './options.ts';
 
 export const LOSSES = ['meanSquaredError', 'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy'] as const;
@@ -36,7 +34,8 @@ export function parseModelSpec(input: unknown, path = 'model'): ModelSpec {
   const obj = requireObject(input, path);
   rejectUnknown(obj, ['layers', 'loss', 'metrics'], path, 'field');
   const layers = obj.layers;
-  if (!Array.isArray(layers) || layers.length === 0) invalid(`${path}.layers`, `must be a non-empty array of layers, got ${describe(layers)}`);
+  if (!Array.isArray(layers) || layers.length === 0)
+    invalid(`${path}.layers`, `must be a non-empty array of layers, got ${describe(layers)}`);
   if (layers.length > MAX_LAYERS) invalid(`${path}.layers`, `at most ${MAX_LAYERS} layers, got ${layers.length}`);
   const loss = readChoice(obj, 'loss', path, LOSSES);
   if (loss === undefined) invalid(`${path}.loss`, `is required; one of ${LOSSES.join(', ')}`);
@@ -82,7 +81,8 @@ export function checkModel(model: ModelSpec, inputShape: number[], target: Targe
     const descriptor = layerDescriptor(layer.type);
     for (const weight of descriptor.weights(layer, shape)) parameters += product(weight.shape);
     shape = descriptor.outputShape(layer, shape, at, inputShape);
-    if (shape.some((d) => d < 1)) invalid(at, `output shape [${shape}] is empty: the input [${outputShapes[i - 1] ?? inputShape}] is too small for this layer`);
+    if (shape.some((d) => d < 1))
+      invalid(at, `output shape [${shape}] is empty: the input [${outputShapes[i - 1] ?? inputShape}] is too small for this layer`);
     outputShapes.push(shape);
   });
   if (parameters > maxParameters) {
@@ -111,7 +111,11 @@ function checkOutput(model: ModelSpec, shape: number[], target: Target, path: st
   const { loss } = model;
   let expected: number[][];
   if (target.kind === 'regression') {
-    if (loss !== 'meanSquaredError') invalid(`${path}.loss`, `${loss} needs a classification dataset; this dataset is a regression with ${target.dims} output(s): use meanSquaredError`);
+    if (loss !== 'meanSquaredError')
+      invalid(
+        `${path}.loss`,
+        `${loss} needs a classification dataset; this dataset is a regression with ${target.dims} output(s): use meanSquaredError`,
+      );
     if (model.metrics.includes('accuracy')) invalid(`${path}.metrics`, 'accuracy needs a classification dataset');
     expected = [[target.dims]];
   } else {
@@ -121,13 +125,19 @@ function checkOutput(model: ModelSpec, shape: number[], target: Target, path: st
   }
   if (!expected.some((e) => e.length === shape.length && e.every((d, i) => d === shape[i]))) {
     const want = expected.map((e) => `[${e}]`).join(' or ');
-    invalid(lastAt, `the model's output has shape [${shape}] but ${loss} on this dataset needs ${want} (one value per ${target.kind === 'classes' ? 'class' : 'target'})`);
+    invalid(
+      lastAt,
+      `the model's output has shape [${shape}] but ${loss} on this dataset needs ${want} (one value per ${target.kind === 'classes' ? 'class' : 'target'})`,
+    );
   }
   const activation = 'activation' in lastLayer ? lastLayer.activation : undefined;
   // One output: the probability of class 1 (softmax over one unit is always 1). Several: one per class.
   const probabilities = loss !== 'binaryCrossentropy' ? ['softmax'] : shape[0] === 1 ? ['sigmoid'] : ['sigmoid', 'softmax'];
   if (loss.endsWith('Crossentropy') && (activation === undefined || !probabilities.includes(activation))) {
-    invalid(`${lastAt}.activation`, `${loss} compares probabilities: the last layer needs activation ${probabilities.join(' or ')}, got ${activation ?? `a ${lastLayer.type} layer`}`);
+    invalid(
+      `${lastAt}.activation`,
+      `${loss} compares probabilities: the last layer needs activation ${probabilities.join(' or ')}, got ${activation ?? `a ${lastLayer.type} layer`}`,
+    );
   }
 }
 

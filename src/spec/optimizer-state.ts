@@ -27,7 +27,6 @@ export interface OptimizerStateData {
   slots: SlotState[];
 }
 
-
 type SlotHeader = Omit<OptimizerStateData['slots'][number], 'values'>;
 type Header = Omit<OptimizerStateData, 'slots'> & { slots: SlotHeader[] };
 

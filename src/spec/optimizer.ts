@@ -146,7 +146,8 @@ export function parseOptimizerSpec(input: unknown, path = 'optimizer'): Optimize
     const value = input[key];
     spec[key] = value === undefined ? fallback : parseOption(optimizer, key, value, `${path}.${key}`);
   }
-  spec.learningRate = input.learningRate === undefined ? defaults.learningRate : parseLearningRate(input.learningRate, `${path}.learningRate`);
+  spec.learningRate =
+    input.learningRate === undefined ? defaults.learningRate : parseLearningRate(input.learningRate, `${path}.learningRate`);
   for (const key of ['weightDecay', ...CLIP_OPTIONS]) {
     if (input[key] !== undefined) spec[key] = parseOption(optimizer, key, input[key], `${path}.${key}`);
   }
@@ -188,7 +189,12 @@ export function optimizerOptions(name: OptimizerName): Record<string, OptionInfo
       table[key] = { kind: 'boolean', default: fallback as boolean, description };
     } else {
       const range = name === 'lion' && key === 'beta1' ? LION_BETA1 : RANGES[key];
-      table[key] = { kind: 'number', bounds: boundsOf(range), ...(fallback === undefined ? {} : { default: fallback as number }), description };
+      table[key] = {
+        kind: 'number',
+        bounds: boundsOf(range),
+        ...(fallback === undefined ? {} : { default: fallback as number }),
+        description,
+      };
     }
   }
   return table;

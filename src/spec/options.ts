@@ -70,9 +70,12 @@ export function readOption(obj: Json, key: string, path: string, info: OptionInf
 }
 
 function readShape(shape: unknown, field: string): number[] {
-  const ok = Array.isArray(shape) && shape.length >= 1 && shape.length <= 4
-    && shape.every((d) => Number.isInteger(d) && (d >= 1 || d === -1))
-    && shape.filter((d) => d === -1).length <= 1;
+  const ok =
+    Array.isArray(shape) &&
+    shape.length >= 1 &&
+    shape.length <= 4 &&
+    shape.every((d) => Number.isInteger(d) && (d >= 1 || d === -1)) &&
+    shape.filter((d) => d === -1).length <= 1;
   if (!ok) invalid(field, `must be 1 to 4 positive integers (one may be -1), got ${JSON.stringify(shape)}`);
   return shape as number[];
 }

@@ -86,4 +86,3 @@ export interface TrainResult {
   optimizerState: OptimizerStateData;
   finalLoss: number | null;
 }
-

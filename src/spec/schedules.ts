@@ -23,14 +23,7 @@ import { invalid } from '../errors.ts';
 import { boundsOf, rangeOf, type OptionInfo } from './options.ts';
 import { bool, isPlainObject, numberIn, onlyKeys, show, type PlainObject, type Range } from './validate.ts';
 
-export const SCHEDULE_TYPES = [
-  'exponential',
-  'inverseTime',
-  'piecewiseConstant',
-  'polynomial',
-  'cosine',
-  'cosineRestarts',
-] as const;
+export const SCHEDULE_TYPES = ['exponential', 'inverseTime', 'piecewiseConstant', 'polynomial', 'cosine', 'cosineRestarts'] as const;
 export type ScheduleType = (typeof SCHEDULE_TYPES)[number];
 
 interface Warmup {
@@ -104,12 +97,7 @@ export interface CosineRestartsSchedule extends Warmup {
 }
 
 export type LearningRateSchedule =
-  | ExponentialSchedule
-  | InverseTimeSchedule
-  | PiecewiseConstantSchedule
-  | PolynomialSchedule
-  | CosineSchedule
-  | CosineRestartsSchedule;
+  ExponentialSchedule | InverseTimeSchedule | PiecewiseConstantSchedule | PolynomialSchedule | CosineSchedule | CosineRestartsSchedule;
 
 /** A constant rate or a schedule. */
 export type LearningRate = number | LearningRateSchedule;
@@ -120,9 +108,19 @@ const FRACTION: Range = { min: 0, max: 1 };
 
 const bounds = boundsOf;
 
-const initial: OptionInfo = { kind: 'number', bounds: bounds(RATE), required: true, description: 'the learning rate at step 0 (after any warm-up)' };
+const initial: OptionInfo = {
+  kind: 'number',
+  bounds: bounds(RATE),
+  required: true,
+  description: 'the learning rate at step 0 (after any warm-up)',
+};
 const decaySteps: OptionInfo = { kind: 'number', bounds: bounds(STEPS), required: true, description: 'steps over which the rate decays' };
-const alpha: OptionInfo = { kind: 'number', bounds: bounds(FRACTION), default: 0, description: 'the floor, as a fraction of the initial rate' };
+const alpha: OptionInfo = {
+  kind: 'number',
+  bounds: bounds(FRACTION),
+  default: 0,
+  description: 'the floor, as a fraction of the initial rate',
+};
 const decayOptions = {
   initialLearningRate: initial,
   decaySteps,
@@ -131,7 +129,9 @@ const decayOptions = {
 } as const satisfies Readonly<Record<string, OptionInfo>>;
 
 /** Every schedule's own options (besides `type` and `warmupSteps`), as the parsers read them. */
-type ScheduleOptions = { readonly [T in ScheduleType]: { readonly [K in keyof Parsed<Extract<LearningRateSchedule, { type: T }>>]-?: OptionInfo } };
+type ScheduleOptions = {
+  readonly [T in ScheduleType]: { readonly [K in keyof Parsed<Extract<LearningRateSchedule, { type: T }>>]-?: OptionInfo };
+};
 
 export const SCHEDULE_OPTIONS: ScheduleOptions = {
   exponential: decayOptions,
@@ -151,7 +151,11 @@ export const SCHEDULE_OPTIONS: ScheduleOptions = {
     initialLearningRate: initial,
     decaySteps,
     alpha,
-    warmupTarget: { kind: 'number', bounds: bounds(RATE), description: "Keras CosineDecay's own warm-up: ramp from initialLearningRate to this over warmupSteps" },
+    warmupTarget: {
+      kind: 'number',
+      bounds: bounds(RATE),
+      description: "Keras CosineDecay's own warm-up: ramp from initialLearningRate to this over warmupSteps",
+    },
   },
   cosineRestarts: {
     initialLearningRate: initial,
@@ -165,7 +169,10 @@ export const SCHEDULE_OPTIONS: ScheduleOptions = {
 
 /** The option every schedule has. */
 export const WARMUP_OPTION: OptionInfo = {
-  kind: 'integer', bounds: { min: 0 }, default: 0, description: 'steps of linear warm-up from 0 to the schedule\'s rate',
+  kind: 'integer',
+  bounds: { min: 0 },
+  default: 0,
+  description: "steps of linear warm-up from 0 to the schedule's rate",
 };
 
 /** Reads one schedule object's fields as SCHEDULE_OPTIONS says, each error naming `<path>.<field>`. */

@@ -28,7 +28,13 @@ export function expectedWeights(model: ModelSpec, summary: ModelSummary, inputSh
  * Throws a 400 on `field` unless `source` has exactly the expected weights, in order and shape.
  * `source` entries are a weight manifest's (name, shape); `what` names where they come from.
  */
-export function checkWeightsFit(expected: WeightShape[], source: Array<{ name: string; shape: number[] }>, model: ModelSpec, field: string, what: string): void {
+export function checkWeightsFit(
+  expected: WeightShape[],
+  source: Array<{ name: string; shape: number[] }>,
+  model: ModelSpec,
+  field: string,
+  what: string,
+): void {
   const describeLayer = (w: WeightShape) => `model.layers[${w.layer}] (${model.layers[w.layer].type})`;
   for (let i = 0; i < Math.max(expected.length, source.length); i++) {
     const want = expected[i];

@@ -37,8 +37,14 @@ export async function loadCheckpoint(db: Db, jobId: string): Promise<Checkpoint 
   const row = await db.jobCheckpoint.findUnique({ where: { jobId } });
   if (!row) return null;
   return {
-    step: row.step, jobSteps: row.jobSteps, epoch: row.epoch, epochOffset: row.epochOffset,
-    epochLossSum: row.epochLossSum, epochCorrect: row.epochCorrect, epochSeen: row.epochSeen, lastLoss: row.lastLoss,
+    step: row.step,
+    jobSteps: row.jobSteps,
+    epoch: row.epoch,
+    epochOffset: row.epochOffset,
+    epochLossSum: row.epochLossSum,
+    epochCorrect: row.epochCorrect,
+    epochSeen: row.epochSeen,
+    lastLoss: row.lastLoss,
     weights: { weightSpecs: row.weightSpecs as never, weightData: ownArrayBuffer(row.weightData) },
     optimizerState: decodeOptimizerState(row.optimizerState, row.optimizerSlotData) as OptimizerStateData,
   };

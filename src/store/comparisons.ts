@@ -38,7 +38,15 @@ export interface NewComparison {
 export async function insertComparison(db: Db, c: NewComparison): Promise<void> {
   await db.$transaction([
     db.comparison.create({
-      data: { id: c.id, tenant: c.tenant, name: c.name, kind: c.kind, metric: c.metric, target: c.target, config: c.config as Prisma.InputJsonValue },
+      data: {
+        id: c.id,
+        tenant: c.tenant,
+        name: c.name,
+        kind: c.kind,
+        metric: c.metric,
+        target: c.target,
+        config: c.config as Prisma.InputJsonValue,
+      },
     }),
     db.job.createMany({
       data: c.jobs.map((j) => ({ id: j.id, tenant: j.tenant, name: j.name, spec: json(j.spec), progress: json(j.progress) })),
@@ -49,14 +57,18 @@ export async function insertComparison(db: Db, c: NewComparison): Promise<void> 
 
 /** Removes a comparison and its jobs (when its jobs could not be queued). */
 export async function deleteComparison(db: Db, id: string, jobIds: string[]): Promise<void> {
-  await db.$transaction([
-    db.job.deleteMany({ where: { id: { in: jobIds } } }),
-    db.comparison.deleteMany({ where: { id } }),
-  ]);
+  await db.$transaction([db.job.deleteMany({ where: { id: { in: jobIds } } }), db.comparison.deleteMany({ where: { id } })]);
 }
 
 const COMPARISON_FIELDS = {
-  id: true, name: true, kind: true, metric: true, target: true, config: true, cancelRequested: true, createdAt: true,
+  id: true,
+  name: true,
+  kind: true,
+  metric: true,
+  target: true,
+  config: true,
+  cancelRequested: true,
+  createdAt: true,
   jobs: { orderBy: { variant: 'asc' }, select: { jobId: true, job: { select: { status: true } } } },
 } as const satisfies Prisma.ComparisonSelect;
 
@@ -69,7 +81,9 @@ export interface ComparisonRow extends Omit<Selected, 'jobs'> {
 }
 
 const toRow = ({ jobs, ...rest }: Selected): ComparisonRow => ({
-  ...rest, jobIds: jobs.map((j) => j.jobId), jobStatuses: jobs.map((j) => j.job.status),
+  ...rest,
+  jobIds: jobs.map((j) => j.jobId),
+  jobStatuses: jobs.map((j) => j.job.status),
 });
 
 export async function getComparison(db: Db, tenant: string, kind: ComparisonKind, id: string): Promise<ComparisonRow | null> {
@@ -79,7 +93,10 @@ export async function getComparison(db: Db, tenant: string, kind: ComparisonKind
 
 /** Newest first; the cursor is the (createdAt, id) of the last one of the previous page. */
 export async function listComparisons(
-  db: Db, tenant: string, kind: ComparisonKind, opts: { limit: number; after?: { createdAt: Date; id: string } },
+  db: Db,
+  tenant: string,
+  kind: ComparisonKind,
+  opts: { limit: number; after?: { createdAt: Date; id: string } },
 ): Promise<{ comparisons: ComparisonRow[]; next: { createdAt: Date; id: string } | null }> {
   const where: Prisma.ComparisonWhereInput = { ...scoped(tenant, kind) };
   if (opts.after) {
@@ -87,7 +104,10 @@ export async function listComparisons(
     where.OR = [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: id } }];
   }
   const rows = await db.comparison.findMany({
-    where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: opts.limit + 1, select: COMPARISON_FIELDS,
+    where,
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: opts.limit + 1,
+    select: COMPARISON_FIELDS,
   });
   const page = rows.slice(0, opts.limit).map(toRow);
   const last = page[page.length - 1];
@@ -147,7 +167,12 @@ export async function comparisonResults(db: Db, id: string, target: number | nul
     WHERE cj."comparisonId" = ${id}::uuid
     ORDER BY cj.variant`;
   // A diverging job's last epoch can hold Infinity (a huge loss averaged); JSON has no such number.
-  return rows.map((r) => ({ ...r, finalLoss: finite(r.finalLoss), finalValLoss: finite(r.finalValLoss), finalValAccuracy: finite(r.finalValAccuracy) }));
+  return rows.map((r) => ({
+    ...r,
+    finalLoss: finite(r.finalLoss),
+    finalValLoss: finite(r.finalValLoss),
+    finalValAccuracy: finite(r.finalValAccuracy),
+  }));
 }
 
 const finite = (x: number | null) => (x !== null && Number.isFinite(x) ? x : null);
@@ -164,7 +189,9 @@ export interface LossPoint {
  * cannot show more, and a million-step job must not be read into memory).
  */
 export async function lossSeries(db: Db, jobId: string, points: number): Promise<LossPoint[]> {
-  const [{ last }] = await db.$queryRaw<Array<{ last: number | null }>>`SELECT max(step) AS last FROM "StepMetric" WHERE "jobId" = ${jobId}::uuid`;
+  const [{ last }] = await db.$queryRaw<
+    Array<{ last: number | null }>
+  >`SELECT max(step) AS last FROM "StepMetric" WHERE "jobId" = ${jobId}::uuid`;
   const width = Math.max(1, Math.ceil((last ?? 0) / points));
   return db.$queryRaw<LossPoint[]>`
     SELECT max(step) AS step, avg(loss)::float8 AS loss, avg("learningRate")::float8 AS "learningRate"
@@ -173,7 +200,10 @@ export async function lossSeries(db: Db, jobId: string, points: number): Promise
 }
 
 /** Epoch ends for a chart: the last step of each epoch, its training and validation loss. */
-export async function epochSeries(db: Db, jobId: string): Promise<Array<{ epoch: number; step: number; loss: number; valLoss: number | null }>> {
+export async function epochSeries(
+  db: Db,
+  jobId: string,
+): Promise<Array<{ epoch: number; step: number; loss: number; valLoss: number | null }>> {
   return db.$queryRaw`
     SELECT m.epoch, s.step, m.loss, m."valLoss"
     FROM "EpochMetric" m

@@ -15,7 +15,10 @@ import { Prisma } from './generated/client.ts';
 /** A failure of the connection to PostgreSQL (not of a statement): pg reports these without a SQLSTATE. */
 export class DatabaseConnectionError extends Error {
   override readonly name = 'DatabaseConnectionError';
-  constructor(readonly reason: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
     super(reason, options);
   }
 }
@@ -30,7 +33,13 @@ const PRISMA_CODES: Record<string, string> = {
   P2037: 'PostgreSQL has too many open connections',
 };
 
-interface AdapterCause { kind?: unknown; host?: unknown; port?: unknown; code?: unknown; message?: unknown }
+interface AdapterCause {
+  kind?: unknown;
+  host?: unknown;
+  port?: unknown;
+  code?: unknown;
+  message?: unknown;
+}
 
 /** The driver adapter's classification of a pg error (@prisma/adapter-pg convertDriverError). */
 function adapterReason(cause: AdapterCause): string | null {

@@ -7,8 +7,16 @@ import type { Db } from './db.ts';
 import type { Prisma } from './generated/client.ts';
 
 const SUMMARY = {
-  id: true, name: true, rows: true, featureShape: true, labelKind: true, classes: true,
-  targetDims: true, labelColumn: true, bytes: true, createdAt: true,
+  id: true,
+  name: true,
+  rows: true,
+  featureShape: true,
+  labelKind: true,
+  classes: true,
+  targetDims: true,
+  labelColumn: true,
+  bytes: true,
+  createdAt: true,
 } as const;
 
 type DatasetRecord = Prisma.DatasetGetPayload<{ select: typeof SUMMARY }>;
@@ -17,10 +25,10 @@ type DatasetRecord = Prisma.DatasetGetPayload<{ select: typeof SUMMARY }>;
 export type DatasetRow = Omit<DatasetRecord, 'featureShape' | 'classes'> & { featureShape: number[]; classes: ClassEntry[] | null };
 
 const toDatasetRow = (row: DatasetRecord): DatasetRow => ({
-  ...row, featureShape: row.featureShape as number[], classes: row.classes as unknown as ClassEntry[] | null,
+  ...row,
+  featureShape: row.featureShape as number[],
+  classes: row.classes as unknown as ClassEntry[] | null,
 });
-
-
 
 /** A dataset row that is not ready yet: its slices are written next, then it is finished or deleted. */
 export async function beginDataset(db: Db, tenant: string, id: string, name: string | undefined): Promise<void> {
@@ -54,10 +62,12 @@ export async function openChunkWriter(databaseUrl: string, datasetId: string): P
       );
     },
     async writeTargets(index, values, codes) {
-      const { rowCount } = await client.query(
-        'UPDATE "DatasetChunk" SET targets = $3, codes = $4 WHERE "datasetId" = $1 AND index = $2',
-        [datasetId, index, raw(values), raw(codes)],
-      );
+      const { rowCount } = await client.query('UPDATE "DatasetChunk" SET targets = $3, codes = $4 WHERE "datasetId" = $1 AND index = $2', [
+        datasetId,
+        index,
+        raw(values),
+        raw(codes),
+      ]);
       if (rowCount !== 1) throw new Error(`dataset ${datasetId} has no slice ${index} to label`);
     },
     close: () => client.end(),
@@ -65,14 +75,30 @@ export async function openChunkWriter(databaseUrl: string, datasetId: string): P
 }
 
 export function finishDataset(
-  db: Db, id: string,
-  fields: { rows: number; featureShape: number[]; labelKind: string; classes: ClassEntry[] | null; targetDims: number; labelColumn?: string; bytes: number },
+  db: Db,
+  id: string,
+  fields: {
+    rows: number;
+    featureShape: number[];
+    labelKind: string;
+    classes: ClassEntry[] | null;
+    targetDims: number;
+    labelColumn?: string;
+    bytes: number;
+  },
 ): Promise<DatasetRow> {
-  return db.dataset.update({
-    where: { id },
-    data: { ...fields, classes: (fields.classes ?? undefined) as Prisma.InputJsonValue | undefined, bytes: BigInt(fields.bytes), ready: true },
-    select: SUMMARY,
-  }).then(toDatasetRow);
+  return db.dataset
+    .update({
+      where: { id },
+      data: {
+        ...fields,
+        classes: (fields.classes ?? undefined) as Prisma.InputJsonValue | undefined,
+        bytes: BigInt(fields.bytes),
+        ready: true,
+      },
+      select: SUMMARY,
+    })
+    .then(toDatasetRow);
 }
 
 /** Uploads that never finished (their process died mid-way) and are older than `hours`. */
@@ -91,7 +117,9 @@ export function getDataset(db: Db, tenant: string, id: string): Promise<DatasetR
 }
 
 export function listDatasets(db: Db, tenant: string, limit: number): Promise<DatasetRow[]> {
-  return db.dataset.findMany({ where: { tenant, ready: true }, orderBy: { createdAt: 'desc' }, take: limit, select: SUMMARY }).then((rows) => rows.map(toDatasetRow));
+  return db.dataset
+    .findMany({ where: { tenant, ready: true }, orderBy: { createdAt: 'desc' }, take: limit, select: SUMMARY })
+    .then((rows) => rows.map(toDatasetRow));
 }
 
 /** Jobs that are queued or running on this dataset (it cannot be deleted under them). */
@@ -121,11 +149,18 @@ export async function readDataset(databaseUrl: string, id: string): Promise<{ cl
     try {
       for (let index = 0; ; index++) {
         const { rows } = await client.query<{ rows: number; features: Buffer; targets: Buffer; codes: Buffer }>(
-          'SELECT rows, features, targets, codes FROM "DatasetChunk" WHERE "datasetId" = $1 AND index = $2', [id, index],
+          'SELECT rows, features, targets, codes FROM "DatasetChunk" WHERE "datasetId" = $1 AND index = $2',
+          [id, index],
         );
         if (rows.length === 0) return;
         const chunk = rows[0];
-        yield { index, rows: chunk.rows, features: float32FromBytes(chunk.features), values: float32FromBytes(chunk.targets), codes: float32FromBytes(chunk.codes) };
+        yield {
+          index,
+          rows: chunk.rows,
+          features: float32FromBytes(chunk.features),
+          values: float32FromBytes(chunk.targets),
+          codes: float32FromBytes(chunk.codes),
+        };
       }
     } finally {
       await client.end();

@@ -26,10 +26,15 @@ function reportConnectionErrors(pool: pg.Pool): void {
     err instanceof Error && (err as { code?: unknown }).code === undefined
       ? new DatabaseConnectionError(`the connection to PostgreSQL failed: ${err.message}`, { cause: err })
       : err;
-  const wrap = <F extends (...args: never[]) => unknown>(method: F): F => ((...args: Parameters<F>) => {
-    const result = method(...args);
-    return result instanceof Promise ? result.catch((err: unknown) => { throw asConnectionError(err); }) : result;
-  }) as F;
+  const wrap = <F extends (...args: never[]) => unknown>(method: F): F =>
+    ((...args: Parameters<F>) => {
+      const result = method(...args);
+      return result instanceof Promise
+        ? result.catch((err: unknown) => {
+            throw asConnectionError(err);
+          })
+        : result;
+    }) as F;
   pool.query = wrap(pool.query.bind(pool) as (...args: never[]) => unknown) as typeof pool.query;
   pool.connect = wrap(pool.connect.bind(pool) as (...args: never[]) => unknown) as typeof pool.connect;
 }

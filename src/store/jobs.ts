@@ -11,9 +11,22 @@ import type { Progress } from '../spec/records.ts';
 export type { JobStatus };
 
 const JOB_FIELDS = {
-  id: true, name: true, status: true, spec: true, backend: true, progress: true, error: true,
-  cancelRequested: true, attempts: true, createdAt: true, startedAt: true, finishedAt: true,
-  idempotencyKey: true, requestHash: true, resumedFromStep: true, tenant: true,
+  id: true,
+  name: true,
+  status: true,
+  spec: true,
+  backend: true,
+  progress: true,
+  error: true,
+  cancelRequested: true,
+  attempts: true,
+  createdAt: true,
+  startedAt: true,
+  finishedAt: true,
+  idempotencyKey: true,
+  requestHash: true,
+  resumedFromStep: true,
+  tenant: true,
   checkpoint: { select: { step: true, epoch: true, createdAt: true } },
 } as const;
 
@@ -25,7 +38,11 @@ export type JobRow = Omit<JobRecord, 'spec' | 'progress'> & { spec: JobSpec; pro
 /** Our records as Prisma's JSON input (they are plain JSON data: no dates, no classes). */
 export const json = (value: object): Prisma.InputJsonValue => value as Prisma.InputJsonValue;
 
-const toJobRow = (row: JobRecord): JobRow => ({ ...row, spec: row.spec as unknown as JobSpec, progress: row.progress as unknown as Progress | null });
+const toJobRow = (row: JobRecord): JobRow => ({
+  ...row,
+  spec: row.spec as unknown as JobSpec,
+  progress: row.progress as unknown as Progress | null,
+});
 const maybeJobRow = (row: JobRecord | null): JobRow | null => (row ? toJobRow(row) : null);
 
 export interface NewJob {
@@ -87,7 +104,9 @@ export interface JobPage {
 
 /** Newest first; the cursor is the (createdAt, id) of the last job of the previous page. */
 export async function listJobs(
-  db: Db, tenant: string, opts: { status?: JobStatus; limit: number; after?: { createdAt: Date; id: string } },
+  db: Db,
+  tenant: string,
+  opts: { status?: JobStatus; limit: number; after?: { createdAt: Date; id: string } },
 ): Promise<JobPage> {
   const where: Prisma.JobWhereInput = { tenant };
   if (opts.status) where.status = opts.status;
@@ -96,7 +115,10 @@ export async function listJobs(
     where.OR = [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: id } }];
   }
   const rows = await db.job.findMany({
-    where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: opts.limit + 1, select: JOB_FIELDS,
+    where,
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: opts.limit + 1,
+    select: JOB_FIELDS,
   });
   const jobs = rows.slice(0, opts.limit).map(toJobRow);
   const last = jobs[jobs.length - 1];
@@ -147,7 +169,10 @@ export async function markResumed(db: Db, a: Attempt, step: number): Promise<voi
 
 /** Ends the attempt: failed, canceled, or back to `queued` (a shutdown) for another worker. */
 export async function endAttempt(
-  db: Db, a: Attempt, status: 'failed' | 'canceled' | 'queued', fields: { error?: string; progress?: object; divergedAtStep?: number } = {},
+  db: Db,
+  a: Attempt,
+  status: 'failed' | 'canceled' | 'queued',
+  fields: { error?: string; progress?: object; divergedAtStep?: number } = {},
 ): Promise<boolean> {
   const { count } = await db.job.updateMany({
     where: current(a),
@@ -163,7 +188,10 @@ export async function endAttempt(
 }
 
 export async function finishJob(
-  db: Db, id: string, status: 'failed' | 'canceled' | 'queued', fields: { error?: string; progress?: object; divergedAtStep?: number } = {},
+  db: Db,
+  id: string,
+  status: 'failed' | 'canceled' | 'queued',
+  fields: { error?: string; progress?: object; divergedAtStep?: number } = {},
 ): Promise<boolean> {
   const { count } = await db.job.updateMany({
     where: { id, status: { in: ['queued', 'running'] } },
@@ -189,7 +217,10 @@ export interface Artifacts {
 /** Why a success was refused: the rows stored are not the rows the plan makes. */
 export class IncompleteMetricsError extends Error {
   override readonly name = 'IncompleteMetricsError';
-  constructor(readonly stored: { steps: number; epochs: number }, readonly expected: { steps: number; epochs: number }) {
+  constructor(
+    readonly stored: { steps: number; epochs: number },
+    readonly expected: { steps: number; epochs: number },
+  ) {
     super(`only ${stored.steps} of ${expected.steps} step rows and ${stored.epochs} of ${expected.epochs} epoch rows are stored`);
   }
 }
@@ -203,7 +234,11 @@ export class IncompleteMetricsError extends Error {
  * False when the attempt is no longer the job's; IncompleteMetricsError when rows are missing.
  */
 export async function succeedAttempt(
-  db: Db, a: Attempt, artifacts: Artifacts, progress: object, expected: { steps: number; epochs: number },
+  db: Db,
+  a: Attempt,
+  artifacts: Artifacts,
+  progress: object,
+  expected: { steps: number; epochs: number },
 ): Promise<boolean> {
   const { id } = a;
   const topology = JSON.stringify(artifacts.modelTopology);
@@ -211,23 +246,29 @@ export async function succeedAttempt(
   const state = JSON.stringify(artifacts.optimizerState.header);
   const slotData = new Uint8Array(artifacts.optimizerState.slotData);
   const weights = new Uint8Array(artifacts.weightData);
-  return db.$transaction(async (tx) => {
-    const { count } = await tx.job.updateMany({
-      where: current(a),
-      data: { status: 'succeeded', finishedAt: new Date(), progress: progress as Prisma.InputJsonValue },
-    });
-    if (count !== 1) return false;
-    const [steps, epochs] = await Promise.all([tx.stepMetric.count({ where: { jobId: id } }), tx.epochMetric.count({ where: { jobId: id } })]);
-    if (steps !== expected.steps || epochs !== expected.epochs) throw new IncompleteMetricsError({ steps, epochs }, expected);
-    await tx.jobCheckpoint.deleteMany({ where: { jobId: id } });
-    await tx.$executeRaw`
+  return db.$transaction(
+    async (tx) => {
+      const { count } = await tx.job.updateMany({
+        where: current(a),
+        data: { status: 'succeeded', finishedAt: new Date(), progress: progress as Prisma.InputJsonValue },
+      });
+      if (count !== 1) return false;
+      const [steps, epochs] = await Promise.all([
+        tx.stepMetric.count({ where: { jobId: id } }),
+        tx.epochMetric.count({ where: { jobId: id } }),
+      ]);
+      if (steps !== expected.steps || epochs !== expected.epochs) throw new IncompleteMetricsError({ steps, epochs }, expected);
+      await tx.jobCheckpoint.deleteMany({ where: { jobId: id } });
+      await tx.$executeRaw`
       INSERT INTO "JobArtifacts" ("jobId", "modelTopology", "weightSpecs", "weightData", "optimizerState", "optimizerSlotData")
       VALUES (${id}::uuid, ${topology}::jsonb, ${specs}::jsonb, ${weights}, ${state}::jsonb, ${slotData})
       ON CONFLICT ("jobId") DO UPDATE SET "modelTopology" = EXCLUDED."modelTopology",
         "weightSpecs" = EXCLUDED."weightSpecs", "weightData" = EXCLUDED."weightData",
         "optimizerState" = EXCLUDED."optimizerState", "optimizerSlotData" = EXCLUDED."optimizerSlotData"`;
-    return true;
-  }, { timeout: 30_000 });
+      return true;
+    },
+    { timeout: 30_000 },
+  );
 }
 
 /**
@@ -269,7 +310,9 @@ export function getOptimizerState(db: Db, id: string) {
 export function queuedJobs(db: Db, limit: number, afterId?: string) {
   return db.job.findMany({
     where: { status: 'queued', ...(afterId ? { id: { gt: afterId } } : {}) },
-    orderBy: { id: 'asc' }, take: limit, select: { id: true, attempts: true },
+    orderBy: { id: 'asc' },
+    take: limit,
+    select: { id: true, attempts: true },
   });
 }
 
@@ -277,7 +320,9 @@ export function queuedJobs(db: Db, limit: number, afterId?: string) {
 export function silentRunningJobs(db: Db, staleBefore: Date, limit: number) {
   return db.job.findMany({
     where: { status: 'running', OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: staleBefore } }] },
-    orderBy: { heartbeatAt: 'asc' }, take: limit, select: { id: true, attempts: true },
+    orderBy: { heartbeatAt: 'asc' },
+    take: limit,
+    select: { id: true, attempts: true },
   });
 }
 

@@ -35,8 +35,12 @@ export async function createKey(db: Db, opts: { name: string; tenant?: string; r
   const key = KEY_PREFIX + randomBytes(32).toString('base64url');
   const row = await db.apiKey.create({
     data: {
-      id: randomUUID(), name: opts.name, hash: hashKey(key), prefix: key.slice(0, KEY_PREFIX.length + 4),
-      role: opts.role ?? 'user', tenant: opts.tenant ?? DEFAULT_TENANT,
+      id: randomUUID(),
+      name: opts.name,
+      hash: hashKey(key),
+      prefix: key.slice(0, KEY_PREFIX.length + 4),
+      role: opts.role ?? 'user',
+      tenant: opts.tenant ?? DEFAULT_TENANT,
     },
     select: VIEW,
   });

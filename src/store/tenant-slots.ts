@@ -22,7 +22,10 @@ export async function claimTenantSlot(db: Db, jobId: string, limit: number): Pro
     const running = await tx.job.count({ where: { tenant: job.tenant, status: 'running', id: { not: jobId } } });
     if (running >= limit) return false;
     // With a heartbeat: the reconciler and an immediate cancel take a silent running job for orphaned.
-    await tx.job.updateMany({ where: { id: jobId, status: 'queued', cancelRequested: false }, data: { status: 'running', heartbeatAt: new Date() } });
+    await tx.job.updateMany({
+      where: { id: jobId, status: 'queued', cancelRequested: false },
+      data: { status: 'running', heartbeatAt: new Date() },
+    });
     return true;
   });
 }

@@ -23,7 +23,12 @@ export async function isReachable(db: Db): Promise<boolean> {
  * Runs `write` until it succeeds, waiting out an unreachable PostgreSQL with backoff (up to
  * `maxMs` between tries); an error while the database answers is thrown at once.
  */
-export async function retryWhileUnreachable<T>(db: Db, write: () => Promise<T>, onRetry: (err: Error, delayMs: number) => void, maxMs = 5000): Promise<T> {
+export async function retryWhileUnreachable<T>(
+  db: Db,
+  write: () => Promise<T>,
+  onRetry: (err: Error, delayMs: number) => void,
+  maxMs = 5000,
+): Promise<T> {
   for (let delay = 100; ; delay = Math.min(delay * 2, maxMs)) {
     try {
       return await write();

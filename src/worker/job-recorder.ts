@@ -119,13 +119,21 @@ export class JobRecorder {
 
   /** Whether a pass has something to write now (progress waits for its interval unless flushed). */
   private writeDue(): boolean {
-    return this.steps.length > 0 || this.epochs.length > 0 || this.checkpoint !== undefined
-      || this.progressDue() || Date.now() - this.lastBeat >= this.opts.heartbeatMs;
+    return (
+      this.steps.length > 0 ||
+      this.epochs.length > 0 ||
+      this.checkpoint !== undefined ||
+      this.progressDue() ||
+      Date.now() - this.lastBeat >= this.opts.heartbeatMs
+    );
   }
 
   private progressDue(): boolean {
-    return this.progress !== undefined && this.steps.length === 0
-      && (this.progressUrgent || this.idleWaiters.length > 0 || Date.now() - this.lastBeat >= PROGRESS_INTERVAL_MS);
+    return (
+      this.progress !== undefined &&
+      this.steps.length === 0 &&
+      (this.progressUrgent || this.idleWaiters.length > 0 || Date.now() - this.lastBeat >= PROGRESS_INTERVAL_MS)
+    );
   }
 
   private kick(): void {
@@ -143,7 +151,9 @@ export class JobRecorder {
     while (!this.stopped) {
       if (!this.writeDue()) {
         if (!this.pending()) for (const resolve of this.idleWaiters.splice(0)) resolve();
-        await new Promise<void>((resolve) => { this.wake = resolve; });
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
         continue;
       }
       try {
@@ -155,7 +165,10 @@ export class JobRecorder {
           this.fail(err as Error);
           return;
         }
-        this.log.warn({ err: (err as Error).message, retryInMs: delay, bufferedSteps: this.steps.length }, 'PostgreSQL write failed; retrying');
+        this.log.warn(
+          { err: (err as Error).message, retryInMs: delay, bufferedSteps: this.steps.length },
+          'PostgreSQL write failed; retrying',
+        );
         await new Promise<void>((resolve) => {
           this.interruptBackoff = resolve;
           setTimeout(resolve, delay);

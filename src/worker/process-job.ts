@@ -9,7 +9,16 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { loadCheckpoint, rewindMetrics } from '../store/checkpoints.ts';
 import type { Db } from '../store/db.ts';
-import { endAttempt, finishJob, getJob, IncompleteMetricsError, markResumed, startAttempt, succeedAttempt, type Attempt } from '../store/jobs.ts';
+import {
+  endAttempt,
+  finishJob,
+  getJob,
+  IncompleteMetricsError,
+  markResumed,
+  startAttempt,
+  succeedAttempt,
+  type Attempt,
+} from '../store/jobs.ts';
 import { claimTenantSlot } from '../store/tenant-slots.ts';
 import { isDatabaseUnreachable, isReachable, retryWhileUnreachable } from '../store/unavailable.ts';
 import { encodeOptimizerState } from '../spec/optimizer-state.ts';
@@ -42,7 +51,12 @@ const TENANT_SLOT_RETRY_MS = 2000;
  * BullMQ's processor. `signal` aborts when this worker is told to stop the job: the reason is
  * 'cancel' (the user, over the pub/sub channel) or 'shutdown'.
  */
-export async function processTrainingJob(job: Job<TrainingJobData>, token: string | undefined, signal: AbortSignal | undefined, ctx: JobContext): Promise<string> {
+export async function processTrainingJob(
+  job: Job<TrainingJobData>,
+  token: string | undefined,
+  signal: AbortSignal | undefined,
+  ctx: JobContext,
+): Promise<string> {
   try {
     return await takeJob(job, token, signal, ctx);
   } catch (err) {
@@ -56,7 +70,12 @@ export async function processTrainingJob(job: Job<TrainingJobData>, token: strin
   }
 }
 
-async function takeJob(job: Job<TrainingJobData>, token: string | undefined, signal: AbortSignal | undefined, ctx: JobContext): Promise<string> {
+async function takeJob(
+  job: Job<TrainingJobData>,
+  token: string | undefined,
+  signal: AbortSignal | undefined,
+  ctx: JobContext,
+): Promise<string> {
   const { db } = ctx;
   const { jobId } = job.data;
   // Fairness between tenants: at its running limit (TENANT_MAX_RUNNING_JOBS) the job steps aside,
@@ -112,7 +131,13 @@ interface Run {
 }
 
 function trainInChild(
-  child: TrainerChild, attempt: Attempt, spec: JobSpec, start: StartingPoint | undefined, signal: AbortSignal | undefined, ctx: JobContext, log: Logger,
+  child: TrainerChild,
+  attempt: Attempt,
+  spec: JobSpec,
+  start: StartingPoint | undefined,
+  signal: AbortSignal | undefined,
+  ctx: JobContext,
+  log: Logger,
 ): Promise<Run> {
   const { config } = ctx;
   const jobId = attempt.id;
@@ -122,19 +147,26 @@ function trainInChild(
     stopReason ??= reason;
     child.send({ type: 'stop', jobId, reason });
   };
-  const recorder = new JobRecorder(ctx.db, attempt, log, (event) => {
-    if (event.kind !== 'cancel') recorderEvent ??= event;
-    stop('cancel');
-  }, (hold) => {
-    if (hold) log.warn({ bufferedRows: config.METRICS_BUFFER_ROWS }, 'step buffer full while PostgreSQL is unreachable; training waits');
-    child.send({ type: 'hold', jobId, hold });
-  }, {
-    maxBufferedRows: config.METRICS_BUFFER_ROWS,
-    batchRows: 5000,
-    maxDelayMs: 250,
-    heartbeatMs: Math.max(100, Math.floor(config.JOB_LOCK_MS / 4)),
-    retryMs: [100, 5000],
-  });
+  const recorder = new JobRecorder(
+    ctx.db,
+    attempt,
+    log,
+    (event) => {
+      if (event.kind !== 'cancel') recorderEvent ??= event;
+      stop('cancel');
+    },
+    (hold) => {
+      if (hold) log.warn({ bufferedRows: config.METRICS_BUFFER_ROWS }, 'step buffer full while PostgreSQL is unreachable; training waits');
+      child.send({ type: 'hold', jobId, hold });
+    },
+    {
+      maxBufferedRows: config.METRICS_BUFFER_ROWS,
+      batchRows: 5000,
+      maxDelayMs: 250,
+      heartbeatMs: Math.max(100, Math.floor(config.JOB_LOCK_MS / 4)),
+      retryMs: [100, 5000],
+    },
+  );
   const onAbort = () => stop(signal?.reason === 'shutdown' ? 'shutdown' : 'cancel');
   signal?.addEventListener('abort', onAbort);
   if (signal?.aborted) onAbort();
@@ -180,7 +212,15 @@ function trainInChild(
   });
 }
 
-async function recordOutcome(run: Run, attempt: Attempt, spec: JobSpec, job: Job<TrainingJobData>, token: string | undefined, ctx: JobContext, log: Logger): Promise<string> {
+async function recordOutcome(
+  run: Run,
+  attempt: Attempt,
+  spec: JobSpec,
+  job: Job<TrainingJobData>,
+  token: string | undefined,
+  ctx: JobContext,
+  log: Logger,
+): Promise<string> {
   const { db, config } = ctx;
   const { outcome, stopReason, recorder } = run;
   // Everything the child reported is stored first (waiting out a PostgreSQL outage), so that
@@ -189,11 +229,15 @@ async function recordOutcome(run: Run, attempt: Attempt, spec: JobSpec, job: Job
   await recorder.close();
   const event = run.recorderEvent;
   if (event?.kind === 'superseded') {
-    log.warn('the job is no longer this attempt\'s (canceled, or given to another worker); stopped');
+    log.warn("the job is no longer this attempt's (canceled, or given to another worker); stopped");
     return 'superseded';
   }
   const end = (status: 'failed' | 'canceled' | 'queued', fields: { error?: string; progress?: object; divergedAtStep?: number }) =>
-    retryWhileUnreachable(db, () => endAttempt(db, attempt, status, fields), (err, delayMs) => log.warn({ err: err.message, delayMs }, 'recording the outcome failed; retrying'));
+    retryWhileUnreachable(
+      db,
+      () => endAttempt(db, attempt, status, fields),
+      (err, delayMs) => log.warn({ err: err.message, delayMs }, 'recording the outcome failed; retrying'),
+    );
   if (event?.kind === 'failed') {
     const error = `storing the job's metrics failed: ${event.error.message}`;
     await end('failed', { error });
@@ -241,7 +285,14 @@ async function recordOutcome(run: Run, attempt: Attempt, spec: JobSpec, job: Job
   }
 }
 
-async function succeed(result: TrainResult, progress: object, attempt: Attempt, spec: JobSpec, ctx: JobContext, log: Logger): Promise<string> {
+async function succeed(
+  result: TrainResult,
+  progress: object,
+  attempt: Attempt,
+  spec: JobSpec,
+  ctx: JobContext,
+  log: Logger,
+): Promise<string> {
   const { db } = ctx;
   const { model, optimizerState } = result;
   const artifacts = {
@@ -252,8 +303,11 @@ async function succeed(result: TrainResult, progress: object, attempt: Attempt, 
   };
   const expected = { steps: planJob(spec).totalSteps, epochs: spec.training.epochs };
   try {
-    const stored = await retryWhileUnreachable(db, () => succeedAttempt(db, attempt, artifacts, progress, expected),
-      (err, delayMs) => log.warn({ err: err.message, delayMs }, 'storing the result failed; retrying'));
+    const stored = await retryWhileUnreachable(
+      db,
+      () => succeedAttempt(db, attempt, artifacts, progress, expected),
+      (err, delayMs) => log.warn({ err: err.message, delayMs }, 'storing the result failed; retrying'),
+    );
     if (!stored) return 'superseded';
   } catch (err) {
     if (!(err instanceof IncompleteMetricsError)) throw err;

@@ -22,9 +22,8 @@ export const WORKER_HEARTBEAT_MS = 5000;
  * answers 503 instead of hanging.
  */
 export function connectRedis(config: Config, role: 'api' | 'worker'): Redis {
-  const opts: RedisOptions = role === 'worker'
-    ? { maxRetriesPerRequest: null }
-    : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5000 };
+  const opts: RedisOptions =
+    role === 'worker' ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5000 };
   const redis = new Redis(config.REDIS_URL, { ...opts, lazyConnect: false });
   // Without a listener ioredis prints every failed reconnect; the failures that matter surface
   // where a command fails (a 503, /readyz) and ioredis keeps reconnecting by itself.

@@ -44,7 +44,9 @@ export class Reconciler {
     const tick = () => {
       this.running ??= this.runOnce()
         .catch((err: Error) => this.log.warn({ err: err.message }, 'reconciling PostgreSQL with Redis failed; will try again'))
-        .finally(() => { this.running = undefined; });
+        .finally(() => {
+          this.running = undefined;
+        });
     };
     tick();
     this.timer = setInterval(tick, this.config.RECONCILE_INTERVAL_MS);
@@ -58,17 +60,22 @@ export class Reconciler {
 
   /** One pass; null when another process holds the lock (it is reconciling right now). */
   runOnce(): Promise<ReconcileReport | null> {
-    return this.db.$transaction(async (tx) => {
-      const [{ locked }] = await tx.$queryRaw<Array<{ locked: boolean }>>`SELECT pg_try_advisory_xact_lock(${RECONCILE_LOCK_KEY}) AS locked`;
-      if (!locked) return null;
-      const report: ReconcileReport = { requeued: [], recovered: [], failed: [] };
-      await this.requeueLostQueuedJobs(report);
-      await this.recoverSilentRunningJobs(report);
-      if (report.requeued.length + report.recovered.length + report.failed.length > 0) {
-        this.log.info(report, 'reconciled PostgreSQL with Redis');
-      }
-      return report;
-    }, { maxWait: 10_000, timeout: 10 * 60_000 });
+    return this.db.$transaction(
+      async (tx) => {
+        const [{ locked }] = await tx.$queryRaw<
+          Array<{ locked: boolean }>
+        >`SELECT pg_try_advisory_xact_lock(${RECONCILE_LOCK_KEY}) AS locked`;
+        if (!locked) return null;
+        const report: ReconcileReport = { requeued: [], recovered: [], failed: [] };
+        await this.requeueLostQueuedJobs(report);
+        await this.recoverSilentRunningJobs(report);
+        if (report.requeued.length + report.recovered.length + report.failed.length > 0) {
+          this.log.info(report, 'reconciled PostgreSQL with Redis');
+        }
+        return report;
+      },
+      { maxWait: 10_000, timeout: 10 * 60_000 },
+    );
   }
 
   private async requeueLostQueuedJobs(report: ReconcileReport): Promise<void> {

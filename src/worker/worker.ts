@@ -23,7 +23,13 @@ export interface TrainingWorker {
 
 export async function startWorker(config: Config, db: Db, log: Logger): Promise<TrainingWorker> {
   const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const pool = new ChildPool({ backend: config.TFJS_BACKEND, jobsPerChild: config.WORKER_JOBS_PER_CHILD, databaseUrl: config.DATABASE_URL, maxHeapMb: config.CHILD_MAX_HEAP_MB, maxWasmMb: config.CHILD_MAX_WASM_MB });
+  const pool = new ChildPool({
+    backend: config.TFJS_BACKEND,
+    jobsPerChild: config.WORKER_JOBS_PER_CHILD,
+    databaseUrl: config.DATABASE_URL,
+    maxHeapMb: config.CHILD_MAX_HEAP_MB,
+    maxWasmMb: config.CHILD_MAX_WASM_MB,
+  });
   const cancels = new PendingCancels();
   let shuttingDown = false;
   const workerLog = log.child({ worker: id });
@@ -31,7 +37,10 @@ export async function startWorker(config: Config, db: Db, log: Logger): Promise<
   // Start one training process now: it names the backend, and a backend that cannot load
   // stops the worker at start rather than failing every job.
   const backend = await pool.warmUp();
-  const { concurrency, reason } = chooseConcurrency(config.WORKER_CONCURRENCY, backend, thisMachine(backend), { maxHeapMb: config.CHILD_MAX_HEAP_MB, maxWasmMb: config.CHILD_MAX_WASM_MB });
+  const { concurrency, reason } = chooseConcurrency(config.WORKER_CONCURRENCY, backend, thisMachine(backend), {
+    maxHeapMb: config.CHILD_MAX_HEAP_MB,
+    maxWasmMb: config.CHILD_MAX_WASM_MB,
+  });
   workerLog.info({ backend, concurrency, reason }, 'training backend ready');
 
   const connection = connectRedis(config, 'worker');
@@ -39,14 +48,21 @@ export async function startWorker(config: Config, db: Db, log: Logger): Promise<
   await subscriber.subscribe(cancelChannel(config));
 
   const heartbeatKey = workerKeyPrefix(config) + id;
-  const beat = () => connection.set(heartbeatKey, JSON.stringify({ id, backend, host: hostname(), pid: process.pid, concurrency }), 'PX', WORKER_HEARTBEAT_MS * 3);
+  const beat = () =>
+    connection.set(
+      heartbeatKey,
+      JSON.stringify({ id, backend, host: hostname(), pid: process.pid, concurrency }),
+      'PX',
+      WORKER_HEARTBEAT_MS * 3,
+    );
   await beat();
   const heartbeat = setInterval(() => void beat().catch(() => {}), WORKER_HEARTBEAT_MS);
 
   const worker = new Worker<TrainingJobData>(
     config.QUEUE_NAME,
     // Three parameters: BullMQ then hands the processor an AbortSignal (worker.cancelJob aborts it).
-    (job, token, signal) => processTrainingJob(job, token, signal, { db, pool, log: workerLog, config, cancels, shuttingDown: () => shuttingDown }),
+    (job, token, signal) =>
+      processTrainingJob(job, token, signal, { db, pool, log: workerLog, config, cancels, shuttingDown: () => shuttingDown }),
     {
       connection,
       concurrency,
@@ -68,8 +84,9 @@ export async function startWorker(config: Config, db: Db, log: Logger): Promise<
   const events = new QueueEvents(config.QUEUE_NAME, { connection: eventsConnection });
   events.on('failed', ({ jobId, failedReason }) => {
     if (!/stalled/i.test(failedReason)) return;
-    finishJob(db, jobId, 'failed', { error: `the workers running this job stopped responding too many times (${failedReason})` })
-      .catch((err) => workerLog.error({ err, jobId }, 'recording a stalled job failed'));
+    finishJob(db, jobId, 'failed', { error: `the workers running this job stopped responding too many times (${failedReason})` }).catch(
+      (err) => workerLog.error({ err, jobId }, 'recording a stalled job failed'),
+    );
   });
 
   return {

@@ -25,7 +25,12 @@ describe('learning-rate range test', () => {
 
   test('the suggestion is the steepest descent of a tanh-shaped curve: its inflection at 1e-3', () => {
     // loss = 2 − tanh(log10 lr + 3): steepest (slope −1 per decade) at log10 lr = −3.
-    const result = analyseRangeTest(curve((l) => 2 - Math.tanh(l + 3)), options, null, true);
+    const result = analyseRangeTest(
+      curve((l) => 2 - Math.tanh(l + 3)),
+      options,
+      null,
+      true,
+    );
     assert.equal(result.stop?.reason, 'maxLearningRate');
     assert.equal(result.points.length, 100);
     const found = Math.log10(result.suggestion!.learningRate);
@@ -34,7 +39,12 @@ describe('learning-rate range test', () => {
   });
 
   test('a blow-up to more than 4 × the best loss ends the test there; the suggestion comes from before it', () => {
-    const result = analyseRangeTest(curve((l, s) => (s >= 70 ? 1e6 : 2 - Math.tanh(l + 3))), options, null, true);
+    const result = analyseRangeTest(
+      curve((l, s) => (s >= 70 ? 1e6 : 2 - Math.tanh(l + 3))),
+      options,
+      null,
+      true,
+    );
     assert.deepEqual(result.stop, { step: 70, reason: 'stopFactor' });
     assert.equal(result.points.at(-1)!.step, 69); // the blown-up point is not drawn
     assert.ok(result.suggestion!.step < 70);
@@ -50,15 +60,33 @@ describe('learning-rate range test', () => {
   });
 
   test('a loss that never falls gives no suggestion; a run still going gives none yet', () => {
-    assert.equal(analyseRangeTest(curve((l) => 1 + 0.01 * (l + 7)), options, null, true).suggestion, null);
-    const going = analyseRangeTest(curve((l) => 2 - Math.tanh(l + 3), 30), options, null, false);
+    assert.equal(
+      analyseRangeTest(
+        curve((l) => 1 + 0.01 * (l + 7)),
+        options,
+        null,
+        true,
+      ).suggestion,
+      null,
+    );
+    const going = analyseRangeTest(
+      curve((l) => 2 - Math.tanh(l + 3), 30),
+      options,
+      null,
+      false,
+    );
     assert.equal(going.stop, null);
     assert.equal(going.suggestion, null);
     assert.equal(going.points.length, 30);
   });
 
   test('steps past `steps` (the rest of the last epoch) are not part of the test', () => {
-    const result = analyseRangeTest(curve((l) => 2 - Math.tanh(l + 3), 120), options, null, true);
+    const result = analyseRangeTest(
+      curve((l) => 2 - Math.tanh(l + 3), 120),
+      options,
+      null,
+      true,
+    );
     assert.equal(result.points.length, 100);
     assert.deepEqual(result.stop, { step: 100, reason: 'maxLearningRate' });
   });

@@ -16,18 +16,45 @@ const mnist = (layers: object[], batchSize: number) => ({
 
 describe('admission at submit (default limits)', () => {
   const cases: Array<[string, object, string, RegExp]> = [
-    ['dense 65536 before a 28×28 pool, batch 16', mnist([
-      { type: 'dense', units: 65536 }, { type: 'maxPooling2d', poolSize: 28 }, { type: 'flatten' }, { type: 'dense', units: 10, activation: 'softmax' },
-    ], 16), 'model.layers[0]', /over the limit of 2\.0 GiB per job: most of it is this dense layer's output, \[28,28,65536\] values per example/],
-    ['conv2d with 4096 filters, batch 256', mnist([
-      { type: 'conv2d', filters: 4096, kernelSize: 3 }, { type: 'maxPooling2d', poolSize: 26 }, { type: 'flatten' }, { type: 'dense', units: 10, activation: 'softmax' },
-    ], 256), 'model.layers[0]', /over the limit of 2\.0 GiB per job: most of it is this conv2d layer's output, \[26,26,4096\] values per example/],
-    ['10^8 optimizer steps', {
-      dataset: { builtin: 'xor', samples: 100000 },
-      model: { layers: [{ type: 'dense', units: 1, activation: 'sigmoid' }], loss: 'binaryCrossentropy' },
-      optimizer: { name: 'sgd' },
-      training: { epochs: 1000, batchSize: 1 },
-    }, 'training.epochs', /make 100000000 optimizer steps, over the limit of 1000000 per job/],
+    [
+      'dense 65536 before a 28×28 pool, batch 16',
+      mnist(
+        [
+          { type: 'dense', units: 65536 },
+          { type: 'maxPooling2d', poolSize: 28 },
+          { type: 'flatten' },
+          { type: 'dense', units: 10, activation: 'softmax' },
+        ],
+        16,
+      ),
+      'model.layers[0]',
+      /over the limit of 2\.0 GiB per job: most of it is this dense layer's output, \[28,28,65536\] values per example/,
+    ],
+    [
+      'conv2d with 4096 filters, batch 256',
+      mnist(
+        [
+          { type: 'conv2d', filters: 4096, kernelSize: 3 },
+          { type: 'maxPooling2d', poolSize: 26 },
+          { type: 'flatten' },
+          { type: 'dense', units: 10, activation: 'softmax' },
+        ],
+        256,
+      ),
+      'model.layers[0]',
+      /over the limit of 2\.0 GiB per job: most of it is this conv2d layer's output, \[26,26,4096\] values per example/,
+    ],
+    [
+      '10^8 optimizer steps',
+      {
+        dataset: { builtin: 'xor', samples: 100000 },
+        model: { layers: [{ type: 'dense', units: 1, activation: 'sigmoid' }], loss: 'binaryCrossentropy' },
+        optimizer: { name: 'sgd' },
+        training: { epochs: 1000, batchSize: 1 },
+      },
+      'training.epochs',
+      /make 100000000 optimizer steps, over the limit of 1000000 per job/,
+    ],
   ];
   for (const [what, body, field, words] of cases) {
     it(`refuses ${what} with a 400 naming ${field}`, async (t) => {

@@ -28,12 +28,29 @@ async function appWithLog(env: Record<string, string>) {
   const queueConnection = connectRedis(config, 'api');
   const queue = createQueue(config, queueConnection);
   const lines: string[] = [];
-  const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
   // BullMQ leaves a connection it was given open: ours to close.
-  const close = async () => { await queue.close(); queueConnection.disconnect(); redis.disconnect(); await db.$disconnect(); };
+  const close = async () => {
+    await queue.close();
+    queueConnection.disconnect();
+    redis.disconnect();
+    await db.$disconnect();
+  };
   try {
     const app = await buildApp({ config, db, redis, queue }, pino({ level: 'info' }, sink));
-    return { app, lines, close: async () => { await app.close(); await close(); } };
+    return {
+      app,
+      lines,
+      close: async () => {
+        await app.close();
+        await close();
+      },
+    };
   } catch (err) {
     await close();
     throw err;
@@ -42,11 +59,15 @@ async function appWithLog(env: Record<string, string>) {
 
 describe('API keys and start-up modes', () => {
   let databaseUrl: string;
-  before(async () => { databaseUrl = await keysDatabase('auth'); });
+  before(async () => {
+    databaseUrl = await keysDatabase('auth');
+  });
 
   it('no key and HOST not loopback: refuses to start and names the fix; AUTH=off starts anyway', async () => {
-    await assert.rejects(appWithLog({ DATABASE_URL: databaseUrl, HOST: '0.0.0.0' }),
-      (err: Error) => /HOST=0\.0\.0\.0/.test(err.message) && /keys -- create/.test(err.message) && /AUTH=off/.test(err.message));
+    await assert.rejects(
+      appWithLog({ DATABASE_URL: databaseUrl, HOST: '0.0.0.0' }),
+      (err: Error) => /HOST=0\.0\.0\.0/.test(err.message) && /keys -- create/.test(err.message) && /AUTH=off/.test(err.message),
+    );
     const off = await appWithLog({ DATABASE_URL: databaseUrl, HOST: '0.0.0.0', AUTH: 'off' });
     assert.ok(off.lines.some((l) => l.includes('AUTH=off')));
     await off.close();
@@ -54,12 +75,24 @@ describe('API keys and start-up modes', () => {
 
   it('no key on loopback: open for one local user, said in the start-up log; its data is tenant "default"', async () => {
     const open = await appWithLog({ DATABASE_URL: databaseUrl });
-    assert.ok(open.lines.some((l) => /open mode/.test(l) && /keys -- create/.test(l)), open.lines.join(''));
-    const res = await open.app.inject({ method: 'POST', url: '/v1/datasets?label=y&name=open-mode', headers: { 'content-type': 'text/csv' }, payload: 'x,y\n1,0\n2,1\n' });
+    assert.ok(
+      open.lines.some((l) => /open mode/.test(l) && /keys -- create/.test(l)),
+      open.lines.join(''),
+    );
+    const res = await open.app.inject({
+      method: 'POST',
+      url: '/v1/datasets?label=y&name=open-mode',
+      headers: { 'content-type': 'text/csv' },
+      payload: 'x,y\n1,0\n2,1\n',
+    });
     assert.equal(res.statusCode, 201, res.body);
     // The README's `-H "authorization: Bearer $KEY"` with KEY empty works in open mode.
     assert.equal((await open.app.inject({ url: '/v1/datasets', headers: { authorization: 'Bearer ' } })).statusCode, 200);
-    assert.equal((await open.app.inject({ url: '/v1/datasets', headers: { authorization: 'Bearer trn_wrong' } })).statusCode, 401, 'a key that is sent must be valid');
+    assert.equal(
+      (await open.app.inject({ url: '/v1/datasets', headers: { authorization: 'Bearer trn_wrong' } })).statusCode,
+      401,
+      'a key that is sent must be valid',
+    );
     await open.close();
     // A key of tenant "default" created later sees what open mode created.
     const key = await newKey(databaseUrl, { tenant: 'default' });
@@ -84,13 +117,23 @@ describe('API keys and start-up modes', () => {
     after(() => service?.close());
 
     it('every route but the public ones needs a key: 401 with WWW-Authenticate: Bearer', async () => {
-      for (const [method, path] of [['GET', '/v1/jobs'], ['GET', '/v1/datasets'], ['POST', '/v1/jobs'], ['GET', '/v1/keys'], ['GET', '/v1/jobs/00000000-0000-4000-8000-000000000000']]) {
+      for (const [method, path] of [
+        ['GET', '/v1/jobs'],
+        ['GET', '/v1/datasets'],
+        ['POST', '/v1/jobs'],
+        ['GET', '/v1/keys'],
+        ['GET', '/v1/jobs/00000000-0000-4000-8000-000000000000'],
+      ]) {
         const res = await api(service.url, method, path, method === 'POST' ? {} : undefined);
         assert.equal(res.status, 401, `${method} ${path}`);
         assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);
         assert.equal(res.json.error, 'unauthorized');
       }
-      assert.equal((await api(service.url, 'GET', '/v1/jobs', undefined, { authorization: 'Bearer ' })).status, 401, 'an empty key is no key');
+      assert.equal(
+        (await api(service.url, 'GET', '/v1/jobs', undefined, { authorization: 'Bearer ' })).status,
+        401,
+        'an empty key is no key',
+      );
       for (const path of ['/healthz', '/readyz', '/openapi.json', '/docs/']) {
         assert.equal((await fetch(service.url + path)).status, 200, path);
       }
@@ -105,7 +148,12 @@ describe('API keys and start-up modes', () => {
       const withCors = await startService({ env: { DATABASE_URL: databaseUrl, CORS_ORIGINS: 'http://app.example' } });
       try {
         const preflight = await fetch(`${withCors.url}/v1/datasets`, {
-          method: 'OPTIONS', headers: { origin: 'http://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+          method: 'OPTIONS',
+          headers: {
+            origin: 'http://app.example',
+            'access-control-request-method': 'POST',
+            'access-control-request-headers': 'authorization',
+          },
         });
         assert.equal(preflight.status, 204);
         assert.equal(preflight.headers.get('access-control-allow-origin'), 'http://app.example');
@@ -221,7 +269,9 @@ describe('API keys and start-up modes', () => {
       assert.ok(!listed.stdout.includes(key));
       await run('npm', ['run', '--silent', 'keys', '--', 'revoke', row.id], { env });
       assert.equal((await api(service.url, 'GET', '/v1/jobs', undefined, bearer(key))).status, 401);
-      await assert.rejects(run('npm', ['run', '--silent', 'keys', '--', 'create'], { env }), (err: { stderr: string }) => /usage/.test(err.stderr));
+      await assert.rejects(run('npm', ['run', '--silent', 'keys', '--', 'create'], { env }), (err: { stderr: string }) =>
+        /usage/.test(err.stderr),
+      );
     });
   });
 });

@@ -17,38 +17,307 @@ const mutate = (change: (job: any) => void): Body => {
 
 /** [what, request body, status, a field the message must name, words the message must contain] */
 const CASES: Array<[string, unknown, number, string, RegExp]> = [
-  ['unknown dataset', mutate((j) => { j.dataset = { builtin: 'cifar' }; }), 400, 'dataset.builtin', /unknown dataset "cifar".*iris, mnist/],
-  ['unknown dataset option', mutate((j) => { j.dataset.colour = 'red'; }), 400, 'dataset.colour', /unknown option/],
-  ['too many samples', mutate((j) => { j.dataset.samples = 151; }), 400, 'dataset.samples', /at most 150/],
-  ['unknown layer type', mutate((j) => { j.model.layers[0].type = 'lstm'; }), 400, 'model.layers[0].type', /unknown layer type "lstm"/],
-  ['unknown layer option', mutate((j) => { j.model.layers[0].kernel = 3; }), 400, 'model.layers[0].kernel', /unknown option.*units/],
-  ['negative units', mutate((j) => { j.model.layers[0].units = -4; }), 400, 'model.layers[0].units', /at least 1, got -4/],
-  ['fractional units', mutate((j) => { j.model.layers[0].units = 2.5; }), 400, 'model.layers[0].units', /integer/],
-  ['dropout rate of 1', mutate((j) => { j.model.layers[1].rate = 1; }), 400, 'model.layers[1].rate', /less than 1/],
-  ['unknown activation', mutate((j) => { j.model.layers[0].activation = 'sine'; }), 400, 'model.layers[0].activation', /one of linear, relu/],
-  ['unknown loss', mutate((j) => { j.model.loss = 'hinge'; }), 400, 'model.loss', /one of meanSquaredError/],
-  ['missing loss', mutate((j) => { delete j.model.loss; }), 400, 'model.loss', /required/],
-  ['unknown metric', mutate((j) => { j.model.metrics = ['f1']; }), 400, 'model.metrics', /accuracy/],
-  ['output width wrong for the dataset', mutate((j) => { j.model.layers[2].units = 4; }), 400, 'model.layers[2]', /output has shape \[4\].*needs \[3\]/],
-  ['crossentropy without softmax', mutate((j) => { j.model.layers[2].activation = 'linear'; }), 400, 'model.layers[2].activation', /softmax/],
-  ['binary crossentropy with softmax on one output', { ...irisJob(), dataset: { builtin: 'xor' }, model: { layers: [{ type: 'dense', units: 1, activation: 'softmax' }], loss: 'binaryCrossentropy' } }, 400, 'model.layers[0].activation', /needs activation sigmoid, got softmax/],
-  ['a dilated convolution (tfjs has no gradient for it)', { ...irisJob(), dataset: { builtin: 'mnist', samples: 10 }, model: { layers: [{ type: 'conv2d', filters: 2, kernelSize: 3, dilationRate: 2 }, { type: 'flatten' }, { type: 'dense', units: 10, activation: 'softmax' }], loss: 'categoricalCrossentropy' } }, 400, 'model.layers[0].dilationRate', /cannot compute the gradient of a dilated convolution/],
-  ['conv2d on flat examples', mutate((j) => { j.model.layers.unshift({ type: 'conv2d', filters: 2, kernelSize: 3 }); }), 400, 'model.layers[0]', /\[height, width, channels\].*\[4\]/],
-  ['regression loss on classes with accuracy', mutate((j) => { j.dataset = { builtin: 'linear' }; }), 400, 'model.loss', /needs a classification dataset/],
-  ['too many parameters', mutate((j) => { j.model.layers[0].units = 60000; j.model.layers.splice(1, 0, { type: 'dense', units: 200 }); }), 400, 'model.layers', /parameters, over the limit/],
-  ['unknown optimizer', mutate((j) => { j.optimizer = { name: 'adamax2', learningRate: 0.1 }; }), 400, 'optimizer.name', /adamax2/],
-  ['negative learning rate', mutate((j) => { j.optimizer.learningRate = -0.1; }), 400, 'optimizer.learningRate', /-0.1/],
-  ['beta1 of 1', mutate((j) => { j.optimizer.beta1 = 1; }), 400, 'optimizer.beta1', /1/],
-  ['option of another optimizer', mutate((j) => { j.optimizer.rho = 0.9; }), 400, 'optimizer.rho', /adam/],
-  ['two clipping options', mutate((j) => { j.optimizer.clipNorm = 1; j.optimizer.clipValue = 1; }), 400, 'optimizer', /clipNorm.*clipValue|clipValue.*clipNorm/],
-  ['zero epochs', mutate((j) => { j.training.epochs = 0; }), 400, 'training.epochs', /at least 1/],
-  ['epochs over the limit', mutate((j) => { j.training.epochs = 100000; }), 400, 'training.epochs', /at most 1000/],
-  ['batch size over the limit', mutate((j) => { j.training.batchSize = 1e6; }), 400, 'training.batchSize', /at most 8192/],
-  ['batch size as a string', mutate((j) => { j.training.batchSize = 'big'; }), 400, 'training.batchSize', /number/],
-  ['validation split of 1', mutate((j) => { j.training.validationSplit = 1; }), 400, 'training.validationSplit', /less than 1/],
-  ['unknown training field', mutate((j) => { j.training.patience = 3; }), 400, 'training.patience', /unknown field/],
-  ['unknown top-level field', mutate((j) => { (j as any).owner = 'me'; }), 400, 'owner', /unknown field/],
-  ['missing training', mutate((j) => { delete (j as any).training; }), 400, 'training', /required/],
+  [
+    'unknown dataset',
+    mutate((j) => {
+      j.dataset = { builtin: 'cifar' };
+    }),
+    400,
+    'dataset.builtin',
+    /unknown dataset "cifar".*iris, mnist/,
+  ],
+  [
+    'unknown dataset option',
+    mutate((j) => {
+      j.dataset.colour = 'red';
+    }),
+    400,
+    'dataset.colour',
+    /unknown option/,
+  ],
+  [
+    'too many samples',
+    mutate((j) => {
+      j.dataset.samples = 151;
+    }),
+    400,
+    'dataset.samples',
+    /at most 150/,
+  ],
+  [
+    'unknown layer type',
+    mutate((j) => {
+      j.model.layers[0].type = 'lstm';
+    }),
+    400,
+    'model.layers[0].type',
+    /unknown layer type "lstm"/,
+  ],
+  [
+    'unknown layer option',
+    mutate((j) => {
+      j.model.layers[0].kernel = 3;
+    }),
+    400,
+    'model.layers[0].kernel',
+    /unknown option.*units/,
+  ],
+  [
+    'negative units',
+    mutate((j) => {
+      j.model.layers[0].units = -4;
+    }),
+    400,
+    'model.layers[0].units',
+    /at least 1, got -4/,
+  ],
+  [
+    'fractional units',
+    mutate((j) => {
+      j.model.layers[0].units = 2.5;
+    }),
+    400,
+    'model.layers[0].units',
+    /integer/,
+  ],
+  [
+    'dropout rate of 1',
+    mutate((j) => {
+      j.model.layers[1].rate = 1;
+    }),
+    400,
+    'model.layers[1].rate',
+    /less than 1/,
+  ],
+  [
+    'unknown activation',
+    mutate((j) => {
+      j.model.layers[0].activation = 'sine';
+    }),
+    400,
+    'model.layers[0].activation',
+    /one of linear, relu/,
+  ],
+  [
+    'unknown loss',
+    mutate((j) => {
+      j.model.loss = 'hinge';
+    }),
+    400,
+    'model.loss',
+    /one of meanSquaredError/,
+  ],
+  [
+    'missing loss',
+    mutate((j) => {
+      delete j.model.loss;
+    }),
+    400,
+    'model.loss',
+    /required/,
+  ],
+  [
+    'unknown metric',
+    mutate((j) => {
+      j.model.metrics = ['f1'];
+    }),
+    400,
+    'model.metrics',
+    /accuracy/,
+  ],
+  [
+    'output width wrong for the dataset',
+    mutate((j) => {
+      j.model.layers[2].units = 4;
+    }),
+    400,
+    'model.layers[2]',
+    /output has shape \[4\].*needs \[3\]/,
+  ],
+  [
+    'crossentropy without softmax',
+    mutate((j) => {
+      j.model.layers[2].activation = 'linear';
+    }),
+    400,
+    'model.layers[2].activation',
+    /softmax/,
+  ],
+  [
+    'binary crossentropy with softmax on one output',
+    {
+      ...irisJob(),
+      dataset: { builtin: 'xor' },
+      model: { layers: [{ type: 'dense', units: 1, activation: 'softmax' }], loss: 'binaryCrossentropy' },
+    },
+    400,
+    'model.layers[0].activation',
+    /needs activation sigmoid, got softmax/,
+  ],
+  [
+    'a dilated convolution (tfjs has no gradient for it)',
+    {
+      ...irisJob(),
+      dataset: { builtin: 'mnist', samples: 10 },
+      model: {
+        layers: [
+          { type: 'conv2d', filters: 2, kernelSize: 3, dilationRate: 2 },
+          { type: 'flatten' },
+          { type: 'dense', units: 10, activation: 'softmax' },
+        ],
+        loss: 'categoricalCrossentropy',
+      },
+    },
+    400,
+    'model.layers[0].dilationRate',
+    /cannot compute the gradient of a dilated convolution/,
+  ],
+  [
+    'conv2d on flat examples',
+    mutate((j) => {
+      j.model.layers.unshift({ type: 'conv2d', filters: 2, kernelSize: 3 });
+    }),
+    400,
+    'model.layers[0]',
+    /\[height, width, channels\].*\[4\]/,
+  ],
+  [
+    'regression loss on classes with accuracy',
+    mutate((j) => {
+      j.dataset = { builtin: 'linear' };
+    }),
+    400,
+    'model.loss',
+    /needs a classification dataset/,
+  ],
+  [
+    'too many parameters',
+    mutate((j) => {
+      j.model.layers[0].units = 60000;
+      j.model.layers.splice(1, 0, { type: 'dense', units: 200 });
+    }),
+    400,
+    'model.layers',
+    /parameters, over the limit/,
+  ],
+  [
+    'unknown optimizer',
+    mutate((j) => {
+      j.optimizer = { name: 'adamax2', learningRate: 0.1 };
+    }),
+    400,
+    'optimizer.name',
+    /adamax2/,
+  ],
+  [
+    'negative learning rate',
+    mutate((j) => {
+      j.optimizer.learningRate = -0.1;
+    }),
+    400,
+    'optimizer.learningRate',
+    /-0.1/,
+  ],
+  [
+    'beta1 of 1',
+    mutate((j) => {
+      j.optimizer.beta1 = 1;
+    }),
+    400,
+    'optimizer.beta1',
+    /1/,
+  ],
+  [
+    'option of another optimizer',
+    mutate((j) => {
+      j.optimizer.rho = 0.9;
+    }),
+    400,
+    'optimizer.rho',
+    /adam/,
+  ],
+  [
+    'two clipping options',
+    mutate((j) => {
+      j.optimizer.clipNorm = 1;
+      j.optimizer.clipValue = 1;
+    }),
+    400,
+    'optimizer',
+    /clipNorm.*clipValue|clipValue.*clipNorm/,
+  ],
+  [
+    'zero epochs',
+    mutate((j) => {
+      j.training.epochs = 0;
+    }),
+    400,
+    'training.epochs',
+    /at least 1/,
+  ],
+  [
+    'epochs over the limit',
+    mutate((j) => {
+      j.training.epochs = 100000;
+    }),
+    400,
+    'training.epochs',
+    /at most 1000/,
+  ],
+  [
+    'batch size over the limit',
+    mutate((j) => {
+      j.training.batchSize = 1e6;
+    }),
+    400,
+    'training.batchSize',
+    /at most 8192/,
+  ],
+  [
+    'batch size as a string',
+    mutate((j) => {
+      j.training.batchSize = 'big';
+    }),
+    400,
+    'training.batchSize',
+    /number/,
+  ],
+  [
+    'validation split of 1',
+    mutate((j) => {
+      j.training.validationSplit = 1;
+    }),
+    400,
+    'training.validationSplit',
+    /less than 1/,
+  ],
+  [
+    'unknown training field',
+    mutate((j) => {
+      j.training.patience = 3;
+    }),
+    400,
+    'training.patience',
+    /unknown field/,
+  ],
+  [
+    'unknown top-level field',
+    mutate((j) => {
+      (j as any).owner = 'me';
+    }),
+    400,
+    'owner',
+    /unknown field/,
+  ],
+  [
+    'missing training',
+    mutate((j) => {
+      delete (j as any).training;
+    }),
+    400,
+    'training',
+    /required/,
+  ],
 ];
 
 describe('bad input', () => {
@@ -84,7 +353,9 @@ describe('bad input', () => {
 
   it('a body over the size limit is a 413 naming the limit', async () => {
     const { request } = testApp();
-    const huge = mutate((j) => { j.name = 'x'.repeat(2 * 1024 * 1024); });
+    const huge = mutate((j) => {
+      j.name = 'x'.repeat(2 * 1024 * 1024);
+    });
     const res = await request('POST', '/v1/jobs', huge);
     assert.equal(res.status, 413);
     assert.equal(res.json.error, 'payload_too_large');
@@ -94,7 +365,13 @@ describe('bad input', () => {
   it('unknown ids are 404s and malformed ids 400s, everywhere', async () => {
     const { request } = testApp();
     const id = '00000000-0000-4000-8000-000000000000';
-    for (const path of [`/v1/jobs/${id}`, `/v1/jobs/${id}/metrics`, `/v1/jobs/${id}/model/model.json`, `/v1/jobs/${id}/model/weights.bin`, `/v1/jobs/${id}/optimizer-state`]) {
+    for (const path of [
+      `/v1/jobs/${id}`,
+      `/v1/jobs/${id}/metrics`,
+      `/v1/jobs/${id}/model/model.json`,
+      `/v1/jobs/${id}/model/weights.bin`,
+      `/v1/jobs/${id}/optimizer-state`,
+    ]) {
       const res = await request('GET', path);
       assert.equal(res.status, 404, path);
       assert.equal(res.json.error, 'not_found');

@@ -40,8 +40,16 @@ describe('browser pages', () => {
     // A queued job (no worker runs here) and a dataset, for the routes that take an id.
     const job = await api(service.url, 'POST', '/v1/jobs', longJob());
     assert.equal(job.status, 201);
-    const dataset = await fetch(`${service.url}/v1/datasets?label=y`, { method: 'POST', body: 'x,y\n1,0\n2,1\n', headers: { 'content-type': 'text/csv' } });
-    const ids: Record<string, string> = { '/v1/jobs': job.json.id, '/v1/datasets': ((await dataset.json()) as any).id, '/v1/keys': '00000000-0000-4000-8000-000000000000' };
+    const dataset = await fetch(`${service.url}/v1/datasets?label=y`, {
+      method: 'POST',
+      body: 'x,y\n1,0\n2,1\n',
+      headers: { 'content-type': 'text/csv' },
+    });
+    const ids: Record<string, string> = {
+      '/v1/jobs': job.json.id,
+      '/v1/datasets': ((await dataset.json()) as any).id,
+      '/v1/keys': '00000000-0000-4000-8000-000000000000',
+    };
     const doc = (await api(service.url, 'GET', '/openapi.json')).json;
     const tried: string[] = [];
     for (const [path, item] of Object.entries<any>(doc.paths)) {
@@ -50,7 +58,11 @@ describe('browser pages', () => {
         const url = service.url + path.replace('{id}', id ?? '00000000-0000-4000-8000-000000000000');
         // A "simple" request: text/plain body (no CORS preflight), or no body at all.
         const body = method === 'post' && !path.endsWith('/cancel') ? '{"name":"from a page"}' : undefined;
-        const res = await fetch(url, { method: method.toUpperCase(), body, headers: { ...crossSite, ...(body ? { 'content-type': 'text/plain' } : {}) } });
+        const res = await fetch(url, {
+          method: method.toUpperCase(),
+          body,
+          headers: { ...crossSite, ...(body ? { 'content-type': 'text/plain' } : {}) },
+        });
         const json = (await res.json()) as any;
         assert.equal(res.status, 403, `${method} ${path}: ${JSON.stringify(json)}`);
         assert.equal(json.error, 'forbidden');
@@ -58,7 +70,14 @@ describe('browser pages', () => {
         tried.push(`${method} ${path}`);
       }
     }
-    for (const route of ['post /v1/jobs', 'post /v1/jobs/{id}/cancel', 'post /v1/datasets', 'delete /v1/datasets/{id}', 'post /v1/models', 'post /v1/keys']) {
+    for (const route of [
+      'post /v1/jobs',
+      'post /v1/jobs/{id}/cancel',
+      'post /v1/datasets',
+      'delete /v1/datasets/{id}',
+      'post /v1/models',
+      'post /v1/keys',
+    ]) {
       assert.ok(tried.includes(route), `${route} was walked`);
     }
     assert.equal((await api(service.url, 'GET', `/v1/jobs/${ids['/v1/jobs']}`)).json.status, 'queued', 'the cancel did not happen');
@@ -68,12 +87,22 @@ describe('browser pages', () => {
     await api(service.url, 'POST', `/v1/jobs/${ids['/v1/jobs']}/cancel`);
   });
 
-  it('the service\'s own pages, clients without Origin, and reads are served; Origin: null and a cross-site fetch without Origin are not', async () => {
+  it("the service's own pages, clients without Origin, and reads are served; Origin: null and a cross-site fetch without Origin are not", async () => {
     const own = new URL(service.url).host;
-    const sameOrigin = await fetch(`${service.url}/v1/datasets?label=y`, { method: 'POST', body: 'x,y\n1,0\n2,1\n', headers: { 'content-type': 'text/plain', origin: `http://${own}`, 'sec-fetch-site': 'same-origin' } });
+    const sameOrigin = await fetch(`${service.url}/v1/datasets?label=y`, {
+      method: 'POST',
+      body: 'x,y\n1,0\n2,1\n',
+      headers: { 'content-type': 'text/plain', origin: `http://${own}`, 'sec-fetch-site': 'same-origin' },
+    });
     assert.equal(sameOrigin.status, 201);
-    assert.equal((await fetch(`${service.url}/v1/jobs`, { headers: crossSite })).status, 200, 'a read: the page cannot see the answer without CORS');
-    for (const headers of [{ origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { origin: `http://${own}.evil.example` }] as Array<Record<string, string>>) {
+    assert.equal(
+      (await fetch(`${service.url}/v1/jobs`, { headers: crossSite })).status,
+      200,
+      'a read: the page cannot see the answer without CORS',
+    );
+    for (const headers of [{ origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { origin: `http://${own}.evil.example` }] as Array<
+      Record<string, string>
+    >) {
       const res = await fetch(`${service.url}/v1/jobs/00000000-0000-4000-8000-000000000000/cancel`, { method: 'POST', headers });
       assert.equal(res.status, 403, JSON.stringify(headers));
     }
@@ -106,15 +135,28 @@ describe('browser pages', () => {
     const withCors = await startService({ env: { DATABASE_URL: databaseUrl, CORS_ORIGINS: 'http://app.example' } });
     try {
       const preflight = await fetch(`${withCors.url}/v1/datasets`, {
-        method: 'OPTIONS', headers: { origin: 'http://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+        method: 'OPTIONS',
+        headers: {
+          origin: 'http://app.example',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type',
+        },
       });
       assert.ok(preflight.status < 300, String(preflight.status));
       assert.equal(preflight.headers.get('access-control-allow-origin'), 'http://app.example');
       assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /authorization/);
-      const post = await fetch(`${withCors.url}/v1/datasets?label=y`, { method: 'POST', body: 'x,y\n1,0\n2,1\n', headers: { 'content-type': 'text/csv', origin: 'http://app.example' } });
+      const post = await fetch(`${withCors.url}/v1/datasets?label=y`, {
+        method: 'POST',
+        body: 'x,y\n1,0\n2,1\n',
+        headers: { 'content-type': 'text/csv', origin: 'http://app.example' },
+      });
       assert.equal(post.status, 201);
       assert.equal(post.headers.get('access-control-allow-origin'), 'http://app.example');
-      const other = await fetch(`${withCors.url}/v1/datasets?label=y`, { method: 'POST', body: 'x,y\n1,0\n', headers: { 'content-type': 'text/csv', origin: 'http://other.example' } });
+      const other = await fetch(`${withCors.url}/v1/datasets?label=y`, {
+        method: 'POST',
+        body: 'x,y\n1,0\n',
+        headers: { 'content-type': 'text/csv', origin: 'http://other.example' },
+      });
       assert.equal(other.status, 403);
       assert.equal(other.headers.get('access-control-allow-origin'), null);
     } finally {
@@ -131,7 +173,10 @@ describe('browser pages', () => {
     assert.equal(docs.status, 200);
     assert.equal(docs.headers.get('content-security-policy'), null);
     assert.equal(docs.headers.get('x-content-type-options'), 'nosniff');
-    const refused = await fetch(`${service.url}/v1/jobs/00000000-0000-4000-8000-000000000000/cancel`, { method: 'POST', headers: crossSite });
+    const refused = await fetch(`${service.url}/v1/jobs/00000000-0000-4000-8000-000000000000/cancel`, {
+      method: 'POST',
+      headers: crossSite,
+    });
     assert.equal(refused.headers.get('x-content-type-options'), 'nosniff', 'refusals carry the headers too');
   });
 });

@@ -6,7 +6,9 @@ import { startService, type TestService } from '../helpers/service.ts';
 
 describe('CNN on wasm', () => {
   let service: TestService;
-  before(async () => { service = await startService({ worker: true }); });
+  before(async () => {
+    service = await startService({ worker: true });
+  });
   after(() => service.close());
 
   it('trains conv2d → maxPooling2d → flatten → dense on mnist and learns', async () => {
@@ -19,7 +21,8 @@ describe('CNN on wasm', () => {
           { type: 'flatten' },
           { type: 'dense', units: 10, activation: 'softmax' },
         ],
-        loss: 'categoricalCrossentropy', metrics: ['accuracy'],
+        loss: 'categoricalCrossentropy',
+        metrics: ['accuracy'],
       },
       optimizer: { name: 'adam', learningRate: 0.005 },
       training: { epochs: 3, batchSize: 32, validationSplit: 0.2, seed: 4 },

@@ -12,7 +12,13 @@ import { startService, type TestService } from '../helpers/service.ts';
 /** y = W·x + b + noise, 200 examples: a few dozen steps per variant. */
 const base = {
   dataset: { builtin: 'linear', samples: 200, features: 3 },
-  model: { layers: [{ type: 'dense', units: 8, activation: 'tanh' }, { type: 'dense', units: 1 }], loss: 'meanSquaredError' },
+  model: {
+    layers: [
+      { type: 'dense', units: 8, activation: 'tanh' },
+      { type: 'dense', units: 1 },
+    ],
+    loss: 'meanSquaredError',
+  },
   training: { epochs: 6, batchSize: 20, validationSplit: 0.2 },
 };
 
@@ -29,10 +35,12 @@ async function waitForComparison(url: string, id: string, timeoutMs = 120_000) {
 
 describe('comparisons', () => {
   let service: TestService;
-  before(async () => { service = await startService({ env: { MAX_COMPARISON_VARIANTS: '6' } }); });
+  before(async () => {
+    service = await startService({ env: { MAX_COMPARISON_VARIANTS: '6' } });
+  });
   after(() => service.close());
 
-  it('four optimizers run on the same job; the table matches each job\'s metrics and a diverging variant fails alone', async () => {
+  it("four optimizers run on the same job; the table matches each job's metrics and a diverging variant fails alone", async () => {
     const res = await api(service.url, 'POST', '/v1/comparisons', {
       name: 'four',
       base,
@@ -61,8 +69,14 @@ describe('comparisons', () => {
     const view = await waitForComparison(service.url, res.json.id);
     assert.equal(view.status, 'completed', JSON.stringify(view));
     assert.equal(view.rows.length, 4);
-    assert.deepEqual(view.rows.map((r: any) => r.jobId), res.json.jobs);
-    assert.deepEqual(view.rows.map((r: any) => r.status), ['succeeded', 'succeeded', 'succeeded', 'failed']);
+    assert.deepEqual(
+      view.rows.map((r: any) => r.jobId),
+      res.json.jobs,
+    );
+    assert.deepEqual(
+      view.rows.map((r: any) => r.status),
+      ['succeeded', 'succeeded', 'succeeded', 'failed'],
+    );
 
     for (const row of view.rows) {
       const { json: m } = await api(service.url, 'GET', `/v1/jobs/${row.jobId}/metrics?limit=10000`);
@@ -103,8 +117,14 @@ describe('comparisons', () => {
     assert.equal(chart.headers.get('content-type'), 'image/svg+xml; charset=utf-8');
     const doc = new DOMParser().parseFromString(await chart.text(), 'image/svg+xml');
     const series = [...doc.getElementsByTagName('g')].filter((g) => g.getAttribute('class') === 'series');
-    assert.deepEqual(series.map((g) => g.getAttribute('data-series')), view.rows.map((r: any) => r.label));
-    assert.deepEqual(view.rows.map((r: any) => r.label), ['adam lr=0.01', 'sgd lr=0.01', 'rmsprop lr=0.01', 'sgd lr=5000']);
+    assert.deepEqual(
+      series.map((g) => g.getAttribute('data-series')),
+      view.rows.map((r: any) => r.label),
+    );
+    assert.deepEqual(
+      view.rows.map((r: any) => r.label),
+      ['adam lr=0.01', 'sgd lr=0.01', 'rmsprop lr=0.01', 'sgd lr=5000'],
+    );
     assert.match(doc.documentElement!.textContent!, new RegExp(`sgd lr=5000 \\(diverged at step ${view.rows[3].divergedAtStep}\\)`));
 
     const cancelDone = await api(service.url, 'POST', `/v1/comparisons/${res.json.id}/cancel`);
@@ -120,15 +140,25 @@ describe('comparisons', () => {
     });
     assert.equal(res.status, 201, res.text);
     const jobs = await Promise.all(res.json.jobs.map(async (id: string) => (await api(service.url, 'GET', `/v1/jobs/${id}`)).json));
-    assert.deepEqual(jobs.map((j) => [j.spec.optimizer.name, j.spec.optimizer.learningRate, j.spec.training.seed]),
-      [['adam', 0.001, 5], ['adam', 0.05, 5], ['sgd', 0.001, 5], ['sgd', 0.05, 5]]);
+    assert.deepEqual(
+      jobs.map((j) => [j.spec.optimizer.name, j.spec.optimizer.learningRate, j.spec.training.seed]),
+      [
+        ['adam', 0.001, 5],
+        ['adam', 0.05, 5],
+        ['sgd', 0.001, 5],
+        ['sgd', 0.05, 5],
+      ],
+    );
     assert.equal(jobs[2].spec.optimizer.momentum, 0.5);
 
     // Canceled while queued: every job is canceled and the comparison says so.
     const canceled = await api(service.url, 'POST', `/v1/comparisons/${res.json.id}/cancel`);
     assert.equal(canceled.status, 200);
     assert.equal(canceled.json.status, 'canceled');
-    assert.deepEqual(canceled.json.rows.map((r: any) => r.status), ['canceled', 'canceled', 'canceled', 'canceled']);
+    assert.deepEqual(
+      canceled.json.rows.map((r: any) => r.status),
+      ['canceled', 'canceled', 'canceled', 'canceled'],
+    );
     assert.equal(canceled.json.best, null);
   });
 
@@ -140,13 +170,29 @@ describe('comparisons', () => {
       [{ base, variants: [{ optimizer: { name: 'adam' } }], sweep: { optimizers: ['sgd'] } }, 'sweep', /either variants or sweep/],
       [{ base, variants: [] }, 'variants', /at least one/],
       [{ base, sweep: { optimizers: ['adam', 'sgd', 'lion'], learningRates: [0.1, 0.01, 0.001] } }, 'sweep', /9 variants; at most 6/],
-      [{ base, variants: [{ optimizer: { name: 'adam' } }, { optimizer: { name: 'adam', beta1: 2 } }] }, 'variants[1].optimizer.beta1', /must be in/],
+      [
+        { base, variants: [{ optimizer: { name: 'adam' } }, { optimizer: { name: 'adam', beta1: 2 } }] },
+        'variants[1].optimizer.beta1',
+        /must be in/,
+      ],
       [{ base, sweep: { optimizers: ['adam'], learningRates: [0.1, -1] } }, 'sweep.learningRates[1]', /./],
       [{ base, sweep: { optimizers: ['adamm'] } }, 'sweep.optimizers[0]', /must be one of/],
-      [{ base, sweep: { optimizers: [{ name: 'adam', learningRate: 1 }], learningRates: [0.1] } }, 'sweep.optimizers[0].learningRate', /sweep.learningRates/],
-      [{ base: { ...base, training: { ...base.training, epochs: 0 } }, variants: [{ optimizer: { name: 'adam' } }] }, 'base.training.epochs', /./],
+      [
+        { base, sweep: { optimizers: [{ name: 'adam', learningRate: 1 }], learningRates: [0.1] } },
+        'sweep.optimizers[0].learningRate',
+        /sweep.learningRates/,
+      ],
+      [
+        { base: { ...base, training: { ...base.training, epochs: 0 } }, variants: [{ optimizer: { name: 'adam' } }] },
+        'base.training.epochs',
+        /./,
+      ],
       [{ base: { ...base, dataset: undefined }, variants: [{ optimizer: { name: 'adam' } }] }, 'base.dataset', /required/],
-      [{ base: { ...base, training: { epochs: 1, batchSize: 4 } }, variants: [{ optimizer: { name: 'adam' } }], metric: 'bestValLoss' }, 'metric', /validation split/],
+      [
+        { base: { ...base, training: { epochs: 1, batchSize: 4 } }, variants: [{ optimizer: { name: 'adam' } }], metric: 'bestValLoss' },
+        'metric',
+        /validation split/,
+      ],
       [{ base, variants: [{ optimizer: { name: 'adam' } }], metric: 'stepToTarget' }, 'metric', /target/],
     ];
     for (const [body, field, message] of cases) {
@@ -171,7 +217,9 @@ describe('comparisons', () => {
 describe('comparisons with Redis down', () => {
   let service: TestService;
   // Nothing listens on port 1: every connection is refused.
-  before(async () => { service = await startService({ env: { REDIS_URL: 'redis://127.0.0.1:1/0' } }); });
+  before(async () => {
+    service = await startService({ env: { REDIS_URL: 'redis://127.0.0.1:1/0' } });
+  });
   after(() => service.close());
 
   it('a comparison that cannot be queued answers 503 and leaves neither comparison nor jobs behind', async () => {

@@ -9,8 +9,10 @@ import { api, finished, waitForJob } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 
 const upload = (service: TestService, body: string | Blob | FormData, type: string | null, query = '') =>
-  fetch(`${service.url}/v1/datasets${query}`, { method: 'POST', body, headers: type ? { 'content-type': type } : {} })
-    .then(async (r) => ({ status: r.status, json: await r.json() as any }));
+  fetch(`${service.url}/v1/datasets${query}`, { method: 'POST', body, headers: type ? { 'content-type': type } : {} }).then(async (r) => ({
+    status: r.status,
+    json: (await r.json()) as any,
+  }));
 
 /** A CSV of two well separated classes with text labels, in a seeded order. */
 function twoBlobsCsv(rows: number): string {
@@ -24,7 +26,9 @@ function twoBlobsCsv(rows: number): string {
 
 describe('uploaded datasets', () => {
   let service: TestService;
-  before(async () => { service = await startService({ env: { MAX_DATASET_BYTES: String(4 * 1024 * 1024) } }); });
+  before(async () => {
+    service = await startService({ env: { MAX_DATASET_BYTES: String(4 * 1024 * 1024) } });
+  });
   after(() => service.close());
 
   it('a CSV with text labels becomes classes (sorted names → indices), and a job trains on it', async () => {
@@ -41,7 +45,8 @@ describe('uploaded datasets', () => {
     const job = await api(service.url, 'POST', '/v1/jobs', {
       dataset: { id: res.json.id },
       model: { layers: [{ type: 'dense', units: 2, activation: 'softmax' }], loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] },
-      optimizer: { name: 'adam', learningRate: 0.05 }, training: { epochs: 10, batchSize: 20, validationSplit: 0.2, seed: 1 },
+      optimizer: { name: 'adam', learningRate: 0.05 },
+      training: { epochs: 10, batchSize: 20, validationSplit: 0.2, seed: 1 },
     });
     assert.equal(job.status, 201, job.text);
     const done = await waitForJob(service.url, job.json.id, finished);
@@ -58,7 +63,11 @@ describe('uploaded datasets', () => {
     const res = await upload(service, lines.join('\n'), 'text/csv', '?label=label');
     assert.equal(res.status, 201, JSON.stringify(res.json));
     assert.deepEqual(res.json.classes, ['1', '2', '10']);
-    const data = await loadUploadedDataset(service.config.DATABASE_URL, { id: res.json.id, samples: 120_000, info: { count: 120_000, featureShape: [3], target: { kind: 'classes', classes: 3 } } });
+    const data = await loadUploadedDataset(service.config.DATABASE_URL, {
+      id: res.json.id,
+      samples: 120_000,
+      info: { count: 120_000, featureShape: [3], target: { kind: 'classes', classes: 3 } },
+    });
     for (const i of [0, 1, 2, 49_999, 50_000, 119_999]) {
       assert.deepEqual([...data.features.subarray(i * 3, i * 3 + 3)], [i, i % 7, Math.fround(Number(`${-i / 4}`))]);
       assert.equal(data.targets[i], [2, 1, 0][i % 3], `row ${i}`);
@@ -66,11 +75,25 @@ describe('uploaded datasets', () => {
   });
 
   it('JSON { x, y }: images keep their shape, numeric labels with fractions are regression', async () => {
-    const x = Array.from({ length: 6 }, (_, i) => [[i, i + 1], [i + 2, i + 3], [i + 4, i + 5]]);
+    const x = Array.from({ length: 6 }, (_, i) => [
+      [i, i + 1],
+      [i + 2, i + 3],
+      [i + 4, i + 5],
+    ]);
     const res = await upload(service, JSON.stringify({ x, y: [0.5, 1.5, 2.5, 3.5, 4.5, 5.5] }), 'application/json');
     assert.equal(res.status, 201, JSON.stringify(res.json));
     assert.deepEqual([res.json.rows, res.json.featureShape, res.json.labelKind, res.json.classes], [6, [3, 2], 'regression', null]);
-    const multi = await upload(service, JSON.stringify({ x: [[1], [2]], y: [[1, 2], [3, 4]] }), 'application/json');
+    const multi = await upload(
+      service,
+      JSON.stringify({
+        x: [[1], [2]],
+        y: [
+          [1, 2],
+          [3, 4],
+        ],
+      }),
+      'application/json',
+    );
     assert.deepEqual([multi.json.labelKind, multi.json.targetDims], ['regression', 2]);
   });
 
@@ -86,12 +109,33 @@ describe('uploaded datasets', () => {
     ['a non-numeric feature', 'a,b,y\n1,2,p\n3,x,q\n', 'text/csv', '?label=y', 400, /^line 3, column "b": "x" is not a number/],
     ['rows of different lengths', 'a,b,y\n1,2,p\n3,q\n', 'text/csv', '?label=y', 400, /^line 3: has 2 fields, the header has 3/],
     ['an empty file', '', 'text/csv', '?label=y', 400, /^body: is empty/],
-    ['a missing label column', 'a,b,y\n1,2,p\n', 'text/csv', '?label=species', 400, /^label: no column "species" in the header \(columns: a, b, y\)/],
+    [
+      'a missing label column',
+      'a,b,y\n1,2,p\n',
+      'text/csv',
+      '?label=species',
+      400,
+      /^label: no column "species" in the header \(columns: a, b, y\)/,
+    ],
     ['no label parameter', 'a,b,y\n1,2,p\n', 'text/csv', '', 400, /^label: is required for CSV/],
     ['a label column with one class only', 'a,y\n1,p\n2,p\n', 'text/csv', '?label=y', 400, /^column "y": has one class only \(p\)/],
-    ['ragged JSON examples', JSON.stringify({ x: [[1, 2], [3]], y: [0, 1] }), 'application/json', '', 400, /^x\[1\]: must have shape \[2\]/],
+    [
+      'ragged JSON examples',
+      JSON.stringify({ x: [[1, 2], [3]], y: [0, 1] }),
+      'application/json',
+      '',
+      400,
+      /^x\[1\]: must have shape \[2\]/,
+    ],
     ['JSON without y', JSON.stringify({ x: [[1, 2]] }), 'application/json', '', 400, /^y: must be an array with one label per example/],
-    ['a file over the limit', `a,y\n${'1,p\n2,q\n'.repeat(700_000)}`, 'text/csv', '?label=y', 413, /^body: larger than the dataset limit of 4194304 bytes/],
+    [
+      'a file over the limit',
+      `a,y\n${'1,p\n2,q\n'.repeat(700_000)}`,
+      'text/csv',
+      '?label=y',
+      413,
+      /^body: larger than the dataset limit of 4194304 bytes/,
+    ],
     ['an unsupported content type', 'a', 'application/xml', '', 415, /^content-type: application\/xml is not accepted here/],
   ];
   for (const [what, body, type, query, status, message] of BAD) {
@@ -110,7 +154,8 @@ describe('uploaded datasets', () => {
     const { json: job } = await api(service.url, 'POST', '/v1/jobs', {
       dataset: { id: ds.id, samples: 10 },
       model: { layers: [{ type: 'dense', units: 2, activation: 'softmax' }], loss: 'sparseCategoricalCrossentropy' },
-      optimizer: { name: 'sgd', learningRate: 0.1 }, training: { epochs: 1, batchSize: 5 },
+      optimizer: { name: 'sgd', learningRate: 0.1 },
+      training: { epochs: 1, batchSize: 5 },
     });
     assert.equal(job.progress.totalSteps, 2, 'samples: 10 takes the first 10 rows');
     const refused = await api(service.url, 'DELETE', `/v1/datasets/${ds.id}`);
@@ -124,12 +169,20 @@ describe('uploaded datasets', () => {
 
   it('jobs naming an unknown dataset, or more samples than it has, are 400s', async () => {
     const { json: ds } = await upload(service, twoBlobsCsv(20), 'text/csv', '?label=kind');
-    const body = (dataset: object) => ({ dataset, model: { layers: [{ type: 'dense', units: 2, activation: 'softmax' }], loss: 'sparseCategoricalCrossentropy' }, optimizer: { name: 'sgd', learningRate: 0.1 }, training: { epochs: 1, batchSize: 5 } });
+    const body = (dataset: object) => ({
+      dataset,
+      model: { layers: [{ type: 'dense', units: 2, activation: 'softmax' }], loss: 'sparseCategoricalCrossentropy' },
+      optimizer: { name: 'sgd', learningRate: 0.1 },
+      training: { epochs: 1, batchSize: 5 },
+    });
     const unknown = await api(service.url, 'POST', '/v1/jobs', body({ id: '00000000-0000-4000-8000-000000000000' }));
     assert.match(unknown.json.message, /^dataset\.id: no uploaded dataset/);
     const tooMany = await api(service.url, 'POST', '/v1/jobs', body({ id: ds.id, samples: 21 }));
     assert.match(tooMany.json.message, /^dataset\.samples: must be at most 20/);
-    const wrongOutput = await api(service.url, 'POST', '/v1/jobs', { ...body({ id: ds.id }), model: { layers: [{ type: 'dense', units: 3, activation: 'softmax' }], loss: 'sparseCategoricalCrossentropy' } });
+    const wrongOutput = await api(service.url, 'POST', '/v1/jobs', {
+      ...body({ id: ds.id }),
+      model: { layers: [{ type: 'dense', units: 3, activation: 'softmax' }], loss: 'sparseCategoricalCrossentropy' },
+    });
     assert.match(wrongOutput.json.message, /needs \[2\]/);
   });
 });

@@ -6,7 +6,9 @@ import { startService, type TestService } from '../helpers/service.ts';
 
 describe('job lifecycle', () => {
   let service: TestService;
-  before(async () => { service = await startService(); });
+  before(async () => {
+    service = await startService();
+  });
   after(() => service.close());
 
   const steps = (id: string) => recordedSteps(service.url, id);
@@ -67,7 +69,10 @@ describe('job lifecycle', () => {
     assert.ok(done.progress.step < done.progress.totalSteps, 'stopped before the end');
     const recorded = await steps(job.id);
     assert.ok(recorded.length >= 50, `${recorded.length} steps kept`);
-    assert.deepEqual(recorded, Array.from({ length: recorded.length }, (_, i) => i + 1));
+    assert.deepEqual(
+      recorded,
+      Array.from({ length: recorded.length }, (_, i) => i + 1),
+    );
     assert.equal(recorded.length, done.progress.step, 'every step the job made is recorded');
     const model = await api(service.url, 'GET', `/v1/jobs/${job.id}/model/model.json`);
     assert.equal(model.status, 409);
@@ -94,7 +99,10 @@ describe('job lifecycle', () => {
     assert.match(done.error, /^the loss became (NaN|Infinity) at step (\d+) \(epoch \d+\)/);
     const step = Number(/at step (\d+)/.exec(done.error)![1]);
     // The steps before it were recorded with finite losses; the failing one was not.
-    assert.deepEqual(await steps(job.id), Array.from({ length: step - 1 }, (_, i) => i + 1));
+    assert.deepEqual(
+      await steps(job.id),
+      Array.from({ length: step - 1 }, (_, i) => i + 1),
+    );
     assert.equal(done.attempts, 1, 'a NaN is not retried');
   });
 });

@@ -10,7 +10,13 @@ import { startService, type TestService } from '../helpers/service.ts';
 
 const base = {
   dataset: { builtin: 'iris' },
-  model: { layers: [{ type: 'dense', units: 16, activation: 'relu' }, { type: 'dense', units: 3, activation: 'softmax' }], loss: 'sparseCategoricalCrossentropy' },
+  model: {
+    layers: [
+      { type: 'dense', units: 16, activation: 'relu' },
+      { type: 'dense', units: 3, activation: 'softmax' },
+    ],
+    loss: 'sparseCategoricalCrossentropy',
+  },
   training: { epochs: 1, batchSize: 16, seed: 11 },
 };
 
@@ -25,12 +31,19 @@ async function waitForTest(url: string, id: string, timeoutMs = 90_000) {
 
 describe('learning-rate range test', () => {
   let service: TestService;
-  before(async () => { service = await startService({ worker: true }); });
+  before(async () => {
+    service = await startService({ worker: true });
+  });
   after(() => service.close());
 
   it('sweeps the rate exponentially, ends, and suggests a rate that trains faster than the smallest', async () => {
     const res = await api(service.url, 'POST', '/v1/lr-finder', {
-      name: 'iris adam', base, optimizer: { name: 'adam' }, minLearningRate: 1e-5, maxLearningRate: 10, steps: 100,
+      name: 'iris adam',
+      base,
+      optimizer: { name: 'adam' },
+      minLearningRate: 1e-5,
+      maxLearningRate: 10,
+      steps: 100,
     });
     assert.equal(res.status, 201, res.text);
     assert.equal(res.headers.get('location'), `/v1/lr-finder/${res.json.id}`);
@@ -53,7 +66,11 @@ describe('learning-rate range test', () => {
 
     // The point of the test: a short run at the suggested rate beats one at the sweep's start.
     const train = async (learningRate: number) => {
-      const { json: j } = await api(service.url, 'POST', '/v1/jobs', { ...base, optimizer: { name: 'adam', learningRate }, training: { ...base.training, epochs: 3 } });
+      const { json: j } = await api(service.url, 'POST', '/v1/jobs', {
+        ...base,
+        optimizer: { name: 'adam', learningRate },
+        training: { ...base.training, epochs: 3 },
+      });
       const done = await waitForJob(service.url, j.id, finished);
       assert.equal(done.status, 'succeeded');
       const { json: m } = await api(service.url, 'GET', `/v1/jobs/${j.id}/metrics`);
@@ -77,7 +94,10 @@ describe('learning-rate range test', () => {
       [{ base, optimizer: { name: 'adam', beta1: 7 } }, 'optimizer.beta1'],
       [{ base: { ...base, optimizer: { name: 'nope' } } }, 'base.optimizer.name'],
       [{ base: { model: base.model, training: base.training }, optimizer: { name: 'adam' } }, 'base.dataset'],
-      [{ base: { ...base, training: { batchSize: 16, epochs: 1, validationSplit: 2 } }, optimizer: { name: 'adam' } }, 'base.training.validationSplit'],
+      [
+        { base: { ...base, training: { batchSize: 16, epochs: 1, validationSplit: 2 } }, optimizer: { name: 'adam' } },
+        'base.training.validationSplit',
+      ],
     ];
     for (const [body, field] of cases) {
       const res = await api(service.url, 'POST', '/v1/lr-finder', body);

@@ -6,7 +6,9 @@ import { startService, type TestService } from '../helpers/service.ts';
 
 describe('metrics of a diverging model', () => {
   let service: TestService;
-  before(async () => { service = await startService(); });
+  before(async () => {
+    service = await startService();
+  });
   after(() => service.close());
 
   it('an epoch whose validation loss is infinite or NaN reads as null, not a 500', async () => {
@@ -22,7 +24,10 @@ describe('metrics of a diverging model', () => {
     });
     const { status, json } = await api(service.url, 'GET', `/v1/jobs/${id}/metrics`);
     assert.equal(status, 200);
-    assert.deepEqual(json.epochs.map((e: any) => e.valLoss), [0.25, null, null]);
+    assert.deepEqual(
+      json.epochs.map((e: any) => e.valLoss),
+      [0.25, null, null],
+    );
     await api(service.url, 'POST', `/v1/jobs/${id}/cancel`);
   });
 });

@@ -59,7 +59,7 @@ describe('the OpenAPI document', () => {
     service = await startService();
     const res = await fetch(`${service.url}/openapi.json`);
     assert.equal(res.status, 200);
-    doc = await res.json() as Json;
+    doc = (await res.json()) as Json;
     // The document is OpenAPI 3.0: ajv reads its `nullable`; `discriminator` is checked as ajv
     // checks it for generators (each branch names its tag); `example` and x- keys are notes.
     ajv = new Ajv({ strict: false, allErrors: true, discriminator: true });
@@ -74,15 +74,50 @@ describe('the OpenAPI document', () => {
     const body = jsonSchemaOf(doc.paths['/v1/jobs'].post.requestBody)!;
     const tags = (oneOf: Json[], key: string) => oneOf.map((s) => s.properties[key].enum[0]).sort();
     // The lists below are written out, not read from the code: a layer dropped from the document fails here.
-    assert.deepEqual(tags(body.properties.model.properties.layers.items.oneOf, 'type'),
-      ['averagePooling2d', 'batchNormalization', 'conv2d', 'dense', 'dropout', 'flatten', 'maxPooling2d', 'reshape']);
-    assert.deepEqual(tags(body.properties.optimizer.oneOf, 'name'),
-      ['adadelta', 'adagrad', 'adam', 'adamax', 'adamw', 'lion', 'momentum', 'nadam', 'nesterov', 'rmsprop', 'sgd']);
+    assert.deepEqual(tags(body.properties.model.properties.layers.items.oneOf, 'type'), [
+      'averagePooling2d',
+      'batchNormalization',
+      'conv2d',
+      'dense',
+      'dropout',
+      'flatten',
+      'maxPooling2d',
+      'reshape',
+    ]);
+    assert.deepEqual(tags(body.properties.optimizer.oneOf, 'name'), [
+      'adadelta',
+      'adagrad',
+      'adam',
+      'adamax',
+      'adamw',
+      'lion',
+      'momentum',
+      'nadam',
+      'nesterov',
+      'rmsprop',
+      'sgd',
+    ]);
     const adam = body.properties.optimizer.oneOf.find((s: Json) => s.properties.name.enum[0] === 'adam');
-    assert.deepEqual(adam.properties.beta1, { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.9, description: adam.properties.beta1.description });
+    assert.deepEqual(adam.properties.beta1, {
+      type: 'number',
+      minimum: 0,
+      exclusiveMaximum: 1,
+      default: 0.9,
+      description: adam.properties.beta1.description,
+    });
     const schedules = adam.properties.learningRate.oneOf[1].oneOf;
-    assert.deepEqual(tags(schedules, 'type'), ['cosine', 'cosineRestarts', 'exponential', 'inverseTime', 'piecewiseConstant', 'polynomial']);
-    const builtins = body.properties.dataset.oneOf.filter((s: Json) => s.properties.builtin).map((s: Json) => s.properties.builtin.enum[0]).sort();
+    assert.deepEqual(tags(schedules, 'type'), [
+      'cosine',
+      'cosineRestarts',
+      'exponential',
+      'inverseTime',
+      'piecewiseConstant',
+      'polynomial',
+    ]);
+    const builtins = body.properties.dataset.oneOf
+      .filter((s: Json) => s.properties.builtin)
+      .map((s: Json) => s.properties.builtin.enum[0])
+      .sort();
     assert.deepEqual(builtins, ['iris', 'linear', 'mnist', 'spirals', 'xor']);
     const dense = body.properties.model.properties.layers.items.oneOf.find((s: Json) => s.properties.type.enum[0] === 'dense');
     assert.deepEqual(dense.required, ['type', 'units']);
@@ -95,15 +130,26 @@ describe('the OpenAPI document', () => {
   it('validates job bodies: a wrong option fails the document as it fails the parser', () => {
     const validate = compile(jsonSchemaOf(doc.paths['/v1/jobs'].post.requestBody)!);
     const job = (layer: Json, optimizer: Json = { name: 'adam' }) => ({
-      dataset: { builtin: 'iris' }, model: { layers: [layer], loss: 'sparseCategoricalCrossentropy' }, optimizer, training: { epochs: 1, batchSize: 8 },
+      dataset: { builtin: 'iris' },
+      model: { layers: [layer], loss: 'sparseCategoricalCrossentropy' },
+      optimizer,
+      training: { epochs: 1, batchSize: 8 },
     });
     assert.ok(validate(job({ type: 'dense', units: 3, activation: 'softmax' })), JSON.stringify(validate.errors));
     assert.equal(validate(job({ type: 'dense', units: 0 })), false, 'units must be at least 1');
     assert.equal(validate(job({ type: 'dense', units: 3, rate: 0.5 })), false, 'rate is a dropout option');
     assert.equal(validate(job({ type: 'conv3d', filters: 3 })), false, 'no such layer');
     assert.equal(validate(job({ type: 'dense', units: 3 }, { name: 'adam', beta1: 1 })), false, 'beta1 < 1');
-    assert.equal(validate(job({ type: 'dense', units: 3 }, { name: 'sgd', learningRate: { type: 'cosine', decaySteps: 10 } })), false, 'cosine needs initialLearningRate');
-    assert.ok(validate(job({ type: 'dense', units: 3 }, { name: 'sgd', learningRate: { type: 'cosine', initialLearningRate: 0.1, decaySteps: 10 } })));
+    assert.equal(
+      validate(job({ type: 'dense', units: 3 }, { name: 'sgd', learningRate: { type: 'cosine', decaySteps: 10 } })),
+      false,
+      'cosine needs initialLearningRate',
+    );
+    assert.ok(
+      validate(
+        job({ type: 'dense', units: 3 }, { name: 'sgd', learningRate: { type: 'cosine', initialLearningRate: 0.1, decaySteps: 10 } }),
+      ),
+    );
   });
 
   it('generates TypeScript types that accept every README job body and refuse wrong ones', async (t) => {
@@ -134,10 +180,21 @@ describe('the OpenAPI document', () => {
       '',
     ].join('\n');
     writeFileSync(path.join(dir, 'check.ts'), source);
-    writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'esnext', moduleResolution: 'bundler', skipLibCheck: false, types: [] },
-      files: ['check.ts'],
-    }));
+    writeFileSync(
+      path.join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          target: 'es2022',
+          module: 'esnext',
+          moduleResolution: 'bundler',
+          skipLibCheck: false,
+          types: [],
+        },
+        files: ['check.ts'],
+      }),
+    );
     try {
       execFileSync(path.join(ROOT, 'node_modules/.bin/tsc'), ['-p', dir], { encoding: 'utf8', stdio: 'pipe' });
     } catch (err) {
@@ -149,7 +206,8 @@ describe('the OpenAPI document', () => {
   it('accepts every README request body', (t) => {
     // A body the README shows refused (a 4xx answer) is wrong on purpose.
     const withBody = examples.requests.filter((r) => r.body !== undefined && !isRefused(r));
-    for (const r of examples.requests) if (r.body !== undefined && isRefused(r)) t.diagnostic(`not checked: ${at(r)}: a request the README shows refused`);
+    for (const r of examples.requests)
+      if (r.body !== undefined && isRefused(r)) t.diagnostic(`not checked: ${at(r)}: a request the README shows refused`);
     assert.ok(withBody.length >= 4, `found ${withBody.length} request bodies in the README`);
     const failures: string[] = [];
     for (const request of withBody) {
@@ -182,19 +240,21 @@ describe('the OpenAPI document', () => {
     const failures: string[] = [];
     for (const answer of request.responses) {
       const isError = typeof answer.json === 'object' && answer.json !== null && 'error' in answer.json && 'message' in answer.json;
-      const statuses = answer.status !== undefined
-        ? [String(answer.status)]
-        : Object.keys(op.responses).filter((s) => s.startsWith(isError ? '4' : '2'));
+      const statuses =
+        answer.status !== undefined ? [String(answer.status)] : Object.keys(op.responses).filter((s) => s.startsWith(isError ? '4' : '2'));
       const schemas = statuses.map((s) => jsonSchemaOf(op.responses[s])).filter((s): s is Json => s !== undefined);
       if (schemas.length === 0) {
-        failures.push(`${at(answer)}: ${request.method} ${request.path} documents no JSON answer for ${statuses.join('/') || (isError ? '4xx' : '2xx')}`);
+        failures.push(
+          `${at(answer)}: ${request.method} ${request.path} documents no JSON answer for ${statuses.join('/') || (isError ? '4xx' : '2xx')}`,
+        );
         continue;
       }
       const errors = schemas.map((schema) => {
         const validate = compile(schema);
         return validate(answer.json) ? null : ajv.errorsText(validate.errors);
       });
-      if (errors.every((e) => e !== null)) failures.push(`${at(answer)}: ${request.method} ${request.path} ${statuses.join('/')}: ${errors.join(' | ')}`);
+      if (errors.every((e) => e !== null))
+        failures.push(`${at(answer)}: ${request.method} ${request.path} ${statuses.join('/')}: ${errors.join(' | ')}`);
     }
     return failures;
   }

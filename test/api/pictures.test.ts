@@ -10,7 +10,11 @@ import { startService, type TestService } from '../helpers/service.ts';
 
 function parseSvg(text: string): Document {
   const errors: string[] = [];
-  const doc = new DOMParser({ onError: (level, message) => { if (level !== 'warning') errors.push(message); } }).parseFromString(text, 'image/svg+xml');
+  const doc = new DOMParser({
+    onError: (level, message) => {
+      if (level !== 'warning') errors.push(message);
+    },
+  }).parseFromString(text, 'image/svg+xml');
   assert.deepEqual(errors, [], 'the SVG is well-formed XML');
   assert.equal(doc.documentElement!.tagName, 'svg');
   assert.equal(doc.documentElement!.getAttribute('width'), '800');
@@ -22,7 +26,13 @@ const byClass = (doc: Document, cls: string): Element[] =>
   [...doc.getElementsByTagName('*')].filter((e) => (e.getAttribute('class') ?? '').split(' ').includes(cls));
 const seriesNames = (doc: Document) => byClass(doc, 'series').map((e) => e.getAttribute('data-series'));
 /** The dots path draws one zero-length segment ("h0") per point. */
-const dotCount = (doc: Document) => (byClass(doc, 'series').find((e) => e.getAttribute('data-series') === 'loss (each step)')!.getAttribute('d')!.match(/h0/g) ?? []).length;
+const dotCount = (doc: Document) =>
+  (
+    byClass(doc, 'series')
+      .find((e) => e.getAttribute('data-series') === 'loss (each step)')!
+      .getAttribute('d')!
+      .match(/h0/g) ?? []
+  ).length;
 
 async function svg(url: string, init?: RequestInit) {
   const res = await fetch(url, init);
@@ -31,10 +41,12 @@ async function svg(url: string, init?: RequestInit) {
 
 describe('pictures', () => {
   let service: TestService;
-  before(async () => { service = await startService({ worker: true }); });
+  before(async () => {
+    service = await startService({ worker: true });
+  });
   after(() => service.close());
 
-  it('a job\'s loss.svg has its steps, the smoothed line, one validation point per epoch and the learning rate', async () => {
+  it("a job's loss.svg has its steps, the smoothed line, one validation point per epoch and the learning rate", async () => {
     const { json } = await api(service.url, 'POST', '/v1/jobs', irisJob({ training: { epochs: 4 } }));
     const job = await waitForJob(service.url, json.id, finished);
     assert.equal(job.status, 'succeeded');
@@ -50,8 +62,19 @@ describe('pictures', () => {
     assert.equal(byClass(doc, 'legend').length, 1);
   });
 
-  it('a long job\'s curve is averaged into at most 1000 points', async () => {
-    const long = { dataset: { builtin: 'xor', samples: 200 }, model: { layers: [{ type: 'dense', units: 4, activation: 'tanh' }, { type: 'dense', units: 1, activation: 'sigmoid' }], loss: 'binaryCrossentropy' }, optimizer: { name: 'sgd', learningRate: 0.1 }, training: { epochs: 60, batchSize: 8, seed: 1 } };
+  it("a long job's curve is averaged into at most 1000 points", async () => {
+    const long = {
+      dataset: { builtin: 'xor', samples: 200 },
+      model: {
+        layers: [
+          { type: 'dense', units: 4, activation: 'tanh' },
+          { type: 'dense', units: 1, activation: 'sigmoid' },
+        ],
+        loss: 'binaryCrossentropy',
+      },
+      optimizer: { name: 'sgd', learningRate: 0.1 },
+      training: { epochs: 60, batchSize: 8, seed: 1 },
+    };
     const { json } = await api(service.url, 'POST', '/v1/jobs', long);
     const job = await waitForJob(service.url, json.id, finished, 120_000);
     assert.equal(job.progress.step, 1500);
@@ -75,9 +98,17 @@ describe('pictures', () => {
   });
 
   it('plot.svg draws contour lines, one path per optimizer ending where its trajectory ends, and the minimum', async () => {
-    const optimizers = [{ name: 'sgd', learningRate: 0.001 }, { name: 'adam', learningRate: 0.05 }, { name: 'rmsprop', learningRate: 0.01 }];
+    const optimizers = [
+      { name: 'sgd', learningRate: 0.001 },
+      { name: 'adam', learningRate: 0.05 },
+      { name: 'rmsprop', learningRate: 0.01 },
+    ];
     const body = { function: 'rosenbrock', start: [-1.5, 2], steps: 300, optimizers, range: { x: [-2, 2], y: [-1, 3] } };
-    const res = await svg(`${service.url}/v1/trajectories/plot.svg`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await svg(`${service.url}/v1/trajectories/plot.svg`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     assert.equal(res.status, 200, res.text);
     const doc = parseSvg(res.text);
     assert.deepEqual(seriesNames(doc), ['sgd lr=0.001', 'adam lr=0.05', 'rmsprop lr=0.01']);
@@ -86,16 +117,34 @@ describe('pictures', () => {
     assert.ok(byClass(doc, 'contour').length >= 10, 'contour levels');
     // Each path ends at its trajectory's last point: x pixel = 70 + (x + 2) / 4 × 650 (frame 70..720).
     for (const [i, optimizer] of optimizers.entries()) {
-      const { json: t } = await api(service.url, 'POST', '/v1/trajectories', { function: 'rosenbrock', start: [-1.5, 2], steps: 300, optimizer });
+      const { json: t } = await api(service.url, 'POST', '/v1/trajectories', {
+        function: 'rosenbrock',
+        start: [-1.5, 2],
+        steps: 300,
+        optimizer,
+      });
       const [x] = t.points[t.points.length - 1];
       const end = byClass(doc, 'series')[i].getElementsByTagName('circle')[0];
       assert.ok(Math.abs(Number(end.getAttribute('cx')) - (70 + ((x + 2) / 4) * 650)) < 0.1, `${optimizer.name} ends at x = ${x}`);
     }
 
-    const saddle = parseSvg((await svg(`${service.url}/v1/trajectories/plot.svg`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ function: 'saddle', start: [1, 0.001], steps: 50, optimizers: [{ name: 'sgd', learningRate: 0.1 }, { name: 'nadam', learningRate: 0.1 }] }),
-    })).text);
+    const saddle = parseSvg(
+      (
+        await svg(`${service.url}/v1/trajectories/plot.svg`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            function: 'saddle',
+            start: [1, 0.001],
+            steps: 50,
+            optimizers: [
+              { name: 'sgd', learningRate: 0.1 },
+              { name: 'nadam', learningRate: 0.1 },
+            ],
+          }),
+        })
+      ).text,
+    );
     assert.equal(seriesNames(saddle).length, 2);
     assert.equal(byClass(saddle, 'minimum').length, 0); // a saddle has none
   });

@@ -12,21 +12,31 @@ import { testEnv } from '../helpers/env.ts';
 import { api, longJob } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 
-const freePort = () => new Promise<number>((resolve) => {
-  const server = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = server.address() as { port: number };
-    server.close(() => resolve(port));
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
   });
-});
 
 /** `node src/main.ts api` as its own process, as a second API machine would run it. */
 async function apiProcess(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'api'], { env: { ...process.env, ...env, PORT: String(port) }, stdio: 'ignore' });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'api'], {
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: 'ignore',
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if ((await fetch(`${url}/healthz`).then((r) => r.ok, () => false))) return { url, child };
+    if (
+      await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { url, child };
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`API process on ${port} did not start`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -48,7 +58,9 @@ describe('quotas', () => {
     databaseUrl = await keysDatabase('quotas');
     a = await newKey(databaseUrl, { tenant: freshTenant('a') });
     b = await newKey(databaseUrl, { tenant: freshTenant('b') });
-    service = await startService({ env: { DATABASE_URL: databaseUrl, TENANT_MAX_ACTIVE_JOBS: '2', TENANT_MAX_STORED_BYTES: '100', RATE_LIMIT_PER_SECOND: '1000' } });
+    service = await startService({
+      env: { DATABASE_URL: databaseUrl, TENANT_MAX_ACTIVE_JOBS: '2', TENANT_MAX_STORED_BYTES: '100', RATE_LIMIT_PER_SECOND: '1000' },
+    });
   });
   after(() => service?.close());
 
@@ -61,13 +73,20 @@ describe('quotas', () => {
     await api(service.url, 'POST', `/v1/jobs/${ids[0]}/cancel`, undefined, bearer(a.key));
     const again = await api(service.url, 'POST', '/v1/jobs', longJob(), bearer(a.key));
     assert.equal(again.status, 201);
-    for (const [id, key] of [[ids[1], a.key], [again.json.id, a.key], [other.json.id, b.key]]) await api(service.url, 'POST', `/v1/jobs/${id}/cancel`, undefined, bearer(key));
+    for (const [id, key] of [
+      [ids[1], a.key],
+      [again.json.id, a.key],
+      [other.json.id, b.key],
+    ])
+      await api(service.url, 'POST', `/v1/jobs/${id}/cancel`, undefined, bearer(key));
   });
 
   it('TENANT_MAX_STORED_BYTES: an upload that would pass it is a 429; deleting frees the space', async () => {
     const csv = (rows: number) => 'x,y\n' + Array.from({ length: rows }, (_, i) => `${i},${i % 2}`).join('\n') + '\n';
-    const upload = (key: string, body: string) => fetch(`${service.url}/v1/datasets?label=y`, { method: 'POST', body, headers: { 'content-type': 'text/csv', ...bearer(key) } })
-      .then(async (r) => ({ status: r.status, headers: r.headers, json: await r.json() as any }));
+    const upload = (key: string, body: string) =>
+      fetch(`${service.url}/v1/datasets?label=y`, { method: 'POST', body, headers: { 'content-type': 'text/csv', ...bearer(key) } }).then(
+        async (r) => ({ status: r.status, headers: r.headers, json: (await r.json()) as any }),
+      );
     const body = csv(12); // 4 + 10 × 4 + 2 × 5 = 54 bytes
     assert.equal(Buffer.byteLength(body), 54);
     const first = await upload(a.key, body);
@@ -76,8 +95,15 @@ describe('quotas', () => {
     assert.equal((await upload(b.key, body)).status, 201, 'another tenant has its own quota');
     // A chunked upload declares no size: it is measured as it is read, and refused whole.
     const chunked = await fetch(`${service.url}/v1/datasets?label=y`, {
-      method: 'POST', duplex: 'half', headers: { 'content-type': 'text/csv', ...bearer(a.key) },
-      body: new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode(body)); c.close(); } }),
+      method: 'POST',
+      duplex: 'half',
+      headers: { 'content-type': 'text/csv', ...bearer(a.key) },
+      body: new ReadableStream({
+        start(c) {
+          c.enqueue(new TextEncoder().encode(body));
+          c.close();
+        },
+      }),
     } as RequestInit);
     const chunkedBody = (await chunked.json()) as any;
     assertQuota({ status: chunked.status, headers: chunked.headers, json: chunkedBody }, 'TENANT_MAX_STORED_BYTES', 100);
@@ -91,9 +117,13 @@ describe('quotas', () => {
     const [one, two] = await Promise.all([apiProcess(env), apiProcess(env)]);
     try {
       // Within one second: 8 requests to each process. Either alone is under 10; together they are not.
-      const send = (url: string, key: string) => Promise.all(Array.from({ length: 8 }, () => api(url, 'GET', '/v1/datasets', undefined, bearer(key))));
+      const send = (url: string, key: string) =>
+        Promise.all(Array.from({ length: 8 }, () => api(url, 'GET', '/v1/datasets', undefined, bearer(key))));
       const first = await send(one.url, a.key);
-      assert.deepEqual(first.map((r) => r.status), Array(8).fill(200));
+      assert.deepEqual(
+        first.map((r) => r.status),
+        Array(8).fill(200),
+      );
       const second = await send(two.url, a.key);
       const refused = second.filter((r) => r.status === 429);
       assert.ok(refused.length >= 6, `the second process saw the first one's requests: ${second.map((r) => r.status)}`);

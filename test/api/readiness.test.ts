@@ -25,8 +25,14 @@ describe('readiness lists live workers', () => {
     await service.close();
   });
 
-  it('every heartbeat key is listed, past the page size of SCAN, and a key that is not a worker\'s is skipped', async () => {
-    const workers = Array.from({ length: 1500 }, (_, i) => ({ id: `w${i}`, backend: i % 2 ? 'wasm' : 'cpu', host: 'h', pid: i, concurrency: 1 }));
+  it("every heartbeat key is listed, past the page size of SCAN, and a key that is not a worker's is skipped", async () => {
+    const workers = Array.from({ length: 1500 }, (_, i) => ({
+      id: `w${i}`,
+      backend: i % 2 ? 'wasm' : 'cpu',
+      host: 'h',
+      pid: i,
+      concurrency: 1,
+    }));
     const pipeline = redis.pipeline();
     for (const w of workers) pipeline.set(`${prefix()}${w.id}`, JSON.stringify(w), 'EX', 60);
     pipeline.set(`${prefix()}broken`, 'not json', 'EX', 60);

@@ -26,7 +26,9 @@ describe('a real browser', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not 
   before(async () => {
     service = await startService({ env: { DATABASE_URL: await keysDatabase('chromium') } });
     // What the service answered, as the page cannot see it (CORP and no-cors hide the answer).
-    service.app.server.on('request', (req, res) => res.on('finish', () => seen.push(`${req.method} ${req.url?.split('?')[0]} ${res.statusCode}`)));
+    service.app.server.on('request', (req, res) =>
+      res.on('finish', () => seen.push(`${req.method} ${req.url?.split('?')[0]} ${res.statusCode}`)),
+    );
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     // Another origin: "localhost" on another port, as a page the user happened to open.
     page = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>elsewhere</title>'));
@@ -39,19 +41,27 @@ describe('a real browser', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not 
     await service?.close();
   });
 
-  it('a page from another origin cannot upload a dataset or cancel a job; the service\'s own page can', async () => {
+  it("a page from another origin cannot upload a dataset or cancel a job; the service's own page can", async () => {
     const job = await api(service.url, 'POST', '/v1/jobs', longJob());
     assert.equal(job.status, 201);
     const tab = await browser.newPage();
     await tab.goto(pageUrl);
     const name = `from-a-page-${randomUUID()}`; // this run's own: the database outlives runs
-    await tab.evaluate(async ({ base, id, name }) => {
-      // no-cors: the page cannot read the answer, but the request is sent; that is the attack.
-      // (The fetch itself rejects: helmet's Cross-Origin-Resource-Policy hides even the opaque answer.)
-      // (No named helper here: the test runner's transform would add a __name call the page lacks.)
-      await fetch(`${base}/v1/datasets?label=y&name=${name}`, { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: 'x,y\n1,0\n2,1\n' }).catch(() => null);
-      await fetch(`${base}/v1/jobs/${id}/cancel`, { method: 'POST', mode: 'no-cors' }).catch(() => null);
-    }, { base: service.url, id: job.json.id, name });
+    await tab.evaluate(
+      async ({ base, id, name }) => {
+        // no-cors: the page cannot read the answer, but the request is sent; that is the attack.
+        // (The fetch itself rejects: helmet's Cross-Origin-Resource-Policy hides even the opaque answer.)
+        // (No named helper here: the test runner's transform would add a __name call the page lacks.)
+        await fetch(`${base}/v1/datasets?label=y&name=${name}`, {
+          method: 'POST',
+          mode: 'no-cors',
+          headers: { 'content-type': 'text/plain' },
+          body: 'x,y\n1,0\n2,1\n',
+        }).catch(() => null);
+        await fetch(`${base}/v1/jobs/${id}/cancel`, { method: 'POST', mode: 'no-cors' }).catch(() => null);
+      },
+      { base: service.url, id: job.json.id, name },
+    );
     assert.ok(seen.includes('POST /v1/datasets 403'), `the browser sent the upload and it was refused: ${seen}`);
     assert.ok(seen.includes(`POST /v1/jobs/${job.json.id}/cancel 403`), `the browser sent the cancel and it was refused: ${seen}`);
     assert.equal((await api(service.url, 'GET', `/v1/jobs/${job.json.id}`)).json.status, 'queued', 'not canceled');
@@ -62,7 +72,11 @@ describe('a real browser', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not 
     await tab.goto(`${service.url}/docs/`);
     const ownName = `own-page-${randomUUID()}`;
     const own = await tab.evaluate(async (ownName) => {
-      const res = await fetch(`/v1/datasets?label=y&name=${ownName}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x,y\n1,0\n2,1\n' });
+      const res = await fetch(`/v1/datasets?label=y&name=${ownName}`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: 'x,y\n1,0\n2,1\n',
+      });
       return res.status;
     }, ownName);
     assert.equal(own, 201);

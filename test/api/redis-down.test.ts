@@ -7,7 +7,9 @@ import { startService, type TestService } from '../helpers/service.ts';
 describe('Redis down', () => {
   let service: TestService;
   // Nothing listens on port 1: every connection is refused.
-  before(async () => { service = await startService({ env: { REDIS_URL: 'redis://127.0.0.1:1/0' } }); });
+  before(async () => {
+    service = await startService({ env: { REDIS_URL: 'redis://127.0.0.1:1/0' } });
+  });
   after(() => service.close());
 
   it('a submit answers 503 within seconds and leaves no job behind', async () => {

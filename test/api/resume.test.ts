@@ -9,17 +9,27 @@ import { api, finished, waitForJob } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 
 const model = {
-  layers: [{ type: 'dense', units: 10, activation: 'relu' }, { type: 'dropout', rate: 0.1 }, { type: 'dense', units: 3, activation: 'softmax' }],
+  layers: [
+    { type: 'dense', units: 10, activation: 'relu' },
+    { type: 'dropout', rate: 0.1 },
+    { type: 'dense', units: 3, activation: 'softmax' },
+  ],
   loss: 'categoricalCrossentropy',
 };
 const schedule = { type: 'cosine', initialLearningRate: 0.02, decaySteps: 60, warmupSteps: 5 };
 const jobBody = (optimizer: object, epochs: number, initFrom?: object) => ({
-  dataset: { builtin: 'iris' }, model, optimizer, training: { epochs, batchSize: 20, validationSplit: 0.2, seed: 5 }, ...(initFrom ? { initFrom } : {}),
+  dataset: { builtin: 'iris' },
+  model,
+  optimizer,
+  training: { epochs, batchSize: 20, validationSplit: 0.2, seed: 5 },
+  ...(initFrom ? { initFrom } : {}),
 });
 
 describe('starting jobs from other jobs and from uploaded models', () => {
   let service: TestService;
-  before(async () => { service = await startService({ worker: true }); });
+  before(async () => {
+    service = await startService({ worker: true });
+  });
   after(() => service.close());
 
   async function runJob(body: object) {
@@ -29,7 +39,8 @@ describe('starting jobs from other jobs and from uploaded models', () => {
     assert.equal(job.status, 'succeeded', job.error);
     return job;
   }
-  const weights = async (id: string) => new Float32Array(await (await fetch(`${service.url}/v1/jobs/${id}/model/weights.bin`)).arrayBuffer());
+  const weights = async (id: string) =>
+    new Float32Array(await (await fetch(`${service.url}/v1/jobs/${id}/model/weights.bin`)).arrayBuffer());
   const metrics = async (id: string) => (await api(service.url, 'GET', `/v1/jobs/${id}/metrics?limit=10000`)).json;
 
   for (const optimizer of [
@@ -44,7 +55,11 @@ describe('starting jobs from other jobs and from uploaded models', () => {
       assert.deepEqual(await weights(resumed.id), await weights(whole.id));
 
       const [m1, m2, m3] = await Promise.all([metrics(first.id), metrics(resumed.id), metrics(whole.id)]);
-      assert.deepEqual(m2.epochs.map((e: any) => e.epoch), [3, 4, 5], 'epochs continue the numbering');
+      assert.deepEqual(
+        m2.epochs.map((e: any) => e.epoch),
+        [3, 4, 5],
+        'epochs continue the numbering',
+      );
       assert.deepEqual(m2.steps, m3.steps.slice(m1.steps.length), 'steps continue: numbers, losses and the schedule');
       assert.equal(resumed.spec.training.seed, 5);
       assert.equal(resumed.progress.epochs, 5);
@@ -55,10 +70,16 @@ describe('starting jobs from other jobs and from uploaded models', () => {
 
   it('refuses a source that does not fit, naming the field and the reason', async () => {
     const source = await runJob(jobBody({ name: 'adam', learningRate: 0.01 }, 1));
-    const wider = { ...jobBody({ name: 'adam', learningRate: 0.01 }, 1, { jobId: source.id }), model: { ...model, layers: [{ type: 'dense', units: 12, activation: 'relu' }, model.layers[2]] } };
+    const wider = {
+      ...jobBody({ name: 'adam', learningRate: 0.01 }, 1, { jobId: source.id }),
+      model: { ...model, layers: [{ type: 'dense', units: 12, activation: 'relu' }, model.layers[2]] },
+    };
     const cases: Array<[object, RegExp]> = [
       [wider, /^initFrom\.jobId: model\.layers\[0\] \(dense\) kernel has shape \[4,12\] here but job .* has \[4,10\]/],
-      [jobBody({ name: 'sgd', learningRate: 0.1 }, 1, { jobId: source.id, optimizerState: true }), /^initFrom\.optimizerState: job .* trained with adam, this job uses sgd/],
+      [
+        jobBody({ name: 'sgd', learningRate: 0.1 }, 1, { jobId: source.id, optimizerState: true }),
+        /^initFrom\.optimizerState: job .* trained with adam, this job uses sgd/,
+      ],
       [jobBody({ name: 'adam', learningRate: 0.1 }, 1, { jobId: '00000000-0000-4000-8000-000000000000' }), /^initFrom\.jobId: no job/],
       [jobBody({ name: 'adam', learningRate: 0.1 }, 1, { jobId: 'abc' }), /^initFrom\.jobId: must be the id/],
       [jobBody({ name: 'adam', learningRate: 0.1 }, 1, { jobId: source.id, weights: true }), /^initFrom\.weights: unknown field/],
@@ -88,7 +109,10 @@ describe('starting jobs from other jobs and from uploaded models', () => {
     const upload = (files: Record<string, Blob>) => {
       const form = new FormData();
       for (const [name, blob] of Object.entries(files)) form.append(name, blob, name);
-      return fetch(`${service.url}/v1/models`, { method: 'POST', body: form }).then(async (r) => ({ status: r.status, json: await r.json() as any }));
+      return fetch(`${service.url}/v1/models`, { method: 'POST', body: form }).then(async (r) => ({
+        status: r.status,
+        json: (await r.json()) as any,
+      }));
     };
 
     it('a TensorFlow.js model uploaded as model.json + weights starts a job with exactly its weights', async () => {
@@ -119,7 +143,10 @@ describe('starting jobs from other jobs and from uploaded models', () => {
         model: { ...model, layers: [model.layers[0], { type: 'dense', units: 10, activation: 'relu' }, model.layers[2]] },
       });
       assert.equal(misfit.status, 400);
-      assert.match(misfit.json.message, /^initFrom\.modelId: model\.layers\[1\] \(dense\) kernel has shape \[10,10\] here but the uploaded model .*'s l2_dense\/kernel has \[10,3\]/);
+      assert.match(
+        misfit.json.message,
+        /^initFrom\.modelId: model\.layers\[1\] \(dense\) kernel has shape \[10,10\] here but the uploaded model .*'s l2_dense\/kernel has \[10,3\]/,
+      );
     });
   });
 });

@@ -18,7 +18,9 @@ function raw(url: string, request: string): Promise<{ status: number; body: stri
     const socket = connect(Number(port), hostname, () => socket.end(request));
     let text = '';
     socket.on('data', (c: Buffer) => (text += c.toString()));
-    socket.on('end', () => resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1]), body: text.slice(text.indexOf('\r\n\r\n') + 4) }));
+    socket.on('end', () =>
+      resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1]), body: text.slice(text.indexOf('\r\n\r\n') + 4) }),
+    );
     socket.on('error', reject);
   });
 }

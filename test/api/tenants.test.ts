@@ -30,10 +30,16 @@ describe('tenants', () => {
     assert.equal(job.status, 201, JSON.stringify(job.json));
     assert.equal((await waitForJob(service.url, job.json.id, finished, 60_000, bearer(a.key))).status, 'succeeded');
     own['/v1/jobs'] = job.json.id;
-    const csv = await fetch(`${service.url}/v1/datasets?label=y`, { method: 'POST', body: 'x,y\n1,0\n2,1\n3,0\n4,1\n', headers: { 'content-type': 'text/csv', ...bearer(a.key) } });
+    const csv = await fetch(`${service.url}/v1/datasets?label=y`, {
+      method: 'POST',
+      body: 'x,y\n1,0\n2,1\n3,0\n4,1\n',
+      headers: { 'content-type': 'text/csv', ...bearer(a.key) },
+    });
     own['/v1/datasets'] = ((await csv.json()) as any).id;
     const modelJson = (await as(a, 'GET', `/v1/jobs/${job.json.id}/model/model.json`)).json;
-    const weights = await (await fetch(`${service.url}/v1/jobs/${job.json.id}/model/weights.bin`, { headers: bearer(a.key) })).arrayBuffer();
+    const weights = await (
+      await fetch(`${service.url}/v1/jobs/${job.json.id}/model/weights.bin`, { headers: bearer(a.key) })
+    ).arrayBuffer();
     const form = new FormData();
     form.append('model.json', new Blob([JSON.stringify(modelJson)]), 'model.json');
     form.append('weights.bin', new Blob([weights]), 'weights.bin');
@@ -50,7 +56,10 @@ describe('tenants', () => {
   });
   after(() => service?.close());
 
-  const comparisonOf = (...names: string[]) => ({ base: irisJob({ training: { epochs: 1 } }), variants: names.map((name) => ({ optimizer: { name } })) });
+  const comparisonOf = (...names: string[]) => ({
+    base: irisJob({ training: { epochs: 1 } }),
+    variants: names.map((name) => ({ optimizer: { name } })),
+  });
 
   /** What each route without an id must show, checked in the walk. */
   const collectionChecks: Record<string, () => Promise<void>> = {
@@ -83,7 +92,11 @@ describe('tenants', () => {
       assert.ok(!(await as(b, 'GET', '/v1/datasets')).json.datasets.some((d: any) => d.id === own['/v1/datasets']));
     },
     'POST /v1/datasets': async () => {
-      const res = await fetch(`${service.url}/v1/datasets?label=y`, { method: 'POST', body: 'x,y\n1,0\n2,1\n', headers: { 'content-type': 'text/csv', ...bearer(b.key) } });
+      const res = await fetch(`${service.url}/v1/datasets?label=y`, {
+        method: 'POST',
+        body: 'x,y\n1,0\n2,1\n',
+        headers: { 'content-type': 'text/csv', ...bearer(b.key) },
+      });
       const id = ((await res.json()) as any).id;
       assert.equal((await as(b, 'GET', `/v1/datasets/${id}`)).status, 200);
       assert.equal((await as(a, 'GET', `/v1/datasets/${id}`)).status, 404, 'a dataset belongs to the tenant that uploaded it');
@@ -110,7 +123,7 @@ describe('tenants', () => {
 
   const withoutId = (body: unknown, id: string) => JSON.parse(JSON.stringify(body).replaceAll(id, '<id>'));
 
-  it('every route of the OpenAPI document: another tenant\'s id answers 404 exactly like an unknown id', async () => {
+  it("every route of the OpenAPI document: another tenant's id answers 404 exactly like an unknown id", async () => {
     const doc = (await api(service.url, 'GET', '/openapi.json')).json;
     const seen: string[] = [];
     for (const [path, item] of Object.entries<any>(doc.paths)) {
@@ -141,14 +154,24 @@ describe('tenants', () => {
       }
     }
     // The walk covered the routes this test knows are there (the document is not empty or partial).
-    for (const route of ['GET /v1/jobs/{id}', 'POST /v1/jobs/{id}/cancel', 'GET /v1/jobs/{id}/metrics', 'GET /v1/jobs/{id}/model/model.json',
-      'GET /v1/jobs/{id}/model/weights.bin', 'GET /v1/jobs/{id}/optimizer-state', 'GET /v1/models/{id}', 'GET /v1/datasets/{id}', 'DELETE /v1/datasets/{id}', 'DELETE /v1/keys/{id}']) {
+    for (const route of [
+      'GET /v1/jobs/{id}',
+      'POST /v1/jobs/{id}/cancel',
+      'GET /v1/jobs/{id}/metrics',
+      'GET /v1/jobs/{id}/model/model.json',
+      'GET /v1/jobs/{id}/model/weights.bin',
+      'GET /v1/jobs/{id}/optimizer-state',
+      'GET /v1/models/{id}',
+      'GET /v1/datasets/{id}',
+      'DELETE /v1/datasets/{id}',
+      'DELETE /v1/keys/{id}',
+    ]) {
       assert.ok(seen.includes(route), `${route} missing from /openapi.json`);
     }
-    assert.equal((await as(a, 'GET', `/v1/jobs/${own['/v1/jobs']}`)).json.status, 'succeeded', 'B\'s cancel did not touch A\'s job');
+    assert.equal((await as(a, 'GET', `/v1/jobs/${own['/v1/jobs']}`)).json.status, 'succeeded', "B's cancel did not touch A's job");
   });
 
-  it('idempotency keys are the tenant\'s own: the same key from another tenant makes its own job and reveals nothing', async () => {
+  it("idempotency keys are the tenant's own: the same key from another tenant makes its own job and reveals nothing", async () => {
     const key = `k-${randomUUID()}`;
     const first = await as(a, 'POST', '/v1/jobs', irisJob({ training: { epochs: 1 } }), { 'idempotency-key': key });
     assert.equal(first.status, 201);
@@ -159,6 +182,7 @@ describe('tenants', () => {
     const replay = await as(b, 'POST', '/v1/jobs', irisJob({ training: { epochs: 2 } }), { 'idempotency-key': key });
     assert.equal(replay.status, 200);
     assert.equal(replay.json.id, other.json.id);
-    for (const id of [first.json.id, other.json.id]) await waitForJob(service.url, id, finished, 60_000, bearer(id === first.json.id ? a.key : b.key));
+    for (const id of [first.json.id, other.json.id])
+      await waitForJob(service.url, id, finished, 60_000, bearer(id === first.json.id ? a.key : b.key));
   });
 });

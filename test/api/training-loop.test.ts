@@ -43,10 +43,16 @@ describe('training loop over HTTP', () => {
     assert.equal(json.nextFromStep, 26);
     const rest = await api(service.url, 'GET', `/v1/jobs/${job.id}/metrics?fromStep=26&limit=25`);
     const steps = [...json.steps, ...rest.json.steps];
-    assert.deepEqual(steps.map((s: any) => s.step), Array.from({ length: 40 }, (_, i) => i + 1));
+    assert.deepEqual(
+      steps.map((s: any) => s.step),
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
     assert.equal(rest.json.nextFromStep, null);
     assert.ok(steps.every((s: any) => Number.isFinite(s.loss) && s.learningRate === 0.01));
-    assert.deepEqual(json.epochs.map((e: any) => e.epoch), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      json.epochs.map((e: any) => e.epoch),
+      [1, 2, 3, 4, 5],
+    );
     for (const e of json.epochs) {
       assert.ok(e.valLoss > 0 && e.accuracy >= 0 && e.accuracy <= 1 && e.valAccuracy >= 0, JSON.stringify(e));
     }
@@ -81,13 +87,21 @@ describe('training loop over HTTP', () => {
     assert.equal(json.optimizer.name, 'adam');
     assert.equal(json.iterations, 40);
     const weights = ['l0_dense/kernel', 'l0_dense/bias', 'l2_dense/kernel', 'l2_dense/bias'];
-    const shapes: Record<string, number[]> = { 'l0_dense/kernel': [4, 8], 'l0_dense/bias': [8], 'l2_dense/kernel': [8, 3], 'l2_dense/bias': [3] };
+    const shapes: Record<string, number[]> = {
+      'l0_dense/kernel': [4, 8],
+      'l0_dense/bias': [8],
+      'l2_dense/kernel': [8, 3],
+      'l2_dense/bias': [3],
+    };
     for (const w of weights) {
       const slots = json.slots.filter((s: any) => s.weight === w);
       assert.equal(slots.length, 2, `adam keeps two slots for ${w}`);
       for (const s of slots) {
         assert.deepEqual(s.shape, shapes[w]);
-        assert.equal(s.values.length, shapes[w].reduce((a, b) => a * b, 1));
+        assert.equal(
+          s.values.length,
+          shapes[w].reduce((a, b) => a * b, 1),
+        );
       }
     }
   });
@@ -104,7 +118,7 @@ describe('training loop over HTTP', () => {
     await waitForJob(service.url, second.json.id, finished);
   });
 
-  it('answers readiness with the database, Redis and the workers\' backend, and serves OpenAPI and docs', async () => {
+  it("answers readiness with the database, Redis and the workers' backend, and serves OpenAPI and docs", async () => {
     const ready = await api(service.url, 'GET', '/readyz');
     assert.equal(ready.status, 200);
     assert.equal(ready.json.database, 'ok');

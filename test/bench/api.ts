@@ -43,18 +43,33 @@ function load(opts: autocannon.Options, route: string): Promise<LoadResult> {
   });
 }
 
-export async function apiLoad(service: BenchService, seconds: number, connections: number): Promise<{ get: LoadResult; post: LoadResult; jobsCreated: number }> {
-  const res = await fetch(`${service.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tinyJob()) });
+export async function apiLoad(
+  service: BenchService,
+  seconds: number,
+  connections: number,
+): Promise<{ get: LoadResult; post: LoadResult; jobsCreated: number }> {
+  const res = await fetch(`${service.url}/v1/jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(tinyJob()),
+  });
   if (res.status !== 201) throw new Error(`POST /v1/jobs answered ${res.status}: ${await res.text()}`);
   const { id } = (await res.json()) as { id: string };
   // A short warm-up of both routes (JIT, connection pools), not counted.
   await load({ url: `${service.url}/v1/jobs/${id}`, connections, duration: 1 }, 'warm-up');
   const get = await load({ url: `${service.url}/v1/jobs/${id}`, connections, duration: seconds }, 'GET /v1/jobs/:id');
   const before = await countJobs();
-  const post = await load({
-    url: `${service.url}/v1/jobs`, method: 'POST', connections, duration: seconds,
-    headers: { 'content-type': 'application/json' }, body: JSON.stringify(tinyJob()),
-  }, 'POST /v1/jobs');
+  const post = await load(
+    {
+      url: `${service.url}/v1/jobs`,
+      method: 'POST',
+      connections,
+      duration: seconds,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(tinyJob()),
+    },
+    'POST /v1/jobs',
+  );
   const jobsCreated = (await countJobs()) - before;
   return { get, post, jobsCreated };
 }

@@ -82,7 +82,9 @@ function bareRun(data: ReturnType<typeof generateDataset>, ours: boolean): { sec
   const model = buildLayers();
   const optimizer: tf.Optimizer = ours
     ? createOptimizer(parseOptimizerSpec(request.optimizer))
-    : workload === 'xor' ? tf.train.sgd(request.optimizer.learningRate) : tf.train.adam(request.optimizer.learningRate, 0.9, 0.999, 1e-7);
+    : workload === 'xor'
+      ? tf.train.sgd(request.optimizer.learningRate)
+      : tf.train.adam(request.optimizer.learningRate, 0.9, 0.999, 1e-7);
   const { epochs, batchSize } = request.training;
   const n = data.count;
   const width = data.featureShape.reduce((a, b) => a * b, 1);
@@ -129,7 +131,13 @@ async function trainRun(): Promise<{ seconds: number; steps: number; lastLoss: n
   const { spec, plan } = parseJobSpec(request, limits, () => 1);
   let steps = 0;
   const started = performance.now();
-  const result = await train(spec, plan, { onStep: () => { steps++; }, onEpoch: () => {}, stopRequested: () => undefined });
+  const result = await train(spec, plan, {
+    onStep: () => {
+      steps++;
+    },
+    onEpoch: () => {},
+    stopRequested: () => undefined,
+  });
   const seconds = (performance.now() - started) / 1000;
   return { seconds, steps, lastLoss: result.finalLoss ?? NaN };
 }
@@ -141,13 +149,19 @@ const warmup = await once();
 const measured = [];
 for (let i = 0; i < runs; i++) measured.push(await once());
 const seconds = measured.reduce((s, r) => s + r.seconds, 0) / measured.length;
-console.log(JSON.stringify({
-  workload, variant, backend, samples, steps: measured[0].steps,
-  warmupSeconds: warmup.seconds,
-  runSeconds: measured.map((r) => r.seconds),
-  seconds,
-  samplesPerSecond: samples / seconds,
-  stepsPerSecond: measured[0].steps / seconds,
-  lastLoss: measured[measured.length - 1].lastLoss,
-  note: variant === 'train' ? 'train() includes data generation and model building in its time' : undefined,
-}));
+console.log(
+  JSON.stringify({
+    workload,
+    variant,
+    backend,
+    samples,
+    steps: measured[0].steps,
+    warmupSeconds: warmup.seconds,
+    runSeconds: measured.map((r) => r.seconds),
+    seconds,
+    samplesPerSecond: samples / seconds,
+    stepsPerSecond: measured[0].steps / seconds,
+    lastLoss: measured[measured.length - 1].lastLoss,
+    note: variant === 'train' ? 'train() includes data generation and model building in its time' : undefined,
+  }),
+);

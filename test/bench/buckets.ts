@@ -28,7 +28,9 @@ export async function bucketsPart(s: BenchService, runs: number): Promise<Bucket
   await benchQuery(
     `INSERT INTO "StepMetric" ("jobId", step, epoch, loss, "learningRate")
      SELECT $1::uuid, g, 1 + g / 1000, 2 * exp(-g / 200000.0) + random() * 0.1, 0.01 / (1 + g / 100000.0)
-     FROM generate_series(1, $2::int) g`, [id, BUCKET_STEPS]);
+     FROM generate_series(1, $2::int) g`,
+    [id, BUCKET_STEPS],
+  );
   await benchQuery('ANALYZE "StepMetric"');
   const insertSeconds = (performance.now() - t0) / 1000;
 
@@ -49,5 +51,14 @@ export async function bucketsPart(s: BenchService, runs: number): Promise<Bucket
   const csvBytes = (await csv.arrayBuffer()).byteLength;
   const csvSeconds = (performance.now() - c0) / 1000;
   await benchQuery('DELETE FROM "Job" WHERE id = $1', [id]);
-  return { steps: BUCKET_STEPS, points: BUCKET_POINTS, insertSeconds, bucketsMs, medianBucketsMs: warm[Math.floor(warm.length / 2)], buckets, csvSeconds, csvBytes };
+  return {
+    steps: BUCKET_STEPS,
+    points: BUCKET_POINTS,
+    insertSeconds,
+    bucketsMs,
+    medianBucketsMs: warm[Math.floor(warm.length / 2)],
+    buckets,
+    csvSeconds,
+    csvBytes,
+  };
 }

@@ -19,7 +19,14 @@ export function irisJob(seed: number) {
   return {
     name: `bench-burst-${seed}`,
     dataset: { builtin: 'iris' },
-    model: { layers: [{ type: 'dense', units: 16, activation: 'relu' }, { type: 'dense', units: 3, activation: 'softmax' }], loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] },
+    model: {
+      layers: [
+        { type: 'dense', units: 16, activation: 'relu' },
+        { type: 'dense', units: 3, activation: 'softmax' },
+      ],
+      loss: 'sparseCategoricalCrossentropy',
+      metrics: ['accuracy'],
+    },
     optimizer: { name: 'adam', learningRate: 0.01 },
     training: { epochs: 30, batchSize: 16, validationSplit: 0.2, seed },
   };
@@ -31,7 +38,13 @@ export function checkpointJob(seed: number) {
   return {
     name: `bench-checkpoints-${seed}`,
     dataset: { builtin: 'mnist', samples: 2000, shape: 'flat' },
-    model: { layers: [{ type: 'dense', units: 128, activation: 'relu' }, { type: 'dense', units: 10, activation: 'softmax' }], loss: 'categoricalCrossentropy' },
+    model: {
+      layers: [
+        { type: 'dense', units: 128, activation: 'relu' },
+        { type: 'dense', units: 10, activation: 'softmax' },
+      ],
+      loss: 'categoricalCrossentropy',
+    },
     optimizer: { name: 'adam', learningRate: 0.001 },
     training: { epochs: CHECKPOINT_EPOCHS, batchSize: 64, validationSplit: 0, seed },
   };
@@ -56,12 +69,18 @@ export async function burst(service: BenchService, count = BURST_JOBS, timeoutMs
   const ready = await json(await fetch(`${service.url}/readyz`));
   const concurrency = (ready?.workers?.[0]?.concurrency as number | undefined) ?? null;
   const started = performance.now();
-  const ids = await Promise.all(Array.from({ length: count }, async (_, i) => {
-    const res = await fetch(`${service.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(irisJob(i + 1)) });
-    const body = await json(res);
-    if (res.status !== 201) throw new Error(`POST /v1/jobs answered ${res.status}: ${JSON.stringify(body)}`);
-    return body.id as string;
-  }));
+  const ids = await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const res = await fetch(`${service.url}/v1/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(irisJob(i + 1)),
+      });
+      const body = await json(res);
+      if (res.status !== 201) throw new Error(`POST /v1/jobs answered ${res.status}: ${JSON.stringify(body)}`);
+      return body.id as string;
+    }),
+  );
   const pending = new Set(ids);
   let failed = 0;
   while (pending.size > 0) {

@@ -9,7 +9,11 @@ import { computeTrajectory } from '../../src/engine/trajectory.ts';
 
 const backend = process.argv[2] === 'wasm' ? 'wasm' : 'cpu';
 await initBackend(backend);
-for (const optimizer of [{ name: 'sgd', learningRate: 0.001 }, { name: 'adam', learningRate: 0.01 }, { name: 'adamw', learningRate: 0.01, clipNorm: 1 }]) {
+for (const optimizer of [
+  { name: 'sgd', learningRate: 0.001 },
+  { name: 'adam', learningRate: 0.01 },
+  { name: 'adamw', learningRate: 0.01, clipNorm: 1 },
+]) {
   const request = parseTrajectoryRequest({ function: 'rosenbrock', start: [-1.5, 2], steps: 10_000, optimizer });
   const times: string[] = [];
   for (let i = 0; i < 3; i++) {

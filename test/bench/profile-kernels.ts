@@ -27,7 +27,8 @@ const optimizer = model === 'xor' ? tf.train.sgd(0.05) : tf.train.adam(0.001);
 const batch = model === 'xor' ? 2 : 64;
 const xs = tf.randomUniform(model === 'cnn' ? [batch, 28, 28, 1] : [batch, model === 'xor' ? 2 : 784]);
 const ys = model === 'xor' ? tf.ones([batch, 1]) : tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32'), 10);
-const lossOf = (t: tf.Tensor, p: tf.Tensor) => (model === 'xor' ? tf.metrics.binaryCrossentropy(t, p) : tf.metrics.categoricalCrossentropy(t, p));
+const lossOf = (t: tf.Tensor, p: tf.Tensor) =>
+  model === 'xor' ? tf.metrics.binaryCrossentropy(t, p) : tf.metrics.categoricalCrossentropy(t, p);
 const step = () => {
   const cost = optimizer.minimize(() => tf.mean(lossOf(ys, net.apply(xs, { training: true }) as tf.Tensor)) as tf.Scalar, true)!;
   cost.dataSync();
@@ -52,7 +53,11 @@ for (let i = 0; i < STEPS; i++) {
   }
 }
 const kernelMs = [...totals.values()].reduce((s, t) => s + t.ms, 0);
-console.log(`${model} on ${tf.getBackend()}: ${plainMs.toFixed(3)} ms a step (${batch} examples), ${(wall / STEPS).toFixed(2)} ms under tf.profile, kernels ${(kernelMs / STEPS).toFixed(2)} ms, ${([...totals.values()].reduce((s, t) => s + t.calls, 0) / STEPS).toFixed(0)} kernel calls`);
+console.log(
+  `${model} on ${tf.getBackend()}: ${plainMs.toFixed(3)} ms a step (${batch} examples), ${(wall / STEPS).toFixed(2)} ms under tf.profile, kernels ${(kernelMs / STEPS).toFixed(2)} ms, ${([...totals.values()].reduce((s, t) => s + t.calls, 0) / STEPS).toFixed(0)} kernel calls`,
+);
 for (const [name, t] of [...totals.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) {
-  console.log(`  ${name.padEnd(28)} ${(t.ms / STEPS).toFixed(3).padStart(8)} ms/step  ${(t.calls / STEPS).toFixed(0).padStart(3)} calls  ${((t.ms / kernelMs) * 100).toFixed(1).padStart(5)}%`);
+  console.log(
+    `  ${name.padEnd(28)} ${(t.ms / STEPS).toFixed(3).padStart(8)} ms/step  ${(t.calls / STEPS).toFixed(0).padStart(3)} calls  ${((t.ms / kernelMs) * 100).toFixed(1).padStart(5)}%`,
+  );
 }

@@ -19,14 +19,26 @@ export const RSS_FEATURES = 19;
 export type RssResult =
   | { skipped: string }
   | {
-    rows: number; columns: number; csvBytes: number;
-    upload: { seconds: number; status: number; rssBeforeBytes: number; peakRssServiceBytes: number; hwmServiceBytes: number };
-    job: ServiceRun & { childRssBeforeBytes: number; peakRssChildBytes: number; hwmChildBytes: number; serviceRssBeforeBytes: number; peakRssServiceBytes: number };
-  };
+      rows: number;
+      columns: number;
+      csvBytes: number;
+      upload: { seconds: number; status: number; rssBeforeBytes: number; peakRssServiceBytes: number; hwmServiceBytes: number };
+      job: ServiceRun & {
+        childRssBeforeBytes: number;
+        peakRssChildBytes: number;
+        hwmChildBytes: number;
+        serviceRssBeforeBytes: number;
+        peakRssServiceBytes: number;
+      };
+    };
 
 /** Does the route exist? A 404 from a tiny upload means "not yet". */
 export async function datasetsAvailable(service: BenchService): Promise<boolean> {
-  const res = await fetch(`${service.url}/v1/datasets?label=y`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'x,y\n1,0\n2,1\n' });
+  const res = await fetch(`${service.url}/v1/datasets?label=y`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/csv' },
+    body: 'x,y\n1,0\n2,1\n',
+  });
   const text = await res.text();
   if (res.status === 404) return false;
   if (res.status === 201) {
@@ -95,16 +107,24 @@ export async function rssPart(service: BenchService, tmpDir: string): Promise<Rs
   const jobMemory = sampleMemory(pid, 200);
   let run: ServiceRun;
   try {
-    run = await runServiceJob(service, {
-      name: 'bench-rss',
-      dataset: { id: dataset.id },
-      model: {
-        layers: [{ type: 'dense', units: 32, activation: 'relu' }, { type: 'dense', units: dataset.classes?.length ?? 10, activation: 'softmax' }],
-        loss: 'sparseCategoricalCrossentropy',
+    run = await runServiceJob(
+      service,
+      {
+        name: 'bench-rss',
+        dataset: { id: dataset.id },
+        model: {
+          layers: [
+            { type: 'dense', units: 32, activation: 'relu' },
+            { type: 'dense', units: dataset.classes?.length ?? 10, activation: 'softmax' },
+          ],
+          loss: 'sparseCategoricalCrossentropy',
+        },
+        optimizer: { name: 'adam', learningRate: 0.001 },
+        training: { epochs: 1, batchSize: 256, validationSplit: 0, seed: 1 },
       },
-      optimizer: { name: 'adam', learningRate: 0.001 },
-      training: { epochs: 1, batchSize: 256, validationSplit: 0, seed: 1 },
-    }, 200, 600_000);
+      200,
+      600_000,
+    );
   } catch (err) {
     jobMemory.stop();
     return { skipped: `the training job on the uploaded dataset did not succeed: ${(err as Error).message}` };

@@ -32,8 +32,11 @@ type Part = (typeof PARTS)[number];
 function selectedParts(argv: string[]): Set<Part> {
   const i = argv.findIndex((a) => a === '--only' || a.startsWith('--only='));
   if (i < 0) return new Set(PARTS);
-  const value = argv[i].includes('=') ? argv[i].split('=')[1] : argv[i + 1] ?? '';
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const value = argv[i].includes('=') ? argv[i].split('=')[1] : (argv[i + 1] ?? '');
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !(PARTS as readonly string[]).includes(n));
   if (unknown.length > 0 || names.length === 0) {
     console.error(`--only takes a comma-separated list of ${PARTS.join(', ')}; got ${value || 'nothing'}`);
@@ -49,7 +52,11 @@ const API_CONNECTIONS = 10;
 const METRICS_EPOCHS = 10; // × 1,000 steps
 const tmp = mkdtempSync(join(tmpdir(), 'trainer-bench-'));
 const table = new Table();
-const results: Record<string, unknown> = { startedAt: new Date().toISOString(), parts: [...parts], machine: { node: process.version, cpus: (await import('node:os')).cpus().length } };
+const results: Record<string, unknown> = {
+  startedAt: new Date().toISOString(),
+  parts: [...parts],
+  machine: { node: process.version, cpus: (await import('node:os')).cpus().length },
+};
 const log = (msg: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -109,7 +116,12 @@ let burstOne: Awaited<ReturnType<typeof burst>> | undefined;
 let checkpointsNone: Awaited<ReturnType<typeof checkpointRuns>> | undefined;
 let checkpointsEvery: Awaited<ReturnType<typeof checkpointRuns>> | undefined;
 
-async function withService<T>(mode: 'all' | 'api', name: string, fn: (s: BenchService) => Promise<T>, env?: Record<string, string>): Promise<T> {
+async function withService<T>(
+  mode: 'all' | 'api',
+  name: string,
+  fn: (s: BenchService) => Promise<T>,
+  env?: Record<string, string>,
+): Promise<T> {
   const queue = `bench-${name}-${randomUUID().slice(0, 8)}`;
   queues.push(queue);
   log(`starting the service (${mode}, queue ${queue}, ${JSON.stringify(env ?? {})}, log ${join(tmp, `${queue}.log`)})`);
@@ -124,21 +136,23 @@ async function withService<T>(mode: 'all' | 'api', name: string, fn: (s: BenchSe
 try {
   if (parts.size > 0) await dropBenchDatabase();
   if (models.length > 0 || parts.has('metrics')) {
-    await part('service', () => withService('all', 'train', async (s) => {
-      for (const model of models) {
-        await part(model, async () => {
-          log(`${model}: (b) the service end to end (1 warm-up job, ${RUNS} timed)`);
-          service[model] = await serviceModel(s, model, RUNS);
-        });
-      }
-      if (parts.has('metrics')) {
-        await part('metrics', async () => {
-          log('metrics: tiny xor job through the service');
-          metrics = await metricsPath(s, METRICS_EPOCHS);
-          writerCapacity = await metricsWriterCapacity(BENCH_DATABASE_URL);
-        });
-      }
-    }));
+    await part('service', () =>
+      withService('all', 'train', async (s) => {
+        for (const model of models) {
+          await part(model, async () => {
+            log(`${model}: (b) the service end to end (1 warm-up job, ${RUNS} timed)`);
+            service[model] = await serviceModel(s, model, RUNS);
+          });
+        }
+        if (parts.has('metrics')) {
+          await part('metrics', async () => {
+            log('metrics: tiny xor job through the service');
+            metrics = await metricsPath(s, METRICS_EPOCHS);
+            writerCapacity = await metricsWriterCapacity(BENCH_DATABASE_URL);
+          });
+        }
+      }),
+    );
   }
   let metricsBare: Awaited<ReturnType<typeof bareTf>> | undefined;
   let metricsTrain: Awaited<ReturnType<typeof bareTf>> | undefined;
@@ -153,53 +167,75 @@ try {
   if (parts.has('concurrency') || parts.has('checkpoints')) {
     // The environment's own WORKER_CONCURRENCY / CHECKPOINT_INTERVAL_S would hide the defaults ('' = unset).
     const defaults = { WORKER_CONCURRENCY: '', CHECKPOINT_INTERVAL_S: '' };
-    await part('concurrency', () => withService('all', 'defaults', async (s) => {
-      if (parts.has('checkpoints')) {
-        log(`checkpoints: mnist MLP, ${CHECKPOINT_EPOCHS} epochs, default interval (none in a job this short)`);
-        checkpointsNone = await checkpointRuns(s, RUNS);
-      }
-      if (parts.has('concurrency')) {
-        log(`concurrency: ${BURST_JOBS} iris jobs at once, default WORKER_CONCURRENCY`);
-        burstDefault = await burst(s);
-      }
-    }, defaults));
-    await part('concurrency', () => withService('all', 'one', async (s) => {
-      if (parts.has('checkpoints')) {
-        log(`checkpoints: the same job, a checkpoint after every epoch`);
-        checkpointsEvery = await checkpointRuns(s, RUNS);
-      }
-      if (parts.has('concurrency')) {
-        log(`concurrency: ${BURST_JOBS} iris jobs at once, WORKER_CONCURRENCY=1`);
-        burstOne = await burst(s);
-      }
-    }, { WORKER_CONCURRENCY: '1', CHECKPOINT_INTERVAL_S: '0' }));
+    await part('concurrency', () =>
+      withService(
+        'all',
+        'defaults',
+        async (s) => {
+          if (parts.has('checkpoints')) {
+            log(`checkpoints: mnist MLP, ${CHECKPOINT_EPOCHS} epochs, default interval (none in a job this short)`);
+            checkpointsNone = await checkpointRuns(s, RUNS);
+          }
+          if (parts.has('concurrency')) {
+            log(`concurrency: ${BURST_JOBS} iris jobs at once, default WORKER_CONCURRENCY`);
+            burstDefault = await burst(s);
+          }
+        },
+        defaults,
+      ),
+    );
+    await part('concurrency', () =>
+      withService(
+        'all',
+        'one',
+        async (s) => {
+          if (parts.has('checkpoints')) {
+            log(`checkpoints: the same job, a checkpoint after every epoch`);
+            checkpointsEvery = await checkpointRuns(s, RUNS);
+          }
+          if (parts.has('concurrency')) {
+            log(`concurrency: ${BURST_JOBS} iris jobs at once, WORKER_CONCURRENCY=1`);
+            burstOne = await burst(s);
+          }
+        },
+        { WORKER_CONCURRENCY: '1', CHECKPOINT_INTERVAL_S: '0' },
+      ),
+    );
   }
 
   if (parts.has('rss')) {
     // A service of its own: the training child's peak (VmHWM) then covers this job only.
-    await part('rss', () => withService('all', 'rss', async (s) => {
-      log('rss: probing POST /v1/datasets, then 1,000,000 rows × 20 columns');
-      rss = await rssPart(s, tmp);
-    }));
+    await part('rss', () =>
+      withService('all', 'rss', async (s) => {
+        log('rss: probing POST /v1/datasets, then 1,000,000 rows × 20 columns');
+        rss = await rssPart(s, tmp);
+      }),
+    );
   }
   if (parts.has('api')) {
-    await part('api', () => withService('api', 'api', async (s) => {
-      log(`api: autocannon ${API_SECONDS} s × ${API_CONNECTIONS} connections, GET then POST`);
-      api = await apiLoad(s, API_SECONDS, API_CONNECTIONS);
-    }));
+    await part('api', () =>
+      withService('api', 'api', async (s) => {
+        log(`api: autocannon ${API_SECONDS} s × ${API_CONNECTIONS} connections, GET then POST`);
+        api = await apiLoad(s, API_SECONDS, API_CONNECTIONS);
+      }),
+    );
   }
   if (parts.has('buckets')) {
-    await part('buckets', () => withService('api', 'buckets', async (s) => {
-      log('buckets: 1,000,000 step rows by SQL, then ?points=1000 and ?format=csv');
-      buckets = await bucketsPart(s, RUNS);
-    }));
+    await part('buckets', () =>
+      withService('api', 'buckets', async (s) => {
+        log('buckets: 1,000,000 step rows by SQL, then ?points=1000 and ?format=csv');
+        buckets = await bucketsPart(s, RUNS);
+      }),
+    );
   }
 
   if (parts.has('uploads')) {
-    await part('uploads', () => withService('api', 'uploads', async (s) => {
-      log('uploads: a 1 GiB CSV, a 50,000-column CSV and a 360 MB JSON body, generated while sent');
-      uploads = await uploadsPart(s);
-    }));
+    await part('uploads', () =>
+      withService('api', 'uploads', async (s) => {
+        log('uploads: a 1 GiB CSV, a 50,000-column CSV and a 360 MB JSON body, generated while sent');
+        uploads = await uploadsPart(s);
+      }),
+    );
   }
 
   // ---- the table --------------------------------------------------------------------------
@@ -210,50 +246,169 @@ try {
     const c2 = torch2[model];
     const name = model.toUpperCase();
     if (a) {
-      table.row({ part: name, metric: '(a) bare tfjs loop, tf.train.adam', value: `${fmt(a.samplesPerSecond)} samples/s`, note: `backend ${a.backend}; median of ${a.runSeconds.length}: ${a.runSeconds.map((x) => fmt(x, 2)).join(', ')} s` });
+      table.row({
+        part: name,
+        metric: '(a) bare tfjs loop, tf.train.adam',
+        value: `${fmt(a.samplesPerSecond)} samples/s`,
+        note: `backend ${a.backend}; median of ${a.runSeconds.length}: ${a.runSeconds.map((x) => fmt(x, 2)).join(', ')} s`,
+      });
       const o = bareOurAdam[model];
-      if (o) table.row({ part: name, metric: '  same loop, our Adam (diagnostic)', value: `${fmt(o.samplesPerSecond)} samples/s`, note: `${fmt((o.samplesPerSecond / a.samplesPerSecond) * 100, 1)}% of (a)` });
+      if (o)
+        table.row({
+          part: name,
+          metric: '  same loop, our Adam (diagnostic)',
+          value: `${fmt(o.samplesPerSecond)} samples/s`,
+          note: `${fmt((o.samplesPerSecond / a.samplesPerSecond) * 100, 1)}% of (a)`,
+        });
       const t = bareTrain[model];
-      if (t) table.row({ part: name, metric: '  our train(), no-op hooks (diagnostic)', value: `${fmt(t.samplesPerSecond)} samples/s`, note: `${fmt((t.samplesPerSecond / a.samplesPerSecond) * 100, 1)}% of (a); includes data generation + model build` });
+      if (t)
+        table.row({
+          part: name,
+          metric: '  our train(), no-op hooks (diagnostic)',
+          value: `${fmt(t.samplesPerSecond)} samples/s`,
+          note: `${fmt((t.samplesPerSecond / a.samplesPerSecond) * 100, 1)}% of (a); includes data generation + model build`,
+        });
     }
     if (b) {
       const m = b.median;
-      table.row({ part: name, metric: '(b) service, submit → succeeded', value: `${fmt(b.samplesPerSecond)} samples/s`, note: `median of ${b.runs.length} jobs: ${b.runs.map((r) => fmt(r.wallSeconds, 2)).join(', ')} s; warm-up job ${fmt(b.warmup.wallSeconds, 2)} s; backend ${m.backend}` });
+      table.row({
+        part: name,
+        metric: '(b) service, submit → succeeded',
+        value: `${fmt(b.samplesPerSecond)} samples/s`,
+        note: `median of ${b.runs.length} jobs: ${b.runs.map((r) => fmt(r.wallSeconds, 2)).join(', ')} s; warm-up job ${fmt(b.warmup.wallSeconds, 2)} s; backend ${m.backend}`,
+      });
       if (m.finishingSeconds !== undefined) {
         const without = (b.samplesPerSecond * m.wallSeconds) / (m.wallSeconds - m.finishingSeconds);
-        table.row({ part: name, metric: '  (b) minus its "finishing" (diagnostic)', value: `${fmt(without)} samples/s`, note: a ? `${fmt(without / a.samplesPerSecond, 2)} of (a): b if the artifacts were stored for free` : '' });
+        table.row({
+          part: name,
+          metric: '  (b) minus its "finishing" (diagnostic)',
+          value: `${fmt(without)} samples/s`,
+          note: a ? `${fmt(without / a.samplesPerSecond, 2)} of (a): b if the artifacts were stored for free` : '',
+        });
       }
-      table.row({ part: name, metric: '  where (b)\'s time goes (median job)', value: `${fmt(m.wallSeconds, 2)} s`, note: `queued ${fmt(m.queuedSeconds * 1000)} ms, child ${m.childSeconds !== undefined ? fmt(m.childSeconds, 2) : '?'} s, finishing (child done → row succeeded) ${m.finishingSeconds !== undefined ? fmt(m.finishingSeconds * 1000) : '?'} ms, child loop ${fmt(m.loopSamplesPerSecond)} samples/s (last epoch); CPU s: service ${fmt(m.cpu.service, 2)}, child ${fmt(m.cpu.children, 2)}, postgres ${fmt(m.cpu.postgres, 2)}` });
+      table.row({
+        part: name,
+        metric: "  where (b)'s time goes (median job)",
+        value: `${fmt(m.wallSeconds, 2)} s`,
+        note: `queued ${fmt(m.queuedSeconds * 1000)} ms, child ${m.childSeconds !== undefined ? fmt(m.childSeconds, 2) : '?'} s, finishing (child done → row succeeded) ${m.finishingSeconds !== undefined ? fmt(m.finishingSeconds * 1000) : '?'} ms, child loop ${fmt(m.loopSamplesPerSecond)} samples/s (last epoch); CPU s: service ${fmt(m.cpu.service, 2)}, child ${fmt(m.cpu.children, 2)}, postgres ${fmt(m.cpu.postgres, 2)}`,
+      });
     }
-    if (c1) table.row({ part: name, metric: `(c) PyTorch ${c1.torch}, 1 thread`, value: `${fmt(c1.samplesPerSecond)} samples/s`, note: `torch's default here: ${c1.defaultThreads} thread(s); runs ${c1.runSeconds.map((x) => fmt(x, 2)).join(', ')} s` });
-    if (c2) table.row({ part: name, metric: `(c) PyTorch ${c2.torch}, 2 threads`, value: `${fmt(c2.samplesPerSecond)} samples/s`, note: `runs ${c2.runSeconds.map((x) => fmt(x, 2)).join(', ')} s` });
-    if (!torchVersion) table.row({ part: name, metric: '(c) PyTorch', value: 'skipped', note: `${'/usr/bin/python3'} -c 'import torch' failed` });
+    if (c1)
+      table.row({
+        part: name,
+        metric: `(c) PyTorch ${c1.torch}, 1 thread`,
+        value: `${fmt(c1.samplesPerSecond)} samples/s`,
+        note: `torch's default here: ${c1.defaultThreads} thread(s); runs ${c1.runSeconds.map((x) => fmt(x, 2)).join(', ')} s`,
+      });
+    if (c2)
+      table.row({
+        part: name,
+        metric: `(c) PyTorch ${c2.torch}, 2 threads`,
+        value: `${fmt(c2.samplesPerSecond)} samples/s`,
+        note: `runs ${c2.runSeconds.map((x) => fmt(x, 2)).join(', ')} s`,
+      });
+    if (!torchVersion)
+      table.row({ part: name, metric: '(c) PyTorch', value: 'skipped', note: `${'/usr/bin/python3'} -c 'import torch' failed` });
     if (a && b) table.target({ part: name, metric: 'b/a', value: b.samplesPerSecond / a.samplesPerSecond, target: 0.95 });
-    if (b && c1) table.row({ part: name, metric: 'b/c (c with 1 thread, as one wasm job)', value: fmt(b.samplesPerSecond / c1.samplesPerSecond, 2) });
+    if (b && c1)
+      table.row({ part: name, metric: 'b/c (c with 1 thread, as one wasm job)', value: fmt(b.samplesPerSecond / c1.samplesPerSecond, 2) });
     if (b && c2) table.row({ part: name, metric: 'b/c (c with 2 threads)', value: fmt(b.samplesPerSecond / c2.samplesPerSecond, 2) });
     // PyTorch given both cores: the better of its 1- and 2-thread runs (2 threads can be slower on a busy machine).
-    if (b && c1 && c2) table.target({ part: name, metric: 'b/c (c: best of 1 and 2 threads)', value: b.samplesPerSecond / Math.max(c1.samplesPerSecond, c2.samplesPerSecond), target: model === 'mlp' ? 1.2 : 0.7 });
+    if (b && c1 && c2)
+      table.target({
+        part: name,
+        metric: 'b/c (c: best of 1 and 2 threads)',
+        value: b.samplesPerSecond / Math.max(c1.samplesPerSecond, c2.samplesPerSecond),
+        target: model === 'mlp' ? 1.2 : 0.7,
+      });
   }
   if (metrics) {
-    table.target({ part: 'METRICS', metric: 'steps recorded / s, submit → succeeded', value: metrics.stepsPerSecond, target: 5000, unit: ' steps/s', note: `${fmt(metrics.rows)} rows in PostgreSQL (expected ${fmt(metrics.expectedSteps)}) in ${fmt(metrics.run.wallSeconds, 2)} s` });
-    if (metrics.stepsPerSecondTraining) table.row({ part: 'METRICS', metric: '  rows / training time in the worker', value: `${fmt(metrics.stepsPerSecondTraining)} steps/s`, note: `queued ${fmt(metrics.run.queuedSeconds * 1000)} ms, child ${fmt(metrics.run.childSeconds ?? 0, 2)} s, finishing ${fmt((metrics.run.finishingSeconds ?? 0) * 1000)} ms; CPU s: service ${fmt(metrics.run.cpu.service, 2)}, child ${fmt(metrics.run.cpu.children, 2)}, postgres ${fmt(metrics.run.cpu.postgres, 2)}` });
-    if (metricsBare) table.row({ part: 'METRICS', metric: '  bare tfjs loop, same model (no recording)', value: `${fmt(metricsBare.stepsPerSecond)} steps/s`, note: `backend ${metricsBare.backend}: the arithmetic's own ceiling` });
-    if (metricsTrain) table.row({ part: 'METRICS', metric: '  our train(), no-op hooks', value: `${fmt(metricsTrain.stepsPerSecond)} steps/s`, note: 'the loop without IPC or database' });
-    if (metricsBare) table.target({ part: 'METRICS', metric: 'recorded steps/s ÷ bare tfjs loop', value: metrics.stepsPerSecond / metricsBare.stepsPerSecond, target: 2, note: 'the bare loop uses tf.train.sgd, the job\'s optimizer' });
-    if (writerCapacity) table.row({ part: 'METRICS', metric: '  JobRecorder alone → PostgreSQL', value: `${fmt(writerCapacity.rowsPerSecond)} rows/s`, note: `${fmt(writerCapacity.rows)} rows in groups of 500, no training: the recording path's own ceiling` });
+    table.target({
+      part: 'METRICS',
+      metric: 'steps recorded / s, submit → succeeded',
+      value: metrics.stepsPerSecond,
+      target: 5000,
+      unit: ' steps/s',
+      note: `${fmt(metrics.rows)} rows in PostgreSQL (expected ${fmt(metrics.expectedSteps)}) in ${fmt(metrics.run.wallSeconds, 2)} s`,
+    });
+    if (metrics.stepsPerSecondTraining)
+      table.row({
+        part: 'METRICS',
+        metric: '  rows / training time in the worker',
+        value: `${fmt(metrics.stepsPerSecondTraining)} steps/s`,
+        note: `queued ${fmt(metrics.run.queuedSeconds * 1000)} ms, child ${fmt(metrics.run.childSeconds ?? 0, 2)} s, finishing ${fmt((metrics.run.finishingSeconds ?? 0) * 1000)} ms; CPU s: service ${fmt(metrics.run.cpu.service, 2)}, child ${fmt(metrics.run.cpu.children, 2)}, postgres ${fmt(metrics.run.cpu.postgres, 2)}`,
+      });
+    if (metricsBare)
+      table.row({
+        part: 'METRICS',
+        metric: '  bare tfjs loop, same model (no recording)',
+        value: `${fmt(metricsBare.stepsPerSecond)} steps/s`,
+        note: `backend ${metricsBare.backend}: the arithmetic's own ceiling`,
+      });
+    if (metricsTrain)
+      table.row({
+        part: 'METRICS',
+        metric: '  our train(), no-op hooks',
+        value: `${fmt(metricsTrain.stepsPerSecond)} steps/s`,
+        note: 'the loop without IPC or database',
+      });
+    if (metricsBare)
+      table.target({
+        part: 'METRICS',
+        metric: 'recorded steps/s ÷ bare tfjs loop',
+        value: metrics.stepsPerSecond / metricsBare.stepsPerSecond,
+        target: 2,
+        note: "the bare loop uses tf.train.sgd, the job's optimizer",
+      });
+    if (writerCapacity)
+      table.row({
+        part: 'METRICS',
+        metric: '  JobRecorder alone → PostgreSQL',
+        value: `${fmt(writerCapacity.rowsPerSecond)} rows/s`,
+        note: `${fmt(writerCapacity.rows)} rows in groups of 500, no training: the recording path's own ceiling`,
+      });
   }
   if (burstDefault && burstOne) {
-    const note = (b: NonNullable<typeof burstDefault>) => `${b.jobs} jobs in ${fmt(b.wallSeconds, 1)} s, ${fmt(b.jobsPerHour)} jobs/h${b.failed ? `, ${b.failed} failed` : ''}`;
-    table.row({ part: 'JOBS/HOUR', metric: `${BURST_JOBS} iris jobs at once, default concurrency`, value: `${fmt(burstDefault.wallSeconds, 1)} s`, note: `concurrency ${burstDefault.concurrency ?? '?'} on ${(await import('node:os')).availableParallelism()} cores; ${note(burstDefault)}` });
-    table.row({ part: 'JOBS/HOUR', metric: `${BURST_JOBS} iris jobs at once, WORKER_CONCURRENCY=1`, value: `${fmt(burstOne.wallSeconds, 1)} s`, note: note(burstOne) });
-    table.target({ part: 'JOBS/HOUR', metric: 'speed-up of the default over 1', value: burstOne.wallSeconds / burstDefault.wallSeconds, target: 1.8 });
+    const note = (b: NonNullable<typeof burstDefault>) =>
+      `${b.jobs} jobs in ${fmt(b.wallSeconds, 1)} s, ${fmt(b.jobsPerHour)} jobs/h${b.failed ? `, ${b.failed} failed` : ''}`;
+    table.row({
+      part: 'JOBS/HOUR',
+      metric: `${BURST_JOBS} iris jobs at once, default concurrency`,
+      value: `${fmt(burstDefault.wallSeconds, 1)} s`,
+      note: `concurrency ${burstDefault.concurrency ?? '?'} on ${(await import('node:os')).availableParallelism()} cores; ${note(burstDefault)}`,
+    });
+    table.row({
+      part: 'JOBS/HOUR',
+      metric: `${BURST_JOBS} iris jobs at once, WORKER_CONCURRENCY=1`,
+      value: `${fmt(burstOne.wallSeconds, 1)} s`,
+      note: note(burstOne),
+    });
+    table.target({
+      part: 'JOBS/HOUR',
+      metric: 'speed-up of the default over 1',
+      value: burstOne.wallSeconds / burstDefault.wallSeconds,
+      target: 1.8,
+    });
   }
   if (checkpointsNone && checkpointsEvery) {
     const taken = CHECKPOINT_EPOCHS - 1; // after every epoch but the last (the job's end stores the result)
     const perCheckpoint = Math.max(0, (checkpointsEvery.medianSeconds - checkpointsNone.medianSeconds) / taken);
     const interval = 60;
-    table.row({ part: 'CHECKPOINTS', metric: `one checkpoint (mnist MLP, 101,770 weights, Adam)`, value: `${fmt(perCheckpoint * 1000)} ms`, note: `job running time, median of ${RUNS}: ${fmt(checkpointsEvery.medianSeconds, 2)} s with ${taken} checkpoints, ${fmt(checkpointsNone.medianSeconds, 2)} s with none` });
-    table.target({ part: 'CHECKPOINTS', metric: `share of a job's time at the default interval (${interval} s)`, value: (perCheckpoint / (interval + perCheckpoint)) * 100, target: 2, unit: '%', lowerIsBetter: true, note: `one checkpoint every ${interval} s of training; with CHECKPOINT_INTERVAL_S=0 (every epoch) this job spends ${fmt((1 - checkpointsNone.medianSeconds / checkpointsEvery.medianSeconds) * 100, 1)}% on them` });
+    table.row({
+      part: 'CHECKPOINTS',
+      metric: `one checkpoint (mnist MLP, 101,770 weights, Adam)`,
+      value: `${fmt(perCheckpoint * 1000)} ms`,
+      note: `job running time, median of ${RUNS}: ${fmt(checkpointsEvery.medianSeconds, 2)} s with ${taken} checkpoints, ${fmt(checkpointsNone.medianSeconds, 2)} s with none`,
+    });
+    table.target({
+      part: 'CHECKPOINTS',
+      metric: `share of a job's time at the default interval (${interval} s)`,
+      value: (perCheckpoint / (interval + perCheckpoint)) * 100,
+      target: 2,
+      unit: '%',
+      lowerIsBetter: true,
+      note: `one checkpoint every ${interval} s of training; with CHECKPOINT_INTERVAL_S=0 (every epoch) this job spends ${fmt((1 - checkpointsNone.medianSeconds / checkpointsEvery.medianSeconds) * 100, 1)}% on them`,
+    });
   }
   if (api) {
     for (const r of [api.get, api.post]) {
@@ -263,28 +418,66 @@ try {
         table.target({ part: 'API', metric: `${r.route} requests/s`, value: r.requestsPerSecond, target: 2000, unit: ' req/s', note });
         table.target({ part: 'API', metric: `${r.route} p99 latency`, value: r.p99, target: 20, unit: ' ms', lowerIsBetter: true });
       } else {
-        table.row({ part: 'API', metric: `${r.route} requests/s`, value: `${fmt(r.requestsPerSecond)} req/s`, note: `${note}; no worker (jobs stay queued); ${fmt(api.jobsCreated)} jobs created, removed at the end` });
+        table.row({
+          part: 'API',
+          metric: `${r.route} requests/s`,
+          value: `${fmt(r.requestsPerSecond)} req/s`,
+          note: `${note}; no worker (jobs stay queued); ${fmt(api.jobsCreated)} jobs created, removed at the end`,
+        });
         table.row({ part: 'API', metric: `${r.route} p50 / p99 latency`, value: `${r.p50} / ${r.p99} ms` });
       }
     }
   }
   if (buckets) {
-    table.row({ part: 'BUCKETS', metric: `GET …/metrics?points=${fmt(buckets.points)}, ${fmt(buckets.steps)}-step job`, value: `${fmt(buckets.medianBucketsMs)} ms`, note: `median of ${buckets.bucketsMs.length - 1} warm requests (cold: ${fmt(buckets.bucketsMs[0])} ms); ${fmt(buckets.buckets)} buckets; rows inserted by SQL in ${fmt(buckets.insertSeconds, 1)} s` });
-    table.row({ part: 'BUCKETS', metric: `GET …/metrics?format=csv, ${fmt(buckets.steps)} steps`, value: `${fmt(buckets.csvSeconds, 2)} s`, note: `${fmt(buckets.csvBytes / 2 ** 20, 1)} MiB streamed (${fmt(buckets.steps / buckets.csvSeconds)} rows/s)` });
+    table.row({
+      part: 'BUCKETS',
+      metric: `GET …/metrics?points=${fmt(buckets.points)}, ${fmt(buckets.steps)}-step job`,
+      value: `${fmt(buckets.medianBucketsMs)} ms`,
+      note: `median of ${buckets.bucketsMs.length - 1} warm requests (cold: ${fmt(buckets.bucketsMs[0])} ms); ${fmt(buckets.buckets)} buckets; rows inserted by SQL in ${fmt(buckets.insertSeconds, 1)} s`,
+    });
+    table.row({
+      part: 'BUCKETS',
+      metric: `GET …/metrics?format=csv, ${fmt(buckets.steps)} steps`,
+      value: `${fmt(buckets.csvSeconds, 2)} s`,
+      note: `${fmt(buckets.csvBytes / 2 ** 20, 1)} MiB streamed (${fmt(buckets.steps / buckets.csvSeconds)} rows/s)`,
+    });
   }
   if (rss) {
     if ('skipped' in rss) table.row({ part: 'RSS', metric: '1,000,000 × 20 dataset', value: 'skipped', note: rss.skipped });
     else {
       const mb = (b: number) => `${fmt(b / 2 ** 20)} MiB`;
-      table.row({ part: 'RSS', metric: 'upload: service process peak RSS', value: mb(rss.upload.peakRssServiceBytes), note: `${fmt(rss.rows)} rows × ${rss.columns} columns, ${mb(rss.csvBytes)} CSV in ${fmt(rss.upload.seconds, 1)} s (${mb(rss.csvBytes / rss.upload.seconds)}/s); ${mb(rss.upload.rssBeforeBytes)} before the upload; VmHWM ${mb(rss.upload.hwmServiceBytes)}` });
-      table.row({ part: 'RSS', metric: 'training child peak RSS (1 epoch, batch 256)', value: mb(Math.max(rss.job.peakRssChildBytes, rss.job.hwmChildBytes)), note: `idle child before the job ${mb(rss.job.childRssBeforeBytes)}; sampled every 200 ms ${mb(rss.job.peakRssChildBytes)}, VmHWM ${mb(rss.job.hwmChildBytes)}; job ${fmt(rss.job.wallSeconds, 1)} s submit → succeeded (child ${fmt(rss.job.childSeconds ?? 0, 1)} s)` });
-      table.row({ part: 'RSS', metric: 'service process during the job', value: mb(rss.job.peakRssServiceBytes), note: `${mb(rss.job.serviceRssBeforeBytes)} when the job was submitted (what the upload left)` });
+      table.row({
+        part: 'RSS',
+        metric: 'upload: service process peak RSS',
+        value: mb(rss.upload.peakRssServiceBytes),
+        note: `${fmt(rss.rows)} rows × ${rss.columns} columns, ${mb(rss.csvBytes)} CSV in ${fmt(rss.upload.seconds, 1)} s (${mb(rss.csvBytes / rss.upload.seconds)}/s); ${mb(rss.upload.rssBeforeBytes)} before the upload; VmHWM ${mb(rss.upload.hwmServiceBytes)}`,
+      });
+      table.row({
+        part: 'RSS',
+        metric: 'training child peak RSS (1 epoch, batch 256)',
+        value: mb(Math.max(rss.job.peakRssChildBytes, rss.job.hwmChildBytes)),
+        note: `idle child before the job ${mb(rss.job.childRssBeforeBytes)}; sampled every 200 ms ${mb(rss.job.peakRssChildBytes)}, VmHWM ${mb(rss.job.hwmChildBytes)}; job ${fmt(rss.job.wallSeconds, 1)} s submit → succeeded (child ${fmt(rss.job.childSeconds ?? 0, 1)} s)`,
+      });
+      table.row({
+        part: 'RSS',
+        metric: 'service process during the job',
+        value: mb(rss.job.peakRssServiceBytes),
+        note: `${mb(rss.job.serviceRssBeforeBytes)} when the job was submitted (what the upload left)`,
+      });
     }
   }
   for (const u of uploads ?? []) {
     const mb = (b: number) => b / 2 ** 20;
     const note = `${fmt(mb(u.bytes))} MiB in ${fmt(u.seconds, 1)} s (${fmt(mb(u.bytes) / u.seconds, 1)} MiB/s), answered ${u.status}${u.status === 201 ? '' : `: ${u.answer}`}; ${fmt(mb(u.rssBeforeBytes))} MiB before`;
-    table.target({ part: 'UPLOADS', metric: `${u.what}: API peak RSS`, value: mb(u.peakRssBytes), target: mb(UPLOAD_RSS_BOUND_BYTES), unit: ' MiB', lowerIsBetter: true, note });
+    table.target({
+      part: 'UPLOADS',
+      metric: `${u.what}: API peak RSS`,
+      value: mb(u.peakRssBytes),
+      target: mb(UPLOAD_RSS_BOUND_BYTES),
+      unit: ' MiB',
+      lowerIsBetter: true,
+      note,
+    });
   }
 } finally {
   log('cleaning up: bench queues and the trainer_bench database');
@@ -294,10 +487,39 @@ try {
   rmSync(join(tmp, 'mnist-8000.bin'), { force: true });
 }
 
-Object.assign(results, { finishedAt: new Date().toISOString(), burstDefault, burstOne, checkpointsNone, checkpointsEvery, torchVersion, bare, bareOurAdam, bareTrain, service, torch1, torch2, metrics, writerCapacity, api, rss, buckets, uploads, serviceLogs: process.argv.includes('--keep-logs') ? tmp : null, table: table.rows });
+Object.assign(results, {
+  finishedAt: new Date().toISOString(),
+  burstDefault,
+  burstOne,
+  checkpointsNone,
+  checkpointsEvery,
+  torchVersion,
+  bare,
+  bareOurAdam,
+  bareTrain,
+  service,
+  torch1,
+  torch2,
+  metrics,
+  writerCapacity,
+  api,
+  rss,
+  buckets,
+  uploads,
+  serviceLogs: process.argv.includes('--keep-logs') ? tmp : null,
+  table: table.rows,
+});
 const busyAfter = await machineBusy();
 results.machineBusyAfter = busyAfter;
-table.row({ part: 'MACHINE', metric: 'CPU busy (other processes) before / after', value: `${fmt(busyBefore * 100)}% / ${fmt(busyAfter * 100)}%`, note: busyBefore > 0.15 || busyAfter > 0.15 ? 'NOT idle: figures are lower than on an idle machine' : 'idle: the bench had the machine to itself (as far as before/after shows)' });
+table.row({
+  part: 'MACHINE',
+  metric: 'CPU busy (other processes) before / after',
+  value: `${fmt(busyBefore * 100)}% / ${fmt(busyAfter * 100)}%`,
+  note:
+    busyBefore > 0.15 || busyAfter > 0.15
+      ? 'NOT idle: figures are lower than on an idle machine'
+      : 'idle: the bench had the machine to itself (as far as before/after shows)',
+});
 const printed = table.render();
 console.log(printed);
 mkdirSync(new URL('../../tmp/', import.meta.url), { recursive: true });

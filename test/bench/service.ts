@@ -38,26 +38,33 @@ async function freePort(): Promise<number> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts the service and waits until it answers /readyz (and, with a worker, lists it). */
-export async function startBenchService(opts: { mode: 'all' | 'api'; queue: string; logFile: string; env?: Record<string, string> }): Promise<BenchService> {
+export async function startBenchService(opts: {
+  mode: 'all' | 'api';
+  queue: string;
+  logFile: string;
+  env?: Record<string, string>;
+}): Promise<BenchService> {
   const port = await freePort();
   const out = openSync(opts.logFile, 'a');
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', opts.mode], {
     cwd: ROOT,
     stdio: ['ignore', out, out],
-    env: Object.fromEntries(Object.entries({
-      ...process.env,
-      DATABASE_URL: BENCH_DATABASE_URL,
-      REDIS_URL: BENCH_REDIS_URL,
-      QUEUE_NAME: opts.queue,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      TFJS_BACKEND: 'auto',
-      LOG_LEVEL: 'info',
-      // The bench measures the service, not its per-tenant limits.
-      RATE_LIMIT_PER_SECOND: '1000000',
-      TENANT_MAX_ACTIVE_JOBS: '1000000',
-      ...opts.env,
-    }).filter(([, value]) => value !== '')), // '' in opts.env unsets a variable of the bench's own environment
+    env: Object.fromEntries(
+      Object.entries({
+        ...process.env,
+        DATABASE_URL: BENCH_DATABASE_URL,
+        REDIS_URL: BENCH_REDIS_URL,
+        QUEUE_NAME: opts.queue,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        TFJS_BACKEND: 'auto',
+        LOG_LEVEL: 'info',
+        // The bench measures the service, not its per-tenant limits.
+        RATE_LIMIT_PER_SECOND: '1000000',
+        TENANT_MAX_ACTIVE_JOBS: '1000000',
+        ...opts.env,
+      }).filter(([, value]) => value !== ''),
+    ), // '' in opts.env unsets a variable of the bench's own environment
   });
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
@@ -194,13 +201,16 @@ export function sampleMemory(rootPid: number, ms = 200) {
 
 /** Log lines (pino JSON) of the service that mention a job, with their time. */
 export function jobLog(logFile: string, jobId: string): Array<{ time: number; msg: string; [k: string]: unknown }> {
-  return readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes(jobId)).flatMap((l) => {
-    try {
-      return [JSON.parse(l)];
-    } catch {
-      return [];
-    }
-  });
+  return readFileSync(logFile, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(jobId))
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l)];
+      } catch {
+        return [];
+      }
+    });
 }
 
 /** CPU seconds (user + system) a process has used so far; 0 once it is gone. */
@@ -216,13 +226,15 @@ export function cpuSecondsOf(pid: number): number {
 
 /** CPU seconds of the service process, its training children, and every PostgreSQL process. */
 export function cpuSnapshot(rootPid: number): { service: number; children: number; postgres: number } {
-  const postgres = readdirSync('/proc').filter((e) => /^\d+$/.test(e)).reduce((sum, e) => {
-    try {
-      return readFileSync(`/proc/${e}/comm`, 'utf8').trim() === 'postgres' ? sum + cpuSecondsOf(Number(e)) : sum;
-    } catch {
-      return sum;
-    }
-  }, 0);
+  const postgres = readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .reduce((sum, e) => {
+      try {
+        return readFileSync(`/proc/${e}/comm`, 'utf8').trim() === 'postgres' ? sum + cpuSecondsOf(Number(e)) : sum;
+      } catch {
+        return sum;
+      }
+    }, 0);
   return { service: cpuSecondsOf(rootPid), children: descendants(rootPid).reduce((s, p) => s + cpuSecondsOf(p), 0), postgres };
 }
 

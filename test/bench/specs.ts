@@ -11,17 +11,18 @@ export const BATCH = 64;
 export const LEARNING_RATE = 0.001;
 
 export function mnistJob(model: ModelName, seed = 1) {
-  const layers = model === 'mlp'
-    ? [
-      { type: 'dense', units: 128, activation: 'relu' },
-      { type: 'dense', units: 10, activation: 'softmax' },
-    ]
-    : [
-      { type: 'conv2d', filters: 8, kernelSize: 3, activation: 'relu' },
-      { type: 'maxPooling2d', poolSize: 2 },
-      { type: 'flatten' },
-      { type: 'dense', units: 10, activation: 'softmax' },
-    ];
+  const layers =
+    model === 'mlp'
+      ? [
+          { type: 'dense', units: 128, activation: 'relu' },
+          { type: 'dense', units: 10, activation: 'softmax' },
+        ]
+      : [
+          { type: 'conv2d', filters: 8, kernelSize: 3, activation: 'relu' },
+          { type: 'maxPooling2d', poolSize: 2 },
+          { type: 'flatten' },
+          { type: 'dense', units: 10, activation: 'softmax' },
+        ];
   return {
     name: `bench-${model}`,
     dataset: { builtin: 'mnist', samples: MNIST_SAMPLES, shape: model === 'mlp' ? 'flat' : 'image' },
@@ -60,7 +61,13 @@ export function tinyJob() {
   return {
     name: 'bench-api',
     dataset: { builtin: 'xor', samples: 16 },
-    model: { layers: [{ type: 'dense', units: 2, activation: 'tanh' }, { type: 'dense', units: 1, activation: 'sigmoid' }], loss: 'binaryCrossentropy' },
+    model: {
+      layers: [
+        { type: 'dense', units: 2, activation: 'tanh' },
+        { type: 'dense', units: 1, activation: 'sigmoid' },
+      ],
+      loss: 'binaryCrossentropy',
+    },
     optimizer: { name: 'sgd', learningRate: 0.1 },
     training: { epochs: 1, batchSize: 8, seed: 1 },
   };

@@ -18,7 +18,15 @@ export class Table {
   }
 
   /** A figure with a target: met yes/no and, when missed, by how much (relative to the target). */
-  target(opts: { part: string; metric: string; value: number; target: number; unit?: string; lowerIsBetter?: boolean; note?: string }): void {
+  target(opts: {
+    part: string;
+    metric: string;
+    value: number;
+    target: number;
+    unit?: string;
+    lowerIsBetter?: boolean;
+    note?: string;
+  }): void {
     const { value, target, unit = '', lowerIsBetter = false } = opts;
     const ratio = !unit; // a unitless figure is a ratio
     const digits = ratio ? 2 : value < 100 ? 1 : 0;

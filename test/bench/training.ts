@@ -30,9 +30,21 @@ export interface BareResult {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** bare-tf.ts in a process of its own; reports the median of `runs` timed runs. */
-export async function bareTf(workload: ModelName | 'xor', variant: 'tfadam' | 'ouradam' | 'train', runs = 3, backend = 'auto'): Promise<BareResult> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'test/bench/bare-tf.ts', workload, variant, backend, String(runs)], { cwd: ROOT, maxBuffer: 1 << 20 });
-  const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+export async function bareTf(
+  workload: ModelName | 'xor',
+  variant: 'tfadam' | 'ouradam' | 'train',
+  runs = 3,
+  backend = 'auto',
+): Promise<BareResult> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'test/bench/bare-tf.ts', workload, variant, backend, String(runs)], {
+    cwd: ROOT,
+    maxBuffer: 1 << 20,
+  });
+  const line = stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   if (!line) throw new Error(`bare-tf.ts printed no result: ${stdout}`);
   const result = JSON.parse(line) as BareResult;
   const seconds = median(result.runSeconds);
@@ -46,8 +58,14 @@ export function exportMnist(dir: string): string {
   const header = Buffer.alloc(8);
   header.writeInt32LE(data.count, 0);
   header.writeInt32LE(784, 4);
-  writeFileSync(path, Buffer.concat([header, Buffer.from(data.features.buffer, data.features.byteOffset, data.features.byteLength),
-    Buffer.from(data.targets.buffer, data.targets.byteOffset, data.targets.byteLength)]));
+  writeFileSync(
+    path,
+    Buffer.concat([
+      header,
+      Buffer.from(data.features.buffer, data.features.byteOffset, data.features.byteLength),
+      Buffer.from(data.targets.buffer, data.targets.byteOffset, data.targets.byteLength),
+    ]),
+  );
   return path;
 }
 
@@ -122,14 +140,23 @@ export async function runServiceJob(service: BenchService, body: unknown, pollMs
   }
   const wallSeconds = (performance.now() - started) / 1000;
   const cpuAfter = service.proc.pid ? cpuSnapshot(service.proc.pid) : undefined;
-  const cpu = cpuBefore && cpuAfter
-    ? { service: cpuAfter.service - cpuBefore.service, children: cpuAfter.children - cpuBefore.children, postgres: cpuAfter.postgres - cpuBefore.postgres }
-    : { service: NaN, children: NaN, postgres: NaN };
+  const cpu =
+    cpuBefore && cpuAfter
+      ? {
+          service: cpuAfter.service - cpuBefore.service,
+          children: cpuAfter.children - cpuBefore.children,
+          postgres: cpuAfter.postgres - cpuBefore.postgres,
+        }
+      : { service: NaN, children: NaN, postgres: NaN };
   if (job.status !== 'succeeded') throw new Error(`job ${id} ${job.status}: ${job.error ?? ''}`);
   const t = (s: string) => new Date(s).getTime();
   const log = jobLog(service.logFile, id);
   const at = (msg: string) => log.find((l) => l.msg === msg)?.time;
-  const [trainingStarted, childDone, succeeded] = [at('training started'), at('training process finished the job'), at('training succeeded')];
+  const [trainingStarted, childDone, succeeded] = [
+    at('training started'),
+    at('training process finished the job'),
+    at('training succeeded'),
+  ];
   return {
     id,
     wallSeconds,
@@ -180,7 +207,8 @@ export async function metricsPath(service: BenchService, epochs: number): Promis
   const [{ count }] = await benchQuery<{ count: string }>('SELECT count(*) FROM "StepMetric" WHERE "jobId" = $1', [run.id]);
   const rows = Number(count);
   return {
-    run, rows,
+    run,
+    rows,
     expectedSteps: (body.dataset.samples / body.training.batchSize) * epochs,
     stepsPerSecond: rows / run.wallSeconds,
     stepsPerSecondTraining: run.childSeconds ? rows / run.childSeconds : undefined,
@@ -192,7 +220,10 @@ export async function metricsPath(service: BenchService, epochs: number): Promis
  * 500 steps (what the child sends at most per message) as fast as it takes them, into the
  * bench database. Rows per second it writes.
  */
-export async function metricsWriterCapacity(databaseUrl: string, rows = 20_000): Promise<{ rows: number; seconds: number; rowsPerSecond: number }> {
+export async function metricsWriterCapacity(
+  databaseUrl: string,
+  rows = 20_000,
+): Promise<{ rows: number; seconds: number; rowsPerSecond: number }> {
   const { createDb } = await import('../../src/store/db.ts');
   const { insertJob, deleteJob, startAttempt } = await import('../../src/store/jobs.ts');
   const { JobRecorder } = await import('../../src/worker/job-recorder.ts');
@@ -202,13 +233,32 @@ export async function metricsWriterCapacity(databaseUrl: string, rows = 20_000):
   try {
     await insertJob(db, { id, tenant: 'default', name: 'bench-metrics-writer', spec: {} as never, progress: {} as never }); // no spec: the recorder alone is measured
     const started0 = await startAttempt(db, id, 'bench');
-    const writer = new JobRecorder(db, { id, attempt: started0!.attempts }, pino({ level: 'silent' }), () => {}, () => {}, {
-      maxBufferedRows: 200_000, batchRows: 5000, maxDelayMs: 250, heartbeatMs: 5000, retryMs: [100, 5000],
-    });
+    const writer = new JobRecorder(
+      db,
+      { id, attempt: started0!.attempts },
+      pino({ level: 'silent' }),
+      () => {},
+      () => {},
+      {
+        maxBufferedRows: 200_000,
+        batchRows: 5000,
+        maxDelayMs: 250,
+        heartbeatMs: 5000,
+        retryMs: [100, 5000],
+      },
+    );
     const progress = { epoch: 1, epochs: 1, step: 0, totalSteps: rows, loss: null, samplesPerSecond: 0 };
     const started = performance.now();
     for (let from = 1; from <= rows; from += 500) {
-      writer.addSteps(Array.from({ length: Math.min(500, rows - from + 1) }, (_, i) => ({ step: from + i, epoch: 1, loss: Math.random(), learningRate: 0.05 })), progress);
+      writer.addSteps(
+        Array.from({ length: Math.min(500, rows - from + 1) }, (_, i) => ({
+          step: from + i,
+          epoch: 1,
+          loss: Math.random(),
+          learningRate: 0.05,
+        })),
+        progress,
+      );
       await new Promise((r) => setImmediate(r)); // as IPC messages would arrive: one per turn
     }
     await writer.flush();

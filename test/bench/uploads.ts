@@ -49,12 +49,14 @@ function values(seed: number) {
 async function upload(service: BenchService, what: string, query: string, type: string, parts: Generator<Buffer>): Promise<UploadRun> {
   const pid = service.proc.pid!;
   let bytes = 0;
-  const counted = Readable.from((function* () {
-    for (const part of parts) {
-      bytes += part.length;
-      yield part;
-    }
-  })());
+  const counted = Readable.from(
+    (function* () {
+      for (const part of parts) {
+        bytes += part.length;
+        yield part;
+      }
+    })(),
+  );
   const rssBeforeBytes = memoryOf(pid)?.rss ?? 0;
   const memory = sampleMemory(pid, 100);
   const started = performance.now();
@@ -92,33 +94,47 @@ export async function uploadsPart(service: BenchService): Promise<UploadRun[]> {
   const runs: UploadRun[] = [];
   const v = values(7);
   const header20 = Array.from({ length: 19 }, (_, j) => `f${j}`).join(',') + ',label\n';
-  runs.push(await upload(service, '1 GiB CSV, 20 columns', '?label=label&name=bench-1g', 'text/csv',
-    body(UPLOAD_CSV_BYTES, header20, (i) => `${Array.from({ length: 19 }, v).join(',')},${i % 10}\n`)));
+  runs.push(
+    await upload(
+      service,
+      '1 GiB CSV, 20 columns',
+      '?label=label&name=bench-1g',
+      'text/csv',
+      body(UPLOAD_CSV_BYTES, header20, (i) => `${Array.from({ length: 19 }, v).join(',')},${i % 10}\n`),
+    ),
+  );
 
   const wide = 50_000;
   const headerWide = Array.from({ length: wide - 1 }, (_, j) => `f${j}`).join(',') + ',label\n';
-  runs.push(await upload(service, '400 MB CSV, 50,000 columns', '?label=label&name=bench-wide', 'text/csv',
-    body(400e6, headerWide, (i) => `${Array.from({ length: wide - 1 }, v).join(',')},${i % 2}\n`)));
+  runs.push(
+    await upload(
+      service,
+      '400 MB CSV, 50,000 columns',
+      '?label=label&name=bench-wide',
+      'text/csv',
+      body(400e6, headerWide, (i) => `${Array.from({ length: wide - 1 }, v).join(',')},${i % 2}\n`),
+    ),
+  );
 
-  runs.push(await upload(service, '360 MB JSON {"x":[[0],…],"y":[…]}', '?name=bench-json', 'application/json',
-    jsonBody(360e6)));
+  runs.push(await upload(service, '360 MB JSON {"x":[[0],…],"y":[…]}', '?name=bench-json', 'application/json', jsonBody(360e6)));
   return runs;
 }
 
 /** `{"x":[[0],[1],…],"y":[0,1,…]}` of about `total` bytes: x first, then y with one label per example. */
 function* jsonBody(total: number): Generator<Buffer> {
   const n = Math.floor(total / 6); // ",[0]" is 4 bytes and ",0" is 2
-  const part = (prefix: string, item: (i: number) => string, suffix: string) => function* () {
-    let block = prefix;
-    for (let i = 0; i < n; i++) {
-      block += (i === 0 ? '' : ',') + item(i);
-      if (block.length >= 65536) {
-        yield Buffer.from(block);
-        block = '';
+  const part = (prefix: string, item: (i: number) => string, suffix: string) =>
+    function* () {
+      let block = prefix;
+      for (let i = 0; i < n; i++) {
+        block += (i === 0 ? '' : ',') + item(i);
+        if (block.length >= 65536) {
+          yield Buffer.from(block);
+          block = '';
+        }
       }
-    }
-    yield Buffer.from(block + suffix);
-  };
+      yield Buffer.from(block + suffix);
+    };
   yield* part('{"x":[', (i) => `[${i % 2}]`, '],')();
   yield* part('"y":[', (i) => `${i % 2}`, ']}')();
 }

@@ -37,7 +37,9 @@ function kernelTimes(): string {
   return tf.tidy(() => {
     const x = tf.relu(tf.randomNormal([64, 26, 26, 8], 0, 1, 'float32', 1));
     const y = tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid');
-    const pool = msPer(() => tf.engine().runKernel('MaxPoolGrad', { dy: y, input: x, output: y }, { filterSize: 2, strides: 2, pad: 'valid' }) as tf.Tensor);
+    const pool = msPer(
+      () => tf.engine().runKernel('MaxPoolGrad', { dy: y, input: x, output: y }, { filterSize: 2, strides: 2, pad: 'valid' }) as tf.Tensor,
+    );
     const dy = tf.randomNormal([64, 14, 14, 64], 0, 1, 'float32', 2);
     const w = tf.randomNormal([3, 3, 32, 64], 0, 1, 'float32', 3);
     const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: [64, 14, 14, 32] };
@@ -88,4 +90,5 @@ for (const which of ['before', 'after'] as const) {
     `two-conv CNN: ${Math.round(samplesPerSecond(true))} samples/s`,
   ];
 }
-for (const [which, lines] of Object.entries(results)) console.log(`${which} (wasm${which === 'before' ? "'s own kernels" : ', ours'}), ${steps} steps:\n  ${lines.join('\n  ')}`);
+for (const [which, lines] of Object.entries(results))
+  console.log(`${which} (wasm${which === 'before' ? "'s own kernels" : ', ours'}), ${steps} steps:\n  ${lines.join('\n  ')}`);

@@ -28,9 +28,16 @@ let browser: import('playwright-core').Browser;
 const seen: { path: string; authorization?: string; lastEventId?: string }[] = [];
 
 const job = (status: string, step: number) => ({
-  id: JOB_ID, name: 'keyed', status, backend: 'wasm', attempts: 1,
+  id: JOB_ID,
+  name: 'keyed',
+  status,
+  backend: 'wasm',
+  attempts: 1,
   progress: { epoch: 1, epochs: 2, step, totalSteps: 20, loss: 0.5, samplesPerSecond: 100 },
-  createdAt: '2026-11-30T21:00:00.000Z', startedAt: null, finishedAt: null, spec: { optimizer: { name: 'adam' } },
+  createdAt: '2026-11-30T21:00:00.000Z',
+  startedAt: null,
+  finishedAt: null,
+  spec: { optimizer: { name: 'adam' } },
 });
 
 before(async () => {
@@ -41,7 +48,10 @@ before(async () => {
   const guard = async (req: FastifyRequest, reply: FastifyReply) => {
     seen.push({ path: req.url, authorization: req.headers.authorization, lastEventId: req.headers['last-event-id'] as string | undefined });
     if (req.headers.authorization !== `Bearer ${KEY}`) {
-      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', message: 'authorization: a valid API key is required', details: { field: 'authorization' } });
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer')
+        .send({ error: 'unauthorized', message: 'authorization: a valid API key is required', details: { field: 'authorization' } });
     }
   };
   app.get('/v1/jobs', { onRequest: guard }, async () => ({ jobs: [job('running', 5)], nextCursor: null }));
@@ -64,7 +74,15 @@ before(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -76,7 +94,9 @@ after(async () => {
 test('the page asks for a key, asks again when it is refused, and sends it everywhere once accepted', { skip }, async () => {
   const page = await browser.newPage();
   const errors: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error' && !/status of 401/.test(m.text())) errors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 401/.test(m.text())) errors.push(m.text());
+  });
   page.on('pageerror', (e) => errors.push(e.message));
 
   await page.goto(`${url}/`);
@@ -92,14 +112,17 @@ test('the page asks for a key, asks again when it is refused, and sends it every
   // The stream's progress and final status reach the row.
   await page.locator(`tr[data-job="${JOB_ID}"] [data-status="succeeded"]`).waitFor();
   assert.equal(await page.locator(`tr[data-job="${JOB_ID}"] progress`).getAttribute('value'), '20');
-  assert.match(await page.locator(`tr[data-job="${JOB_ID}"]`).textContent() ?? '', /20 \/ 20.*0\.25/);
+  assert.match((await page.locator(`tr[data-job="${JOB_ID}"]`).textContent()) ?? '', /20 \/ 20.*0\.25/);
   assert.equal(await page.evaluate("sessionStorage.getItem('trainer.apiKey')"), KEY);
 
   const stream = seen.filter((s) => s.path === `/v1/jobs/${JOB_ID}/events`);
   assert.equal(stream.length, 1, 'one stream, closed after the final status');
   assert.equal(stream[0].authorization, `Bearer ${KEY}`);
   assert.equal(stream[0].lastEventId, '5', 'the list resumes after the steps the job already had');
-  assert.ok(seen.some((s) => s.path.startsWith('/v1/jobs?') && s.authorization === undefined), 'the first request had no key');
+  assert.ok(
+    seen.some((s) => s.path.startsWith('/v1/jobs?') && s.authorization === undefined),
+    'the first request had no key',
+  );
 
   // A reload keeps the key for the session; "Forget API key" drops it.
   await page.reload();
@@ -109,4 +132,3 @@ test('the page asks for a key, asks again when it is refused, and sends it every
   await page.getByRole('heading', { name: 'API key' }).waitFor();
   assert.deepEqual(errors, []);
 });
-

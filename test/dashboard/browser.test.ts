@@ -39,7 +39,15 @@ before(async () => {
     executablePath: CHROMIUM,
     headless: true,
     // Playwright gives every launch a fresh temporary profile (its own --user-data-dir).
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   page.on('console', (m) => {
@@ -82,10 +90,12 @@ test('a job submitted from the form shows its chart growing while it runs, and c
   await page.getByLabel('Name').fill('spirals-live');
   await page.getByLabel('Dataset').selectOption('builtin:spirals');
   await page.getByLabel('Samples').fill('2000');
-  await page.getByLabel('Layers (JSON)').fill(JSON.stringify([
-    { type: 'dense', units: 32, activation: 'relu' },
-    { type: 'dense', units: 2, activation: 'softmax' },
-  ]));
+  await page.getByLabel('Layers (JSON)').fill(
+    JSON.stringify([
+      { type: 'dense', units: 32, activation: 'relu' },
+      { type: 'dense', units: 2, activation: 'softmax' },
+    ]),
+  );
   await page.getByLabel('Epochs').fill('200');
   await page.getByLabel('Batch size').fill('8');
   await page.getByRole('button', { name: 'Submit job' }).click();
@@ -116,7 +126,7 @@ test('a job submitted from the form shows its chart growing while it runs, and c
   assert.ok(m.json.steps < 40_000, 'canceled before the end');
 });
 
-test('a bad optimizer option is shown beside the optimizer options, with the API\'s message', { skip }, async () => {
+test("a bad optimizer option is shown beside the optimizer options, with the API's message", { skip }, async () => {
   await page.goto(`${service.url}/new`);
   await page.getByLabel('Optimizer options (JSON)').fill('{ "beta1": 2 }');
   expected = /status of 400/;
@@ -143,11 +153,23 @@ test('"compare optimizers" submits a comparison whose page shows every variant a
   const c = await api(service.url, 'GET', `/v1/comparisons/${id}`);
   assert.equal(c.json.status, 'completed');
   made.push(...c.json.jobs);
-  assert.deepEqual(c.json.rows.map((r: { label: string }) => r.label), ['adam lr=0.01', 'sgd lr=0.1', 'momentum lr=0.05']);
+  assert.deepEqual(
+    c.json.rows.map((r: { label: string }) => r.label),
+    ['adam lr=0.01', 'sgd lr=0.1', 'momentum lr=0.05'],
+  );
   const cells = await page.locator('#results tbody tr td:first-child').allTextContents();
-  assert.deepEqual(cells.map((t) => t.trim()), ['adam lr=0.01', 'sgd lr=0.1', 'momentum lr=0.05']);
+  assert.deepEqual(
+    cells.map((t) => t.trim()),
+    ['adam lr=0.01', 'sgd lr=0.1', 'momentum lr=0.05'],
+  );
   assert.equal((await page.textContent('#best'))?.startsWith(`Best: ${c.json.best.label}`), true);
-  assert.equal(await page.locator('tr.is-best td:first-child').textContent().then((t) => t?.trim()), c.json.best.label);
+  assert.equal(
+    await page
+      .locator('tr.is-best td:first-child')
+      .textContent()
+      .then((t) => t?.trim()),
+    c.json.best.label,
+  );
   // One line per variant in the chart's legend, plus the x series.
   assert.equal(await page.locator('#comparison-chart .u-legend .u-series').count(), 4);
   await shot('comparison');
@@ -176,7 +198,7 @@ test('a succeeded job downloads its model and continues from its weights and opt
   await shot('job-succeeded');
 });
 
-test('the playground animates each optimizer\'s path over the contour plot', { skip }, async () => {
+test("the playground animates each optimizer's path over the contour plot", { skip }, async () => {
   await page.getByRole('link', { name: 'Playground' }).click();
   await page.getByLabel('Function').selectOption('rosenbrock');
   await page.getByLabel('Steps').fill('150');
@@ -193,7 +215,7 @@ test('the playground animates each optimizer\'s path over the contour plot', { s
   await shot('playground');
 });
 
-test('datasets upload from a file and show the parser\'s error for a bad one', { skip }, async () => {
+test("datasets upload from a file and show the parser's error for a bad one", { skip }, async () => {
   await page.getByRole('link', { name: 'Datasets' }).click();
   await page.getByRole('heading', { name: 'Datasets' }).waitFor();
   const csv = 'a,b,label\n' + Array.from({ length: 20 }, (_, i) => `${i},${i % 3},${i % 2 ? 'odd' : 'even'}`).join('\n') + '\n';
@@ -203,16 +225,18 @@ test('datasets upload from a file and show the parser\'s error for a bad one', {
   await page.getByLabel('Or choose a file').setInputFiles({ name: 'parity.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   const labelError = page.locator('[data-field="label"] .field-error');
   await labelError.filter({ hasText: 'label' }).waitFor();
-  assert.match(await labelError.textContent() ?? '', /^parity\.csv: label: is required for CSV/);
+  assert.match((await labelError.textContent()) ?? '', /^parity\.csv: label: is required for CSV/);
   expected = null;
   await page.getByLabel('Label column (CSV)').fill('label');
   await page.getByLabel('Or choose a file').setInputFiles({ name: 'parity.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   const row = page.locator('#datasets tbody tr', { hasText: dsName });
   await row.waitFor();
-  assert.match(await row.textContent() ?? '', /^parity-\w+20\[2\]2 classes: even, odd/);
+  assert.match((await row.textContent()) ?? '', /^parity-\w+20\[2\]2 classes: even, odd/);
 
   expected = /status of 400/;
-  await page.getByLabel('Or choose a file').setInputFiles({ name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b,label\n1,abc,x\n2,3,y\n') });
+  await page
+    .getByLabel('Or choose a file')
+    .setInputFiles({ name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b,label\n1,abc,x\n2,3,y\n') });
   await page.locator('#upload-error:not(:empty)').waitFor();
   expected = null;
   const shown = await page.locator('#upload-error').textContent();
@@ -220,7 +244,10 @@ test('datasets upload from a file and show the parser\'s error for a bad one', {
   await shot('datasets');
   await row.getByRole('button', { name: `delete ${dsName}` }).click();
   await row.waitFor({ state: 'detached' });
-  assert.equal((await api(service.url, 'GET', '/v1/datasets')).json.datasets.some((d: { name: string }) => d.name === dsName), false);
+  assert.equal(
+    (await api(service.url, 'GET', '/v1/datasets')).json.datasets.some((d: { name: string }) => d.name === dsName),
+    false,
+  );
 });
 
 test('the job list shows the jobs newest first with their status, and fits a narrow screen', { skip }, async () => {
@@ -234,7 +261,13 @@ test('the job list shows the jobs newest first with their status, and fits a nar
   assert.equal(await page.locator(`#jobs tr[data-job="${made[0]}"] [data-status]`).getAttribute('data-status'), 'canceled');
   await page.getByLabel('Status').selectOption('canceled');
   await page.waitForURL(/\?status=canceled$/);
-  await until(async () => (await page.locator('#jobs tbody tr [data-status]').evaluateAll((bs) => bs.map((b) => b.getAttribute('data-status')))).every((x) => x === 'canceled'), 5000);
+  await until(
+    async () =>
+      (await page.locator('#jobs tbody tr [data-status]').evaluateAll((bs) => bs.map((b) => b.getAttribute('data-status')))).every(
+        (x) => x === 'canceled',
+      ),
+    5000,
+  );
   assert.equal(await page.locator(`#jobs tr[data-job="${made[0]}"]`).count(), 1);
   await page.getByLabel('Status').selectOption('');
   await until(async () => (await page.locator('#jobs tbody tr [data-status="succeeded"]').count()) >= 4, 5000);

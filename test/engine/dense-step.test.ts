@@ -17,13 +17,33 @@ import { parseModelSpec } from '../../src/spec/model.ts';
 const BATCH = 6;
 const INPUTS = 3;
 
-interface Case { name: string; hidden: string; last: string; units: number; loss: string; useBias?: boolean }
+interface Case {
+  name: string;
+  hidden: string;
+  last: string;
+  units: number;
+  loss: string;
+  useBias?: boolean;
+}
 const CASES: Case[] = [
   { name: 'tanh → sigmoid, binary crossentropy', hidden: 'tanh', last: 'sigmoid', units: 1, loss: 'binaryCrossentropy' },
   { name: 'relu → softmax, categorical crossentropy', hidden: 'relu', last: 'softmax', units: 4, loss: 'categoricalCrossentropy' },
-  { name: 'sigmoid → softmax, sparse categorical crossentropy', hidden: 'sigmoid', last: 'softmax', units: 3, loss: 'sparseCategoricalCrossentropy' },
+  {
+    name: 'sigmoid → softmax, sparse categorical crossentropy',
+    hidden: 'sigmoid',
+    last: 'softmax',
+    units: 3,
+    loss: 'sparseCategoricalCrossentropy',
+  },
   { name: 'relu → linear, mean squared error', hidden: 'relu', last: 'linear', units: 2, loss: 'meanSquaredError' },
-  { name: 'linear → sigmoid without biases, mean squared error', hidden: 'linear', last: 'sigmoid', units: 2, loss: 'meanSquaredError', useBias: false },
+  {
+    name: 'linear → sigmoid without biases, mean squared error',
+    hidden: 'linear',
+    last: 'sigmoid',
+    units: 2,
+    loss: 'meanSquaredError',
+    useBias: false,
+  },
   { name: 'tanh → sigmoid (2 outputs), binary crossentropy', hidden: 'tanh', last: 'sigmoid', units: 2, loss: 'binaryCrossentropy' },
 ];
 
@@ -34,8 +54,16 @@ function batchFor(c: Case, row: number) {
   let y: tf.Tensor;
   if (c.loss === 'sparseCategoricalCrossentropy') y = tf.tensor1d(classes);
   else if (c.loss === 'categoricalCrossentropy') y = tf.oneHot(tf.tensor1d(classes, 'int32'), c.units).toFloat();
-  else if (c.loss === 'binaryCrossentropy') y = tf.tensor2d(Float32Array.from({ length: BATCH * c.units }, (_, i) => (i * 7 + row) % 3 === 0 ? 1 : 0), [BATCH, c.units]);
-  else y = tf.tensor2d(Float32Array.from({ length: BATCH * c.units }, (_, i) => Math.cos(i + row)), [BATCH, c.units]);
+  else if (c.loss === 'binaryCrossentropy')
+    y = tf.tensor2d(
+      Float32Array.from({ length: BATCH * c.units }, (_, i) => ((i * 7 + row) % 3 === 0 ? 1 : 0)),
+      [BATCH, c.units],
+    );
+  else
+    y = tf.tensor2d(
+      Float32Array.from({ length: BATCH * c.units }, (_, i) => Math.cos(i + row)),
+      [BATCH, c.units],
+    );
   return { xs: tf.tensor2d(x, [BATCH, INPUTS]), ys: y, classes: tf.tensor1d(classes) };
 }
 
@@ -49,21 +77,31 @@ function close(actual: ArrayLike<number>, expected: ArrayLike<number>, what: str
 
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`fused dense step on ${backend}`, () => {
-    before(async () => { await initBackend(backend); });
-    after(async () => { await initBackend('cpu'); });
+    before(async () => {
+      await initBackend(backend);
+    });
+    after(async () => {
+      await initBackend('cpu');
+    });
 
     for (const c of CASES) {
       it(`${c.name}: loss, accuracy count and gradients as tfjs's autodiff`, () => {
         const spec = parseModelSpec({
-          layers: [{ type: 'dense', units: 5, activation: c.hidden, useBias: c.useBias ?? true }, { type: 'dense', units: c.units, activation: c.last, useBias: c.useBias ?? true }],
-          loss: c.loss, metrics: ['accuracy'],
+          layers: [
+            { type: 'dense', units: 5, activation: c.hidden, useBias: c.useBias ?? true },
+            { type: 'dense', units: c.units, activation: c.last, useBias: c.useBias ?? true },
+          ],
+          loss: c.loss,
+          metrics: ['accuracy'],
         });
         const plan = denseStepPlan(spec, [INPUTS], BATCH, backend);
         assert.ok(plan, 'the fused step applies to this model');
         const before = tf.memory().numTensors;
         const model = buildModel(spec, [INPUTS], 7);
         // Biases start at zero: give them values so their gradients are tested off zero too.
-        const shifted = model.getWeights().map((w, i) => tf.tidy(() => tf.add(w, tf.mul(0.3, tf.sin(tf.range(0, w.size).reshape(w.shape).add(i))))));
+        const shifted = model
+          .getWeights()
+          .map((w, i) => tf.tidy(() => tf.add(w, tf.mul(0.3, tf.sin(tf.range(0, w.size).reshape(w.shape).add(i))))));
         model.setWeights(shifted);
         tf.dispose(shifted);
         const weights = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -88,7 +126,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
 
     it('is not used where it would not pay or does not apply', () => {
       const dense = (units: number) => ({ type: 'dense', units, activation: 'relu' });
-      const model = (layers: object[]) => parseModelSpec({ layers: [...layers, { type: 'dense', units: 2, activation: 'softmax' }], loss: 'categoricalCrossentropy' });
+      const model = (layers: object[]) =>
+        parseModelSpec({ layers: [...layers, { type: 'dense', units: 2, activation: 'softmax' }], loss: 'categoricalCrossentropy' });
       assert.equal(denseStepPlan(model([dense(4)]), [784], 64, backend), undefined, 'too much work per step');
       assert.equal(denseStepPlan(model([dense(4), { type: 'dropout', rate: 0.5 }]), [3], 8, backend), undefined, 'dropout');
       assert.equal(denseStepPlan(model([{ type: 'dense', units: 4, activation: 'elu' }]), [3], 8, backend), undefined, 'elu');

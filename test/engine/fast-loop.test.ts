@@ -18,36 +18,58 @@ import type { Checkpoint, StepRecord } from '../../src/spec/records.ts';
 const LIMITS = { maxEpochs: 100, maxBatchSize: 1000, maxParameters: 1e6 };
 
 function job(layers: object[], overrides: Record<string, unknown> = {}) {
-  return parseJobSpec({
-    dataset: { builtin: 'spirals', samples: 90, classes: 3 },
-    model: { layers, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] },
-    optimizer: { name: 'adam', learningRate: 0.02 },
-    training: { epochs: 3, batchSize: 8, validationSplit: 0.2, seed: 5 },
-    ...overrides,
-  }, LIMITS, () => 0);
+  return parseJobSpec(
+    {
+      dataset: { builtin: 'spirals', samples: 90, classes: 3 },
+      model: { layers, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] },
+      optimizer: { name: 'adam', learningRate: 0.02 },
+      training: { epochs: 3, batchSize: 8, validationSplit: 0.2, seed: 5 },
+      ...overrides,
+    },
+    LIMITS,
+    () => 0,
+  );
 }
-const DENSE = [{ type: 'dense', units: 8, activation: 'tanh' }, { type: 'dense', units: 3, activation: 'softmax' }];
-const WITH_DROPOUT = [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dropout', rate: 0.3 }, { type: 'dense', units: 3, activation: 'softmax' }];
+const DENSE = [
+  { type: 'dense', units: 8, activation: 'tanh' },
+  { type: 'dense', units: 3, activation: 'softmax' },
+];
+const WITH_DROPOUT = [
+  { type: 'dense', units: 8, activation: 'relu' },
+  { type: 'dropout', rate: 0.3 },
+  { type: 'dense', units: 3, activation: 'softmax' },
+];
 
 async function run(parsed: ReturnType<typeof job>, opts: { k?: number; suspendAt?: number; start?: Parameters<typeof train>[3] } = {}) {
   const steps: StepRecord[] = [];
   const epochs: unknown[] = [];
   let checkpoint: Checkpoint | undefined;
   const hooks: TrainHooks = {
-    onStep: (s) => { steps.push(s); },
-    onEpoch: (e) => { epochs.push(e); },
+    onStep: (s) => {
+      steps.push(s);
+    },
+    onEpoch: (e) => {
+      epochs.push(e);
+    },
     stopRequested: () => (opts.suspendAt !== undefined && steps.length >= opts.suspendAt ? 'suspend' : undefined),
     checkpointDue: () => false,
-    onCheckpoint: (c) => { checkpoint = c; },
+    onCheckpoint: (c) => {
+      checkpoint = c;
+    },
   };
   const result = await train(parsed.spec, parsed.plan, hooks, opts.start, undefined, { lossReadInterval: opts.k ?? 1 });
   return { steps, epochs, result, checkpoint };
 }
 
 describe('fast paths of the training loop', () => {
-  before(async () => { await initBackend('wasm'); });
+  before(async () => {
+    await initBackend('wasm');
+  });
 
-  for (const [name, layers] of [['fused dense step', DENSE], ['tfjs autodiff (dropout)', WITH_DROPOUT]] as const) {
+  for (const [name, layers] of [
+    ['fused dense step', DENSE],
+    ['tfjs autodiff (dropout)', WITH_DROPOUT],
+  ] as const) {
     it(`${name}: losses read every 5 steps give the same steps, epochs and weights as every step`, async () => {
       const parsed = job([...layers]);
       const baseline = tf.memory().numTensors;

@@ -13,36 +13,59 @@ import { train, type StartingPoint, type StepRecord } from '../../src/engine/tra
 const LIMITS = { maxEpochs: 100, maxBatchSize: 1000, maxParameters: 1e6 };
 
 function job(name: string, epochs: number) {
-  return parseJobSpec({
-    dataset: { builtin: 'spirals', samples: 64, classes: 3 },
-    model: {
-      layers: [
-        { type: 'dense', units: 8, activation: 'tanh' }, { type: 'dropout', rate: 0.2 },
-        { type: 'batchNormalization' }, { type: 'dense', units: 3, activation: 'softmax' },
-      ],
-      loss: 'sparseCategoricalCrossentropy',
+  return parseJobSpec(
+    {
+      dataset: { builtin: 'spirals', samples: 64, classes: 3 },
+      model: {
+        layers: [
+          { type: 'dense', units: 8, activation: 'tanh' },
+          { type: 'dropout', rate: 0.2 },
+          { type: 'batchNormalization' },
+          { type: 'dense', units: 3, activation: 'softmax' },
+        ],
+        loss: 'sparseCategoricalCrossentropy',
+      },
+      // A decaying schedule: a resumed job must continue it from the stored iteration count.
+      optimizer: { name, learningRate: { type: 'inverseTime', initialLearningRate: 0.05, decaySteps: 4, decayRate: 0.5 } },
+      training: { epochs, batchSize: 16, validationSplit: 0.25, seed: 21 },
     },
-    // A decaying schedule: a resumed job must continue it from the stored iteration count.
-    optimizer: { name, learningRate: { type: 'inverseTime', initialLearningRate: 0.05, decaySteps: 4, decayRate: 0.5 } },
-    training: { epochs, batchSize: 16, validationSplit: 0.25, seed: 21 },
-  }, LIMITS, () => 0);
+    LIMITS,
+    () => 0,
+  );
 }
 
 async function run(parsed: ReturnType<typeof job>, start?: StartingPoint) {
   const steps: StepRecord[] = [];
   const epochs: number[] = [];
-  const result = await train(parsed.spec, parsed.plan, { onStep: (s) => { steps.push(s); }, onEpoch: (e) => { epochs.push(e.epoch); }, stopRequested: () => undefined }, start);
+  const result = await train(
+    parsed.spec,
+    parsed.plan,
+    {
+      onStep: (s) => {
+        steps.push(s);
+      },
+      onEpoch: (e) => {
+        epochs.push(e.epoch);
+      },
+      stopRequested: () => undefined,
+    },
+    start,
+  );
   return { steps, epochs, result };
 }
 
 describe('resume is exact for every optimizer', () => {
-  before(async () => { await initBackend('wasm'); });
+  before(async () => {
+    await initBackend('wasm');
+  });
 
   for (const name of OPTIMIZER_NAMES) {
     it(name, async () => {
       const first = await run(job(name, 2));
       const resumed = await run(job(name, 3), {
-        weights: first.result.model, optimizerState: first.result.optimizerState, epochOffset: 2,
+        weights: first.result.model,
+        optimizerState: first.result.optimizerState,
+        epochOffset: 2,
       });
       const whole = await run(job(name, 5));
       assert.deepEqual(resumed.epochs, [3, 4, 5], 'epochs continue the numbering');

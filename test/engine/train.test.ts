@@ -11,27 +11,45 @@ import { NonFiniteLossError, train, type StepRecord } from '../../src/engine/tra
 const LIMITS = { maxEpochs: 100, maxBatchSize: 1000, maxParameters: 1e6 };
 
 function job(overrides: Record<string, unknown> = {}) {
-  return parseJobSpec({
-    dataset: { builtin: 'spirals', samples: 120 },
-    model: {
-      layers: [{ type: 'dense', units: 12, activation: 'relu' }, { type: 'dropout', rate: 0.2 }, { type: 'batchNormalization' }, { type: 'dense', units: 2, activation: 'softmax' }],
-      loss: 'categoricalCrossentropy', metrics: ['accuracy'],
+  return parseJobSpec(
+    {
+      dataset: { builtin: 'spirals', samples: 120 },
+      model: {
+        layers: [
+          { type: 'dense', units: 12, activation: 'relu' },
+          { type: 'dropout', rate: 0.2 },
+          { type: 'batchNormalization' },
+          { type: 'dense', units: 2, activation: 'softmax' },
+        ],
+        loss: 'categoricalCrossentropy',
+        metrics: ['accuracy'],
+      },
+      optimizer: { name: 'rmsprop', learningRate: 0.01, centered: true, momentum: 0.5 },
+      training: { epochs: 3, batchSize: 10, validationSplit: 0.25, seed: 11 },
+      ...overrides,
     },
-    optimizer: { name: 'rmsprop', learningRate: 0.01, centered: true, momentum: 0.5 },
-    training: { epochs: 3, batchSize: 10, validationSplit: 0.25, seed: 11 },
-    ...overrides,
-  }, LIMITS, () => 0);
+    LIMITS,
+    () => 0,
+  );
 }
 
 async function run(parsed = job(), shouldStop = () => false) {
-  const stopRequested = () => (shouldStop() ? 'cancel' as const : undefined);
+  const stopRequested = () => (shouldStop() ? ('cancel' as const) : undefined);
   const steps: StepRecord[] = [];
-  const result = await train(parsed.spec, parsed.plan, { onStep: (s) => { steps.push(s); }, onEpoch() {}, stopRequested });
+  const result = await train(parsed.spec, parsed.plan, {
+    onStep: (s) => {
+      steps.push(s);
+    },
+    onEpoch() {},
+    stopRequested,
+  });
   return { steps, result };
 }
 
 describe('training loop', () => {
-  before(async () => { await initBackend('wasm'); });
+  before(async () => {
+    await initBackend('wasm');
+  });
 
   it('gives the same losses and weights for the same spec and seed, other ones for another seed', async () => {
     const a = await run();
@@ -42,7 +60,10 @@ describe('training loop', () => {
     const other = job();
     other.spec.training.seed = 12;
     const c = await run(other);
-    assert.notDeepEqual(c.steps.map((s) => s.loss), a.steps.map((s) => s.loss));
+    assert.notDeepEqual(
+      c.steps.map((s) => s.loss),
+      a.steps.map((s) => s.loss),
+    );
   });
 
   it('leaves no tensor behind', async () => {
@@ -69,7 +90,9 @@ describe('training loop', () => {
   });
 
   it('records the learning rate of every step from the schedule', async () => {
-    const parsed = job({ optimizer: { name: 'sgd', learningRate: { type: 'exponential', initialLearningRate: 0.1, decaySteps: 1, decayRate: 0.5 } } });
+    const parsed = job({
+      optimizer: { name: 'sgd', learningRate: { type: 'exponential', initialLearningRate: 0.1, decaySteps: 1, decayRate: 0.5 } },
+    });
     const { steps } = await run(parsed);
     // Keras ExponentialDecay: lr(step) = 0.1 · 0.5^(step / 1), the step counted from 0 before each update.
     steps.forEach((s, i) => assert.ok(Math.abs(s.learningRate - 0.1 * 0.5 ** i) < 1e-12, `step ${s.step}: ${s.learningRate}`));

@@ -15,15 +15,32 @@ before(async () => {
 });
 after(async () => service?.close());
 
-interface Row { step: number; epoch: number; loss: number; learningRate: number }
+interface Row {
+  step: number;
+  epoch: number;
+  loss: number;
+  learningRate: number;
+}
 
 /** A job row and `steps` step rows (losses from a seeded generator), straight into PostgreSQL. */
 async function syntheticJob(steps: number[]): Promise<{ id: string; rows: Row[] }> {
   const id = randomUUID();
-  await service.db.job.create({ data: { id, status: 'succeeded', spec: {}, progress: { epoch: 1, epochs: 1, step: steps.length, totalSteps: steps.length, loss: null, samplesPerSecond: 0 } } });
+  await service.db.job.create({
+    data: {
+      id,
+      status: 'succeeded',
+      spec: {},
+      progress: { epoch: 1, epochs: 1, step: steps.length, totalSteps: steps.length, loss: null, samplesPerSecond: 0 },
+    },
+  });
   let x = 12345;
-  const rand = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
-  const rows = steps.map((step) => ({ step, epoch: 1 + Math.floor(step / 100), loss: 3 * Math.exp(-step / 2000) + rand(), learningRate: 0.01 / (1 + step / 1000) }));
+  const rand = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const rows = steps.map((step) => ({
+    step,
+    epoch: 1 + Math.floor(step / 100),
+    loss: 3 * Math.exp(-step / 2000) + rand(),
+    learningRate: 0.01 / (1 + step / 1000),
+  }));
   await service.db.$executeRaw`
     INSERT INTO "StepMetric" ("jobId", "step", "epoch", "loss", "learningRate")
     SELECT ${id}::uuid, * FROM unnest(${rows.map((r) => r.step)}::int[], ${rows.map((r) => r.epoch)}::int[],
@@ -41,15 +58,22 @@ function expectedBuckets(rows: Row[], n: number) {
     if (!groups.has(b)) groups.set(b, []);
     groups.get(b)!.push(r);
   }
-  return [...groups.keys()].sort((a, b) => a - b).map((b) => {
-    const g = groups.get(b)!;
-    const losses = g.map((r) => r.loss);
-    return {
-      firstStep: g[0].step, lastStep: g[g.length - 1].step, steps: g.length,
-      minLoss: Math.min(...losses), maxLoss: Math.max(...losses), meanLoss: losses.reduce((s, v) => s + v, 0) / g.length,
-      lastLoss: g[g.length - 1].loss, learningRate: g[g.length - 1].learningRate,
-    };
-  });
+  return [...groups.keys()]
+    .sort((a, b) => a - b)
+    .map((b) => {
+      const g = groups.get(b)!;
+      const losses = g.map((r) => r.loss);
+      return {
+        firstStep: g[0].step,
+        lastStep: g[g.length - 1].step,
+        steps: g.length,
+        minLoss: Math.min(...losses),
+        maxLoss: Math.max(...losses),
+        meanLoss: losses.reduce((s, v) => s + v, 0) / g.length,
+        lastLoss: g[g.length - 1].loss,
+        learningRate: g[g.length - 1].learningRate,
+      };
+    });
 }
 
 function assertBucketsEqual(actual: any[], expected: ReturnType<typeof expectedBuckets>) {
@@ -90,7 +114,10 @@ test('buckets of a trained job; with N above its step count every step is its ow
     assert.deepEqual(res.json.epochs, all.epochs);
   }
   const fine = (await api(service.url, 'GET', `/v1/jobs/${json.id}/metrics?points=1000`)).json.buckets;
-  assert.deepEqual(fine.map((b: any) => b.firstStep), rows.map((r) => r.step));
+  assert.deepEqual(
+    fine.map((b: any) => b.firstStep),
+    rows.map((r) => r.step),
+  );
 });
 
 test('?format=csv and ?format=ndjson stream every step, the same values as the paged JSON', async () => {
@@ -102,17 +129,29 @@ test('?format=csv and ?format=ndjson stream every step, the same values as the p
   assert.equal(lines[0], 'step,epoch,loss,learningRate');
   assert.equal(lines.length, rows.length + 1);
   const parsed = lines.slice(1).map((l) => l.split(',').map(Number));
-  assert.deepEqual(parsed, rows.map((r) => [r.step, r.epoch, r.loss, r.learningRate]));
+  assert.deepEqual(
+    parsed,
+    rows.map((r) => [r.step, r.epoch, r.loss, r.learningRate]),
+  );
 
   const nd = await api(service.url, 'GET', `/v1/jobs/${id}/metrics?format=ndjson`);
   assert.match(nd.headers.get('content-type') ?? '', /^application\/x-ndjson/);
-  const objects = nd.text.trimEnd().split('\n').map((l) => JSON.parse(l));
+  const objects = nd.text
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.deepEqual(objects, rows);
 });
 
 test('bad combinations and values are 400s naming the parameter', async () => {
   const { id } = await syntheticJob([1, 2, 3]);
-  for (const [query, field] of [['points=0', 'points'], ['points=10001', 'points'], ['points=abc', 'points'], ['format=xml', 'format'], ['points=5&format=csv', 'points']]) {
+  for (const [query, field] of [
+    ['points=0', 'points'],
+    ['points=10001', 'points'],
+    ['points=abc', 'points'],
+    ['format=xml', 'format'],
+    ['points=5&format=csv', 'points'],
+  ]) {
     const res = await api(service.url, 'GET', `/v1/jobs/${id}/metrics?${query}`);
     assert.equal(res.status, 400, query);
     assert.equal(res.json.error, 'invalid_request');

@@ -21,7 +21,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function runningJob(): Promise<string> {
   const id = randomUUID();
-  await service.db.job.create({ data: { id, status: 'running', spec: {}, progress: { epoch: 1, epochs: 1, step: 0, totalSteps: 200, loss: null, samplesPerSecond: 0 } } });
+  await service.db.job.create({
+    data: { id, status: 'running', spec: {}, progress: { epoch: 1, epochs: 1, step: 0, totalSteps: 200, loss: null, samplesPerSecond: 0 } },
+  });
   return id;
 }
 
@@ -74,23 +76,37 @@ test('steps a restarted attempt writes again are not sent twice: the stream only
   await service.db.job.update({ where: { id }, data: { status: 'failed', error: 'test', finishedAt: new Date() } });
   await s.done;
   assert.deepEqual(s.seen(), range(1, 150), 'each step once');
-  const after100 = s.events.filter((e) => e.event === 'steps').flatMap((e) => JSON.parse(e.data).steps).filter((r: { step: number }) => r.step > 100);
-  assert.ok(after100.every((r: { loss: number }) => r.loss === 2), 'past the old attempt, the new attempt\'s values');
+  const after100 = s.events
+    .filter((e) => e.event === 'steps')
+    .flatMap((e) => JSON.parse(e.data).steps)
+    .filter((r: { step: number }) => r.step > 100);
+  assert.ok(
+    after100.every((r: { loss: number }) => r.loss === 2),
+    "past the old attempt, the new attempt's values",
+  );
   const status = s.events.filter((e) => e.event === 'status').map((e) => JSON.parse(e.data));
-  assert.deepEqual(status.map((x) => x.status), ['running', 'failed']);
+  assert.deepEqual(
+    status.map((x) => x.status),
+    ['running', 'failed'],
+  );
   assert.equal(status[1].error, 'test');
 });
 
 test('a job whose steps start after 1 (a continued job) streams from its first step; a queued job says so first', async () => {
   const id = randomUUID();
-  await service.db.job.create({ data: { id, status: 'queued', spec: {}, progress: { epoch: 0, epochs: 1, step: 0, totalSteps: 10, loss: null, samplesPerSecond: 0 } } });
+  await service.db.job.create({
+    data: { id, status: 'queued', spec: {}, progress: { epoch: 0, epochs: 1, step: 0, totalSteps: 10, loss: null, samplesPerSecond: 0 } },
+  });
   const s = follow(id);
   await until(() => s.events.length > 0);
   assert.equal(JSON.parse(s.events[0].data).status, 'queued');
   await service.db.job.update({ where: { id }, data: { status: 'running' } });
   await writeSteps(id, range(161, 170));
   await until(() => s.seen().length === 10);
-  await service.db.job.update({ where: { id }, data: { status: 'succeeded', progress: { epoch: 1, epochs: 1, step: 10, totalSteps: 10, loss: 1, samplesPerSecond: 5 } } });
+  await service.db.job.update({
+    where: { id },
+    data: { status: 'succeeded', progress: { epoch: 1, epochs: 1, step: 10, totalSteps: 10, loss: 1, samplesPerSecond: 5 } },
+  });
   await s.done;
   assert.deepEqual(s.seen(), range(161, 170));
   const progress = s.events.filter((e) => e.event === 'progress').map((e) => JSON.parse(e.data));

@@ -90,7 +90,10 @@ test('a stream cut in the middle of a running job and resumed with Last-Event-ID
   // Every epoch once. Not necessarily in order: the worker writes an epoch's record while the
   // next epoch trains, so a record can commit after the next one's.
   const epochs = other.events.filter((e) => e.event === 'epoch').map((e) => JSON.parse(e.data).epoch);
-  assert.deepEqual([...epochs].sort((a, b) => a - b), range(1, 60));
+  assert.deepEqual(
+    [...epochs].sort((a, b) => a - b),
+    range(1, 60),
+  );
 });
 
 test('a client connecting to a finished job gets every step, every epoch and the final status, then the stream ends', async () => {
@@ -100,7 +103,10 @@ test('a client connecting to a finished job gets every step, every epoch and the
   const got = await readSse(`${second.url}/v1/jobs/${json.id}/events`);
   assert.equal(got.endedByServer, true);
   assert.deepEqual(stepsOf(got.events), await recordedSteps(service.url, json.id));
-  assert.deepEqual(got.events.filter((e) => e.event === 'epoch').map((e) => JSON.parse(e.data).epoch), [1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    got.events.filter((e) => e.event === 'epoch').map((e) => JSON.parse(e.data).epoch),
+    [1, 2, 3, 4, 5],
+  );
   assert.deepEqual(got.events.map((e) => e.event).slice(-2), ['progress', 'status']);
   assert.equal(JSON.parse(got.events[got.events.length - 1].data).status, 'succeeded');
 
@@ -111,7 +117,7 @@ test('a client connecting to a finished job gets every step, every epoch and the
   assert.equal(JSON.parse(tail.events[tail.events.length - 1].data).status, 'succeeded');
 });
 
-test('a canceled job\'s stream ends with status canceled', async () => {
+test("a canceled job's stream ends with status canceled", async () => {
   const { json } = await api(service.url, 'POST', '/v1/jobs', longJob(400));
   const stream = readSse(`${service.url}/v1/jobs/${json.id}/events`);
   await waitForJob(service.url, json.id, (j) => j.progress.step > 100);

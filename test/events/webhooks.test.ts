@@ -24,8 +24,17 @@ after(closeAll);
 test('a job URL on loopback, a private network or link-local is refused at submit, named and explained', async () => {
   const service = await startService({ env: { WEBHOOK_SECRET: SECRET } });
   services.push(service);
-  for (const url of ['http://127.0.0.1:8080/hook', 'http://localhost/hook', 'http://10.1.2.3/x', 'http://192.168.0.10/x',
-    'http://169.254.169.254/latest/meta-data', 'http://[::1]/x', 'http://[fd00::1]/x', 'http://[::ffff:127.0.0.1]/x', 'http://0x7f.1/x']) {
+  for (const url of [
+    'http://127.0.0.1:8080/hook',
+    'http://localhost/hook',
+    'http://10.1.2.3/x',
+    'http://192.168.0.10/x',
+    'http://169.254.169.254/latest/meta-data',
+    'http://[::1]/x',
+    'http://[fd00::1]/x',
+    'http://[::ffff:127.0.0.1]/x',
+    'http://0x7f.1/x',
+  ]) {
     const res = await api(service.url, 'POST', '/v1/jobs', { ...irisJob(), notify: { url } });
     assert.equal(res.status, 400, url);
     assert.equal(res.json.error, 'invalid_request');
@@ -112,7 +121,8 @@ test('at delivery the address is checked again: a name that now resolves to loop
   const { json } = await api(service.url, 'POST', '/v1/jobs', irisJob());
   // As if the name had resolved to a public address at submit and to 127.0.0.1 now (DNS rebinding).
   const port = (receiver.address() as AddressInfo).port;
-  await service.db.$executeRaw`INSERT INTO "WebhookDelivery" ("jobId", "url", "event") VALUES (${json.id}::uuid, ${`http://localhost:${port}/`}, 'succeeded')`;
+  await service.db
+    .$executeRaw`INSERT INTO "WebhookDelivery" ("jobId", "url", "event") VALUES (${json.id}::uuid, ${`http://localhost:${port}/`}, 'succeeded')`;
   const deadline = Date.now() + 10_000;
   let row: Array<{ lastError: string | null; attempts: number }> = [];
   while (Date.now() < deadline) {

@@ -24,7 +24,10 @@ export async function keysDatabase(name: string): Promise<string> {
 /** A fresh tenant name, so runs of a test never see each other's data. */
 export const freshTenant = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
 
-export async function newKey(databaseUrl: string, opts: { tenant: string; admin?: boolean; name?: string }): Promise<{ id: string; key: string; tenant: string }> {
+export async function newKey(
+  databaseUrl: string,
+  opts: { tenant: string; admin?: boolean; name?: string },
+): Promise<{ id: string; key: string; tenant: string }> {
   const db = createDb(databaseUrl);
   try {
     const k = await createKey(db, { name: opts.name ?? 'test', tenant: opts.tenant, role: opts.admin ? 'admin' : 'user' });

@@ -16,7 +16,13 @@ export async function api(base: string, method: string, path: string, body?: unk
 }
 
 /** Polls a job until `done(job)` or the deadline; returns the last job seen. */
-export async function waitForJob(base: string, id: string, done: (job: any) => boolean, timeoutMs = 60_000, headers: Record<string, string> = {}): Promise<any> {
+export async function waitForJob(
+  base: string,
+  id: string,
+  done: (job: any) => boolean,
+  timeoutMs = 60_000,
+  headers: Record<string, string> = {},
+): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { json } = await api(base, 'GET', `/v1/jobs/${id}`, undefined, headers);
@@ -57,7 +63,13 @@ export function irisJob(overrides: { training?: object; optimizer?: object; mode
 export function longJob(epochs = 400) {
   return {
     dataset: { builtin: 'xor', samples: 256 },
-    model: { layers: [{ type: 'dense', units: 8, activation: 'tanh' }, { type: 'dense', units: 1, activation: 'sigmoid' }], loss: 'binaryCrossentropy' },
+    model: {
+      layers: [
+        { type: 'dense', units: 8, activation: 'tanh' },
+        { type: 'dense', units: 1, activation: 'sigmoid' },
+      ],
+      loss: 'binaryCrossentropy',
+    },
     optimizer: { name: 'sgd', learningRate: 0.05 },
     training: { epochs, batchSize: 4, seed: 3 },
   };

@@ -7,8 +7,10 @@ export const OUT_OF_MEMORY_JOB = {
   dataset: { builtin: 'mnist', samples: 64 },
   model: {
     layers: [
-      { type: 'dense', units: 512, activation: 'relu' }, { type: 'maxPooling2d', poolSize: 4 },
-      { type: 'flatten' }, { type: 'dense', units: 10, activation: 'softmax' },
+      { type: 'dense', units: 512, activation: 'relu' },
+      { type: 'maxPooling2d', poolSize: 4 },
+      { type: 'flatten' },
+      { type: 'dense', units: 10, activation: 'softmax' },
     ],
     loss: 'sparseCategoricalCrossentropy',
   },

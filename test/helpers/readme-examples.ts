@@ -31,7 +31,13 @@ export interface ReadmeExamples {
   skipped: Array<{ line: number; why: string }>;
 }
 
-interface Block { lang: string; text: string; line: number; endLine: number; before: string }
+interface Block {
+  lang: string;
+  text: string;
+  line: number;
+  endLine: number;
+  before: string;
+}
 
 function blocks(markdown: string): Block[] {
   const lines = markdown.split('\n');
@@ -132,7 +138,12 @@ export function readmeExamples(markdown: string): ReadmeExamples {
         // An answer: `# {…}`, possibly continued on the next comment lines.
         if (!part.comment.startsWith('{') || inBlock.length === 0) continue;
         let text = part.comment;
-        while (!parseJson(text).ok && k + 1 < parts.length && 'comment' in parts[k + 1] && !(parts[k + 1] as { comment: string }).comment.startsWith('{')) {
+        while (
+          !parseJson(text).ok &&
+          k + 1 < parts.length &&
+          'comment' in parts[k + 1] &&
+          !(parts[k + 1] as { comment: string }).comment.startsWith('{')
+        ) {
           text += `\n${(parts[++k] as { comment: string }).comment}`;
         }
         const parsed = parseJson(text);
@@ -153,16 +164,29 @@ export function readmeExamples(markdown: string): ReadmeExamples {
         if (arg === '-X' || arg === '--request') method = argv[++a];
         else if (['-d', '--data', '--data-raw', '--data-binary'].includes(arg)) data = argv[++a];
         else if (arg === '-H' || arg === '--header') headers.push(argv[++a]);
-        else if (arg === '-F' || arg === '--form') { multipart = true; a++; }
-        else if (arg === '-o' || arg === '--output') a++;
+        else if (arg === '-F' || arg === '--form') {
+          multipart = true;
+          a++;
+        } else if (arg === '-o' || arg === '--output') a++;
         else if (arg.includes('$API')) url = arg;
       }
       if (!url) continue;
       const path = url.replace(/^.*\$API/, '').split('?')[0];
-      const contentType = multipart ? 'multipart/form-data'
-        : headers.find((h) => /^content-type:/i.test(h))?.replace(/^content-type:\s*/i, '').toLowerCase();
+      const contentType = multipart
+        ? 'multipart/form-data'
+        : headers
+            .find((h) => /^content-type:/i.test(h))
+            ?.replace(/^content-type:\s*/i, '')
+            .toLowerCase();
       const piped = argv.some((w) => w.startsWith('|'));
-      const request: ReadmeRequest = { line, method: method ?? (data !== undefined || multipart ? 'POST' : 'GET'), path, contentType, responses: [], piped };
+      const request: ReadmeRequest = {
+        line,
+        method: method ?? (data !== undefined || multipart ? 'POST' : 'GET'),
+        path,
+        contentType,
+        responses: [],
+        piped,
+      };
       if (data !== undefined && contentType === 'application/json') {
         const source = data.startsWith('@') ? files.get(data.slice(1)) : data;
         if (source === undefined) skipped.push({ line, why: `the body ${data} is not shown in the README` });
@@ -185,7 +209,11 @@ export function readmeExamples(markdown: string): ReadmeExamples {
       else skipped.push({ line: next.line, why: 'an answer that is not whole JSON (elided with …)' });
     } else if (next.lang === 'http') {
       const status = Number(/^HTTP\/[\d.]+ (\d{3})/.exec(next.text)?.[1]);
-      const body = next.text.split(/\n\s*\n/).slice(1).join('\n\n').trim();
+      const body = next.text
+        .split(/\n\s*\n/)
+        .slice(1)
+        .join('\n\n')
+        .trim();
       if (!body) return;
       const parsed = parseJson(body);
       if (parsed.ok) inBlock[0].responses.push({ line: next.line, status, json: parsed.value });
@@ -197,6 +225,9 @@ export function readmeExamples(markdown: string): ReadmeExamples {
 
 /** An answer that refuses the request: the README shows a bad request on purpose. */
 export function isRefused(request: ReadmeRequest): boolean {
-  return request.responses.some((r) => (r.status !== undefined && r.status >= 400)
-    || (typeof r.json === 'object' && r.json !== null && 'error' in r.json && 'message' in r.json));
+  return request.responses.some(
+    (r) =>
+      (r.status !== undefined && r.status >= 400) ||
+      (typeof r.json === 'object' && r.json !== null && 'error' in r.json && 'message' in r.json),
+  );
 }

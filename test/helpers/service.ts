@@ -33,7 +33,9 @@ export interface TestService {
  * `reconcile`: run the reconciler as `npm start` does. Only for a test with a database of its own:
  * it queues every job its database holds as queued, other test files' leftovers included.
  */
-export async function startService(opts: { worker?: boolean; reconcile?: boolean; env?: Record<string, string> } = {}): Promise<TestService> {
+export async function startService(
+  opts: { worker?: boolean; reconcile?: boolean; env?: Record<string, string> } = {},
+): Promise<TestService> {
   const config = testConfig(opts.env);
   await prepareDatabase(config.DATABASE_URL);
   const db = createDb(config.DATABASE_URL);
@@ -47,7 +49,10 @@ export async function startService(opts: { worker?: boolean; reconcile?: boolean
   const log = pino({ level: config.LOG_LEVEL });
   const workers: TrainingWorker[] = [];
   const service: TestService = {
-    config, app, db, url: `http://127.0.0.1:${port}`,
+    config,
+    app,
+    db,
+    url: `http://127.0.0.1:${port}`,
     async startWorker() {
       const worker = await startWorker(config, db, log);
       workers.push(worker);

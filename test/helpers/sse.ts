@@ -14,7 +14,8 @@ export interface SseEvent {
  * ends the stream or `onEvent` returns true (then the connection is aborted). Returns the events.
  */
 export async function readSse(
-  url: string, opts: { lastEventId?: string; onEvent?: (e: SseEvent) => boolean | void; timeoutMs?: number } = {},
+  url: string,
+  opts: { lastEventId?: string; onEvent?: (e: SseEvent) => boolean | void; timeoutMs?: number } = {},
 ): Promise<{ status: number; contentType: string | null; events: SseEvent[]; comments: number; endedByServer: boolean }> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), opts.timeoutMs ?? 60_000);
@@ -42,14 +43,21 @@ export async function readSse(
         buffer = buffer.slice(nl + 1);
         if (line === '') {
           if (current.data !== undefined) {
-            const e: SseEvent = { event: current.event ?? 'message', data: current.data, ...(current.id !== undefined ? { id: current.id } : {}) };
+            const e: SseEvent = {
+              event: current.event ?? 'message',
+              data: current.data,
+              ...(current.id !== undefined ? { id: current.id } : {}),
+            };
             events.push(e);
             if (opts.onEvent?.(e) === true) stop = true;
           }
           current = {};
           continue;
         }
-        if (line.startsWith(':')) { comments++; continue; }
+        if (line.startsWith(':')) {
+          comments++;
+          continue;
+        }
         const colon = line.indexOf(':');
         const field = colon < 0 ? line : line.slice(0, colon);
         const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');

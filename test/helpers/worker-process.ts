@@ -13,10 +13,18 @@ export function workerProcess(config: Config, opts: { detached?: boolean; env?: 
   const c = config;
   const proc = spawn(process.execPath, ['--import', 'tsx', MAIN, 'worker'], {
     env: {
-      ...process.env, DATABASE_URL: c.DATABASE_URL, REDIS_URL: c.REDIS_URL, QUEUE_NAME: c.QUEUE_NAME,
-      TFJS_BACKEND: c.TFJS_BACKEND, JOB_LOCK_MS: String(c.JOB_LOCK_MS), STALLED_INTERVAL_MS: String(c.STALLED_INTERVAL_MS),
-      MAX_STALLED_COUNT: String(c.MAX_STALLED_COUNT), CHECKPOINT_INTERVAL_S: String(c.CHECKPOINT_INTERVAL_S),
-      RECONCILE_INTERVAL_MS: String(c.RECONCILE_INTERVAL_MS), JOB_ATTEMPTS: String(c.JOB_ATTEMPTS), LOG_LEVEL: 'warn',
+      ...process.env,
+      DATABASE_URL: c.DATABASE_URL,
+      REDIS_URL: c.REDIS_URL,
+      QUEUE_NAME: c.QUEUE_NAME,
+      TFJS_BACKEND: c.TFJS_BACKEND,
+      JOB_LOCK_MS: String(c.JOB_LOCK_MS),
+      STALLED_INTERVAL_MS: String(c.STALLED_INTERVAL_MS),
+      MAX_STALLED_COUNT: String(c.MAX_STALLED_COUNT),
+      CHECKPOINT_INTERVAL_S: String(c.CHECKPOINT_INTERVAL_S),
+      RECONCILE_INTERVAL_MS: String(c.RECONCILE_INTERVAL_MS),
+      JOB_ATTEMPTS: String(c.JOB_ATTEMPTS),
+      LOG_LEVEL: 'warn',
       ...opts.env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],

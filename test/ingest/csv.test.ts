@@ -12,7 +12,12 @@ import { ingestCsv } from '../../src/ingest/csv.ts';
 
 function run(text: string, maxFeatures: number, label = 'y') {
   const chunks: Chunk[] = [];
-  const sink: ChunkSink = { write: async (c) => { chunks.push(c); }, writeTargets: async () => {} };
+  const sink: ChunkSink = {
+    write: async (c) => {
+      chunks.push(c);
+    },
+    writeTargets: async () => {},
+  };
   return ingestCsv(Readable.from([Buffer.from(text)]), { label, task: 'auto', maxFeatures }, sink).then((r) => ({ ...r, chunks }));
 }
 
@@ -34,7 +39,13 @@ describe('CSV limits', () => {
 
   it('a comma inside quotes is no column; a quoted label keeps its comma', async () => {
     const res = await run('"a",b,y\n1,2,"p,q"\n3,4,"r"\n', 2);
-    assert.deepEqual(res.labels, { kind: 'classes', classes: [{ name: 'p,q', code: 0 }, { name: 'r', code: 1 }] });
+    assert.deepEqual(res.labels, {
+      kind: 'classes',
+      classes: [
+        { name: 'p,q', code: 0 },
+        { name: 'r', code: 1 },
+      ],
+    });
   });
 
   it('a line longer than 64 bytes a column is refused before it is parsed', async () => {

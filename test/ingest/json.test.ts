@@ -14,7 +14,9 @@ import { ingestJson } from '../../src/ingest/json.ts';
 function memorySink() {
   const chunks: Chunk[] = [];
   const sink: ChunkSink = {
-    async write(chunk) { chunks[chunk.index] = { ...chunk }; },
+    async write(chunk) {
+      chunks[chunk.index] = { ...chunk };
+    },
     async writeTargets(index, values, codes) {
       assert.ok(chunks[index], `labels of slice ${index} arrive after the slice`);
       chunks[index] = { ...chunks[index], values, codes };
@@ -50,16 +52,29 @@ describe('streamed JSON datasets', () => {
   const x = Array.from({ length: N }, (_, i) => [i, -i / 2]); // exact in float32
   const y = Array.from({ length: N }, (_, i) => names[i % 3]);
 
-  for (const [order, body] of [['x before y', JSON.stringify({ x, y })], ['y before x', JSON.stringify({ y, x })]]) {
+  for (const [order, body] of [
+    ['x before y', JSON.stringify({ x, y })],
+    ['y before x', JSON.stringify({ y, x })],
+  ]) {
     it(`${order}: every feature and label is stored, in slices of at most ${MAX_CHUNK_ROWS} rows`, async () => {
       const { result, chunks } = await ingest(body);
       assert.equal(result.rows, N);
       assert.deepEqual(result.featureShape, [2]);
       // Codes are the order labels were first seen: c 0, a 1, b 2; classes sorted by name.
-      assert.deepEqual(result.labels, { kind: 'classes', classes: [{ name: 'a', code: 1 }, { name: 'b', code: 2 }, { name: 'c', code: 0 }] });
+      assert.deepEqual(result.labels, {
+        kind: 'classes',
+        classes: [
+          { name: 'a', code: 1 },
+          { name: 'b', code: 2 },
+          { name: 'c', code: 0 },
+        ],
+      });
       assert.ok(chunks.length >= 3 && chunks.every((c) => c.rows <= MAX_CHUNK_ROWS), chunks.map((c) => c.rows).join(','));
       assert.deepEqual(joined(chunks, 'features'), x.flat().map(plain));
-      assert.deepEqual(joined(chunks, 'codes'), y.map((_, i) => i % 3));
+      assert.deepEqual(
+        joined(chunks, 'codes'),
+        y.map((_, i) => i % 3),
+      );
     });
   }
 
@@ -72,7 +87,10 @@ describe('streamed JSON datasets', () => {
   });
 
   it('rows of regression targets and rank-3 examples keep their numbers and shapes', async () => {
-    const images = Array.from({ length: 5 }, (_, i) => [[[i], [i + 0.5]], [[-i], [2 * i]]]);
+    const images = Array.from({ length: 5 }, (_, i) => [
+      [[i], [i + 0.5]],
+      [[-i], [2 * i]],
+    ]);
     const targets = Array.from({ length: 5 }, (_, i) => [i, 10 * i, 0.25]);
     const { result, chunks } = await ingest(`\n {"x": ${JSON.stringify(images)},\n "y": ${JSON.stringify(targets)} }\n`);
     assert.deepEqual([result.rows, result.featureShape, result.targetDims, result.labels.kind], [5, [2, 2, 1], 3, 'regression']);
@@ -83,7 +101,10 @@ describe('streamed JSON datasets', () => {
   it(`slices are bounded by ${CHUNK_BYTES} bytes, not by a row count`, async () => {
     const wide = Array.from({ length: 120 }, (_, i) => Array.from({ length: 5000 }, (_, j) => (i + j) % 5));
     const { chunks } = await ingest(JSON.stringify({ x: wide, y: wide.map((_, i) => i % 2) }));
-    assert.equal(chunks.reduce((n, c) => n + c.rows, 0), 120);
+    assert.equal(
+      chunks.reduce((n, c) => n + c.rows, 0),
+      120,
+    );
     for (const c of chunks) assert.ok(c.features.byteLength <= CHUNK_BYTES, `${c.features.byteLength} bytes`);
     assert.ok(chunks.length >= 3);
   });

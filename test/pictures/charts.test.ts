@@ -34,7 +34,12 @@ describe('contour levels', () => {
 
 describe('charts', () => {
   const steps = Array.from({ length: 50 }, (_, i) => ({ step: i + 1, loss: 2 / (i + 1), learningRate: 0.01 }));
-  const parse = (svg: string) => new DOMParser({ onError: (level, msg) => { if (level !== 'warning') throw new Error(msg); } }).parseFromString(svg, 'image/svg+xml');
+  const parse = (svg: string) =>
+    new DOMParser({
+      onError: (level, msg) => {
+        if (level !== 'warning') throw new Error(msg);
+      },
+    }).parseFromString(svg, 'image/svg+xml');
 
   test('user text (a job name, a label) is escaped: the SVG stays one well-formed document', () => {
     const name = 'a <b>"name"</b> & </svg><script>alert(1)</script>';
@@ -47,14 +52,16 @@ describe('charts', () => {
   });
 
   test('a loss spanning two decades gets a log axis labelled in powers of ten; a flat one a linear axis', () => {
-    const labels = (svg: string) => [...parse(svg).getElementsByTagName('g')]
-      .filter((g) => g.getAttribute('class') === 'axis axis-left')[0]
-      .getElementsByTagName('text');
+    const labels = (svg: string) =>
+      [...parse(svg).getElementsByTagName('g')].filter((g) => g.getAttribute('class') === 'axis axis-left')[0].getElementsByTagName('text');
     const logAxis = [...labels(lossChart('t', steps, []))].map((t) => t.textContent);
     assert.ok(logAxis.includes('1') && logAxis.includes('0.1'), logAxis.join(' '));
     const flat = steps.map((s) => ({ ...s, loss: 1 + s.step / 1000 }));
     const linear = [...labels(lossChart('t', flat, []))].map((t) => Number(t.textContent)).filter(Number.isFinite);
     const gaps = linear.slice(1).map((v, i) => +(v - linear[i]).toFixed(10));
-    assert.ok(gaps.every((g) => g === gaps[0]), `linear ticks ${linear.join(' ')}`);
+    assert.ok(
+      gaps.every((g) => g === gaps[0]),
+      `linear ticks ${linear.join(' ')}`,
+    );
   });
 });

@@ -18,7 +18,13 @@ const REFERENCE: { [N in FunctionName]: (x: number, y: number) => number } = {
 };
 
 /** Points exactly representable in float32 (the gradient's inputs always are), away from minima. */
-const POINTS: Array<[number, number]> = [[-1.5, 2], [0.25, -0.75], [2.5, 1.125], [-3.25, -0.5], [0.1015625, 0.4375]];
+const POINTS: Array<[number, number]> = [
+  [-1.5, 2],
+  [0.25, -0.75],
+  [2.5, 1.125],
+  [-3.25, -0.5],
+  [0.1015625, 0.4375],
+];
 
 function centralDifference(f: (x: number, y: number) => number, x: number, y: number): [number, number] {
   const h = 1e-6;
@@ -42,7 +48,10 @@ describe('test functions', () => {
         const [gx, gy] = fn.gradient(x, y);
         const [dx, dy] = centralDifference(reference, x, y);
         // float32 keeps ~7 digits; finite differences with h = 1e-6 ~8 here.
-        for (const [got, want, axis] of [[gx, dx, 'x'], [gy, dy, 'y']] as const) {
+        for (const [got, want, axis] of [
+          [gx, dx, 'x'],
+          [gy, dy, 'y'],
+        ] as const) {
           assert.ok(Math.abs(got - want) <= 1e-5 * Math.max(1, Math.abs(want)), `d/d${axis} at (${x}, ${y}): ${got} vs ${want}`);
         }
         assert.equal(Math.fround(gx), gx, 'a float32 number');

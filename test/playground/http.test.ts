@@ -58,7 +58,12 @@ describe('POST /v1/trajectories', () => {
     ['an unknown function', { ...valid, function: 'ackley' }, 'function', new RegExp(FUNCTION_NAMES.join(', '))],
     ['start with one number', { ...valid, start: [1] }, 'start', /pair of numbers/],
     ['start with a string', { ...valid, start: [1, 'a'] }, 'start[1]', /must be a number/],
-    ['start beyond float64 (JSON 1e400 is Infinity)', '{"function":"beale","start":[1e400,0],"steps":5,"optimizer":{"name":"sgd"}}', 'start[0]', /finite/],
+    [
+      'start beyond float64 (JSON 1e400 is Infinity)',
+      '{"function":"beale","start":[1e400,0],"steps":5,"optimizer":{"name":"sgd"}}',
+      'start[0]',
+      /finite/,
+    ],
     ['zero steps', { ...valid, steps: 0 }, 'steps', /\[1, 10000\]/],
     ['10,001 steps', { ...valid, steps: 10_001 }, 'steps', /\[1, 10000\]/],
     ['fractional steps', { ...valid, steps: 1.5 }, 'steps', /integer/],

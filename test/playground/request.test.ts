@@ -9,13 +9,16 @@ const valid = { function: 'beale', start: [1, 1], steps: 100, optimizer: { name:
 
 /** Asserts that `body` is rejected naming `field`, with a message matching `reason`. */
 function rejects(body: unknown, field: string, reason: RegExp): void {
-  assert.throws(() => parseTrajectoryRequest(body), (err: unknown) => {
-    assert.ok(err instanceof InvalidInputError, String(err));
-    assert.equal(err.field, field);
-    assert.equal(err.name, 'InvalidInputError', 'a 400: the input is invalid, not missing or in conflict');
-    assert.match(err.reason, reason);
-    return true;
-  });
+  assert.throws(
+    () => parseTrajectoryRequest(body),
+    (err: unknown) => {
+      assert.ok(err instanceof InvalidInputError, String(err));
+      assert.equal(err.field, field);
+      assert.equal(err.name, 'InvalidInputError', 'a 400: the input is invalid, not missing or in conflict');
+      assert.match(err.reason, reason);
+      return true;
+    },
+  );
 }
 
 describe('parseTrajectoryRequest', () => {
@@ -48,7 +51,7 @@ describe('parseTrajectoryRequest', () => {
     rejects({ ...valid, steps: '10' }, 'steps', /number/);
   });
 
-  test("the optimizer is checked by parseOptimizerSpec, naming the option", () => {
+  test('the optimizer is checked by parseOptimizerSpec, naming the option', () => {
     rejects({ ...valid, optimizer: { name: 'adamm' } }, 'optimizer.name', /must be one of/);
     rejects({ ...valid, optimizer: { name: 'adam', beta1: 1.5 } }, 'optimizer.beta1', /\[0, 1\)/);
     rejects({ ...valid, optimizer: { name: 'sgd', beta1: 0.9 } }, 'optimizer.beta1', /not an option/);

@@ -26,7 +26,10 @@ describe('PlaygroundRunner', () => {
     await runner.start();
     assert.ok(runner.pid !== undefined && runner.pid !== process.pid);
     const results = await Promise.all([request(10), request(20), request(30)].map((r) => runner.run(r)));
-    assert.deepEqual(results.map((r) => r.points.length), [11, 21, 31]);
+    assert.deepEqual(
+      results.map((r) => r.points.length),
+      [11, 21, 31],
+    );
     assert.deepEqual(results[0].points, results[2].points.slice(0, 11), 'deterministic');
   });
 
@@ -45,8 +48,10 @@ describe('PlaygroundRunner', () => {
     try {
       await impatient.start();
       const pid = impatient.pid;
-      await assert.rejects(impatient.run(request(10_000)), (err: unknown) =>
-        err instanceof PlaygroundUnavailableError && err.statusCode === 503 && /longer than 20 ms/.test(err.message));
+      await assert.rejects(
+        impatient.run(request(10_000)),
+        (err: unknown) => err instanceof PlaygroundUnavailableError && err.statusCode === 503 && /longer than 20 ms/.test(err.message),
+      );
       await waitFor(() => impatient.pid !== undefined && impatient.pid !== pid);
     } finally {
       await impatient.close();

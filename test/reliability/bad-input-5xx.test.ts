@@ -46,9 +46,29 @@ describe('inputs that used to answer 500', () => {
 
   it('a NUL anywhere in a JSON body, in a value or a key, is a 400 naming its path', async () => {
     const job = irisJob();
-    refused(await api(service.url, 'POST', '/v1/jobs', { ...job, model: { ...job.model, layers: [job.model.layers[0], { ...job.model.layers[1], type: 'drop\u0000out' }] } }), 'model.layers[1].type:', /NUL/);
-    refused(await api(service.url, 'POST', '/v1/jobs', { ...job, training: { ...job.training, 'see\u0000d': 1 } }), 'training.see\u0000d:', /\(a key\).*NUL/);
-    refused(await api(service.url, 'POST', '/v1/trajectories', { function: 'rosenbrock\u0000', start: [0, 0], steps: 5, optimizer: { name: 'sgd', learningRate: 0.1 } }), 'function:', /NUL/);
+    refused(
+      await api(service.url, 'POST', '/v1/jobs', {
+        ...job,
+        model: { ...job.model, layers: [job.model.layers[0], { ...job.model.layers[1], type: 'drop\u0000out' }] },
+      }),
+      'model.layers[1].type:',
+      /NUL/,
+    );
+    refused(
+      await api(service.url, 'POST', '/v1/jobs', { ...job, training: { ...job.training, 'see\u0000d': 1 } }),
+      'training.see\u0000d:',
+      /\(a key\).*NUL/,
+    );
+    refused(
+      await api(service.url, 'POST', '/v1/trajectories', {
+        function: 'rosenbrock\u0000',
+        start: [0, 0],
+        steps: 5,
+        optimizer: { name: 'sgd', learningRate: 0.1 },
+      }),
+      'function:',
+      /NUL/,
+    );
   });
 
   it('an unpaired UTF-16 surrogate (jsonb refuses it) is a 400 naming the field', async () => {
@@ -60,8 +80,16 @@ describe('inputs that used to answer 500', () => {
     for (const part of ['dataset', 'model', 'optimizer'] as const) {
       it(`JSON nested ${depth} deep in a job's ${part} is a 400 naming the path`, async () => {
         const before = await service.db.job.count();
-        refused(await api(service.url, 'POST', '/v1/jobs', withRaw(part, deepArray(depth))), `${part}.extra[0][0]`, /nested deeper than 64 levels/);
-        refused(await api(service.url, 'POST', '/v1/jobs', withRaw(part, deepObject(depth))), `${part}.extra.a.a`, /nested deeper than 64 levels/);
+        refused(
+          await api(service.url, 'POST', '/v1/jobs', withRaw(part, deepArray(depth))),
+          `${part}.extra[0][0]`,
+          /nested deeper than 64 levels/,
+        );
+        refused(
+          await api(service.url, 'POST', '/v1/jobs', withRaw(part, deepObject(depth))),
+          `${part}.extra.a.a`,
+          /nested deeper than 64 levels/,
+        );
         assert.equal(await service.db.job.count(), before);
       });
     }
@@ -69,16 +97,29 @@ describe('inputs that used to answer 500', () => {
 
   it('JSON nested 100,000 deep anywhere else (top level, the playground) is a 400 too', async () => {
     refused(await api(service.url, 'POST', '/v1/jobs', deepArray(100_000)), '[0][0]', /nested deeper/);
-    refused(await api(service.url, 'POST', '/v1/trajectories', `{"function":"rosenbrock","start":[0,0],"steps":5,"optimizer":${deepObject(100_000)}}`), 'optimizer.a.a', /nested deeper/);
+    refused(
+      await api(
+        service.url,
+        'POST',
+        '/v1/trajectories',
+        `{"function":"rosenbrock","start":[0,0],"steps":5,"optimizer":${deepObject(100_000)}}`,
+      ),
+      'optimizer.a.a',
+      /nested deeper/,
+    );
   });
 
-  it('a list cursor holding a time outside PostgreSQL\'s range is a 400 naming cursor', async () => {
+  it("a list cursor holding a time outside PostgreSQL's range is a 400 naming cursor", async () => {
     const uuid = '3f0c9a52-6a39-4c8e-9d7e-2b8f1f0d6c11';
     for (const at of ['-271821-04-20T00:00:00.000Z', '+275760-09-13T00:00:00.000Z', '294277-01-01T00:00:00.000Z']) {
       refused(await api(service.url, 'GET', `/v1/jobs?cursor=${cursorOf(`${at}|${uuid}`)}`), 'cursor:', /not a cursor this API returned/);
     }
     // An id of the right length that is no UUID fails in PostgreSQL's uuid comparison.
-    refused(await api(service.url, 'GET', `/v1/jobs?cursor=${cursorOf(`2026-01-01T00:00:00.000Z|${'-'.repeat(36)}`)}`), 'cursor:', /not a cursor/);
+    refused(
+      await api(service.url, 'GET', `/v1/jobs?cursor=${cursorOf(`2026-01-01T00:00:00.000Z|${'-'.repeat(36)}`)}`),
+      'cursor:',
+      /not a cursor/,
+    );
   });
 
   it('a cursor the API returned still works', async () => {
@@ -93,12 +134,20 @@ describe('inputs that used to answer 500', () => {
 
   for (const fromStep of ['2147483648', '1e20', '9007199254740993']) {
     it(`GET /v1/jobs/:id/metrics?fromStep=${fromStep} is a 400 naming fromStep`, async () => {
-      refused(await api(service.url, 'GET', `/v1/jobs/${jobId}/metrics?fromStep=${fromStep}`), 'querystring fromStep:', /must be <= 2147483647/);
+      refused(
+        await api(service.url, 'GET', `/v1/jobs/${jobId}/metrics?fromStep=${fromStep}`),
+        'querystring fromStep:',
+        /must be <= 2147483647/,
+      );
     });
   }
 
   // Found by the fuzz test: ajv coerces these to Infinity and lets them through integer and maximum.
-  for (const [path, field] of [['/v1/jobs?limit=Infinity', 'limit'], ['/v1/datasets?limit=-Infinity', 'limit'], ['/v1/jobs/@/metrics?fromStep=1e400', 'fromStep']]) {
+  for (const [path, field] of [
+    ['/v1/jobs?limit=Infinity', 'limit'],
+    ['/v1/datasets?limit=-Infinity', 'limit'],
+    ['/v1/jobs/@/metrics?fromStep=1e400', 'fromStep'],
+  ]) {
     it(`GET ${path} (an infinite number) is a 400 naming ${field}`, async () => {
       refused(await api(service.url, 'GET', path.replace('@', jobId)), `querystring ${field}:`, /is not a finite number/);
     });
@@ -113,7 +162,11 @@ describe('inputs that used to answer 500', () => {
   it('a NUL in a query string is a 400 naming the parameter, on every route', async () => {
     refused(await api(service.url, 'GET', '/v1/jobs?cursor=%00'), 'querystring cursor:', /NUL/);
     const before = await service.db.dataset.count();
-    const res = await fetch(`${service.url}/v1/datasets?name=a%00b`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'x,label\n1,a\n2,b\n' });
+    const res = await fetch(`${service.url}/v1/datasets?name=a%00b`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: 'x,label\n1,a\n2,b\n',
+    });
     refused({ status: res.status, json: await res.json(), text: '', headers: res.headers }, 'querystring name:', /NUL/);
     assert.equal(await service.db.dataset.count(), before);
   });

@@ -17,8 +17,13 @@ const spec = {
   name: 'checkpointed',
   dataset: { builtin: 'xor', samples: 16000 },
   model: {
-    layers: [{ type: 'dense', units: 16, activation: 'tanh' }, { type: 'dropout', rate: 0.2 }, { type: 'dense', units: 1, activation: 'sigmoid' }],
-    loss: 'binaryCrossentropy', metrics: ['accuracy'],
+    layers: [
+      { type: 'dense', units: 16, activation: 'tanh' },
+      { type: 'dropout', rate: 0.2 },
+      { type: 'dense', units: 1, activation: 'sigmoid' },
+    ],
+    loss: 'binaryCrossentropy',
+    metrics: ['accuracy'],
   },
   optimizer: { name: 'adam', learningRate: 0.01 },
   training: { epochs: 3, batchSize: 4, validationSplit: 0.2, seed: 5 },
@@ -42,7 +47,9 @@ async function allSteps(base: string, id: string): Promise<Array<{ step: number;
 
 describe('checkpoints', () => {
   let service: TestService;
-  before(async () => { service = await startService({ env: { CHECKPOINT_INTERVAL_S: '1' } }); });
+  before(async () => {
+    service = await startService({ env: { CHECKPOINT_INTERVAL_S: '1' } });
+  });
   after(() => service.close());
 
   it('a worker killed mid-epoch with its training child: the next attempt resumes from the checkpoint, bitwise equal to an uninterrupted run', async () => {
@@ -50,7 +57,10 @@ describe('checkpoints', () => {
     const { json: job } = await api(service.url, 'POST', '/v1/jobs', spec);
     const midEpoch = (j: any) => j?.checkpoint != null && j.checkpoint.step > STEPS_PER_EPOCH && j.checkpoint.step % STEPS_PER_EPOCH !== 0;
     const before = await waitForJob(service.url, job.id, (j) => finished(j) || midEpoch(j), 90_000);
-    assert.ok(midEpoch(before), `a checkpoint inside an epoch after the first (got ${JSON.stringify(before.checkpoint)}, ${before.status})`);
+    assert.ok(
+      midEpoch(before),
+      `a checkpoint inside an epoch after the first (got ${JSON.stringify(before.checkpoint)}, ${before.status})`,
+    );
     killGroup(doomed);
     await once(doomed, 'exit');
     const killed = (await api(service.url, 'GET', `/v1/jobs/${job.id}`)).json;
@@ -64,7 +74,11 @@ describe('checkpoints', () => {
     assert.equal(done.resumedFromStep, checkpoint.step, 'the second attempt started at the checkpoint');
     assert.equal(done.checkpoint, null, 'a succeeded job keeps no checkpoint');
     const steps = await allSteps(service.url, job.id);
-    assert.deepEqual(steps.map((s) => s.step), Array.from({ length: 3 * STEPS_PER_EPOCH }, (_, i) => i + 1), 'every step once');
+    assert.deepEqual(
+      steps.map((s) => s.step),
+      Array.from({ length: 3 * STEPS_PER_EPOCH }, (_, i) => i + 1),
+      'every step once',
+    );
 
     const { json: twin } = await api(service.url, 'POST', '/v1/jobs', { ...spec, name: 'uninterrupted' });
     const twinDone = await waitForJob(service.url, twin.id, finished, 120_000);
@@ -77,7 +91,7 @@ describe('checkpoints', () => {
     const state = (await api(service.url, 'GET', `/v1/jobs/${job.id}/optimizer-state`)).text;
     const twinState = (await api(service.url, 'GET', `/v1/jobs/${twin.id}/optimizer-state`)).text;
     assert.equal(state, twinState, 'optimizer state equal');
-    assert.deepEqual(steps, await allSteps(service.url, twin.id), 'every step\'s loss and learning rate equal');
+    assert.deepEqual(steps, await allSteps(service.url, twin.id), "every step's loss and learning rate equal");
     const epochs = (await api(service.url, 'GET', `/v1/jobs/${job.id}/metrics?limit=1`)).json.epochs;
     const twinEpochs = (await api(service.url, 'GET', `/v1/jobs/${twin.id}/metrics?limit=1`)).json.epochs;
     assert.deepEqual(epochs, twinEpochs, 'epoch records equal, the interrupted epoch included');
@@ -86,7 +100,9 @@ describe('checkpoints', () => {
 
 describe('time limit', () => {
   let service: TestService;
-  before(async () => { service = await startService({ worker: true, env: { MAX_JOB_SECONDS: '2', CHECKPOINT_INTERVAL_S: '0' } }); });
+  before(async () => {
+    service = await startService({ worker: true, env: { MAX_JOB_SECONDS: '2', CHECKPOINT_INTERVAL_S: '0' } });
+  });
   after(() => service.close());
 
   it('a job past MAX_JOB_SECONDS fails saying so, keeping its checkpoint and every step up to it', async () => {
@@ -97,6 +113,9 @@ describe('time limit', () => {
     assert.ok(done.checkpoint, 'the checkpoint is kept');
     const steps = await recordedSteps(service.url, job.id);
     assert.ok(steps.length >= done.checkpoint.step);
-    assert.deepEqual(steps.slice(0, done.checkpoint.step), Array.from({ length: done.checkpoint.step }, (_, i) => i + 1));
+    assert.deepEqual(
+      steps.slice(0, done.checkpoint.step),
+      Array.from({ length: done.checkpoint.step }, (_, i) => i + 1),
+    );
   });
 });

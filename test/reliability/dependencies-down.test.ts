@@ -29,7 +29,10 @@ function assertUnavailable(res: Awaited<ReturnType<typeof api>>, dependency: 'da
   assert.equal(res.json.details?.dependency, dependency, what);
   assert.ok(String(res.json.details?.reason ?? '').length > 10, `${what}: a reason in words, got ${res.text}`);
   const retryAfter = Number(res.headers.get('retry-after'));
-  assert.ok(Number.isInteger(retryAfter) && retryAfter > 0, `${what}: Retry-After is a number of seconds, got ${res.headers.get('retry-after')}`);
+  assert.ok(
+    Number.isInteger(retryAfter) && retryAfter > 0,
+    `${what}: Retry-After is a number of seconds, got ${res.headers.get('retry-after')}`,
+  );
 }
 
 describe('dependencies down', () => {

@@ -28,12 +28,23 @@ function report(run: fc.RunDetails<[FuzzRequest]>): void {
   if (!run.failed) return;
   const [req] = run.counterexample ?? [];
   const payload = req?.payload === undefined ? '' : String(req.payload);
-  const shown = req && { ...req, url: req.url.slice(0, 300), payload: `${payload.slice(0, 300)}${payload.length > 300 ? `… (${payload.length} chars)` : ''}` };
+  const shown = req && {
+    ...req,
+    url: req.url.slice(0, 300),
+    payload: `${payload.slice(0, 300)}${payload.length > 300 ? `… (${payload.length} chars)` : ''}`,
+  };
   const why = run.errorInstance instanceof Error ? run.errorInstance.message : String(run.errorInstance);
   // The whole request, to replay it: app.inject(JSON.parse(readFileSync(file)))
   const file = path.join(tmpdir(), `fuzz-failure-${process.pid}.json`);
-  writeFileSync(file, JSON.stringify(req === undefined ? null : { ...req, payload: Buffer.isBuffer(req.payload) ? req.payload.toString('latin1') : req.payload }));
-  throw new Error(`fuzz failure (seed ${run.seed}, path ${run.counterexamplePath}): ${why.slice(0, 1500)}\nrequest (whole in ${file}): ${JSON.stringify(shown)}`);
+  writeFileSync(
+    file,
+    JSON.stringify(
+      req === undefined ? null : { ...req, payload: Buffer.isBuffer(req.payload) ? req.payload.toString('latin1') : req.payload },
+    ),
+  );
+  throw new Error(
+    `fuzz failure (seed ${run.seed}, path ${run.counterexamplePath}): ${why.slice(0, 1500)}\nrequest (whole in ${file}): ${JSON.stringify(shown)}`,
+  );
 }
 
 describe('fuzz: every route of the OpenAPI document', () => {
@@ -65,18 +76,28 @@ describe('fuzz: every route of the OpenAPI document', () => {
     const doc = (await service.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
       paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }> }>>;
     };
-    routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({
-      method: method.toUpperCase(), path,
-      query: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
-      headers: (op.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name),
-    })));
-    tables = (await service.db.$queryRaw<Array<{ table_name: string }>>`
+    routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => ({
+        method: method.toUpperCase(),
+        path,
+        query: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
+        headers: (op.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name),
+      })),
+    );
+    tables = (
+      await service.db.$queryRaw<Array<{ table_name: string }>>`
       SELECT table_name FROM information_schema.tables
-      WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> '_prisma_migrations'`).map((r) => r.table_name);
+      WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> '_prisma_migrations'`
+    ).map((r) => r.table_name);
     // Real rows for the ids to hit: a queued job and an uploaded dataset.
     const job = await service.app.inject({ method: 'POST', url: '/v1/jobs', payload: irisJob() });
     assert.equal(job.statusCode, 201, job.body);
-    const dataset = await service.app.inject({ method: 'POST', url: '/v1/datasets?label=y', headers: { 'content-type': 'text/csv' }, payload: 'a,y\n1,p\n2,q\n' });
+    const dataset = await service.app.inject({
+      method: 'POST',
+      url: '/v1/datasets?label=y',
+      headers: { 'content-type': 'text/csv' },
+      payload: 'a,y\n1,p\n2,q\n',
+    });
     assert.equal(dataset.statusCode, 201, dataset.body);
     ids.push(job.json().id, dataset.json().id);
   });
@@ -88,7 +109,13 @@ describe('fuzz: every route of the OpenAPI document', () => {
 
   it('the OpenAPI document lists the routes (jobs, datasets, models, trajectories)', () => {
     const names = routes.map((r) => `${r.method} ${r.path}`);
-    for (const expected of ['POST /v1/jobs', 'GET /v1/jobs/{id}/metrics', 'POST /v1/datasets', 'POST /v1/models', 'POST /v1/trajectories']) {
+    for (const expected of [
+      'POST /v1/jobs',
+      'GET /v1/jobs/{id}/metrics',
+      'POST /v1/datasets',
+      'POST /v1/models',
+      'POST /v1/trajectories',
+    ]) {
       assert.ok(names.includes(expected), `${expected} in ${names.join(', ')}`);
     }
     assert.ok(tables.includes('Job') && tables.includes('Dataset'), tables.join(', '));
@@ -100,27 +127,42 @@ describe('fuzz: every route of the OpenAPI document', () => {
     for (const route of routes) {
       // OpenAPI paths of the app itself are not under test (openapi.json is hidden, /docs is static).
       if (route.path.startsWith('/docs')) continue;
-      await fc.assert(fc.asyncProperty(requestFor(route, ids), async (req) => {
-        const before = await counts();
-        let timer: NodeJS.Timeout | undefined;
-        const res = await Promise.race([
-          service.app.inject(req),
-          new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${DEADLINE_MS} ms`)), DEADLINE_MS); }),
-        ]).finally(() => clearTimeout(timer));
-        const tally = seen.get(`${route.method} ${route.path}`) ?? new Map<number, number>();
-        seen.set(`${route.method} ${route.path}`, tally.set(res.statusCode, (tally.get(res.statusCode) ?? 0) + 1));
-        assert.ok(res.statusCode < 500, `${req.method} ${req.url.slice(0, 200)} answered ${res.statusCode}: ${res.body.slice(0, 300)}`);
-        if (res.statusCode >= 400) {
-          assert.match(String(res.headers['content-type'] ?? ''), /^application\/json/, `${req.method} ${req.url.slice(0, 100)}: ${res.statusCode} not as JSON`);
-          assert.deepEqual(await counts(), before, `${req.method} ${req.url.slice(0, 200)} answered ${res.statusCode} but changed rows`);
-          const error = res.json() as { error?: unknown; message?: unknown };
-          assert.equal(typeof error.error, 'string', res.body.slice(0, 300));
-          assert.equal(typeof error.message, 'string', res.body.slice(0, 300));
-        } else {
-          await cleanUp(res.headers.location as string | undefined);
-        }
-      }), { seed: SEED, numRuns: RUNS, endOnFailure: true, reporter: report });
+      await fc.assert(
+        fc.asyncProperty(requestFor(route, ids), async (req) => {
+          const before = await counts();
+          let timer: NodeJS.Timeout | undefined;
+          const res = await Promise.race([
+            service.app.inject(req),
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(() => reject(new Error(`no answer within ${DEADLINE_MS} ms`)), DEADLINE_MS);
+            }),
+          ]).finally(() => clearTimeout(timer));
+          const tally = seen.get(`${route.method} ${route.path}`) ?? new Map<number, number>();
+          seen.set(`${route.method} ${route.path}`, tally.set(res.statusCode, (tally.get(res.statusCode) ?? 0) + 1));
+          assert.ok(res.statusCode < 500, `${req.method} ${req.url.slice(0, 200)} answered ${res.statusCode}: ${res.body.slice(0, 300)}`);
+          if (res.statusCode >= 400) {
+            assert.match(
+              String(res.headers['content-type'] ?? ''),
+              /^application\/json/,
+              `${req.method} ${req.url.slice(0, 100)}: ${res.statusCode} not as JSON`,
+            );
+            assert.deepEqual(await counts(), before, `${req.method} ${req.url.slice(0, 200)} answered ${res.statusCode} but changed rows`);
+            const error = res.json() as { error?: unknown; message?: unknown };
+            assert.equal(typeof error.error, 'string', res.body.slice(0, 300));
+            assert.equal(typeof error.message, 'string', res.body.slice(0, 300));
+          } else {
+            await cleanUp(res.headers.location as string | undefined);
+          }
+        }),
+        { seed: SEED, numRuns: RUNS, endOnFailure: true, reporter: report },
+      );
     }
-    for (const [route, tally] of seen) console.log(`${route}: ${[...tally].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`).join(' ')}`);
+    for (const [route, tally] of seen)
+      console.log(
+        `${route}: ${[...tally]
+          .sort(([a], [b]) => a - b)
+          .map(([status, n]) => `${status}×${n}`)
+          .join(' ')}`,
+      );
   });
 });

@@ -35,9 +35,15 @@ describe('PostgreSQL down under a running job', () => {
     assert.equal(done.status, 'succeeded', done.error);
     const steps = await recordedSteps(service.url, job.id);
     assert.equal(done.progress.totalSteps, 150 * 64);
-    assert.deepEqual(steps, Array.from({ length: 150 * 64 }, (_, i) => i + 1));
+    assert.deepEqual(
+      steps,
+      Array.from({ length: 150 * 64 }, (_, i) => i + 1),
+    );
     const { json: metrics } = await api(service.url, 'GET', `/v1/jobs/${job.id}/metrics?limit=1`);
-    assert.deepEqual(metrics.epochs.map((e: any) => e.epoch), Array.from({ length: 150 }, (_, i) => i + 1));
+    assert.deepEqual(
+      metrics.epochs.map((e: any) => e.epoch),
+      Array.from({ length: 150 }, (_, i) => i + 1),
+    );
   });
 
   it('after an outage progress moves again and the database cancel flag still stops the job', async () => {

@@ -65,7 +65,7 @@ describe('Redis loses its data', () => {
     await service.stopWorkers();
   });
 
-  it('a running job whose worker died with Redis\'s data continues from its checkpoint elsewhere', async () => {
+  it("a running job whose worker died with Redis's data continues from its checkpoint elsewhere", async () => {
     const doomed = workerProcess(service.config, { detached: true });
     const { json: job } = await api(service.url, 'POST', '/v1/jobs', longJob(120));
     const running = await waitForJob(service.url, job.id, (j) => finished(j) || (j?.checkpoint?.step ?? 0) >= 640, 60_000);
@@ -81,7 +81,10 @@ describe('Redis loses its data', () => {
     assert.equal(done.attempts, 2);
     assert.equal(done.resumedFromStep, checkpoint.step);
     const steps = await recordedSteps(service.url, job.id);
-    assert.deepEqual(steps, Array.from({ length: done.progress.totalSteps }, (_, i) => i + 1));
+    assert.deepEqual(
+      steps,
+      Array.from({ length: done.progress.totalSteps }, (_, i) => i + 1),
+    );
     await service.stopWorkers();
   });
 

@@ -35,7 +35,11 @@ describe('success needs every row', () => {
     assert.equal(done.status, 'failed');
     const total = done.progress.totalSteps;
     assert.match(done.error, new RegExp(`only ${total - 1} of ${total} step rows and 5 of 5 epoch rows are stored`));
-    assert.equal((await api(service.url, 'GET', `/v1/jobs/${job.id}/model/model.json`)).status, 409, 'no model of a job that did not succeed');
+    assert.equal(
+      (await api(service.url, 'GET', `/v1/jobs/${job.id}/model/model.json`)).status,
+      409,
+      'no model of a job that did not succeed',
+    );
   });
 
   it('an epoch row lost on the way: the same', async () => {

@@ -16,14 +16,22 @@ import { checkModel } from '../../src/spec/model.ts';
 
 const MIB = 2 ** 20;
 /** The service's defaults (src/config.ts): MAX_STEPS, and CHILD_MAX_WASM_MB = 2048 as the memory limit. */
-const DEFAULTS: JobLimits = { maxEpochs: 1000, maxBatchSize: 8192, maxParameters: 5_000_000, maxSteps: 1_000_000, maxJobMemoryBytes: 2048 * MIB };
+const DEFAULTS: JobLimits = {
+  maxEpochs: 1000,
+  maxBatchSize: 8192,
+  maxParameters: 5_000_000,
+  maxSteps: 1_000_000,
+  maxJobMemoryBytes: 2048 * MIB,
+};
 
 function estimate(body: object) {
   const { spec } = parseJobSpec(body, { maxEpochs: 1000, maxBatchSize: 8192, maxParameters: 1e9 }, () => 1);
   const info = datasetInfo(spec.dataset);
   const summary = checkModel(spec.model, info.featureShape, info.target, Infinity);
   return estimateJobMemory(spec.model, summary, spec.optimizer, {
-    inputShape: info.featureShape, batchSize: spec.training.batchSize, validationCount: planJob(spec).validationCount,
+    inputShape: info.featureShape,
+    batchSize: spec.training.batchSize,
+    validationCount: planJob(spec).validationCount,
   });
 }
 
@@ -50,7 +58,11 @@ describe('job memory estimate', () => {
     const e = estimate({
       dataset: { builtin: 'iris' },
       model: {
-        layers: [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dropout', rate: 0.1 }, { type: 'dense', units: 3, activation: 'softmax' }],
+        layers: [
+          { type: 'dense', units: 8, activation: 'relu' },
+          { type: 'dropout', rate: 0.1 },
+          { type: 'dense', units: 3, activation: 'softmax' },
+        ],
         loss: 'sparseCategoricalCrossentropy',
       },
       optimizer: { name: 'adam' },
@@ -73,7 +85,9 @@ describe('job memory estimate', () => {
       dataset: { builtin: 'mnist', samples: 100 },
       model: {
         layers: [
-          { type: 'conv2d', filters: 2, kernelSize: 3 }, { type: 'maxPooling2d' }, { type: 'flatten' },
+          { type: 'conv2d', filters: 2, kernelSize: 3 },
+          { type: 'maxPooling2d' },
+          { type: 'flatten' },
           { type: 'dense', units: 10, activation: 'softmax' },
         ],
         loss: 'sparseCategoricalCrossentropy',
@@ -94,7 +108,9 @@ describe('job memory estimate', () => {
   it('knows how many slot tensors each optimizer keeps per weight (checked against the optimizers themselves)', () => {
     const variants = [
       ...OPTIMIZER_NAMES.map((name) => ({ name })),
-      { name: 'sgd', momentum: 0.9 }, { name: 'rmsprop', momentum: 0.9, centered: true }, { name: 'adam', amsgrad: true },
+      { name: 'sgd', momentum: 0.9 },
+      { name: 'rmsprop', momentum: 0.9, centered: true },
+      { name: 'adam', amsgrad: true },
     ];
     for (const input of variants) {
       const spec = parseOptimizerSpec(input);
@@ -120,32 +136,59 @@ describe('admission at submit', () => {
     });
     assert.equal(err.field, 'training.epochs');
     // 100,000 examples in batches of 1: 100,000 steps an epoch, × 1,000 epochs = 10^8.
-    assert.match(err.reason, /^1000 epochs of 100000 steps each \(100000 training examples in batches of 1\) make 100000000 optimizer steps, over the limit of 1000000 per job/);
+    assert.match(
+      err.reason,
+      /^1000 epochs of 100000 steps each \(100000 training examples in batches of 1\) make 100000000 optimizer steps, over the limit of 1000000 per job/,
+    );
     assert.deepEqual(err.details, { steps: 1e8, maxSteps: 1e6 });
   });
 
   it('accepts exactly MAX_STEPS steps', () => {
     // 2,000 examples in batches of 2 = 1,000 steps an epoch; 1,000 epochs = 10^6.
-    assert.doesNotThrow(() => parseJobSpec(mnist([{ type: 'flatten' }, { type: 'dense', units: 10, activation: 'softmax' }], 2, { epochs: 1000 }), DEFAULTS, () => 1));
+    assert.doesNotThrow(() =>
+      parseJobSpec(
+        mnist([{ type: 'flatten' }, { type: 'dense', units: 10, activation: 'softmax' }], 2, { epochs: 1000 }),
+        DEFAULTS,
+        () => 1,
+      ),
+    );
   });
 
   it('refuses dense 65536 → maxPooling2d 28 at batch 16 on mnist, naming the dense layer', () => {
-    const err = refusal(mnist([
-      { type: 'dense', units: 65536 }, { type: 'maxPooling2d', poolSize: 28 }, { type: 'flatten' }, { type: 'dense', units: 10, activation: 'softmax' },
-    ], 16));
+    const err = refusal(
+      mnist(
+        [
+          { type: 'dense', units: 65536 },
+          { type: 'maxPooling2d', poolSize: 28 },
+          { type: 'flatten' },
+          { type: 'dense', units: 10, activation: 'softmax' },
+        ],
+        16,
+      ),
+    );
     assert.equal(err.field, 'model.layers[0]');
     // Its output alone: 28·28·65536 values × 16 × 4 bytes = 3,288,334,336 bytes = 3.1 GiB, over 2 GiB.
-    assert.match(err.reason, /^training this job would take about [\d.]+ GiB of memory, over the limit of 2\.0 GiB per job: most of it is this dense layer's output, \[28,28,65536\] values per example, 3\.1 GiB for a batch of 16/);
+    assert.match(
+      err.reason,
+      /^training this job would take about [\d.]+ GiB of memory, over the limit of 2\.0 GiB per job: most of it is this dense layer's output, \[28,28,65536\] values per example, 3\.1 GiB for a batch of 16/,
+    );
     assert.match(err.reason, /use a smaller training\.batchSize/);
     assert.ok((err.details!.estimatedBytes as number) > 2 * 3_288_334_336, 'activations and their gradients');
     assert.equal(err.details!.limitBytes, 2048 * MIB);
   });
 
   it('refuses conv2d with 4096 filters at batch 256 on mnist, naming the convolution', () => {
-    const err = refusal(mnist([
-      { type: 'conv2d', filters: 4096, kernelSize: 3, activation: 'relu' }, { type: 'maxPooling2d', poolSize: 26 },
-      { type: 'flatten' }, { type: 'dense', units: 10, activation: 'softmax' },
-    ], 256));
+    const err = refusal(
+      mnist(
+        [
+          { type: 'conv2d', filters: 4096, kernelSize: 3, activation: 'relu' },
+          { type: 'maxPooling2d', poolSize: 26 },
+          { type: 'flatten' },
+          { type: 'dense', units: 10, activation: 'softmax' },
+        ],
+        256,
+      ),
+    );
     assert.equal(err.field, 'model.layers[0]');
     // 26·26·4096 values × 256 × 4 bytes = 2,835,349,504 bytes = 2.6 GiB.
     assert.match(err.reason, /this conv2d layer's output, \[26,26,4096\] values per example, 2\.6 GiB for a batch of 256/);
@@ -153,15 +196,24 @@ describe('admission at submit', () => {
 
   it('names the parameters when they are what does not fit', () => {
     // 784·4096 + 4096 + 4096·10 + 10 = 3,256,330 parameters; × 4 bytes × (1 + 1 gradient + 2 Adam slots) = 52,101,280 bytes.
-    const err = refusal({
-      ...mnist([{ type: 'flatten' }, { type: 'dense', units: 4096, activation: 'relu' }, { type: 'dense', units: 10, activation: 'softmax' }], 1),
-    }, { ...DEFAULTS, maxJobMemoryBytes: 49 * MIB });
+    const err = refusal(
+      {
+        ...mnist(
+          [{ type: 'flatten' }, { type: 'dense', units: 4096, activation: 'relu' }, { type: 'dense', units: 10, activation: 'softmax' }],
+          1,
+        ),
+      },
+      { ...DEFAULTS, maxJobMemoryBytes: 49 * MIB },
+    );
     assert.equal(err.field, 'model.layers');
     assert.match(err.reason, /most of it is the 3256330 parameters, with their gradients and the adam optimizer's state \(49\.7 MiB\)/);
   });
 
   it('accepts the same job under a limit it fits', () => {
-    const body = mnist([{ type: 'flatten' }, { type: 'dense', units: 64, activation: 'relu' }, { type: 'dense', units: 10, activation: 'softmax' }], 32);
+    const body = mnist(
+      [{ type: 'flatten' }, { type: 'dense', units: 64, activation: 'relu' }, { type: 'dense', units: 10, activation: 'softmax' }],
+      32,
+    );
     assert.doesNotThrow(() => parseJobSpec(body, DEFAULTS, () => 1));
   });
 });

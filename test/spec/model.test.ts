@@ -10,7 +10,9 @@ import { buildModel } from '../../src/engine/model.ts';
 import { mulberry32 } from '../../src/engine/random.ts';
 import { checkModel, parseModelSpec, resolveReshapes } from '../../src/spec/model.ts';
 
-before(async () => { await tf.setBackend('cpu'); });
+before(async () => {
+  await tf.setBackend('cpu');
+});
 
 /** A random but valid stack of image layers ending in a 10-way softmax. */
 function randomImageModel(seed: number) {
@@ -19,14 +21,24 @@ function randomImageModel(seed: number) {
   const layers: object[] = [];
   for (let i = 0; i < 3; i++) {
     layers.push({
-      type: 'conv2d', filters: pick([1, 3, 4]), kernelSize: pick([1, 2, 3, [3, 2]]), strides: pick([1, 2, [1, 2]]),
-      padding: pick(['valid', 'same']), useBias: pick([true, false]), activation: 'relu',
+      type: 'conv2d',
+      filters: pick([1, 3, 4]),
+      kernelSize: pick([1, 2, 3, [3, 2]]),
+      strides: pick([1, 2, [1, 2]]),
+      padding: pick(['valid', 'same']),
+      useBias: pick([true, false]),
+      activation: 'relu',
     });
-    if (random() < 0.5) layers.push({ type: pick(['maxPooling2d', 'averagePooling2d']), poolSize: pick([2, [2, 1]]), padding: pick(['valid', 'same']) });
+    if (random() < 0.5)
+      layers.push({ type: pick(['maxPooling2d', 'averagePooling2d']), poolSize: pick([2, [2, 1]]), padding: pick(['valid', 'same']) });
     if (random() < 0.4) layers.push({ type: 'batchNormalization', center: pick([true, false]), scale: pick([true, false]) });
     if (random() < 0.3) layers.push({ type: 'dropout', rate: 0.25 });
   }
-  layers.push({ type: 'flatten' }, { type: 'dense', units: pick([5, 16]), activation: 'tanh' }, { type: 'dense', units: 10, activation: 'softmax' });
+  layers.push(
+    { type: 'flatten' },
+    { type: 'dense', units: pick([5, 16]), activation: 'tanh' },
+    { type: 'dense', units: 10, activation: 'softmax' },
+  );
   return { layers, loss: 'categoricalCrossentropy' };
 }
 
@@ -72,14 +84,22 @@ describe('model shape check agrees with tf.layers', () => {
     const ours = checkModel(spec, [8], { kind: 'regression', dims: 1 }, 1e9);
     assert.deepEqual(ours.outputShapes[0], [2, 4]);
     const model = buildModel(resolveReshapes(spec, ours), [8], 1);
-    assert.deepEqual(ours.outputShapes, model.layers.map((l) => (l.outputShape as number[]).slice(1)));
+    assert.deepEqual(
+      ours.outputShapes,
+      model.layers.map((l) => (l.outputShape as number[]).slice(1)),
+    );
     assert.equal(ours.parameters, model.countParams());
     model.dispose();
   });
 
   it('names the layer whose input is too small', () => {
     const spec = parseModelSpec({
-      layers: [{ type: 'conv2d', filters: 1, kernelSize: 5 }, { type: 'conv2d', filters: 1, kernelSize: 30 }, { type: 'flatten' }, { type: 'dense', units: 10, activation: 'softmax' }],
+      layers: [
+        { type: 'conv2d', filters: 1, kernelSize: 5 },
+        { type: 'conv2d', filters: 1, kernelSize: 30 },
+        { type: 'flatten' },
+        { type: 'dense', units: 10, activation: 'softmax' },
+      ],
       loss: 'categoricalCrossentropy',
     });
     assert.throws(() => checkModel(spec, [28, 28, 1], target, 1e9), /model\.layers\[1\]: output shape \[-5,-5,1\] is empty/);

@@ -9,7 +9,13 @@ const state: OptimizerStateData = {
   optimizer: { name: 'adam', config: { name: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false } },
   iterations: 7,
   slots: [
-    { weight: 'l0_dense/kernel', slot: 'momentum', shape: [2, 3], dtype: 'float32', values: Float32Array.from([0.1, -2.5e-8, 3.4028234663852886e38, 1 / 3, -0, 7]) },
+    {
+      weight: 'l0_dense/kernel',
+      slot: 'momentum',
+      shape: [2, 3],
+      dtype: 'float32',
+      values: Float32Array.from([0.1, -2.5e-8, 3.4028234663852886e38, 1 / 3, -0, 7]),
+    },
     { weight: 'l0_dense/bias', slot: 'momentum', shape: [3], dtype: 'float32', values: Float32Array.from([1e-45, 0.7, -1]) },
   ],
 };

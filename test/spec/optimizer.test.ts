@@ -41,20 +41,34 @@ describe('defaults are Keras 3 defaults (keras/src/optimizers/*.py)', () => {
   test('every name is covered', () => assert.deepEqual([...OPTIMIZER_NAMES].sort(), cases.map(([n]) => n).sort()));
   test('given options are kept, the rest defaulted', () => {
     assert.deepEqual(parseOptimizerSpec({ name: 'adam', beta1: 0.5, clipNorm: 2, weightDecay: 0.1 }), {
-      name: 'adam', learningRate: 0.001, beta1: 0.5, beta2: 0.999, epsilon: 1e-7, amsgrad: false, clipNorm: 2, weightDecay: 0.1,
+      name: 'adam',
+      learningRate: 0.001,
+      beta1: 0.5,
+      beta2: 0.999,
+      epsilon: 1e-7,
+      amsgrad: false,
+      clipNorm: 2,
+      weightDecay: 0.1,
     });
   });
   test('a schedule gets its Keras defaults', () => {
     const spec = parseOptimizerSpec({ name: 'sgd', learningRate: { type: 'polynomial', initialLearningRate: 0.1, decaySteps: 10 } });
     assert.deepEqual(spec.learningRate, {
-      type: 'polynomial', initialLearningRate: 0.1, decaySteps: 10, endLearningRate: 0.0001, power: 1, cycle: false, warmupSteps: 0,
+      type: 'polynomial',
+      initialLearningRate: 0.1,
+      decaySteps: 10,
+      endLearningRate: 0.0001,
+      power: 1,
+      cycle: false,
+      warmupSteps: 0,
     });
   });
 });
 
 describe('invalid specs are rejected with a 400 naming the option', () => {
   test('not an object', () => rejects('adam', 'optimizer'));
-  test('unknown optimizer name lists the valid ones', () => rejects({ name: 'adamz' }, 'optimizer.name', /must be one of sgd, momentum, nesterov, .*lion/));
+  test('unknown optimizer name lists the valid ones', () =>
+    rejects({ name: 'adamz' }, 'optimizer.name', /must be one of sgd, momentum, nesterov, .*lion/));
   test('missing name', () => rejects({}, 'optimizer.name'));
   test('unknown option lists the allowed ones', () => {
     rejects({ name: 'sgd', beta1: 0.9 }, 'optimizer.beta1', /not an option of optimizer "sgd"; allowed: .*momentum, nesterov/);
@@ -104,22 +118,51 @@ describe('invalid specs are rejected with a 400 naming the option', () => {
     rejects({ name: 'adam', clipNorm: 1, globalClipNorm: 2, clipValue: 1 }, 'optimizer', /got clipNorm and globalClipNorm and clipValue/);
   });
   test('a custom path prefixes every field', () => {
-    assert.throws(() => parseOptimizerSpec({ name: 'adam', beta1: 2 }, 'job.optimizer'), (e: unknown) => e instanceof InvalidInputError && e.field === 'job.optimizer.beta1');
+    assert.throws(
+      () => parseOptimizerSpec({ name: 'adam', beta1: 2 }, 'job.optimizer'),
+      (e: unknown) => e instanceof InvalidInputError && e.field === 'job.optimizer.beta1',
+    );
   });
 });
 
 describe('invalid schedules are rejected with a 400 naming the schedule option', () => {
   const lr = (schedule: unknown) => ({ name: 'sgd', learningRate: schedule });
-  test('unknown type lists the valid ones', () => rejects(lr({ type: 'linear' }), 'optimizer.learningRate.type', /exponential, inverseTime, piecewiseConstant, polynomial, cosine, cosineRestarts/));
-  test('missing required parameter', () => rejects(lr({ type: 'exponential', initialLearningRate: 0.1, decayRate: 0.9 }), 'optimizer.learningRate.decaySteps', /required/));
-  test('unknown parameter', () => rejects(lr({ type: 'cosine', initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.5 }), 'optimizer.learningRate.decayRate', /allowed: .*alpha/));
-  test('decaySteps <= 0', () => rejects(lr({ type: 'inverseTime', initialLearningRate: 0.1, decaySteps: 0, decayRate: 0.5 }), 'optimizer.learningRate.decaySteps', /> 0/));
-  test('negative initialLearningRate', () => rejects(lr({ type: 'cosine', initialLearningRate: -1, decaySteps: 10 }), 'optimizer.learningRate.initialLearningRate'));
-  test('alpha outside [0, 1]', () => rejects(lr({ type: 'cosine', initialLearningRate: 0.1, decaySteps: 10, alpha: 2 }), 'optimizer.learningRate.alpha'));
-  test('tMul < 1', () => rejects(lr({ type: 'cosineRestarts', initialLearningRate: 0.1, firstDecaySteps: 10, tMul: 0.5 }), 'optimizer.learningRate.tMul'));
+  test('unknown type lists the valid ones', () =>
+    rejects(
+      lr({ type: 'linear' }),
+      'optimizer.learningRate.type',
+      /exponential, inverseTime, piecewiseConstant, polynomial, cosine, cosineRestarts/,
+    ));
+  test('missing required parameter', () =>
+    rejects(lr({ type: 'exponential', initialLearningRate: 0.1, decayRate: 0.9 }), 'optimizer.learningRate.decaySteps', /required/));
+  test('unknown parameter', () =>
+    rejects(
+      lr({ type: 'cosine', initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.5 }),
+      'optimizer.learningRate.decayRate',
+      /allowed: .*alpha/,
+    ));
+  test('decaySteps <= 0', () =>
+    rejects(
+      lr({ type: 'inverseTime', initialLearningRate: 0.1, decaySteps: 0, decayRate: 0.5 }),
+      'optimizer.learningRate.decaySteps',
+      /> 0/,
+    ));
+  test('negative initialLearningRate', () =>
+    rejects(lr({ type: 'cosine', initialLearningRate: -1, decaySteps: 10 }), 'optimizer.learningRate.initialLearningRate'));
+  test('alpha outside [0, 1]', () =>
+    rejects(lr({ type: 'cosine', initialLearningRate: 0.1, decaySteps: 10, alpha: 2 }), 'optimizer.learningRate.alpha'));
+  test('tMul < 1', () =>
+    rejects(lr({ type: 'cosineRestarts', initialLearningRate: 0.1, firstDecaySteps: 10, tMul: 0.5 }), 'optimizer.learningRate.tMul'));
   test('warmupSteps not a non-negative integer', () => {
-    rejects(lr({ type: 'exponential', initialLearningRate: 0.1, decaySteps: 3, decayRate: 0.5, warmupSteps: 2.5 }), 'optimizer.learningRate.warmupSteps', /integer/);
-    rejects(lr({ type: 'exponential', initialLearningRate: 0.1, decaySteps: 3, decayRate: 0.5, warmupSteps: -1 }), 'optimizer.learningRate.warmupSteps');
+    rejects(
+      lr({ type: 'exponential', initialLearningRate: 0.1, decaySteps: 3, decayRate: 0.5, warmupSteps: 2.5 }),
+      'optimizer.learningRate.warmupSteps',
+      /integer/,
+    );
+    rejects(
+      lr({ type: 'exponential', initialLearningRate: 0.1, decaySteps: 3, decayRate: 0.5, warmupSteps: -1 }),
+      'optimizer.learningRate.warmupSteps',
+    );
   });
   test('piecewiseConstant: boundaries not increasing, wrong number of values, bad value', () => {
     rejects(lr({ type: 'piecewiseConstant', boundaries: [5, 5], values: [1, 2, 3] }), 'optimizer.learningRate.boundaries[1]', /greater/);

@@ -28,17 +28,36 @@ describe('exponential (ExponentialDecayTest)', () => {
 describe('piecewiseConstant (PiecewiseConstantDecayTest)', () => {
   test('boundaries [100, 110, 120], values [1, 0.1, 0.01, 0.001]', () => {
     const s = { type: 'piecewiseConstant', boundaries: [100, 110, 120], values: [1.0, 0.1, 0.01, 0.001] };
-    for (const [step, lr] of [[0, 1], [100, 1], [105, 0.1], [110, 0.1], [120, 0.01], [999, 0.001]]) close(at(s, step), lr);
+    for (const [step, lr] of [
+      [0, 1],
+      [100, 1],
+      [105, 0.1],
+      [110, 0.1],
+      [120, 0.01],
+      [999, 0.001],
+    ])
+      close(at(s, step), lr);
   });
   test('boundary values: [1, 2, 3] -> [0.4, 0.5, 0.6, 0.7]', () => {
     const s = { type: 'piecewiseConstant', boundaries: [1, 2, 3], values: [0.4, 0.5, 0.6, 0.7] };
-    for (const [step, lr] of [[0, 0.4], [1, 0.4], [2, 0.5], [3, 0.6], [4, 0.7]]) close(at(s, step), lr);
+    for (const [step, lr] of [
+      [0, 0.4],
+      [1, 0.4],
+      [2, 0.5],
+      [3, 0.6],
+      [4, 0.7],
+    ])
+      close(at(s, step), lr);
   });
 });
 
 describe('polynomial (LinearDecayTest, SqrtDecayTest)', () => {
   const lin = (end: number, extra: Record<string, unknown> = {}) => ({
-    type: 'polynomial', initialLearningRate: 0.05, decaySteps: 10, endLearningRate: end, ...extra,
+    type: 'polynomial',
+    initialLearningRate: 0.05,
+    decaySteps: 10,
+    endLearningRate: end,
+    ...extra,
   });
   test('linear: halfway, end, halfway with end, beyond end, beyond end with cycle', () => {
     close(at(lin(0), 5), 0.05 * 0.5);

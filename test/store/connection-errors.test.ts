@@ -28,7 +28,10 @@ describe('database unavailable, told apart from other errors', () => {
   after(() => db.$disconnect());
 
   it('no free connection in the pool within the connect timeout (5 s) is unavailability', async () => {
-    const holding = db.$queryRaw`SELECT pg_sleep(6)`.then(() => undefined, () => undefined); // the pool's only connection
+    const holding = db.$queryRaw`SELECT pg_sleep(6)`.then(
+      () => undefined,
+      () => undefined,
+    ); // the pool's only connection
     await new Promise((r) => setTimeout(r, 200));
     const err = await failure(db.job.count());
     assert.ok(err instanceof DatabaseConnectionError, String(err));

@@ -83,7 +83,7 @@ describe('training child pool', () => {
       const pid = child.process.pid;
       const outcome = await trainIn(child, OUT_OF_MEMORY_JOB);
       assert.equal(outcome.type, 'failed');
-      assert.ok(outcome.type === 'failed' && outcome.retire, 'an allocation failure is not the user\'s doing');
+      assert.ok(outcome.type === 'failed' && outcome.retire, "an allocation failure is not the user's doing");
       for (const words of OUT_OF_MEMORY_ERROR) assert.match(outcome.error, words);
       assert.equal(child.usable, false);
       await pool.release(child);
@@ -98,7 +98,7 @@ describe('training child pool', () => {
     }
   });
 
-  it('keeps a child whose job failed through the user\'s doing (a diverging loss)', async () => {
+  it("keeps a child whose job failed through the user's doing (a diverging loss)", async () => {
     const pool = new ChildPool({ backend: 'wasm', jobsPerChild: 20, databaseUrl: TEST_DATABASE_URL, maxWasmMb: 64 });
     try {
       const child = await pool.acquire();

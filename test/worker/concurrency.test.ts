@@ -22,7 +22,11 @@ describe('worker concurrency default', () => {
     // 8 GiB - 1 = 7 GiB; 6 GiB per wasm child -> 1, although there are 8 cores
     assert.equal(chooseConcurrency(undefined, 'wasm', { cores: 8, gpus: 0, totalMemoryBytes: 8 * GiB }, child).concurrency, 1);
     // smaller ceilings let more fit: 512 + 512 MiB per child, 7 GiB -> 7
-    assert.equal(chooseConcurrency(undefined, 'wasm', { cores: 8, gpus: 0, totalMemoryBytes: 8 * GiB }, { maxHeapMb: 512, maxWasmMb: 512 }).concurrency, 7);
+    assert.equal(
+      chooseConcurrency(undefined, 'wasm', { cores: 8, gpus: 0, totalMemoryBytes: 8 * GiB }, { maxHeapMb: 512, maxWasmMb: 512 })
+        .concurrency,
+      7,
+    );
     // never below one, even when one child would not fit
     assert.equal(chooseConcurrency(undefined, 'cpu', { cores: 4, gpus: 0, totalMemoryBytes: 2 * GiB }, child).concurrency, 1);
   });

@@ -14,7 +14,9 @@ const workerProcess = (service: TestService, detached = false) => spawnWorker(se
 
 describe('worker crash and shutdown', () => {
   let service: TestService;
-  before(async () => { service = await startService(); });
+  before(async () => {
+    service = await startService();
+  });
   after(() => service.close());
 
   const stepsOf = (id: string) => recordedSteps(service.url, id);
@@ -35,43 +37,54 @@ describe('worker crash and shutdown', () => {
     assert.equal(done.attempts, 2, 'started once by each worker');
     const steps = await stepsOf(job.id);
     assert.equal(steps.length, done.progress.totalSteps);
-    assert.deepEqual(steps, Array.from({ length: steps.length }, (_, i) => i + 1));
+    assert.deepEqual(
+      steps,
+      Array.from({ length: steps.length }, (_, i) => i + 1),
+    );
     const { json: metrics } = await api(service.url, 'GET', `/v1/jobs/${job.id}/metrics`);
-    assert.deepEqual(metrics.epochs.map((e: any) => e.epoch), Array.from({ length: 60 }, (_, i) => i + 1));
+    assert.deepEqual(
+      metrics.epochs.map((e: any) => e.epoch),
+      Array.from({ length: 60 }, (_, i) => i + 1),
+    );
   });
 
   for (const how of ['SIGTERM to the worker', 'Ctrl-C (SIGINT to its whole process group)']) {
-  it(`${how} stops a worker within a step: its job goes back to the queue and another worker finishes it`, async () => {
-    await service.stopWorkers(); // only the process below takes jobs now
-    const group = how.startsWith('Ctrl-C');
-    const leaving = workerProcess(service, group);
-    const { json: job } = await api(service.url, 'POST', '/v1/jobs', longJob(60));
-    await waitForJob(service.url, job.id, (j) => j.status === 'running' && j.progress.step > 200, 60_000);
-    const started = Date.now();
-    // The group signal also reaches the training child, which must leave the stop to its worker.
-    if (group) process.kill(-leaving.pid!, 'SIGINT');
-    else leaving.kill('SIGTERM');
-    const [code] = await once(leaving, 'exit');
-    assert.equal(code, 0, 'a clean exit');
-    assert.ok(Date.now() - started < 10_000, `stopped in ${Date.now() - started} ms`);
-    const requeued = (await api(service.url, 'GET', `/v1/jobs/${job.id}`)).json;
-    assert.equal(requeued.status, 'queued');
-    assert.ok(requeued.checkpoint?.step > 200, 'the stopped attempt saved a checkpoint where it stopped');
+    it(`${how} stops a worker within a step: its job goes back to the queue and another worker finishes it`, async () => {
+      await service.stopWorkers(); // only the process below takes jobs now
+      const group = how.startsWith('Ctrl-C');
+      const leaving = workerProcess(service, group);
+      const { json: job } = await api(service.url, 'POST', '/v1/jobs', longJob(60));
+      await waitForJob(service.url, job.id, (j) => j.status === 'running' && j.progress.step > 200, 60_000);
+      const started = Date.now();
+      // The group signal also reaches the training child, which must leave the stop to its worker.
+      if (group) process.kill(-leaving.pid!, 'SIGINT');
+      else leaving.kill('SIGTERM');
+      const [code] = await once(leaving, 'exit');
+      assert.equal(code, 0, 'a clean exit');
+      assert.ok(Date.now() - started < 10_000, `stopped in ${Date.now() - started} ms`);
+      const requeued = (await api(service.url, 'GET', `/v1/jobs/${job.id}`)).json;
+      assert.equal(requeued.status, 'queued');
+      assert.ok(requeued.checkpoint?.step > 200, 'the stopped attempt saved a checkpoint where it stopped');
 
-    await service.startWorker();
-    const done = await waitForJob(service.url, job.id, finished, 90_000);
-    assert.equal(done.status, 'succeeded', done.error);
-    assert.equal(done.resumedFromStep, requeued.checkpoint.step, 'the next attempt continued from that checkpoint');
-    const steps = await stepsOf(job.id);
-    assert.deepEqual(steps, Array.from({ length: done.progress.totalSteps }, (_, i) => i + 1));
-  });
+      await service.startWorker();
+      const done = await waitForJob(service.url, job.id, finished, 90_000);
+      assert.equal(done.status, 'succeeded', done.error);
+      assert.equal(done.resumedFromStep, requeued.checkpoint.step, 'the next attempt continued from that checkpoint');
+      const steps = await stepsOf(job.id);
+      assert.deepEqual(
+        steps,
+        Array.from({ length: done.progress.totalSteps }, (_, i) => i + 1),
+      );
+    });
   }
 });
 
 describe('a job that keeps stalling', () => {
   let service: TestService;
   // No stall is forgiven here, so the first lost worker fails the job (BullMQ skips `attempts` for stalls).
-  before(async () => { service = await startService({ env: { MAX_STALLED_COUNT: '0' } }); });
+  before(async () => {
+    service = await startService({ env: { MAX_STALLED_COUNT: '0' } });
+  });
   after(() => service.close());
 
   it('fails with a reason a user understands once it stalled more often than allowed', async () => {

@@ -19,11 +19,14 @@ describe('tenant running limit', () => {
     const databaseUrl = await keysDatabase('fairness');
     a = await newKey(databaseUrl, { tenant: freshTenant('busy') });
     b = await newKey(databaseUrl, { tenant: freshTenant('other') });
-    service = await startService({ worker: true, env: { DATABASE_URL: databaseUrl, WORKER_CONCURRENCY: '2', TENANT_MAX_RUNNING_JOBS: '1', RATE_LIMIT_PER_SECOND: '1000' } });
+    service = await startService({
+      worker: true,
+      env: { DATABASE_URL: databaseUrl, WORKER_CONCURRENCY: '2', TENANT_MAX_RUNNING_JOBS: '1', RATE_LIMIT_PER_SECOND: '1000' },
+    });
   });
   after(() => service?.close());
 
-  it('a tenant with queued jobs at its running limit does not block another tenant\'s next job', async () => {
+  it("a tenant with queued jobs at its running limit does not block another tenant's next job", async () => {
     const busy: string[] = [];
     for (let i = 0; i < 4; i++) {
       const res = await api(service.url, 'POST', '/v1/jobs', longJob(1000), bearer(a.key));
@@ -38,13 +41,18 @@ describe('tenant running limit', () => {
     assert.equal(other.status, 201);
     let mostRunning = 0;
     let done: any;
-    while (!finished(done = (await api(service.url, 'GET', `/v1/jobs/${other.json.id}`, undefined, bearer(b.key))).json) && Date.now() < deadline + 30_000) {
+    while (
+      !finished((done = (await api(service.url, 'GET', `/v1/jobs/${other.json.id}`, undefined, bearer(b.key))).json)) &&
+      Date.now() < deadline + 30_000
+    ) {
       mostRunning = Math.max(mostRunning, await running());
       await new Promise((r) => setTimeout(r, 100));
     }
-    assert.equal(done.status, 'succeeded', 'B\'s job ran while A\'s queue waited');
+    assert.equal(done.status, 'succeeded', "B's job ran while A's queue waited");
     assert.equal(mostRunning, 1, 'A never ran more than its limit of 1');
-    const statuses = await Promise.all(busy.map(async (id) => (await api(service.url, 'GET', `/v1/jobs/${id}`, undefined, bearer(a.key))).json.status));
+    const statuses = await Promise.all(
+      busy.map(async (id) => (await api(service.url, 'GET', `/v1/jobs/${id}`, undefined, bearer(a.key))).json.status),
+    );
     assert.equal(statuses.filter((s) => s === 'running').length, 1);
     assert.equal(statuses.filter((s) => s === 'queued').length, 3, 'the others are still queued: B did not wait for them');
     // Stepping aside is not an attempt: a job skipped many times keeps all its crash retries.

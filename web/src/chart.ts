@@ -4,7 +4,24 @@
  */
 import uPlot from 'uplot';
 
-export const COLORS = ['#1d4ed8', '#dc2626', '#059669', '#d97706', '#7c3aed', '#db2777', '#0891b2', '#65a30d', '#475569', '#ea580c', '#4f46e5', '#be123c', '#0d9488', '#a16207', '#9333ea', '#15803d'];
+export const COLORS = [
+  '#1d4ed8',
+  '#dc2626',
+  '#059669',
+  '#d97706',
+  '#7c3aed',
+  '#db2777',
+  '#0891b2',
+  '#65a30d',
+  '#475569',
+  '#ea580c',
+  '#4f46e5',
+  '#be123c',
+  '#0d9488',
+  '#a16207',
+  '#9333ea',
+  '#15803d',
+];
 
 export interface Chart {
   /** Sets the data; the redraw happens on the next animation frame. */
@@ -12,7 +29,10 @@ export interface Chart {
   destroy(): void;
 }
 
-export function lineChart(container: HTMLElement, opts: { series: uPlot.Series[]; axes?: uPlot.Axis[]; scales?: uPlot.Scales; height?: number; xLabel?: string }): Chart {
+export function lineChart(
+  container: HTMLElement,
+  opts: { series: uPlot.Series[]; axes?: uPlot.Axis[]; scales?: uPlot.Scales; height?: number; xLabel?: string },
+): Chart {
   const width = () => Math.max(280, container.clientWidth);
   const plot = new uPlot(
     {

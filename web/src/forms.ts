@@ -72,7 +72,11 @@ export function parseJson(text: string, what: string): unknown {
 }
 
 export function select(options: [string, string][], value?: string): HTMLSelectElement {
-  const s = h('select', {}, options.map(([v, label]) => h('option', { value: v }, label)));
+  const s = h(
+    'select',
+    {},
+    options.map(([v, label]) => h('option', { value: v }, label)),
+  );
   if (value !== undefined) s.value = value;
   return s;
 }

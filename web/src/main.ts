@@ -70,7 +70,18 @@ function renderKeySlot(): void {
   replace(
     slot,
     apiKey.get()
-      ? h('button', { type: 'button', class: 'link', onclick: () => { apiKey.clear(); render(); } }, 'Forget API key')
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'link',
+            onclick: () => {
+              apiKey.clear();
+              render();
+            },
+          },
+          'Forget API key',
+        )
       : null,
   );
 }

@@ -23,7 +23,11 @@ export function hostName(hostHeader: string): string {
   return colon > 0 && h.indexOf(':') === colon ? h.slice(0, colon) : h;
 }
 
-export const splitList = (value: string): string[] => value.split(',').map((s) => s.trim()).filter(Boolean);
+export const splitList = (value: string): string[] =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** A Host header a loopback-bound service answers: a loopback name, *.localhost, or an allowed host. */
 export function hostAllowed(hostHeader: string | undefined, allowedHosts: readonly string[]): boolean {

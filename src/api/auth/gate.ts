@@ -25,14 +25,24 @@ const DASHBOARD_ROUTES = new Set<string>([...DASHBOARD_PAGES, '/assets/*']);
 /** Routes anyone may call: probes, the API's own description, the dashboard's page. */
 export function isPublicRoute(url: string | undefined): boolean {
   if (url === undefined) return false;
-  return url === '/healthz' || url === '/readyz' || url === '/openapi.json' || url === '/docs' || url.startsWith('/docs/') || DASHBOARD_ROUTES.has(url);
+  return (
+    url === '/healthz' ||
+    url === '/readyz' ||
+    url === '/openapi.json' ||
+    url === '/docs' ||
+    url.startsWith('/docs/') ||
+    DASHBOARD_ROUTES.has(url)
+  );
 }
 
 export class AuthGate {
   /** Latched: once a key exists, the service never goes back to open mode in this process. */
   private keysRequired = false;
 
-  constructor(private readonly db: Db, private readonly config: Config) {}
+  constructor(
+    private readonly db: Db,
+    private readonly config: Config,
+  ) {}
 
   /** Decides the start-up mode and says it in the log; throws when starting would be unsafe. */
   async start(log: FastifyBaseLogger): Promise<void> {
@@ -44,9 +54,13 @@ export class AuthGate {
     if (this.keysRequired) {
       log.info('API keys required (Authorization: Bearer <key>)');
     } else if (isLoopbackAddress(this.config.HOST)) {
-      log.warn(`no API key exists and HOST=${this.config.HOST} is loopback: open mode for one local user (tenant "default"); create a key (${CREATE_KEY_HINT}) to require keys`);
+      log.warn(
+        `no API key exists and HOST=${this.config.HOST} is loopback: open mode for one local user (tenant "default"); create a key (${CREATE_KEY_HINT}) to require keys`,
+      );
     } else {
-      throw new Error(`HOST=${this.config.HOST} is not a loopback address and no API key exists: create an admin key first (${CREATE_KEY_HINT}), bind to 127.0.0.1, or set AUTH=off to serve everyone without keys`);
+      throw new Error(
+        `HOST=${this.config.HOST} is not a loopback address and no API key exists: create an admin key first (${CREATE_KEY_HINT}), bind to 127.0.0.1, or set AUTH=off to serve everyone without keys`,
+      );
     }
   }
 
@@ -71,13 +85,24 @@ export class AuthGate {
       // Public routes must answer while PostgreSQL is down (probes): no lookup can fail them. The
       // mode last read stands in (open mode stays open, so a local user still reads why).
       if (isPublic) return (await this.required().catch(() => this.keysRequired)) ? ANONYMOUS : OPEN_PRINCIPAL;
-      if (await this.required()) throw new Refusal(401, 'authorization: an API key is required (Authorization: Bearer <key>)', {}, { 'www-authenticate': CHALLENGE });
+      if (await this.required())
+        throw new Refusal(
+          401,
+          'authorization: an API key is required (Authorization: Bearer <key>)',
+          {},
+          { 'www-authenticate': CHALLENGE },
+        );
       return OPEN_PRINCIPAL;
     }
     const key = await this.keyOf(header);
     if (!key) {
       if (isPublic) return ANONYMOUS;
-      throw new Refusal(401, 'authorization: the API key is unknown or revoked', {}, { 'www-authenticate': `${CHALLENGE}, error="invalid_token"` });
+      throw new Refusal(
+        401,
+        'authorization: the API key is unknown or revoked',
+        {},
+        { 'www-authenticate': `${CHALLENGE}, error="invalid_token"` },
+      );
     }
     this.recordUse(key.id, request);
     return { tenant: key.tenant, role: key.role, keyId: key.id };

@@ -58,8 +58,7 @@ async function security(app: FastifyInstance, { ctx, gate }: SecurityOptions): P
     if (checkHost && !hostAllowed(request.headers.host, allowedHosts)) {
       throw new Refusal(403, 'host: this Host header is not served here; set ALLOWED_HOSTS to serve it');
     }
-    if (STATE_CHANGING(request.method)
-      && !originAllowed(request.headers as { origin?: string; host?: string }, corsOrigins)) {
+    if (STATE_CHANGING(request.method) && !originAllowed(request.headers as { origin?: string; host?: string }, corsOrigins)) {
       throw new Refusal(403, 'origin: requests that change state are not accepted from other web pages; set CORS_ORIGINS to allow one');
     }
     request.principal = await gate.principalOf(request);
@@ -81,7 +80,12 @@ async function security(app: FastifyInstance, { ctx, gate }: SecurityOptions): P
     skipOnError: true,
     keyGenerator: (request) => (request.principal?.keyId ? `tenant:${request.principal.tenant}` : `ip:${request.ip}`),
     errorResponseBuilder: (_request, context) =>
-      quotaExceeded('RATE_LIMIT_PER_SECOND', context.max, `requests: more than ${context.max} a second`, Math.max(1, Math.ceil(context.ttl / 1000))),
+      quotaExceeded(
+        'RATE_LIMIT_PER_SECOND',
+        context.max,
+        `requests: more than ${context.max} a second`,
+        Math.max(1, Math.ceil(context.ttl / 1000)),
+      ),
   });
 }
 

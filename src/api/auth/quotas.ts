@@ -20,8 +20,12 @@ export async function checkActiveJobs(db: Db, config: Config, tenant: string, ad
   const active = await countActiveJobs(db, tenant);
   if (active + adding > config.TENANT_MAX_ACTIVE_JOBS) {
     const what = adding === 1 ? 'its limit' : `and ${adding} more would pass its limit`;
-    throw quotaExceeded('TENANT_MAX_ACTIVE_JOBS', config.TENANT_MAX_ACTIVE_JOBS,
-      `jobs: this tenant has ${active} queued or running jobs, ${what}`, ACTIVE_RETRY_S);
+    throw quotaExceeded(
+      'TENANT_MAX_ACTIVE_JOBS',
+      config.TENANT_MAX_ACTIVE_JOBS,
+      `jobs: this tenant has ${active} queued or running jobs, ${what}`,
+      ACTIVE_RETRY_S,
+    );
   }
 }
 
@@ -33,7 +37,11 @@ export async function checkActiveJobs(db: Db, config: Config, tenant: string, ad
 export async function checkStoredBytes(db: Db, config: Config, tenant: string, incoming: number): Promise<void> {
   const used = await storedBytes(db, tenant);
   if (used + incoming > config.TENANT_MAX_STORED_BYTES) {
-    throw quotaExceeded('TENANT_MAX_STORED_BYTES', config.TENANT_MAX_STORED_BYTES,
-      `storage: this tenant stores ${used} bytes of datasets and models; this upload of ${incoming} bytes would pass its limit (delete some first)`, STORAGE_RETRY_S);
+    throw quotaExceeded(
+      'TENANT_MAX_STORED_BYTES',
+      config.TENANT_MAX_STORED_BYTES,
+      `storage: this tenant stores ${used} bytes of datasets and models; this upload of ${incoming} bytes would pass its limit (delete some first)`,
+      STORAGE_RETRY_S,
+    );
   }
 }

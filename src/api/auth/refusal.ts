@@ -6,7 +6,10 @@
 export type RefusalStatus = 401 | 403 | 414 | 429;
 
 const KIND: Record<RefusalStatus, string> = {
-  401: 'unauthorized', 403: 'forbidden', 414: 'uri_too_long', 429: 'too_many_requests',
+  401: 'unauthorized',
+  403: 'forbidden',
+  414: 'uri_too_long',
+  429: 'too_many_requests',
 };
 
 export class Refusal extends Error {

@@ -30,7 +30,10 @@ export class EventHub {
   private closed = false;
   private failures = 0;
 
-  constructor(private readonly databaseUrl: string, private readonly log: FastifyBaseLogger) {}
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly log: FastifyBaseLogger,
+  ) {}
 
   /** Calls `listener` on every change of `jobId` (and with null after a reconnect). Returns the unsubscribe. */
   subscribe(jobId: string, listener: Listener): () => void {

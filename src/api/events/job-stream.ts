@@ -145,5 +145,12 @@ export class JobStream {
 /** The fields in GET /v1/jobs/:id's order (jsonb stores object keys in its own order). */
 export function progressView(stored: unknown) {
   const p = (stored ?? {}) as Record<string, unknown>;
-  return { epoch: p.epoch, epochs: p.epochs, step: p.step, totalSteps: p.totalSteps, loss: p.loss ?? null, samplesPerSecond: p.samplesPerSecond };
+  return {
+    epoch: p.epoch,
+    epochs: p.epochs,
+    step: p.step,
+    totalSteps: p.totalSteps,
+    loss: p.loss ?? null,
+    samplesPerSecond: p.samplesPerSecond,
+  };
 }

@@ -49,8 +49,14 @@ export class SseWriter {
         this.end();
         reject(new Error('client too slow; dropped'));
       }, this.drainTimeoutMs);
-      const onDrain = () => { cleanup(); resolve(); };
-      const onClose = () => { cleanup(); reject(new Error('stream closed')); };
+      const onDrain = () => {
+        cleanup();
+        resolve();
+      };
+      const onClose = () => {
+        cleanup();
+        reject(new Error('stream closed'));
+      };
       const cleanup = () => {
         clearTimeout(timer);
         this.res.off('drain', onDrain);

@@ -14,26 +14,55 @@ import { ErrorBody, JobIdParams, JobStatus } from '../schemas.ts';
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Metric = Type.Unsafe<(typeof METRICS)[number]>({ type: 'string', enum: [...METRICS] });
 
-const ComparisonRequest = Type.Object({
-  name: Type.Optional(Type.String({ maxLength: 200 })),
-  base: Type.Unsafe<Record<string, unknown>>({
-    ...JobBaseSchema,
-    description: 'a job spec (dataset, model, training, initFrom?); its optimizer, if any, is replaced by each variant\'s',
-    examples: [{ dataset: { builtin: 'iris' }, model: { layers: [{ type: 'dense', units: 3, activation: 'softmax' }], loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] }, training: { epochs: 20, batchSize: 16, validationSplit: 0.2, seed: 1 } }],
-  }),
-  variants: Type.Optional(Type.Array(Type.Object({ optimizer: OptimizerSchema }, { additionalProperties: false }), { maxItems: 1000 })),
-  sweep: Type.Optional(Type.Object({
-    optimizers: Type.Array(Type.Union([Type.String({ maxLength: 100 }), OptimizerSchema]), { minItems: 1, maxItems: 1000, description: 'optimizer names, or optimizer objects without learningRate' }),
-    learningRates: Type.Optional(Type.Array(Type.Number(), { minItems: 1, maxItems: 1000, description: 'every optimizer runs at each of these rates' })),
-  }, { additionalProperties: false })),
-  metric: Type.Optional(Metric),
-  target: Type.Optional(Type.Number({ minimum: -1e300, maximum: 1e300, description: 'a loss: stepToTarget is the first step whose loss was at most this' })),
-}, { additionalProperties: false });
+const ComparisonRequest = Type.Object(
+  {
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+    base: Type.Unsafe<Record<string, unknown>>({
+      ...JobBaseSchema,
+      description: "a job spec (dataset, model, training, initFrom?); its optimizer, if any, is replaced by each variant's",
+      examples: [
+        {
+          dataset: { builtin: 'iris' },
+          model: {
+            layers: [{ type: 'dense', units: 3, activation: 'softmax' }],
+            loss: 'sparseCategoricalCrossentropy',
+            metrics: ['accuracy'],
+          },
+          training: { epochs: 20, batchSize: 16, validationSplit: 0.2, seed: 1 },
+        },
+      ],
+    }),
+    variants: Type.Optional(Type.Array(Type.Object({ optimizer: OptimizerSchema }, { additionalProperties: false }), { maxItems: 1000 })),
+    sweep: Type.Optional(
+      Type.Object(
+        {
+          optimizers: Type.Array(Type.Union([Type.String({ maxLength: 100 }), OptimizerSchema]), {
+            minItems: 1,
+            maxItems: 1000,
+            description: 'optimizer names, or optimizer objects without learningRate',
+          }),
+          learningRates: Type.Optional(
+            Type.Array(Type.Number(), { minItems: 1, maxItems: 1000, description: 'every optimizer runs at each of these rates' }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    metric: Type.Optional(Metric),
+    target: Type.Optional(
+      Type.Number({ minimum: -1e300, maximum: 1e300, description: 'a loss: stepToTarget is the first step whose loss was at most this' }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 const Summary = Type.Object({
   id: Type.String({ format: 'uuid' }),
   name: Nullable(Type.String()),
-  status: Type.Unsafe<'queued' | 'running' | 'completed' | 'canceled'>({ type: 'string', enum: ['queued', 'running', 'completed', 'canceled'] }),
+  status: Type.Unsafe<'queued' | 'running' | 'completed' | 'canceled'>({
+    type: 'string',
+    enum: ['queued', 'running', 'completed', 'canceled'],
+  }),
   metric: Metric,
   target: Nullable(Type.Number()),
   jobs: Type.Array(Type.String({ format: 'uuid' }), { description: 'job ids in variant order' }),
@@ -62,7 +91,9 @@ const Row = Type.Object({
 const ComparisonView = Type.Object({
   ...Summary.properties,
   rows: Type.Array(Row),
-  best: Nullable(Type.Object({ jobId: Type.String(), variant: Type.Integer(), label: Type.String(), metric: Metric, value: Type.Number() })),
+  best: Nullable(
+    Type.Object({ jobId: Type.String(), variant: Type.Integer(), label: Type.String(), metric: Metric, value: Type.Number() }),
+  ),
 });
 
 const ListQuery = Type.Object({
@@ -73,8 +104,13 @@ const ListQuery = Type.Object({
 export function comparisonRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const { db, config } = ctx;
   const summary = (row: ComparisonRow) => ({
-    id: row.id, name: row.name, status: comparisonStatus(row), metric: row.metric as (typeof METRICS)[number],
-    target: row.target, jobs: row.jobIds, createdAt: row.createdAt.toISOString(),
+    id: row.id,
+    name: row.name,
+    status: comparisonStatus(row),
+    metric: row.metric as (typeof METRICS)[number],
+    target: row.target,
+    jobs: row.jobIds,
+    createdAt: row.createdAt.toISOString(),
   });
   async function requireComparison(tenant: string, id: string): Promise<ComparisonRow> {
     const row = await getComparison(db, tenant, 'comparison', id);
@@ -83,46 +119,74 @@ export function comparisonRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   }
 
   return async (app) => {
-    app.post('/v1/comparisons', {
-      schema: {
-        summary: 'Compare optimizers: one job per variant, identical but for the optimizer',
-        body: ComparisonRequest,
-        response: { 201: Summary, 400: ErrorBody, 503: ErrorBody },
+    app.post(
+      '/v1/comparisons',
+      {
+        schema: {
+          summary: 'Compare optimizers: one job per variant, identical but for the optimizer',
+          body: ComparisonRequest,
+          response: { 201: Summary, 400: ErrorBody, 503: ErrorBody },
+        },
       },
-    }, async (request, reply) => {
-      const body = request.body as ComparisonBody;
-      const variants = expandVariants(body, config.MAX_COMPARISON_VARIANTS);
-      const { tenant } = request.principal;
-      const made = await createComparison(ctx, tenant, 'comparison', body, variants, { variants: variants.map((v) => v.optimizer) });
-      const row = (await getComparison(db, tenant, 'comparison', made.created.id))!;
-      return reply.status(201).header('location', `/v1/comparisons/${row.id}`).send(summary(row));
-    });
+      async (request, reply) => {
+        const body = request.body as ComparisonBody;
+        const variants = expandVariants(body, config.MAX_COMPARISON_VARIANTS);
+        const { tenant } = request.principal;
+        const made = await createComparison(ctx, tenant, 'comparison', body, variants, { variants: variants.map((v) => v.optimizer) });
+        const row = (await getComparison(db, tenant, 'comparison', made.created.id))!;
+        return reply.status(201).header('location', `/v1/comparisons/${row.id}`).send(summary(row));
+      },
+    );
 
-    app.get('/v1/comparisons', {
-      schema: { summary: 'List comparisons, newest first', querystring: ListQuery, response: { 200: Type.Object({ comparisons: Type.Array(Summary), nextCursor: Nullable(Type.String()) }), 400: ErrorBody } },
-    }, async (request) => {
-      const { limit, cursor } = request.query;
-      const after = cursor === undefined ? undefined : decodeCursor(cursor);
-      if (after === null) throw new InvalidInputError('cursor', 'is not a cursor this API returned');
-      const page = await listComparisons(db, request.principal.tenant, 'comparison', { limit, after });
-      return { comparisons: page.comparisons.map(summary), nextCursor: page.next ? encodeCursor(page.next) : null };
-    });
+    app.get(
+      '/v1/comparisons',
+      {
+        schema: {
+          summary: 'List comparisons, newest first',
+          querystring: ListQuery,
+          response: { 200: Type.Object({ comparisons: Type.Array(Summary), nextCursor: Nullable(Type.String()) }), 400: ErrorBody },
+        },
+      },
+      async (request) => {
+        const { limit, cursor } = request.query;
+        const after = cursor === undefined ? undefined : decodeCursor(cursor);
+        if (after === null) throw new InvalidInputError('cursor', 'is not a cursor this API returned');
+        const page = await listComparisons(db, request.principal.tenant, 'comparison', { limit, after });
+        return { comparisons: page.comparisons.map(summary), nextCursor: page.next ? encodeCursor(page.next) : null };
+      },
+    );
 
-    app.get('/v1/comparisons/:id', {
-      schema: { summary: 'A comparison: status, one row of results per variant, the best one', params: JobIdParams, response: { 200: ComparisonView, 404: ErrorBody } },
-    }, async (request) => comparisonView(ctx, await requireComparison(request.principal.tenant, request.params.id)));
+    app.get(
+      '/v1/comparisons/:id',
+      {
+        schema: {
+          summary: 'A comparison: status, one row of results per variant, the best one',
+          params: JobIdParams,
+          response: { 200: ComparisonView, 404: ErrorBody },
+        },
+      },
+      async (request) => comparisonView(ctx, await requireComparison(request.principal.tenant, request.params.id)),
+    );
 
-    app.post('/v1/comparisons/:id/cancel', {
-      schema: { summary: 'Cancel every unfinished job of a comparison', params: JobIdParams, response: { 200: ComparisonView, 404: ErrorBody, 409: ErrorBody } },
-    }, async (request) => {
-      const { tenant } = request.principal;
-      const before = await requireComparison(tenant, request.params.id);
-      if (comparisonStatus(before) === 'completed') {
-        throw new ConflictError('id', `comparison ${before.id} has already completed; there is nothing to cancel`);
-      }
-      await markCanceled(db, tenant, 'comparison', before.id);
-      for (const jobId of before.jobIds) await cancelJob(ctx, jobId, request.log);
-      return comparisonView(ctx, (await getComparison(db, tenant, 'comparison', before.id))!);
-    });
+    app.post(
+      '/v1/comparisons/:id/cancel',
+      {
+        schema: {
+          summary: 'Cancel every unfinished job of a comparison',
+          params: JobIdParams,
+          response: { 200: ComparisonView, 404: ErrorBody, 409: ErrorBody },
+        },
+      },
+      async (request) => {
+        const { tenant } = request.principal;
+        const before = await requireComparison(tenant, request.params.id);
+        if (comparisonStatus(before) === 'completed') {
+          throw new ConflictError('id', `comparison ${before.id} has already completed; there is nothing to cancel`);
+        }
+        await markCanceled(db, tenant, 'comparison', before.id);
+        for (const jobId of before.jobIds) await cancelJob(ctx, jobId, request.log);
+        return comparisonView(ctx, (await getComparison(db, tenant, 'comparison', before.id))!);
+      },
+    );
   };
 }

@@ -8,7 +8,17 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import { ConflictError, InvalidInputError, NotFoundError, TooLargeError, UnsupportedFormatError } from '../../errors.ts';
-import { activeJobsUsing, beginDataset, deleteDataset, finishDataset, getDataset, listDatasets, openChunkWriter, type ChunkWriter, type DatasetRow } from '../../store/datasets.ts';
+import {
+  activeJobsUsing,
+  beginDataset,
+  deleteDataset,
+  finishDataset,
+  getDataset,
+  listDatasets,
+  openChunkWriter,
+  type ChunkWriter,
+  type DatasetRow,
+} from '../../store/datasets.ts';
 import type { ChunkSink } from '../../ingest/chunks.ts';
 import { ingestCsv } from '../../ingest/csv.ts';
 import { ingestJson } from '../../ingest/json.ts';
@@ -24,7 +34,7 @@ const Dataset = Type.Object({
   rows: Type.Integer(),
   featureShape: Type.Array(Type.Integer()),
   labelKind: Type.Unsafe<'classes' | 'regression'>({ type: 'string', enum: ['classes', 'regression'] }),
-  classes: Type.Union([Type.Array(Type.String()), Type.Null()], { description: 'class names; a name\'s position is its class index' }),
+  classes: Type.Union([Type.Array(Type.String()), Type.Null()], { description: "class names; a name's position is its class index" }),
   targetDims: Type.Integer(),
   labelColumn: Type.Union([Type.String(), Type.Null()]),
   bytes: Type.Integer({ description: 'size of the upload' }),
@@ -35,7 +45,9 @@ const UploadQuery = Type.Object({
   label: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'CSV: the column holding the labels' })),
   name: Type.Optional(Type.String({ maxLength: 200 })),
   task: Type.Unsafe<'auto' | 'classification' | 'regression'>({
-    type: 'string', enum: ['auto', 'classification', 'regression'], default: 'auto',
+    type: 'string',
+    enum: ['auto', 'classification', 'regression'],
+    default: 'auto',
     description: 'auto: text labels and up to 100 distinct integers are classes, other numbers regression',
   }),
 });
@@ -43,10 +55,16 @@ const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
 function view(row: DatasetRow): Static<typeof Dataset> {
   return {
-    id: row.id, name: row.name, rows: row.rows, featureShape: row.featureShape,
+    id: row.id,
+    name: row.name,
+    rows: row.rows,
+    featureShape: row.featureShape,
     labelKind: row.labelKind as 'classes' | 'regression',
     classes: row.classes ? row.classes.map((c) => c.name) : null,
-    targetDims: row.targetDims, labelColumn: row.labelColumn, bytes: Number(row.bytes), createdAt: row.createdAt.toISOString(),
+    targetDims: row.targetDims,
+    labelColumn: row.labelColumn,
+    bytes: Number(row.bytes),
+    createdAt: row.createdAt.toISOString(),
   };
 }
 
@@ -69,7 +87,8 @@ function byteLimit(limit: number): Transform & { bytes: number } {
  * parser reading it stops and the upload is refused instead of waiting forever.
  */
 function forwardFailures(source: Readable, counted: Transform): void {
-  const cutShort = () => new InvalidInputError('body', 'ended before it was complete: the client disconnected, or a multipart body lacks its closing boundary');
+  const cutShort = () =>
+    new InvalidInputError('body', 'ended before it was complete: the client disconnected, or a multipart body lacks its closing boundary');
   // A multipart file stream can fail before the handler gets it (busboy sees a body cut short as
   // soon as the request ends): its 'error' and 'close' have been emitted already.
   if (source.errored) counted.destroy(multipartError(source.errored) as Error);
@@ -87,98 +106,142 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
     app.addContentTypeParser(['text/csv', 'application/json', 'text/plain'], (_request, payload, done) => done(null, payload));
     await app.register(multipart, { limits: { fileSize: config.MAX_DATASET_BYTES, files: 1, fields: 0, parts: 1 } });
 
-    app.post('/v1/datasets', {
-      schema: {
-        summary: 'Upload a dataset: CSV with a header (?label=COLUMN) or JSON { x, y }, as the body or a multipart file field',
-        querystring: UploadQuery,
-        response: { 201: Dataset, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody },
+    app.post(
+      '/v1/datasets',
+      {
+        schema: {
+          summary: 'Upload a dataset: CSV with a header (?label=COLUMN) or JSON { x, y }, as the body or a multipart file field',
+          querystring: UploadQuery,
+          response: { 201: Dataset, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody },
+        },
       },
-    }, async (request, reply) => {
-      const { label, name, task } = request.query;
-      if (name !== undefined) checkText(name, 'name');
-      if (label !== undefined) checkText(label, 'label');
-      await checkStoredBytes(db, config, request.principal.tenant, Number(request.headers['content-length']) || 0);
-      let stream: Readable;
-      let format: 'csv' | 'json';
-      // Multipart: read as parts, so a part after the file is seen (and refused) rather than dropped.
-      let parts: AsyncIterableIterator<unknown> | undefined;
-      if (request.isMultipart()) {
-        parts = request.parts();
-        const first = await parts.next().catch((err: unknown) => { throw multipartError(err); });
-        const file = first.value as Awaited<ReturnType<typeof request.file>>;
-        if (!file) throw new InvalidInputError('file', 'is missing: send the data as a multipart field named file');
-        stream = file.file;
-        format = file.mimetype === 'application/json' || file.filename.endsWith('.json') ? 'json' : 'csv';
-      } else {
-        const type = (request.headers['content-type'] ?? '').split(';')[0].trim();
-        if (!['text/csv', 'application/json', 'text/plain'].includes(type)) {
-          throw new UnsupportedFormatError('content-type', `must be text/csv, application/json or multipart/form-data, got ${type || 'none'}`);
+      async (request, reply) => {
+        const { label, name, task } = request.query;
+        if (name !== undefined) checkText(name, 'name');
+        if (label !== undefined) checkText(label, 'label');
+        await checkStoredBytes(db, config, request.principal.tenant, Number(request.headers['content-length']) || 0);
+        let stream: Readable;
+        let format: 'csv' | 'json';
+        // Multipart: read as parts, so a part after the file is seen (and refused) rather than dropped.
+        let parts: AsyncIterableIterator<unknown> | undefined;
+        if (request.isMultipart()) {
+          parts = request.parts();
+          const first = await parts.next().catch((err: unknown) => {
+            throw multipartError(err);
+          });
+          const file = first.value as Awaited<ReturnType<typeof request.file>>;
+          if (!file) throw new InvalidInputError('file', 'is missing: send the data as a multipart field named file');
+          stream = file.file;
+          format = file.mimetype === 'application/json' || file.filename.endsWith('.json') ? 'json' : 'csv';
+        } else {
+          const type = (request.headers['content-type'] ?? '').split(';')[0].trim();
+          if (!['text/csv', 'application/json', 'text/plain'].includes(type)) {
+            throw new UnsupportedFormatError(
+              'content-type',
+              `must be text/csv, application/json or multipart/form-data, got ${type || 'none'}`,
+            );
+          }
+          stream = request.body as Readable;
+          format = type === 'application/json' ? 'json' : 'csv';
         }
-        stream = request.body as Readable;
-        format = type === 'application/json' ? 'json' : 'csv';
-      }
-      const counted = byteLimit(config.MAX_DATASET_BYTES);
-      stream.pipe(counted); // counted's error (the limit) reaches the parser that reads it
-      forwardFailures(stream, counted);
-      // Refusing early, the rest of the body is read and dropped: the client gets a clean answer
-      // instead of a connection torn down under it.
-      const drain = () => {
-        stream.unpipe(counted);
-        stream.resume();
-      };
-      counted.on('error', drain);
-      const id = randomUUID();
-      await beginDataset(db, request.principal.tenant, id, name);
-      let writer: ChunkWriter | undefined;
-      try {
-        writer = await openChunkWriter(config.DATABASE_URL, id);
-        const sink: ChunkSink = writer;
-        const limits = { task, maxFeatures: config.MAX_FEATURES };
-        const ingested = format === 'csv'
-          ? await ingestCsv(counted, { label, ...limits }, sink)
-          : await ingestJson(counted, limits, sink);
-        await checkStoredBytes(db, config, request.principal.tenant, counted.bytes); // this row counts 0 bytes until finished
-        if (parts && !(await parts.next().catch((err: unknown) => { throw multipartError(err); })).done) throw new InvalidInputError('body', 'more parts than this upload takes: send one file field');
-        const row = await finishDataset(db, id, {
-          rows: ingested.rows, featureShape: ingested.featureShape, labelKind: ingested.labels.kind,
-          classes: ingested.labels.kind === 'classes' ? ingested.labels.classes : null,
-          targetDims: ingested.targetDims, labelColumn: ingested.labelColumn, bytes: counted.bytes,
-        });
-        return reply.status(201).header('location', `/v1/datasets/${id}`).send(view(row));
-      } catch (err) {
-        drain();
-        await deleteDataset(db, id); // refused whole: no slice of it stays
-        const code = (err as { code?: string }).code;
-        if (code === 'FST_REQ_FILE_TOO_LARGE') throw new TooLargeError('file', `larger than the dataset limit of ${config.MAX_DATASET_BYTES} bytes`);
-        throw err;
-      } finally {
-        await writer?.close().catch((err: unknown) => request.log.warn({ err }, 'closing the upload connection failed'));
-      }
-    });
+        const counted = byteLimit(config.MAX_DATASET_BYTES);
+        stream.pipe(counted); // counted's error (the limit) reaches the parser that reads it
+        forwardFailures(stream, counted);
+        // Refusing early, the rest of the body is read and dropped: the client gets a clean answer
+        // instead of a connection torn down under it.
+        const drain = () => {
+          stream.unpipe(counted);
+          stream.resume();
+        };
+        counted.on('error', drain);
+        const id = randomUUID();
+        await beginDataset(db, request.principal.tenant, id, name);
+        let writer: ChunkWriter | undefined;
+        try {
+          writer = await openChunkWriter(config.DATABASE_URL, id);
+          const sink: ChunkSink = writer;
+          const limits = { task, maxFeatures: config.MAX_FEATURES };
+          const ingested =
+            format === 'csv' ? await ingestCsv(counted, { label, ...limits }, sink) : await ingestJson(counted, limits, sink);
+          await checkStoredBytes(db, config, request.principal.tenant, counted.bytes); // this row counts 0 bytes until finished
+          if (
+            parts &&
+            !(
+              await parts.next().catch((err: unknown) => {
+                throw multipartError(err);
+              })
+            ).done
+          )
+            throw new InvalidInputError('body', 'more parts than this upload takes: send one file field');
+          const row = await finishDataset(db, id, {
+            rows: ingested.rows,
+            featureShape: ingested.featureShape,
+            labelKind: ingested.labels.kind,
+            classes: ingested.labels.kind === 'classes' ? ingested.labels.classes : null,
+            targetDims: ingested.targetDims,
+            labelColumn: ingested.labelColumn,
+            bytes: counted.bytes,
+          });
+          return reply.status(201).header('location', `/v1/datasets/${id}`).send(view(row));
+        } catch (err) {
+          drain();
+          await deleteDataset(db, id); // refused whole: no slice of it stays
+          const code = (err as { code?: string }).code;
+          if (code === 'FST_REQ_FILE_TOO_LARGE')
+            throw new TooLargeError('file', `larger than the dataset limit of ${config.MAX_DATASET_BYTES} bytes`);
+          throw err;
+        } finally {
+          await writer?.close().catch((err: unknown) => request.log.warn({ err }, 'closing the upload connection failed'));
+        }
+      },
+    );
 
-    app.get('/v1/datasets', {
-      schema: { summary: 'Uploaded datasets, newest first', querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }) }), response: { 200: Type.Object({ datasets: Type.Array(Dataset) }) } },
-    }, async (request) => ({ datasets: (await listDatasets(db, request.principal.tenant, request.query.limit)).map(view) }));
+    app.get(
+      '/v1/datasets',
+      {
+        schema: {
+          summary: 'Uploaded datasets, newest first',
+          querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }) }),
+          response: { 200: Type.Object({ datasets: Type.Array(Dataset) }) },
+        },
+      },
+      async (request) => ({ datasets: (await listDatasets(db, request.principal.tenant, request.query.limit)).map(view) }),
+    );
 
-    app.get('/v1/datasets/:id', {
-      schema: { summary: 'An uploaded dataset', params: IdParams, response: { 200: Dataset, 404: ErrorBody } },
-    }, async (request) => {
-      const row = await getDataset(db, request.principal.tenant, request.params.id);
-      if (!row) throw new NotFoundError('id', `no dataset ${request.params.id}`);
-      return view(row);
-    });
+    app.get(
+      '/v1/datasets/:id',
+      {
+        schema: { summary: 'An uploaded dataset', params: IdParams, response: { 200: Dataset, 404: ErrorBody } },
+      },
+      async (request) => {
+        const row = await getDataset(db, request.principal.tenant, request.params.id);
+        if (!row) throw new NotFoundError('id', `no dataset ${request.params.id}`);
+        return view(row);
+      },
+    );
 
-    app.delete('/v1/datasets/:id', {
-      schema: { summary: 'Delete a dataset no queued or running job uses', params: IdParams, response: { 204: Type.Null(), 404: ErrorBody, 409: ErrorBody } },
-    }, async (request, reply) => {
-      const row = await getDataset(db, request.principal.tenant, request.params.id);
-      if (!row) throw new NotFoundError('id', `no dataset ${request.params.id}`);
-      const users = await activeJobsUsing(db, row.id);
-      if (users.length > 0) {
-        throw new ConflictError('id', `dataset ${row.id} is used by ${users.map((j) => `${j.status} job ${j.id}`).join(', ')}; cancel or wait for them first`);
-      }
-      await deleteDataset(db, row.id);
-      return reply.status(204).send(null);
-    });
+    app.delete(
+      '/v1/datasets/:id',
+      {
+        schema: {
+          summary: 'Delete a dataset no queued or running job uses',
+          params: IdParams,
+          response: { 204: Type.Null(), 404: ErrorBody, 409: ErrorBody },
+        },
+      },
+      async (request, reply) => {
+        const row = await getDataset(db, request.principal.tenant, request.params.id);
+        if (!row) throw new NotFoundError('id', `no dataset ${request.params.id}`);
+        const users = await activeJobsUsing(db, row.id);
+        if (users.length > 0) {
+          throw new ConflictError(
+            'id',
+            `dataset ${row.id} is used by ${users.map((j) => `${j.status} job ${j.id}`).join(', ')}; cancel or wait for them first`,
+          );
+        }
+        await deleteDataset(db, row.id);
+        return reply.status(204).send(null);
+      },
+    );
   };
 }

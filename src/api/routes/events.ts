@@ -15,7 +15,9 @@ import { WebhookDispatcher } from '../webhooks/dispatcher.ts';
 
 const EventsHeaders = Type.Object({
   // At most 9 digits: step numbers are PostgreSQL integers (≤ 2^31 − 1).
-  'last-event-id': Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$', description: 'the last step received: the stream continues from the step after it' })),
+  'last-event-id': Type.Optional(
+    Type.String({ pattern: '^[0-9]{1,9}$', description: 'the last step received: the stream continues from the step after it' }),
+  ),
 });
 
 export function liveEventRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
@@ -33,31 +35,38 @@ export function liveEventRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       await hub.close();
     });
 
-    app.get('/v1/jobs/:id/events', {
-      schema: {
-        summary: 'Live events of a job (text/event-stream): steps, epoch, progress, status',
-        description: 'Each `steps` event carries `id` = its last step; reconnect with `Last-Event-ID` to continue with no gap and no repeat. The stream ends after the final status.',
-        params: JobIdParams, headers: EventsHeaders, response: { 404: ErrorBody },
+    app.get(
+      '/v1/jobs/:id/events',
+      {
+        schema: {
+          summary: 'Live events of a job (text/event-stream): steps, epoch, progress, status',
+          description:
+            'Each `steps` event carries `id` = its last step; reconnect with `Last-Event-ID` to continue with no gap and no repeat. The stream ends after the final status.',
+          params: JobIdParams,
+          headers: EventsHeaders,
+          response: { 404: ErrorBody },
+        },
       },
-    }, async (request, reply) => {
-      const job = await requireJob(ctx.db, request.principal.tenant, request.params.id);
-      const lastStep = Number(request.headers['last-event-id'] ?? 0);
-      await hub.ready().catch(() => {}); // not listening yet: the heartbeat pass still catches up
-      reply.hijack();
-      let stream: JobStream | undefined;
-      const out = new SseWriter(reply.raw, () => stream?.wake());
-      streams.add(out);
-      const unsubscribe = hub.subscribe(job.id, () => stream?.wake());
-      const cleanup = () => {
-        unsubscribe();
-        streams.delete(out);
-      };
-      stream = new JobStream(ctx.db, job.id, out, lastStep, cleanup);
-      reply.raw.on('close', () => {
-        out.end();
-        cleanup();
-      });
-      await stream.start().catch(() => out.end());
-    });
+      async (request, reply) => {
+        const job = await requireJob(ctx.db, request.principal.tenant, request.params.id);
+        const lastStep = Number(request.headers['last-event-id'] ?? 0);
+        await hub.ready().catch(() => {}); // not listening yet: the heartbeat pass still catches up
+        reply.hijack();
+        let stream: JobStream | undefined;
+        const out = new SseWriter(reply.raw, () => stream?.wake());
+        streams.add(out);
+        const unsubscribe = hub.subscribe(job.id, () => stream?.wake());
+        const cleanup = () => {
+          unsubscribe();
+          streams.delete(out);
+        };
+        stream = new JobStream(ctx.db, job.id, out, lastStep, cleanup);
+        reply.raw.on('close', () => {
+          out.end();
+          cleanup();
+        });
+        await stream.start().catch(() => out.end());
+      },
+    );
   };
 }

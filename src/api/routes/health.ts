@@ -9,7 +9,13 @@ import type { ApiContext } from '../context.ts';
 import { RETRY_AFTER_SECONDS, redisReason, withRedis } from '../unavailable.ts';
 
 /** host, pid and id only for admins (and in open local mode): they map the network for anyone else. */
-const Worker = Type.Object({ id: Type.Optional(Type.String()), backend: Type.String(), host: Type.Optional(Type.String()), pid: Type.Optional(Type.Integer()), concurrency: Type.Integer() });
+const Worker = Type.Object({
+  id: Type.Optional(Type.String()),
+  backend: Type.String(),
+  host: Type.Optional(Type.String()),
+  pid: Type.Optional(Type.Integer()),
+  concurrency: Type.Integer(),
+});
 const Readiness = Type.Object({
   status: Type.Unsafe<'ready' | 'unavailable'>({ type: 'string', enum: ['ready', 'unavailable'] }),
   database: Type.String({ description: '"ok", or why PostgreSQL is unavailable' }),
@@ -29,7 +35,9 @@ async function checkDatabase(db: Db): Promise<string> {
   try {
     const answer = await Promise.race([
       db.$queryRaw`SELECT 1`,
-      new Promise<typeof late>((resolve) => { timer = setTimeout(() => resolve(late), CHECK_MS); }),
+      new Promise<typeof late>((resolve) => {
+        timer = setTimeout(() => resolve(late), CHECK_MS);
+      }),
     ]);
     return answer === late ? `PostgreSQL did not answer within ${CHECK_MS} ms` : 'ok';
   } catch (err) {
@@ -43,8 +51,15 @@ async function checkDatabase(db: Db): Promise<string> {
 
 function isWorker(v: unknown): v is LiveWorker {
   const w = v as Partial<LiveWorker> | null;
-  return typeof w === 'object' && w !== null && typeof w.id === 'string' && typeof w.backend === 'string'
-    && typeof w.host === 'string' && Number.isInteger(w.pid) && Number.isInteger(w.concurrency);
+  return (
+    typeof w === 'object' &&
+    w !== null &&
+    typeof w.id === 'string' &&
+    typeof w.backend === 'string' &&
+    typeof w.host === 'string' &&
+    Number.isInteger(w.pid) &&
+    Number.isInteger(w.concurrency)
+  );
 }
 
 /** Live workers: SCAN, not KEYS, which blocks Redis for the whole keyspace. */
@@ -74,34 +89,46 @@ async function liveWorkers(redis: Redis, prefix: string): Promise<LiveWorker[]> 
 
 export function healthRoutes({ db, redis, config }: ApiContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.get('/healthz', {
-      schema: { summary: 'The process is alive', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
-    }, async () => ({ status: 'ok' as const }));
-
-    app.get('/readyz', {
-      schema: {
-        summary: 'PostgreSQL and Redis reachable (or why not); the backends of live workers',
-        response: { 200: Readiness, 503: Readiness },
+    app.get(
+      '/healthz',
+      {
+        schema: { summary: 'The process is alive', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
       },
-    }, async (request, reply) => {
-      const [database, cache] = await Promise.all([
-        checkDatabase(db),
-        withRedis(redis, () => redis.ping(), CHECK_MS).then(() => 'ok', (err: { reason?: string }) => err.reason ?? redisReason(redis)),
-      ]);
-      const workers = cache === 'ok' ? await withRedis(redis, () => liveWorkers(redis, workerKeyPrefix(config)), CHECK_MS).catch(() => []) : [];
-      const ready = database === 'ok' && cache === 'ok';
-      if (!ready) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
-      // Without an admin key: ready or not and which dependency is down; the reasons (hosts,
-      // ports) and the workers' hosts and pids only for admins (and the open local mode).
-      const admin = request.principal.role === 'admin';
-      const shown = (state: string) => (state === 'ok' || admin ? state : 'unavailable');
-      return reply.status(ready ? 200 : 503).send({
-        status: ready ? 'ready' : 'unavailable',
-        database: shown(database),
-        redis: shown(cache),
-        backends: [...new Set(workers.map((w) => w.backend))],
-        workers: admin ? workers : workers.map(({ backend, concurrency }) => ({ backend, concurrency })),
-      });
-    });
+      async () => ({ status: 'ok' as const }),
+    );
+
+    app.get(
+      '/readyz',
+      {
+        schema: {
+          summary: 'PostgreSQL and Redis reachable (or why not); the backends of live workers',
+          response: { 200: Readiness, 503: Readiness },
+        },
+      },
+      async (request, reply) => {
+        const [database, cache] = await Promise.all([
+          checkDatabase(db),
+          withRedis(redis, () => redis.ping(), CHECK_MS).then(
+            () => 'ok',
+            (err: { reason?: string }) => err.reason ?? redisReason(redis),
+          ),
+        ]);
+        const workers =
+          cache === 'ok' ? await withRedis(redis, () => liveWorkers(redis, workerKeyPrefix(config)), CHECK_MS).catch(() => []) : [];
+        const ready = database === 'ok' && cache === 'ok';
+        if (!ready) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+        // Without an admin key: ready or not and which dependency is down; the reasons (hosts,
+        // ports) and the workers' hosts and pids only for admins (and the open local mode).
+        const admin = request.principal.role === 'admin';
+        const shown = (state: string) => (state === 'ok' || admin ? state : 'unavailable');
+        return reply.status(ready ? 200 : 503).send({
+          status: ready ? 'ready' : 'unavailable',
+          database: shown(database),
+          redis: shown(cache),
+          backends: [...new Set(workers.map((w) => w.backend))],
+          workers: admin ? workers : workers.map(({ backend, concurrency }) => ({ backend, concurrency })),
+        });
+      },
+    );
   };
 }

@@ -31,27 +31,39 @@ export function modelRoutes({ db, config }: ApiContext): FastifyPluginAsyncTypeb
       limits: { fileSize: config.MAX_UPLOAD_BYTES, files: 64, fields: 4, parts: 68, fieldSize: 1024 },
     });
 
-    app.post('/v1/models', {
-      bodyLimit: config.MAX_UPLOAD_BYTES,
-      schema: {
-        summary: 'Upload a TensorFlow.js layers model (multipart: model.json and the weight files it names)',
-        consumes: ['multipart/form-data'],
-        response: { 201: UploadedModel, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody },
+    app.post(
+      '/v1/models',
+      {
+        bodyLimit: config.MAX_UPLOAD_BYTES,
+        schema: {
+          summary: 'Upload a TensorFlow.js layers model (multipart: model.json and the weight files it names)',
+          consumes: ['multipart/form-data'],
+          response: { 201: UploadedModel, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody },
+        },
       },
-    }, async (request, reply) => {
-      await checkStoredBytes(db, config, request.principal.tenant, Number(request.headers['content-length']) || 0);
-      const upload = await readModelUpload(request);
-      await checkStoredBytes(db, config, request.principal.tenant, upload.weightData.byteLength);
-      const row = await insertUploadedModel(db, { id: randomUUID(), tenant: request.principal.tenant, ...upload });
-      return reply.status(201).header('location', `/v1/models/${row.id}`).send(view(row));
-    });
+      async (request, reply) => {
+        await checkStoredBytes(db, config, request.principal.tenant, Number(request.headers['content-length']) || 0);
+        const upload = await readModelUpload(request);
+        await checkStoredBytes(db, config, request.principal.tenant, upload.weightData.byteLength);
+        const row = await insertUploadedModel(db, { id: randomUUID(), tenant: request.principal.tenant, ...upload });
+        return reply.status(201).header('location', `/v1/models/${row.id}`).send(view(row));
+      },
+    );
 
-    app.get('/v1/models/:id', {
-      schema: { summary: 'An uploaded model: its weights and parameter count', params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: UploadedModel, 404: ErrorBody } },
-    }, async (request) => {
-      const row = await getUploadedModel(db, request.principal.tenant, request.params.id);
-      if (!row) throw new NotFoundError('id', `no uploaded model ${request.params.id}`);
-      return view(row);
-    });
+    app.get(
+      '/v1/models/:id',
+      {
+        schema: {
+          summary: 'An uploaded model: its weights and parameter count',
+          params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+          response: { 200: UploadedModel, 404: ErrorBody },
+        },
+      },
+      async (request) => {
+        const row = await getUploadedModel(db, request.principal.tenant, request.params.id);
+        if (!row) throw new NotFoundError('id', `no uploaded model ${request.params.id}`);
+        return view(row);
+      },
+    );
   };
 }

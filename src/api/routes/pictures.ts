@@ -55,72 +55,120 @@ function parseRange(input: { x: number[]; y: number[] }): PlotRange {
 }
 
 const Finite = Type.Number({ minimum: -1e15, maximum: 1e15 });
-const PlotBody = Type.Object({
-  function: Type.Unsafe<FunctionName>({ type: 'string', enum: [...FUNCTION_NAMES] }),
-  start: Type.Array(Type.Number(), { minItems: 2, maxItems: 2, description: '`[x, y]` where every optimizer starts' }),
-  steps: Type.Integer({ minimum: 1, maximum: MAX_STEPS }),
-  optimizers: Type.Array(OptimizerSchema, {
-    minItems: 1, maxItems: MAX_PATHS, description: 'optimizers as in a job, one path each', examples: [[{ name: 'sgd', learningRate: 0.001 }, { name: 'adam', learningRate: 0.05 }]],
-  }),
-  range: Type.Optional(Type.Object({
-    x: Type.Array(Finite, { minItems: 2, maxItems: 2 }), y: Type.Array(Finite, { minItems: 2, maxItems: 2 }),
-  }, { additionalProperties: false, description: 'the window drawn; by default the function\'s usual one, widened to hold the start' })),
-}, { additionalProperties: false });
+const PlotBody = Type.Object(
+  {
+    function: Type.Unsafe<FunctionName>({ type: 'string', enum: [...FUNCTION_NAMES] }),
+    start: Type.Array(Type.Number(), { minItems: 2, maxItems: 2, description: '`[x, y]` where every optimizer starts' }),
+    steps: Type.Integer({ minimum: 1, maximum: MAX_STEPS }),
+    optimizers: Type.Array(OptimizerSchema, {
+      minItems: 1,
+      maxItems: MAX_PATHS,
+      description: 'optimizers as in a job, one path each',
+      examples: [
+        [
+          { name: 'sgd', learningRate: 0.001 },
+          { name: 'adam', learningRate: 0.05 },
+        ],
+      ],
+    }),
+    range: Type.Optional(
+      Type.Object(
+        {
+          x: Type.Array(Finite, { minItems: 2, maxItems: 2 }),
+          y: Type.Array(Finite, { minItems: 2, maxItems: 2 }),
+        },
+        { additionalProperties: false, description: "the window drawn; by default the function's usual one, widened to hold the start" },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 const svg = (reply: FastifyReply, text: string) => reply.type('image/svg+xml; charset=utf-8').send(text);
 
 export function pictureRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
   const { db, playground } = ctx;
   return async (app) => {
-    app.get('/v1/jobs/:id/loss.svg', {
-      schema: { summary: 'A job\'s loss curve as SVG: each step, smoothed, validation loss per epoch, learning rate', params: JobIdParams, response: { 404: ErrorBody } },
-    }, async (request, reply) => {
-      const job = await requireJob(db, request.principal.tenant, request.params.id);
-      const [steps, epochs] = await Promise.all([lossSeries(db, job.id, JOB_POINTS), epochSeries(db, job.id)]);
-      const { optimizer } = job.spec;
-      return svg(reply as FastifyReply, lossChart(`${job.name ?? job.id} (${variantLabel(optimizer)}, ${job.status})`, steps, epochs));
-    });
-
-    app.get('/v1/comparisons/:id/loss.svg', {
-      schema: { summary: 'Every variant of a comparison on one loss chart (SVG)', params: JobIdParams, response: { 404: ErrorBody } },
-    }, async (request, reply) => {
-      const comparison = await getComparison(db, request.principal.tenant, 'comparison', request.params.id);
-      if (!comparison) throw new NotFoundError('id', `no comparison ${request.params.id}`);
-      const results = await comparisonResults(db, comparison.id, comparison.target);
-      const names = labels(results);
-      const runs = await Promise.all(results.map(async (r, i) => ({
-        label: names[i], steps: await lossSeries(db, r.jobId, RUN_POINTS), divergedAtStep: r.divergedAtStep,
-      })));
-      return svg(reply as FastifyReply, comparisonChart(comparison.name ?? `comparison ${comparison.id}`, runs));
-    });
-
-    app.post('/v1/trajectories/plot.svg', {
-      schema: {
-        summary: 'Optimizer paths over a test function\'s contour lines (SVG)',
-        body: PlotBody, response: { 400: ErrorBody, 503: ErrorBody },
+    app.get(
+      '/v1/jobs/:id/loss.svg',
+      {
+        schema: {
+          summary: "A job's loss curve as SVG: each step, smoothed, validation loss per epoch, learning rate",
+          params: JobIdParams,
+          response: { 404: ErrorBody },
+        },
       },
-    }, async (request, reply) => {
-      const body = request.body;
-      const requests: TrajectoryRequest[] = body.optimizers.map((optimizer, i) => {
-        try {
-          return parseTrajectoryRequest({ function: body.function, start: body.start, steps: body.steps, optimizer });
-        } catch (err) {
-          if (err instanceof DomainError && err.field.startsWith('optimizer')) {
-            throw err.withField(`optimizers[${i}]${err.field.slice('optimizer'.length)}`);
+      async (request, reply) => {
+        const job = await requireJob(db, request.principal.tenant, request.params.id);
+        const [steps, epochs] = await Promise.all([lossSeries(db, job.id, JOB_POINTS), epochSeries(db, job.id)]);
+        const { optimizer } = job.spec;
+        return svg(reply as FastifyReply, lossChart(`${job.name ?? job.id} (${variantLabel(optimizer)}, ${job.status})`, steps, epochs));
+      },
+    );
+
+    app.get(
+      '/v1/comparisons/:id/loss.svg',
+      {
+        schema: { summary: 'Every variant of a comparison on one loss chart (SVG)', params: JobIdParams, response: { 404: ErrorBody } },
+      },
+      async (request, reply) => {
+        const comparison = await getComparison(db, request.principal.tenant, 'comparison', request.params.id);
+        if (!comparison) throw new NotFoundError('id', `no comparison ${request.params.id}`);
+        const results = await comparisonResults(db, comparison.id, comparison.target);
+        const names = labels(results);
+        const runs = await Promise.all(
+          results.map(async (r, i) => ({
+            label: names[i],
+            steps: await lossSeries(db, r.jobId, RUN_POINTS),
+            divergedAtStep: r.divergedAtStep,
+          })),
+        );
+        return svg(reply as FastifyReply, comparisonChart(comparison.name ?? `comparison ${comparison.id}`, runs));
+      },
+    );
+
+    app.post(
+      '/v1/trajectories/plot.svg',
+      {
+        schema: {
+          summary: "Optimizer paths over a test function's contour lines (SVG)",
+          body: PlotBody,
+          response: { 400: ErrorBody, 503: ErrorBody },
+        },
+      },
+      async (request, reply) => {
+        const body = request.body;
+        const requests: TrajectoryRequest[] = body.optimizers.map((optimizer, i) => {
+          try {
+            return parseTrajectoryRequest({ function: body.function, start: body.start, steps: body.steps, optimizer });
+          } catch (err) {
+            if (err instanceof DomainError && err.field.startsWith('optimizer')) {
+              throw err.withField(`optimizers[${i}]${err.field.slice('optimizer'.length)}`);
+            }
+            throw err;
           }
-          throw err;
-        }
-      });
-      const range = body.range ? parseRange(body.range) : rangeAround(body.function, requests[0].start);
-      if (!playground) return reply.status(503).send({ error: 'unavailable', message: 'the optimizer playground is not running in this process' });
-      const results = [];
-      for (const r of requests) results.push(await playground.run(r));
-      const fn = FUNCTIONS[body.function];
-      return svg(reply as FastifyReply, contourPlot({
-        title: `${body.function} from (${body.start.join(', ')}), ${body.steps} steps`,
-        value: fn.value, minima: fn.minima, range,
-        paths: results.map((r, i) => ({ label: variantLabel(requests[i].optimizer), points: r.points, divergedAtStep: r.diverged?.step })),
-      }));
-    });
+        });
+        const range = body.range ? parseRange(body.range) : rangeAround(body.function, requests[0].start);
+        if (!playground)
+          return reply.status(503).send({ error: 'unavailable', message: 'the optimizer playground is not running in this process' });
+        const results = [];
+        for (const r of requests) results.push(await playground.run(r));
+        const fn = FUNCTIONS[body.function];
+        return svg(
+          reply as FastifyReply,
+          contourPlot({
+            title: `${body.function} from (${body.start.join(', ')}), ${body.steps} steps`,
+            value: fn.value,
+            minima: fn.minima,
+            range,
+            paths: results.map((r, i) => ({
+              label: variantLabel(requests[i].optimizer),
+              points: r.points,
+              divergedAtStep: r.diverged?.step,
+            })),
+          }),
+        );
+      },
+    );
   };
 }

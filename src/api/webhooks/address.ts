@@ -26,7 +26,8 @@ export async function checkWebhookUrl(text: string, allowPrivate: boolean): Prom
   } catch {
     throw new WebhookAddressError('is not a URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new WebhookAddressError(`must be http or https, not ${url.protocol.slice(0, -1)}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new WebhookAddressError(`must be http or https, not ${url.protocol.slice(0, -1)}`);
   if (url.username || url.password) throw new WebhookAddressError('must not carry a user name or password');
   if (allowPrivate) return url;
   const host = url.hostname.replace(/^\[|\]$/g, '');

@@ -134,21 +134,25 @@ export class WebhookDispatcher {
     const timestamp = Math.floor(Date.now() / 1000);
     const lib = url.protocol === 'https:' ? https : http;
     return new Promise<number>((resolve, reject) => {
-      const req = lib.request(url, {
-        method: 'POST',
-        lookup: guardedLookup(allowPrivate),
-        timeout: REQUEST_TIMEOUT_MS,
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'trainer-webhooks/1',
-          'webhook-id': d.id,
-          'webhook-timestamp': String(timestamp),
-          'webhook-signature': signatureHeader(this.config.WEBHOOK_SECRET, timestamp, body),
+      const req = lib.request(
+        url,
+        {
+          method: 'POST',
+          lookup: guardedLookup(allowPrivate),
+          timeout: REQUEST_TIMEOUT_MS,
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'trainer-webhooks/1',
+            'webhook-id': d.id,
+            'webhook-timestamp': String(timestamp),
+            'webhook-signature': signatureHeader(this.config.WEBHOOK_SECRET, timestamp, body),
+          },
         },
-      }, (res) => {
-        res.resume(); // the answer's body is not used; drain it so the socket is freed
-        resolve(res.statusCode ?? 0);
-      });
+        (res) => {
+          res.resume(); // the answer's body is not used; drain it so the socket is freed
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('timeout', () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
       req.on('error', reject);
       req.end(body);

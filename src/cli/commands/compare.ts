@@ -34,12 +34,20 @@ const num = (v: number | null | undefined, digits = 4) => (v === null || v === u
 
 export function comparisonTable(c: Comparison): string {
   const rows = (c.rows ?? []).map((r) => [
-    r.label ?? r.optimizer, r.status, num(r.finalLoss), num(r.bestValLoss), num(r.bestValAccuracy),
-    r.stepToTarget === null ? '–' : String(r.stepToTarget), num(r.wallSeconds, 3),
-    r.diverged ? `yes${r.divergedAtStep !== null ? ` (step ${r.divergedAtStep})` : ''}` : 'no', r.jobId,
+    r.label ?? r.optimizer,
+    r.status,
+    num(r.finalLoss),
+    num(r.bestValLoss),
+    num(r.bestValAccuracy),
+    r.stepToTarget === null ? '–' : String(r.stepToTarget),
+    num(r.wallSeconds, 3),
+    r.diverged ? `yes${r.divergedAtStep !== null ? ` (step ${r.divergedAtStep})` : ''}` : 'no',
+    r.jobId,
   ]);
   const head = `comparison ${c.id}${c.name ? ` (${c.name})` : ''}: ${c.status}\n`;
-  return head + table(['VARIANT', 'STATUS', 'FINAL LOSS', 'BEST VAL LOSS', 'BEST VAL ACC', 'STEP TO TARGET', 'WALL S', 'DIVERGED', 'JOB'], rows);
+  return (
+    head + table(['VARIANT', 'STATUS', 'FINAL LOSS', 'BEST VAL LOSS', 'BEST VAL ACC', 'STEP TO TARGET', 'WALL S', 'DIVERGED', 'JOB'], rows)
+  );
 }
 
 const running = (status: string) => status === 'queued' || status === 'running';

@@ -61,12 +61,22 @@ export async function list(client: ApiClient, opts: { status?: string; limit?: s
   const query = new URLSearchParams();
   if (opts.status) query.set('status', opts.status);
   if (opts.limit) query.set('limit', opts.limit);
-  const page = await client.json<{ jobs: JobView[]; nextCursor: string | null }>('GET', `/v1/jobs${query.size ? `?${query.toString()}` : ''}`);
+  const page = await client.json<{ jobs: JobView[]; nextCursor: string | null }>(
+    'GET',
+    `/v1/jobs${query.size ? `?${query.toString()}` : ''}`,
+  );
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
     return EXIT.ok;
   }
-  const rows = page.jobs.map((j) => [j.id, j.status, `${j.progress.step}/${j.progress.totalSteps}`, j.progress.loss === null ? '–' : j.progress.loss.toPrecision(4), j.createdAt, j.name ?? '']);
+  const rows = page.jobs.map((j) => [
+    j.id,
+    j.status,
+    `${j.progress.step}/${j.progress.totalSteps}`,
+    j.progress.loss === null ? '–' : j.progress.loss.toPrecision(4),
+    j.createdAt,
+    j.name ?? '',
+  ]);
   process.stdout.write(table(['ID', 'STATUS', 'STEP', 'LOSS', 'CREATED', 'NAME'], rows));
   return EXIT.ok;
 }
@@ -87,10 +97,16 @@ export async function cancel(client: ApiClient, id: string): Promise<number> {
 export async function download(client: ApiClient, id: string, dir: string): Promise<number> {
   const base = `/v1/jobs/${encodeURIComponent(id)}`;
   const [model, weights, state] = await Promise.all([
-    client.bytes(`${base}/model/model.json`), client.bytes(`${base}/model/weights.bin`), client.bytes(`${base}/optimizer-state`),
+    client.bytes(`${base}/model/model.json`),
+    client.bytes(`${base}/model/weights.bin`),
+    client.bytes(`${base}/optimizer-state`),
   ]);
   await mkdir(dir, { recursive: true });
-  const files: Array<[string, Uint8Array]> = [['model.json', model], ['weights.bin', weights], ['optimizer-state.json', state]];
+  const files: Array<[string, Uint8Array]> = [
+    ['model.json', model],
+    ['weights.bin', weights],
+    ['optimizer-state.json', state],
+  ];
   for (const [name, bytes] of files) await writeFile(path.join(dir, name), bytes);
   for (const [name, bytes] of files) process.stdout.write(`${path.join(dir, name)}  ${bytes.length} bytes\n`);
   return EXIT.ok;
@@ -99,6 +115,10 @@ export async function download(client: ApiClient, id: string, dir: string): Prom
 /** A plain text table, columns padded to their widest cell. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return `${[line(header), ...rows.map(line)].join('\n')}\n`;
 }

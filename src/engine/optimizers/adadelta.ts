@@ -42,9 +42,7 @@ export class Adadelta extends TrainerOptimizer {
     const eg = tf.add(tf.mul(rho, slots.accumulatedGrad), tf.mul(1 - rho, tf.square(g)));
     slots.accumulatedGrad.assign(eg);
     const delta = tf.neg(tf.div(tf.mul(rms(slots.accumulatedDeltaVar), g), rms(eg)));
-    slots.accumulatedDeltaVar.assign(
-      tf.add(tf.mul(rho, slots.accumulatedDeltaVar), tf.mul(1 - rho, tf.square(delta))),
-    );
+    slots.accumulatedDeltaVar.assign(tf.add(tf.mul(rho, slots.accumulatedDeltaVar), tf.mul(1 - rho, tf.square(delta))));
     variable.assign(tf.add(variable, tf.mul(lr, delta)));
   }
 }

@@ -129,11 +129,21 @@ export abstract class TrainerOptimizer extends tf.Optimizer {
     const fused = this.useFused && fusedUpdateAvailable() ? this.fusedStep(ctx) : undefined;
     const slotNames = this.slotSpecs().map((s) => s.name);
     tf.tidy(() => {
-      const grads = clipGradients(given.map((g) => g.tensor), this.options);
+      const grads = clipGradients(
+        given.map((g) => g.tensor),
+        this.options,
+      );
       variables.forEach((variable, i) => {
         if (fused && variable.dtype === 'float32' && variable.size <= FUSED_MAX_ELEMENTS) {
           const decay = weightDecay !== undefined ? [weightDecay, ctx.lr] : [];
-          const [value, ...slotValues] = runFusedUpdate(variable, grads[i], slotNames.map((n) => slots[i][n]), fused.rule, fused.c, decay);
+          const [value, ...slotValues] = runFusedUpdate(
+            variable,
+            grads[i],
+            slotNames.map((n) => slots[i][n]),
+            fused.rule,
+            fused.c,
+            decay,
+          );
           variable.assign(value);
           slotNames.forEach((n, k) => slots[i][n].assign(slotValues[k]));
           return;
@@ -163,11 +173,12 @@ export abstract class TrainerOptimizer extends tf.Optimizer {
     for (const { name, initialValue } of this.slotSpecs()) {
       const existing = own.get(name);
       if (existing === undefined) {
-        own.set(name, tf.tidy(() => tf.variable(tf.fill(variable.shape, initialValue, 'float32'), false)));
-      } else if (!sameShape(existing.shape, variable.shape)) {
-        throw new Error(
-          `slot ${variable.name}/${name} has shape [${existing.shape}] but the variable has [${variable.shape}]`,
+        own.set(
+          name,
+          tf.tidy(() => tf.variable(tf.fill(variable.shape, initialValue, 'float32'), false)),
         );
+      } else if (!sameShape(existing.shape, variable.shape)) {
+        throw new Error(`slot ${variable.name}/${name} has shape [${existing.shape}] but the variable has [${variable.shape}]`);
       }
     }
     return Object.fromEntries(own);
@@ -195,7 +206,8 @@ export abstract class TrainerOptimizer extends tf.Optimizer {
     const byVariable = new Map<string, Map<string, tf.Tensor>>();
     state.slots.forEach(({ variable, slot, tensor }, i) => {
       const field = `${STATE}.slots[${i}]`;
-      if (!wanted.includes(slot)) invalid(`${field}.slot`, `"${slot}" is not a slot of ${this.getClassName()} (${wanted.join(', ') || 'none'})`);
+      if (!wanted.includes(slot))
+        invalid(`${field}.slot`, `"${slot}" is not a slot of ${this.getClassName()} (${wanted.join(', ') || 'none'})`);
       if (tensor.dtype !== 'float32') invalid(`${field}.tensor`, `must be float32, got ${tensor.dtype}`);
       const model = tf.engine().registeredVariables[variable];
       if (model !== undefined && !sameShape(model.shape, tensor.shape)) {

@@ -60,9 +60,10 @@ function fusedUpdate(backendName: (typeof BACKENDS)[number]): tf.KernelFunc {
     const given = [inputs.x, inputs.g, ...Array.from({ length: slotCount }, (_, k) => inputs[`s${k}`])];
     const infos = given.filter((t): t is tf.TensorInfo => t !== undefined && t.dtype === 'float32');
     if (infos.length !== given.length) throw new Error(`${FUSED_UPDATE}: float32 x, g and s0…s${slotCount - 1} expected`);
-    const views = backendName === 'wasm'
-      ? wasmViews(backend as WasmBackend, infos, slotCount + 1)
-      : cpuViews(backend as CpuBackend, infos, slotCount + 1);
+    const views =
+      backendName === 'wasm'
+        ? wasmViews(backend as WasmBackend, infos, slotCount + 1)
+        : cpuViews(backend as CpuBackend, infos, slotCount + 1);
     const [w, g, ...s] = views.inputs;
     const [W, ...S] = views.outputViews;
     const n = w.length;
@@ -87,8 +88,17 @@ export function fusedUpdateAvailable(): boolean {
 }
 
 /** One variable's update: the new value and new slots, as tensors (tracked by the caller's tidy). */
-export function runFusedUpdate(variable: tf.Tensor, gradient: tf.Tensor, slots: tf.Tensor[], rule: FusedRuleName, c: number[], decayWdLr: number[]): tf.Tensor[] {
+export function runFusedUpdate(
+  variable: tf.Tensor,
+  gradient: tf.Tensor,
+  slots: tf.Tensor[],
+  rule: FusedRuleName,
+  c: number[],
+  decayWdLr: number[],
+): tf.Tensor[] {
   const inputs: tf.NamedTensorMap = { x: variable, g: gradient };
-  slots.forEach((s, k) => { inputs[`s${k}`] = s; });
+  slots.forEach((s, k) => {
+    inputs[`s${k}`] = s;
+  });
   return tf.engine().runKernel(FUSED_UPDATE, inputs, { rule, c, decay: decayWdLr } as unknown as tf.NamedAttrMap) as tf.Tensor[];
 }

@@ -16,7 +16,15 @@
  */
 const f = Math.fround;
 
-export type FusedRule = (n: number, w: Float32Array, g: Float32Array, s: Float32Array[], W: Float32Array, S: Float32Array[], c: number[]) => void;
+export type FusedRule = (
+  n: number,
+  w: Float32Array,
+  g: Float32Array,
+  s: Float32Array[],
+  W: Float32Array,
+  S: Float32Array[],
+  c: number[],
+) => void;
 
 export const FUSED_RULES = {
   /** c = [lr] */

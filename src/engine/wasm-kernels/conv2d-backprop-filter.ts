@@ -24,7 +24,12 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: Parameters<tf.KernelFu
   const forward = attrs as unknown as Attrs;
   if (forward.dataFormat === 'NCHW') throw new Error("wasm Conv2DBackpropFilter supports dataFormat 'NHWC' only, got 'NCHW'");
   const [kh, kw, ci, co] = forward.filterShape;
-  const { strides: [sh, sw], dilations: [dh, dw], top, left } = forwardGeometry(x.shape, forward.filterShape, forward, false);
+  const {
+    strides: [sh, sw],
+    dilations: [dh, dw],
+    top,
+    left,
+  } = forwardGeometry(x.shape, forward.filterShape, forward, false);
   const [, h, w] = x.shape;
   const [, oh, ow] = dy.shape;
   // Inner conv along rows: input length h, oh taps at dilation sh, stride dh, shifted by top.
@@ -33,9 +38,16 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: Parameters<tf.KernelFu
   return withKernelScope(backend as tf.KernelBackend, (s) => {
     const xT = s.transpose(x, [3, 1, 2, 0]);
     const dyT = s.transpose(dy, [1, 2, 0, 3]);
-    const out = s.run('Conv2D', { x: xT, filter: dyT }, {
-      strides: [dh, dw], dilations: [sh, sw], pad: explicitPad(rows, cols), dataFormat: 'NHWC',
-    });
+    const out = s.run(
+      'Conv2D',
+      { x: xT, filter: dyT },
+      {
+        strides: [dh, dw],
+        dilations: [sh, sw],
+        pad: explicitPad(rows, cols),
+        dataFormat: 'NHWC',
+      },
+    );
     const cropped = s.slice(out, [0, rows.crop, cols.crop, 0], [ci, kh, kw, co]);
     return s.transpose(cropped, [1, 2, 0, 3]);
   });

@@ -28,7 +28,11 @@ export function conv2DBackpropInputStuffed(args: Parameters<tf.KernelFunc>[0], f
   const dilated = [forward.dilations ?? 1].flat().some((d) => d !== 1);
   if (forward.dataFormat === 'NCHW' || dilated || dy.dtype !== 'float32' || filter.dtype !== 'float32') return fallback(args);
   const [kh, kw, ci] = filter.shape;
-  const { strides: [sh, sw], top, left } = forwardGeometry(forward.inputShape, filter.shape, { ...forward, dilations: 1 }, false);
+  const {
+    strides: [sh, sw],
+    top,
+    left,
+  } = forwardGeometry(forward.inputShape, filter.shape, { ...forward, dilations: 1 }, false);
   const [b, h, w] = forward.inputShape;
   const [, oh, ow] = dy.shape;
   const rows = planAxis(oh * sh, kh, 1, 1, kh - 1 - top, h);
@@ -36,9 +40,16 @@ export function conv2DBackpropInputStuffed(args: Parameters<tf.KernelFunc>[0], f
   return withKernelScope(backend as tf.KernelBackend, (s) => {
     const dyS = stuffZeros(s, dy, sh, sw);
     const flipped = s.transpose(s.reverse(filter, [0, 1]), [0, 1, 3, 2]);
-    const out = s.run('Conv2D', { x: dyS, filter: flipped }, {
-      strides: [1, 1], dilations: [1, 1], pad: explicitPad(rows, cols), dataFormat: 'NHWC',
-    });
+    const out = s.run(
+      'Conv2D',
+      { x: dyS, filter: flipped },
+      {
+        strides: [1, 1],
+        dilations: [1, 1],
+        pad: explicitPad(rows, cols),
+        dataFormat: 'NHWC',
+      },
+    );
     return s.slice(out, [0, rows.crop, cols.crop, 0], [b, h, w, ci]);
   });
 }

@@ -20,7 +20,12 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: Parameters<tf.Kerne
   const dy = input(inputs, 'dy', tf.DepthwiseConv2dNativeBackpropFilter);
   const forward = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
   const [kh, kw, c, m] = forward.filterShape;
-  const { strides: [sh, sw], dilations: [dh, dw], top, left } = forwardGeometry(x.shape, forward.filterShape, forward, true);
+  const {
+    strides: [sh, sw],
+    dilations: [dh, dw],
+    top,
+    left,
+  } = forwardGeometry(x.shape, forward.filterShape, forward, true);
   const [b, h, w] = x.shape;
   const [, oh, ow] = dy.shape;
   const rows = planAxis(h, oh, sh, dh, top, kh);
@@ -30,9 +35,16 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: Parameters<tf.Kerne
     const xT = s.reshape(s.transpose(s.reshape(x, [b, h * w, c]), [1, 2, 0]), [1, h, w, c * b]);
     // [B,OH·OW,C,M] → [OH·OW,C,B,M] → [OH,OW,C·B,M]
     const dyT = s.reshape(s.transpose(s.reshape(dy, [b, oh * ow, c, m]), [1, 2, 0, 3]), [oh, ow, c * b, m]);
-    const out = s.run('DepthwiseConv2dNative', { x: xT, filter: dyT }, {
-      strides: [dh, dw], dilations: [sh, sw], pad: explicitPad(rows, cols), dataFormat: 'NHWC',
-    });
+    const out = s.run(
+      'DepthwiseConv2dNative',
+      { x: xT, filter: dyT },
+      {
+        strides: [dh, dw],
+        dilations: [sh, sw],
+        pad: explicitPad(rows, cols),
+        dataFormat: 'NHWC',
+      },
+    );
     const cropped = s.slice(out, [0, rows.crop, cols.crop, 0], [1, kh, kw, c * b * m]);
     if (b === 1) return s.reshape(cropped, [kh, kw, c, m]);
     return s.reshape(s.sum(s.reshape(cropped, [kh * kw * c, b, m]), [1]), [kh, kw, c, m]);

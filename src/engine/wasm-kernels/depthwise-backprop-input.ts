@@ -19,8 +19,22 @@ import { input, type KernelScope, withKernelScope } from './kernel-scope.ts';
 /** dyS: [B,OH,OW,K] → [B,OH·sh,OW·sw,K] with dy at every (sh,sw)-th position, zeros between. */
 export function stuffZeros(s: KernelScope, dy: tf.TensorInfo, sh: number, sw: number): tf.TensorInfo {
   const [b, oh, ow, k] = dy.shape;
-  const tall = s.reshape(s.pad(s.reshape(dy, [b * oh, 1, ow * k]), [[0, 0], [0, sh - 1], [0, 0]]), [b * oh * sh * ow, 1, k]);
-  return s.reshape(s.pad(tall, [[0, 0], [0, sw - 1], [0, 0]]), [b, oh * sh, ow * sw, k]);
+  const tall = s.reshape(
+    s.pad(s.reshape(dy, [b * oh, 1, ow * k]), [
+      [0, 0],
+      [0, sh - 1],
+      [0, 0],
+    ]),
+    [b * oh * sh * ow, 1, k],
+  );
+  return s.reshape(
+    s.pad(tall, [
+      [0, 0],
+      [0, sw - 1],
+      [0, 0],
+    ]),
+    [b, oh * sh, ow * sw, k],
+  );
 }
 
 function depthwiseBackpropInput({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
@@ -28,7 +42,12 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: Parameters<tf.Kernel
   const filter = input(inputs, 'filter', tf.DepthwiseConv2dNativeBackpropInput);
   const forward = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
   const [kh, kw, c, m] = filter.shape;
-  const { strides: [sh, sw], dilations: [dh, dw], top, left } = forwardGeometry(forward.inputShape, filter.shape, forward, true);
+  const {
+    strides: [sh, sw],
+    dilations: [dh, dw],
+    top,
+    left,
+  } = forwardGeometry(forward.inputShape, filter.shape, forward, true);
   const [b, h, w] = forward.inputShape;
   const [, oh, ow] = dy.shape;
   const rows = planAxis(oh * sh, kh, dh, 1, (kh - 1) * dh - top, h);
@@ -36,9 +55,16 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: Parameters<tf.Kernel
   return withKernelScope(backend as tf.KernelBackend, (s) => {
     const dyS = stuffZeros(s, dy, sh, sw);
     const flipped = s.reshape(s.reverse(filter, [0, 1]), [kh, kw, c * m, 1]);
-    const out = s.run('DepthwiseConv2dNative', { x: dyS, filter: flipped }, {
-      strides: [1, 1], dilations: [dh, dw], pad: explicitPad(rows, cols), dataFormat: 'NHWC',
-    });
+    const out = s.run(
+      'DepthwiseConv2dNative',
+      { x: dyS, filter: flipped },
+      {
+        strides: [1, 1],
+        dilations: [dh, dw],
+        pad: explicitPad(rows, cols),
+        dataFormat: 'NHWC',
+      },
+    );
     // Σ_m before the crop: wasm's Slice copies row by row in JS, so it should see the smaller tensor.
     const [, outH, outW] = out.shape;
     const summed = m === 1 ? out : s.reshape(s.sum(s.reshape(out, [b * outH * outW * c, m]), [1]), [b, outH, outW, c]);

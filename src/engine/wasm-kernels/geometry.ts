@@ -33,7 +33,12 @@ export function planAxis(length: number, taps: number, dilation: number, stride:
 export type ExplicitPad = [[number, number], [number, number], [number, number], [number, number]];
 
 export function explicitPad(rows: AxisPlan, cols: AxisPlan): ExplicitPad {
-  return [[0, 0], [rows.before, rows.after], [cols.before, cols.after], [0, 0]];
+  return [
+    [0, 0],
+    [rows.before, rows.after],
+    [cols.before, cols.after],
+    [0, 0],
+  ];
 }
 
 type Pair = number | [number, number];
@@ -63,7 +68,13 @@ export interface ForwardGeometry {
 export function forwardGeometry(xShape: number[], filterShape: number[], attrs: ForwardAttrs, depthwise: boolean): ForwardGeometry {
   const { strides, dilations, pad, dimRoundingMode } = attrs;
   const info = tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number], filterShape as [number, number, number, number],
-    strides, dilations ?? 1, pad, dimRoundingMode, depthwise);
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    dilations ?? 1,
+    pad,
+    dimRoundingMode,
+    depthwise,
+  );
   return { strides: pair(strides), dilations: pair(dilations), top: info.padInfo.top, left: info.padInfo.left };
 }

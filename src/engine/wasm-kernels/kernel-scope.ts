@@ -41,9 +41,14 @@ export class KernelScope {
     const cut = lastAxis(x.shape, (i) => begin[i] !== 0 || size[i] !== x.shape[i]);
     if (cut < 0) return x;
     const inner = fold(x.shape, cut);
-    const out = this.run('Slice', { x: this.reshape(x, [...x.shape.slice(0, cut), x.shape[cut] * inner]) }, {
-      begin: [...begin.slice(0, cut), begin[cut] * inner], size: [...size.slice(0, cut), size[cut] * inner],
-    });
+    const out = this.run(
+      'Slice',
+      { x: this.reshape(x, [...x.shape.slice(0, cut), x.shape[cut] * inner]) },
+      {
+        begin: [...begin.slice(0, cut), begin[cut] * inner],
+        size: [...size.slice(0, cut), size[cut] * inner],
+      },
+    );
     return this.reshape(out, size);
   }
 
@@ -53,10 +58,18 @@ export class KernelScope {
     if (cut < 0) return x;
     const inner = fold(x.shape, cut);
     const [lo, hi] = paddings[cut];
-    const out = this.run('PadV2', { x: this.reshape(x, [...x.shape.slice(0, cut), x.shape[cut] * inner]) }, {
-      paddings: [...paddings.slice(0, cut), [lo * inner, hi * inner]], constantValue: value,
-    });
-    return this.reshape(out, x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]));
+    const out = this.run(
+      'PadV2',
+      { x: this.reshape(x, [...x.shape.slice(0, cut), x.shape[cut] * inner]) },
+      {
+        paddings: [...paddings.slice(0, cut), [lo * inner, hi * inner]],
+        constantValue: value,
+      },
+    );
+    return this.reshape(
+      out,
+      x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]),
+    );
   }
 
   sum(x: Info, axis: number[]): Info {

@@ -24,7 +24,11 @@ import { input, type KernelScope, withKernelScope } from './kernel-scope.ts';
 import { scatterCells, type PoolShape } from './max-pool-scatter.ts';
 
 /** Along one axis: keep cells [0, end) of the input, pad `before` cells in front, `after` behind. */
-interface Fit { before: number; end: number; after: number }
+interface Fit {
+  before: number;
+  end: number;
+  after: number;
+}
 
 /** The windows cover [−top, (count − 1)·stride + size − top) of an axis of `length` cells. */
 function fit(length: number, count: number, size: number, stride: number, top: number): Fit {
@@ -36,14 +40,28 @@ function fit(length: number, count: number, size: number, stride: number, top: n
 function toWindows(s: KernelScope, x: tf.TensorInfo, rows: Fit, cols: Fit, value: number): tf.TensorInfo {
   const [b, , , c] = x.shape;
   const cropped = s.slice(x, [0, 0, 0, 0], [b, rows.end, cols.end, c]);
-  return s.pad(cropped, [[0, 0], [rows.before, rows.after], [cols.before, cols.after], [0, 0]], value);
+  return s.pad(
+    cropped,
+    [
+      [0, 0],
+      [rows.before, rows.after],
+      [cols.before, cols.after],
+      [0, 0],
+    ],
+    value,
+  );
 }
 
 /** The inverse: drop the padding (and anything past it), zero-fill the cells no window covers → x's shape. */
 function fromWindows(s: KernelScope, g: tf.TensorInfo, xShape: number[], rows: Fit, cols: Fit): tf.TensorInfo {
   const [b, h, w, c] = xShape;
   const inside = s.slice(g, [0, rows.before, cols.before, 0], [b, rows.end, cols.end, c]);
-  return s.pad(inside, [[0, 0], [0, h - rows.end], [0, w - cols.end], [0, 0]]);
+  return s.pad(inside, [
+    [0, 0],
+    [0, h - rows.end],
+    [0, w - cols.end],
+    [0, 0],
+  ]);
 }
 
 const FLT_MAX = 3.4028234663852886e38;
@@ -62,7 +80,13 @@ export function maxPoolGradFirstMax(args: Parameters<tf.KernelFunc>[0], fallback
   const attrs = args.attrs as unknown as tf.MaxPoolGradAttrs;
   if (x.dtype !== 'float32' || dy.dtype !== 'float32' || x.shape.length !== 4) return fallback(args);
   const info = tf.backend_util.computePool2DInfo(
-    x.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+    x.shape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
   const [b, , , c] = x.shape;
   const rows = fit(x.shape[1], oh, fh, sh, info.padInfo.top);
@@ -72,9 +96,20 @@ export function maxPoolGradFirstMax(args: Parameters<tf.KernelFunc>[0], fallback
   return withKernelScope(backend as tf.KernelBackend, (s) => {
     const xp = toWindows(s, x, rows, cols, -FLT_MAX);
     const m = s.reshape(s.run('MaxPool', { x: xp }, { filterSize: [fh, fw], strides: [sh, sw], pad: 'valid' }), [n]);
-    const plane = (i: number) => s.reshape(s.run('DepthwiseConv2dNative', { x: xp, filter: oneHotFilter(s, fh, fw, c, i) }, {
-      strides: [sh, sw], pad: 'valid', dilations: [1, 1], dataFormat: 'NHWC',
-    }), [n]);
+    const plane = (i: number) =>
+      s.reshape(
+        s.run(
+          'DepthwiseConv2dNative',
+          { x: xp, filter: oneHotFilter(s, fh, fw, c, i) },
+          {
+            strides: [sh, sw],
+            pad: 'valid',
+            dilations: [1, 1],
+            dataFormat: 'NHWC',
+          },
+        ),
+        [n],
+      );
     let rem = s.reshape(dy, [n]);
     const routed: tf.TensorInfo[] = [];
     for (let i = 0; i < fh * fw; i++) {

@@ -7,7 +7,16 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelScope } from './kernel-scope.ts';
 
-export interface PoolShape { b: number; oh: number; ow: number; c: number; fh: number; fw: number; sh: number; sw: number }
+export interface PoolShape {
+  b: number;
+  oh: number;
+  ow: number;
+  c: number;
+  fh: number;
+  fw: number;
+  sh: number;
+  sw: number;
+}
 
 /**
  * Windows of size (th,tw) that tile: g = [th, tw, B·OH·OW, C] (plane r·tw + c) to
@@ -45,7 +54,12 @@ export function scatterCells(s: KernelScope, routed: tf.TensorInfo[], pool: Pool
       }
       const g = planes.length === 1 ? planes[0] : s.run('Concat', planes as unknown as tf.NamedTensorInfoMap, { axis: 0 });
       const [top, left] = [alpha * sh, beta * sw];
-      const shifted = s.pad(scatterTiles(s, g, pool, sh, sw), [[0, 0], [top, hc - top - oh * sh], [left, wc - left - ow * sw], [0, 0]]);
+      const shifted = s.pad(scatterTiles(s, g, pool, sh, sw), [
+        [0, 0],
+        [top, hc - top - oh * sh],
+        [left, wc - left - ow * sw],
+        [0, 0],
+      ]);
       sum = sum === undefined ? shifted : s.run('Add', { a: sum, b: shifted });
     }
   }

@@ -49,14 +49,31 @@ function gradient(v: number, s: number, size: number): Float32Array {
 function run(spec: Record<string, unknown>, fused: boolean): number[][] {
   const opt = createOptimizer(parseOptimizerSpec(spec));
   opt.useFused = fused;
-  const vars = SHAPES.map((shape, v) => tf.tidy(() => tf.variable(tf.tensor(gradient(v + 5, 0, shape.reduce((a, b) => a * b, 1)).map((x) => x * 50), shape), true, uniqueName())));
+  const vars = SHAPES.map((shape, v) =>
+    tf.tidy(() =>
+      tf.variable(
+        tf.tensor(
+          gradient(
+            v + 5,
+            0,
+            shape.reduce((a, b) => a * b, 1),
+          ).map((x) => x * 50),
+          shape,
+        ),
+        true,
+        uniqueName(),
+      ),
+    ),
+  );
   for (let s = 0; s < STEPS; s++) {
     const grads = vars.map((w, v) => ({ name: w.name, tensor: tf.tensor(gradient(v, s, w.size), w.shape) }));
     opt.applyGradients(grads);
     grads.forEach((g) => g.tensor.dispose());
   }
   const state = opt.exportState();
-  const values = [...vars, ...state.slots.map((sl) => sl.tensor)].map((t) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer)));
+  const values = [...vars, ...state.slots.map((sl) => sl.tensor)].map((t) =>
+    Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer)),
+  );
   state.slots.forEach((sl) => sl.tensor.dispose());
   vars.forEach((w) => w.dispose());
   opt.dispose();
@@ -65,8 +82,12 @@ function run(spec: Record<string, unknown>, fused: boolean): number[][] {
 
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`fused optimizer update on ${backend}`, () => {
-    before(async () => { await initBackend(backend); });
-    after(async () => { await initBackend('cpu'); });
+    before(async () => {
+      await initBackend(backend);
+    });
+    after(async () => {
+      await initBackend('cpu');
+    });
 
     for (const spec of SPECS) {
       it(`${JSON.stringify(spec)}: fused equals unfused bit for bit after ${STEPS} steps`, () => {
@@ -87,7 +108,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const vars = SHAPES.map((shape) => tf.variable(tf.ones(shape), true, uniqueName()));
         const grads = vars.map((w) => ({ name: w.name, tensor: tf.onesLike(w) }));
         opt.applyGradients(grads); // slots created outside the count
-        const info = await tf.profile(() => { opt.applyGradients(grads); });
+        const info = await tf.profile(() => {
+          opt.applyGradients(grads);
+        });
         const kernels = info.kernels.map((k) => k.name);
         grads.forEach((g) => g.tensor.dispose());
         vars.forEach((w) => w.dispose());

@@ -57,7 +57,11 @@ const GOLDEN: Array<{ file: string; spec: Record<string, unknown>; golden: numbe
     spec: { name: 'rmsprop', centered: true },
     golden: tile([0.9967, 0.9933, 0.9908, 0.9885, 0.9864]),
   },
-  { file: 'adam_test.py (Adam(amsgrad=True))', spec: { name: 'adam', amsgrad: true }, golden: tile([0.999, 0.9982, 0.9974, 0.9965, 0.9955]) },
+  {
+    file: 'adam_test.py (Adam(amsgrad=True))',
+    spec: { name: 'adam', amsgrad: true },
+    golden: tile([0.999, 0.9982, 0.9974, 0.9965, 0.9955]),
+  },
   {
     file: 'adamw_test.py',
     spec: { name: 'adamw', learningRate: 1, weightDecay: 0.5, epsilon: 2 },
@@ -111,72 +115,72 @@ function apply(spec: Record<string, unknown>, initial: number[], gradients: numb
 
 // Not re-indented, to keep this diff small: the formatting pass after the merges indents it.
 onEachBackend(() => {
-describe('Keras 3 test_correctness_with_golden', () => {
-  const first = Array<number>(10).fill(0.01);
-  const ramp = Array.from({ length: 10 }, (_, i) => (i + 1) / 10);
-  for (const { file, spec, golden } of GOLDEN) {
-    test(file, () => {
-      const seen = apply(spec, Array<number>(10).fill(1), [first, ramp, ramp, ramp, ramp]);
-      golden.forEach((row, i) => assertAllClose(seen[i], row, 5e-4, `after update ${i + 1}`));
+  describe('Keras 3 test_correctness_with_golden', () => {
+    const first = Array<number>(10).fill(0.01);
+    const ramp = Array.from({ length: 10 }, (_, i) => (i + 1) / 10);
+    for (const { file, spec, golden } of GOLDEN) {
+      test(file, () => {
+        const seen = apply(spec, Array<number>(10).fill(1), [first, ramp, ramp, ramp, ramp]);
+        golden.forEach((row, i) => assertAllClose(seen[i], row, 5e-4, `after update ${i + 1}`));
+      });
+    }
+  });
+
+  /** test_single_step: x = [1, 2, 3, 4], gradient [1, 6, 7, 2], learning_rate=0.5, one update. */
+  const SINGLE_STEP: Array<[string, number[]]> = [
+    ['sgd', [0.5, -1.0, -0.5, 3.0]],
+    ['adagrad', [0.5233, 1.5007, 2.5005, 3.5061]],
+    ['adadelta', [0.9993, 1.9993, 2.9993, 3.9993]],
+    ['rmsprop', [-0.5811, 0.4189, 1.4189, 2.4189]],
+    ['adam', [0.5, 1.5, 2.5, 3.5]],
+    ['adamw', [0.498, 1.496, 2.494, 3.492]],
+    ['adamax', [0.5, 1.5, 2.5, 3.5]],
+    ['nadam', [0.4686, 1.4686, 2.4686, 3.4686]],
+    ['lion', [0.5, 1.5, 2.5, 3.5]],
+  ];
+
+  describe('Keras 3 test_single_step (learning rate 0.5, other options default)', () => {
+    for (const [name, expected] of SINGLE_STEP) {
+      test(`${name}_test.py`, () => {
+        const [after] = apply({ name, learningRate: 0.5 }, [1, 2, 3, 4], [[1, 6, 7, 2]]);
+        assertAllClose(after, expected, 1e-4, name);
+      });
+    }
+  });
+
+  describe('Keras 3 test_weight_decay: x = 2, zero gradient, lr 1, weight_decay 0.004, three updates', () => {
+    // Keras applies three optimizers to the same variable; each decays it once: 2 * 0.996^3.
+    for (const name of ['sgd', 'adagrad', 'adadelta', 'rmsprop', 'adam', 'adamw', 'adamax', 'nadam', 'lion']) {
+      test(`${name}_test.py: 1.9760959`, () => {
+        const seen = apply({ name, learningRate: 1, weightDecay: 0.004 }, [2], [[0], [0], [0]]);
+        assertAllClose(seen[2], [1.9760959], 1e-6, name);
+      });
+    }
+  });
+
+  describe('Keras 3 test_clip_norm / test_clip_value: gradient [100, 100]', () => {
+    test('clipNorm 1 gives [sqrt(2)/2, sqrt(2)/2] (seen through one SGD step of lr 1)', () => {
+      const [after] = apply({ name: 'sgd', learningRate: 1, clipNorm: 1 }, [0, 0], [[100, 100]]);
+      assertAllClose(after, [-Math.SQRT1_2, -Math.SQRT1_2], 1e-6, 'x');
     });
-  }
-});
-
-/** test_single_step: x = [1, 2, 3, 4], gradient [1, 6, 7, 2], learning_rate=0.5, one update. */
-const SINGLE_STEP: Array<[string, number[]]> = [
-  ['sgd', [0.5, -1.0, -0.5, 3.0]],
-  ['adagrad', [0.5233, 1.5007, 2.5005, 3.5061]],
-  ['adadelta', [0.9993, 1.9993, 2.9993, 3.9993]],
-  ['rmsprop', [-0.5811, 0.4189, 1.4189, 2.4189]],
-  ['adam', [0.5, 1.5, 2.5, 3.5]],
-  ['adamw', [0.498, 1.496, 2.494, 3.492]],
-  ['adamax', [0.5, 1.5, 2.5, 3.5]],
-  ['nadam', [0.4686, 1.4686, 2.4686, 3.4686]],
-  ['lion', [0.5, 1.5, 2.5, 3.5]],
-];
-
-describe('Keras 3 test_single_step (learning rate 0.5, other options default)', () => {
-  for (const [name, expected] of SINGLE_STEP) {
-    test(`${name}_test.py`, () => {
-      const [after] = apply({ name, learningRate: 0.5 }, [1, 2, 3, 4], [[1, 6, 7, 2]]);
-      assertAllClose(after, expected, 1e-4, name);
+    test('clipValue 1 gives [1, 1]', () => {
+      const [after] = apply({ name: 'sgd', learningRate: 1, clipValue: 1 }, [0, 0], [[100, 100]]);
+      assertAllClose(after, [-1, -1], 1e-6, 'x');
     });
-  }
-});
-
-describe('Keras 3 test_weight_decay: x = 2, zero gradient, lr 1, weight_decay 0.004, three updates', () => {
-  // Keras applies three optimizers to the same variable; each decays it once: 2 * 0.996^3.
-  for (const name of ['sgd', 'adagrad', 'adadelta', 'rmsprop', 'adam', 'adamw', 'adamax', 'nadam', 'lion']) {
-    test(`${name}_test.py: 1.9760959`, () => {
-      const seen = apply({ name, learningRate: 1, weightDecay: 0.004 }, [2], [[0], [0], [0]]);
-      assertAllClose(seen[2], [1.9760959], 1e-6, name);
+    test('globalClipNorm 1 over one tensor gives the same as clipNorm 1', () => {
+      const [after] = apply({ name: 'sgd', learningRate: 1, globalClipNorm: 1 }, [0, 0], [[100, 100]]);
+      assertAllClose(after, [-Math.SQRT1_2, -Math.SQRT1_2], 1e-6, 'x');
     });
-  }
-});
+  });
 
-describe('Keras 3 test_clip_norm / test_clip_value: gradient [100, 100]', () => {
-  test('clipNorm 1 gives [sqrt(2)/2, sqrt(2)/2] (seen through one SGD step of lr 1)', () => {
-    const [after] = apply({ name: 'sgd', learningRate: 1, clipNorm: 1 }, [0, 0], [[100, 100]]);
-    assertAllClose(after, [-Math.SQRT1_2, -Math.SQRT1_2], 1e-6, 'x');
+  describe('Keras 3 RMSprop docstring example', () => {
+    test('RMSprop(learning_rate=0.1), var 10, loss var^2 / 2: one minimize gives 9.683772', () => {
+      const opt = createOptimizer(parseOptimizerSpec({ name: 'rmsprop', learningRate: 0.1 }));
+      const v = variableOf(tf.scalar(10), uniqueName('doc'));
+      opt.minimize(() => tf.div(tf.square(v), 2) as tf.Scalar, false, [v]);
+      assertAllClose(v.dataSync(), [9.683772], 1e-6, 'var1');
+      v.dispose();
+      opt.dispose();
+    });
   });
-  test('clipValue 1 gives [1, 1]', () => {
-    const [after] = apply({ name: 'sgd', learningRate: 1, clipValue: 1 }, [0, 0], [[100, 100]]);
-    assertAllClose(after, [-1, -1], 1e-6, 'x');
-  });
-  test('globalClipNorm 1 over one tensor gives the same as clipNorm 1', () => {
-    const [after] = apply({ name: 'sgd', learningRate: 1, globalClipNorm: 1 }, [0, 0], [[100, 100]]);
-    assertAllClose(after, [-Math.SQRT1_2, -Math.SQRT1_2], 1e-6, 'x');
-  });
-});
-
-describe('Keras 3 RMSprop docstring example', () => {
-  test('RMSprop(learning_rate=0.1), var 10, loss var^2 / 2: one minimize gives 9.683772', () => {
-    const opt = createOptimizer(parseOptimizerSpec({ name: 'rmsprop', learningRate: 0.1 }));
-    const v = variableOf(tf.scalar(10), uniqueName('doc'));
-    opt.minimize(() => tf.div(tf.square(v), 2) as tf.Scalar, false, [v]);
-    assertAllClose(v.dataSync(), [9.683772], 1e-6, 'var1');
-    v.dispose();
-    opt.dispose();
-  });
-});
 });

@@ -26,7 +26,7 @@ export function initialValues(): Vec[] {
  * elements, none near zero (Lion's sign and the adaptive denominators stay well conditioned).
  */
 export function gradientsAt(step: number, scale = 1): Vec[] {
-  const g = (i: number) => scale * (0.3 + 0.6 * Math.abs(Math.sin(1.7 * i + 0.9 * step))) * (((i + step) % 3 === 0) ? -1 : 1);
+  const g = (i: number) => scale * (0.3 + 0.6 * Math.abs(Math.sin(1.7 * i + 0.9 * step))) * ((i + step) % 3 === 0 ? -1 : 1);
   return [
     [g(0), g(1), g(2)],
     [g(3) * 2, g(4) * 0.5, g(5), g(6) * 1.5],

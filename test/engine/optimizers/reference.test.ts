@@ -21,7 +21,11 @@ const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
 
 const OPTIMIZER_CASES: Case[] = [
   { title: 'sgd', spec: { name: 'sgd', learningRate: 0.1 }, ref: { name: 'sgd', lr: 0.1, momentum: 0 } },
-  { title: 'sgd with momentum option', spec: { name: 'sgd', learningRate: 0.1, momentum: 0.6 }, ref: { name: 'sgd', lr: 0.1, momentum: 0.6 } },
+  {
+    title: 'sgd with momentum option',
+    spec: { name: 'sgd', learningRate: 0.1, momentum: 0.6 },
+    ref: { name: 'sgd', lr: 0.1, momentum: 0.6 },
+  },
   { title: 'momentum', spec: { name: 'momentum', learningRate: 0.1, momentum: 0.8 }, ref: { name: 'sgd', lr: 0.1, momentum: 0.8 } },
   {
     title: 'momentum with nesterov: true',
@@ -29,7 +33,11 @@ const OPTIMIZER_CASES: Case[] = [
     ref: { name: 'sgd', lr: 0.1, momentum: 0.7, nesterov: true },
   },
   // 0.9 is our documented default momentum for the `momentum` and `nesterov` names.
-  { title: 'nesterov (defaults)', spec: { name: 'nesterov', learningRate: 0.05 }, ref: { name: 'sgd', lr: 0.05, momentum: 0.9, nesterov: true } },
+  {
+    title: 'nesterov (defaults)',
+    spec: { name: 'nesterov', learningRate: 0.05 },
+    ref: { name: 'sgd', lr: 0.05, momentum: 0.9, nesterov: true },
+  },
   {
     title: 'adagrad (Keras defaults: accumulator 0.1, epsilon 1e-7)',
     spec: { name: 'adagrad', learningRate: 0.1 },
@@ -40,13 +48,21 @@ const OPTIMIZER_CASES: Case[] = [
     spec: { name: 'adagrad', learningRate: 0.1, initialAccumulatorValue: 0.5, epsilon: 1e-3 },
     ref: { name: 'adagrad', lr: 0.1, initialAccumulatorValue: 0.5, epsilon: 1e-3 },
   },
-  { title: 'adadelta (defaults, lr 1)', spec: { name: 'adadelta', learningRate: 1 }, ref: { name: 'adadelta', lr: 1, rho: 0.95, epsilon: 1e-7 } },
+  {
+    title: 'adadelta (defaults, lr 1)',
+    spec: { name: 'adadelta', learningRate: 1 },
+    ref: { name: 'adadelta', lr: 1, rho: 0.95, epsilon: 1e-7 },
+  },
   {
     title: 'adadelta with rho and epsilon',
     spec: { name: 'adadelta', learningRate: 1, rho: 0.8, epsilon: 1e-4 },
     ref: { name: 'adadelta', lr: 1, rho: 0.8, epsilon: 1e-4 },
   },
-  { title: 'rmsprop', spec: { name: 'rmsprop', learningRate: 0.01 }, ref: { name: 'rmsprop', lr: 0.01, rho: 0.9, epsilon: 1e-7, momentum: 0 } },
+  {
+    title: 'rmsprop',
+    spec: { name: 'rmsprop', learningRate: 0.01 },
+    ref: { name: 'rmsprop', lr: 0.01, rho: 0.9, epsilon: 1e-7, momentum: 0 },
+  },
   {
     title: 'rmsprop with momentum',
     spec: { name: 'rmsprop', learningRate: 0.01, momentum: 0.5, rho: 0.8 },
@@ -73,7 +89,11 @@ const OPTIMIZER_CASES: Case[] = [
     spec: { name: 'adam', learningRate: 0.05, amsgrad: true, beta2: 0.5 },
     ref: { name: 'adam', lr: 0.05, ...ADAM, beta2: 0.5, amsgrad: true },
   },
-  { title: 'adamw (default weightDecay 0.004)', spec: { name: 'adamw', learningRate: 0.05 }, ref: { name: 'adam', lr: 0.05, ...ADAM, weightDecay: 0.004 } },
+  {
+    title: 'adamw (default weightDecay 0.004)',
+    spec: { name: 'adamw', learningRate: 0.05 },
+    ref: { name: 'adam', lr: 0.05, ...ADAM, weightDecay: 0.004 },
+  },
   {
     title: 'adamw with weightDecay and amsgrad',
     spec: { name: 'adamw', learningRate: 0.05, weightDecay: 0.3, amsgrad: true },
@@ -100,14 +120,26 @@ const OPTIMIZER_CASES: Case[] = [
 ];
 
 const COMMON_OPTION_CASES: Case[] = [
-  { title: 'sgd + weightDecay', spec: { name: 'sgd', learningRate: 0.1, weightDecay: 0.2 }, ref: { name: 'sgd', lr: 0.1, momentum: 0, weightDecay: 0.2 } },
+  {
+    title: 'sgd + weightDecay',
+    spec: { name: 'sgd', learningRate: 0.1, weightDecay: 0.2 },
+    ref: { name: 'sgd', lr: 0.1, momentum: 0, weightDecay: 0.2 },
+  },
   {
     title: 'rmsprop + weightDecay',
     spec: { name: 'rmsprop', learningRate: 0.01, weightDecay: 0.5 },
     ref: { name: 'rmsprop', lr: 0.01, rho: 0.9, epsilon: 1e-7, momentum: 0, weightDecay: 0.5 },
   },
-  { title: 'lion + weightDecay', spec: { name: 'lion', learningRate: 0.01, weightDecay: 1 }, ref: { name: 'lion', lr: 0.01, beta1: 0.9, beta2: 0.99, weightDecay: 1 } },
-  { title: 'nadam + weightDecay', spec: { name: 'nadam', learningRate: 0.05, weightDecay: 0.1 }, ref: { name: 'nadam', lr: 0.05, ...ADAM, weightDecay: 0.1 } },
+  {
+    title: 'lion + weightDecay',
+    spec: { name: 'lion', learningRate: 0.01, weightDecay: 1 },
+    ref: { name: 'lion', lr: 0.01, beta1: 0.9, beta2: 0.99, weightDecay: 1 },
+  },
+  {
+    title: 'nadam + weightDecay',
+    spec: { name: 'nadam', learningRate: 0.05, weightDecay: 0.1 },
+    ref: { name: 'nadam', lr: 0.05, ...ADAM, weightDecay: 0.1 },
+  },
   {
     title: 'sgd + clipNorm (per tensor)',
     spec: { name: 'sgd', learningRate: 0.1, clipNorm: 1 },
@@ -174,7 +206,10 @@ const SCHEDULE_CASES: Case[] = [
   },
   {
     title: 'polynomial schedule',
-    spec: { name: 'rmsprop', learningRate: { type: 'polynomial', initialLearningRate: 0.1, decaySteps: 6, endLearningRate: 0.01, power: 2 } },
+    spec: {
+      name: 'rmsprop',
+      learningRate: { type: 'polynomial', initialLearningRate: 0.1, decaySteps: 6, endLearningRate: 0.01, power: 2 },
+    },
     ref: { name: 'rmsprop', rho: 0.9, epsilon: 1e-7, momentum: 0, lr: (s) => 0.09 * (1 - Math.min(s, 6) / 6) ** 2 + 0.01 },
   },
   {
@@ -205,7 +240,10 @@ const SCHEDULE_CASES: Case[] = [
   },
   {
     title: 'cosineRestarts schedule',
-    spec: { name: 'sgd', learningRate: { type: 'cosineRestarts', initialLearningRate: 0.1, firstDecaySteps: 2, tMul: 2, mMul: 0.5, alpha: 0.1 } },
+    spec: {
+      name: 'sgd',
+      learningRate: { type: 'cosineRestarts', initialLearningRate: 0.1, firstDecaySteps: 2, tMul: 2, mMul: 0.5, alpha: 0.1 },
+    },
     ref: {
       name: 'sgd',
       momentum: 0,
@@ -230,19 +268,19 @@ const SCHEDULE_CASES: Case[] = [
 
 // Not re-indented, to keep this diff small: the formatting pass after the merges indents it.
 onEachBackend(() => {
-for (const [group, cases] of [
-  ['each optimizer and its own options', OPTIMIZER_CASES],
-  ['weight decay and clipping', COMMON_OPTION_CASES],
-  ['learning-rate schedules and warm-up', SCHEDULE_CASES],
-] as const) {
-  describe(`matches the float64 reference: ${group}`, () => {
-    for (const c of cases) {
-      test(c.title, () => {
-        const ours = runOurs(c.spec, STEPS, c.scale);
-        assertMoved(ours);
-        assertClose(ours, runReference(c.ref, STEPS, c.scale));
-      });
-    }
-  });
-}
+  for (const [group, cases] of [
+    ['each optimizer and its own options', OPTIMIZER_CASES],
+    ['weight decay and clipping', COMMON_OPTION_CASES],
+    ['learning-rate schedules and warm-up', SCHEDULE_CASES],
+  ] as const) {
+    describe(`matches the float64 reference: ${group}`, () => {
+      for (const c of cases) {
+        test(c.title, () => {
+          const ours = runOurs(c.spec, STEPS, c.scale);
+          assertMoved(ours);
+          assertClose(ours, runReference(c.ref, STEPS, c.scale));
+        });
+      }
+    });
+  }
 });

@@ -63,98 +63,107 @@ async function interrupted(
 
 // Not re-indented, to keep this diff small: the formatting pass after the merges indents it.
 onEachBackend(() => {
-describe('exportState -> importState into a fresh optimizer continues bit for bit', () => {
-  for (const spec of SPECS) {
-    test(JSON.stringify(spec), async () => {
-      const resumed = await interrupted(spec, async (from, to) => {
-        const state = from.exportState();
-        to.importState(state);
-        state.slots.forEach((s) => s.tensor.dispose());
+  describe('exportState -> importState into a fresh optimizer continues bit for bit', () => {
+    for (const spec of SPECS) {
+      test(JSON.stringify(spec), async () => {
+        const resumed = await interrupted(spec, async (from, to) => {
+          const state = from.exportState();
+          to.importState(state);
+          state.slots.forEach((s) => s.tensor.dispose());
+        });
+        assert.deepEqual(resumed, uninterrupted(spec));
       });
-      assert.deepEqual(resumed, uninterrupted(spec));
-    });
-  }
-});
+    }
+  });
 
-describe('getWeights -> setWeights (the tfjs API) continues bit for bit', () => {
-  for (const spec of SPECS) {
-    test(JSON.stringify(spec), async () => {
-      const resumed = await interrupted(spec, async (from, to) => {
-        const weights = await from.getWeights();
-        await to.setWeights(weights);
-        weights[0].tensor.dispose(); // `iter` is a fresh scalar; the rest are the optimizer's own slots
+  describe('getWeights -> setWeights (the tfjs API) continues bit for bit', () => {
+    for (const spec of SPECS) {
+      test(JSON.stringify(spec), async () => {
+        const resumed = await interrupted(spec, async (from, to) => {
+          const weights = await from.getWeights();
+          await to.setWeights(weights);
+          weights[0].tensor.dispose(); // `iter` is a fresh scalar; the rest are the optimizer's own slots
+        });
+        assert.deepEqual(resumed, uninterrupted(spec));
       });
-      assert.deepEqual(resumed, uninterrupted(spec));
-    });
-  }
-});
+    }
+  });
 
-describe('tensors', () => {
-  for (const spec of SPECS) {
-    test(`no tensor leaks per update, and dispose() frees all slots: ${JSON.stringify(spec)}`, () => {
+  describe('tensors', () => {
+    for (const spec of SPECS) {
+      test(`no tensor leaks per update, and dispose() frees all slots: ${JSON.stringify(spec)}`, () => {
+        const vars = makeVariables(initialValues());
+        const opt = make(spec);
+        const before = tf.memory().numTensors;
+        step(opt, vars, gradientsAt(0)); // creates the slots
+        const afterFirst = tf.memory().numTensors;
+        step(opt, vars, gradientsAt(1));
+        step(opt, vars, gradientsAt(2));
+        assert.equal(tf.memory().numTensors, afterFirst);
+        opt.dispose();
+        assert.equal(tf.memory().numTensors, before);
+        vars.forEach((v) => v.dispose());
+      });
+    }
+
+    test('exportState returns copies: disposing them or updating further leaves the other intact', () => {
       const vars = makeVariables(initialValues());
-      const opt = make(spec);
-      const before = tf.memory().numTensors;
-      step(opt, vars, gradientsAt(0)); // creates the slots
-      const afterFirst = tf.memory().numTensors;
+      const opt = make({ name: 'adam' });
+      step(opt, vars, gradientsAt(0));
+      const state = opt.exportState();
+      const saved = state.slots.map((s) => Array.from(s.tensor.dataSync()));
       step(opt, vars, gradientsAt(1));
-      step(opt, vars, gradientsAt(2));
-      assert.equal(tf.memory().numTensors, afterFirst);
+      assert.deepEqual(
+        state.slots.map((s) => Array.from(s.tensor.dataSync())),
+        saved,
+      );
+      state.slots.forEach((s) => s.tensor.dispose());
+      step(opt, vars, gradientsAt(2)); // the optimizer's own slots are still alive
+      assert.equal(opt.iterations, 3);
+      assert.deepEqual(
+        state.slots.map((s) => [s.variable, s.slot]),
+        vars.flatMap((v) => [
+          [v.name, 'momentum'],
+          [v.name, 'velocity'],
+        ]),
+      );
       opt.dispose();
-      assert.equal(tf.memory().numTensors, before);
       vars.forEach((v) => v.dispose());
     });
-  }
-
-  test('exportState returns copies: disposing them or updating further leaves the other intact', () => {
-    const vars = makeVariables(initialValues());
-    const opt = make({ name: 'adam' });
-    step(opt, vars, gradientsAt(0));
-    const state = opt.exportState();
-    const saved = state.slots.map((s) => Array.from(s.tensor.dataSync()));
-    step(opt, vars, gradientsAt(1));
-    assert.deepEqual(state.slots.map((s) => Array.from(s.tensor.dataSync())), saved);
-    state.slots.forEach((s) => s.tensor.dispose());
-    step(opt, vars, gradientsAt(2)); // the optimizer's own slots are still alive
-    assert.equal(opt.iterations, 3);
-    assert.deepEqual(
-      state.slots.map((s) => [s.variable, s.slot]),
-      vars.flatMap((v) => [[v.name, 'momentum'], [v.name, 'velocity']]),
-    );
-    opt.dispose();
-    vars.forEach((v) => v.dispose());
-  });
-});
-
-describe('importState validation', () => {
-  function stateOf(spec: Record<string, unknown>) {
-    const vars = makeVariables(initialValues());
-    const opt = make(spec);
-    step(opt, vars, gradientsAt(0));
-    return { vars, opt, state: opt.exportState() };
-  }
-
-  test('a slot whose shape differs from its variable is rejected, and nothing changes', () => {
-    const { vars, opt, state } = stateOf({ name: 'adam' });
-    const fresh = make({ name: 'adam' });
-    const bad = { ...state, slots: state.slots.map((s, i) => (i === 0 ? { ...s, tensor: tf.zeros([7]) } : s)) };
-    assert.throws(() => fresh.importState(bad), (e: unknown) => e instanceof InvalidInputError && /shape/.test(e.message));
-    assert.equal(fresh.iterations, 0);
-    [...state.slots.map((s) => s.tensor), bad.slots[0].tensor].forEach((t) => t.dispose());
-    [opt, fresh].forEach((o) => o.dispose());
-    vars.forEach((v) => v.dispose());
   });
 
-  test('an unknown slot name or a missing slot is rejected', () => {
-    const { vars, opt, state } = stateOf({ name: 'adam' });
-    const fresh = make({ name: 'sgd', momentum: 0.9 });
-    assert.throws(() => fresh.importState(state), /"velocity" is not a slot/);
-    const adam = make({ name: 'adam' });
-    assert.throws(() => adam.importState({ ...state, slots: state.slots.slice(1) }), /lacks slot\(s\) momentum/);
-    assert.throws(() => adam.importState({ ...state, iterations: -1 }), /iterations/);
-    state.slots.forEach((s) => s.tensor.dispose());
-    [opt, fresh, adam].forEach((o) => o.dispose());
-    vars.forEach((v) => v.dispose());
+  describe('importState validation', () => {
+    function stateOf(spec: Record<string, unknown>) {
+      const vars = makeVariables(initialValues());
+      const opt = make(spec);
+      step(opt, vars, gradientsAt(0));
+      return { vars, opt, state: opt.exportState() };
+    }
+
+    test('a slot whose shape differs from its variable is rejected, and nothing changes', () => {
+      const { vars, opt, state } = stateOf({ name: 'adam' });
+      const fresh = make({ name: 'adam' });
+      const bad = { ...state, slots: state.slots.map((s, i) => (i === 0 ? { ...s, tensor: tf.zeros([7]) } : s)) };
+      assert.throws(
+        () => fresh.importState(bad),
+        (e: unknown) => e instanceof InvalidInputError && /shape/.test(e.message),
+      );
+      assert.equal(fresh.iterations, 0);
+      [...state.slots.map((s) => s.tensor), bad.slots[0].tensor].forEach((t) => t.dispose());
+      [opt, fresh].forEach((o) => o.dispose());
+      vars.forEach((v) => v.dispose());
+    });
+
+    test('an unknown slot name or a missing slot is rejected', () => {
+      const { vars, opt, state } = stateOf({ name: 'adam' });
+      const fresh = make({ name: 'sgd', momentum: 0.9 });
+      assert.throws(() => fresh.importState(state), /"velocity" is not a slot/);
+      const adam = make({ name: 'adam' });
+      assert.throws(() => adam.importState({ ...state, slots: state.slots.slice(1) }), /lacks slot\(s\) momentum/);
+      assert.throws(() => adam.importState({ ...state, iterations: -1 }), /iterations/);
+      state.slots.forEach((s) => s.tensor.dispose());
+      [opt, fresh, adam].forEach((o) => o.dispose());
+      vars.forEach((v) => v.dispose());
+    });
   });
-});
 });

@@ -26,7 +26,17 @@ export function randomCases(count: number, seed: number, depthwise: boolean): Co
   const random = mulberry32(seed);
   const int = (lo: number, hi: number) => randomInt(random, lo, hi);
   return Array.from({ length: count }, (_, i): ConvCase => {
-    const pads: Pad[] = ['valid', 'same', int(0, 2), [[0, 0], [int(0, 2), int(0, 2)], [int(0, 2), int(0, 2)], [0, 0]]];
+    const pads: Pad[] = [
+      'valid',
+      'same',
+      int(0, 2),
+      [
+        [0, 0],
+        [int(0, 2), int(0, 2)],
+        [int(0, 2), int(0, 2)],
+        [0, 0],
+      ],
+    ];
     const pad = pads[i % pads.length];
     const square = typeof pad === 'number';
     const [kh, sh] = [int(1, 4), int(1, 3)];

@@ -14,12 +14,25 @@ const seeded = (seed: number) => tf.initializers.glorotUniform({ seed });
 function fullStack(): tf.Sequential {
   return tf.sequential({
     layers: [
-      tf.layers.conv2d({ inputShape: [16, 16, 2], filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: seeded(1) }),
+      tf.layers.conv2d({
+        inputShape: [16, 16, 2],
+        filters: 6,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: seeded(1),
+      }),
       tf.layers.maxPooling2d({ poolSize: 2 }),
       tf.layers.averagePooling2d({ poolSize: 2 }),
       tf.layers.batchNormalization(),
       tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', depthwiseInitializer: seeded(2) }),
-      tf.layers.separableConv2d({ filters: 4, kernelSize: 2, strides: 2, depthwiseInitializer: seeded(3), pointwiseInitializer: seeded(4) }),
+      tf.layers.separableConv2d({
+        filters: 4,
+        kernelSize: 2,
+        strides: 2,
+        depthwiseInitializer: seeded(3),
+        pointwiseInitializer: seeded(4),
+      }),
       tf.layers.flatten(),
       tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: seeded(5) }),
     ],
@@ -40,7 +53,10 @@ function smallCnn(side: number): tf.Sequential {
 
 /** A fixed batch: seeded inputs in [0, 1) and seeded one-hot labels. */
 function batch(shape: number[], classes: number, seed: number): { x: tf.Tensor; y: tf.Tensor } {
-  const x = tf.tensor(seededValues(sizeOf(shape), seed).map((v) => Math.abs(v) % 1), shape);
+  const x = tf.tensor(
+    seededValues(sizeOf(shape), seed).map((v) => Math.abs(v) % 1),
+    shape,
+  );
   const labels = Array.from(seededValues(shape[0], seed + 1), (v) => Math.floor(Math.abs(v) * 1e4) % classes);
   return { x, y: tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), classes)) };
 }
@@ -87,7 +103,7 @@ describe('CNN training on wasm', () => {
     actual.forEach((g, i) => assertClose(g, expected[i], `weight ${i}`));
   });
 
-  it('lowers the small CNN\'s loss on a fixed batch with optimizer.minimize (Adam), leaving no tensor or buffer behind', async () => {
+  it("lowers the small CNN's loss on a fixed batch with optimizer.minimize (Adam), leaving no tensor or buffer behind", async () => {
     await tf.setBackend('wasm');
     const baseline = liveCounts();
     const model = smallCnn(28);
@@ -110,7 +126,9 @@ describe('CNN training on wasm', () => {
   it('prints samples/s of the small CNN on [64,28,28,1] batches, wasm and cpu', async (t) => {
     const wasm = await on('wasm', () => speed(20));
     const cpu = await on('cpu', () => speed(10));
-    t.diagnostic(`small CNN, batch 64×28×28×1, SGD: wasm ${Math.round(wasm)} samples/s (20 steps), cpu ${Math.round(cpu)} samples/s (10 steps)`);
+    t.diagnostic(
+      `small CNN, batch 64×28×28×1, SGD: wasm ${Math.round(wasm)} samples/s (20 steps), cpu ${Math.round(cpu)} samples/s (10 steps)`,
+    );
     await tf.setBackend('wasm');
   });
 });

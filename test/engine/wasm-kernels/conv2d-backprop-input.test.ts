@@ -20,10 +20,14 @@ function backpropInput(c: ConvCase, extra: tf.NamedAttrMap = {}, kernel?: tf.Ker
   const dyShape = nchw ? [b, co, oh, ow] : info.outShape;
   const attrs: tf.NamedAttrMap = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape, ...extra };
   return tf.tidy(() => {
-    const inputs = { dy: tf.tensor(seededValues(sizeOf(dyShape), c.seed), dyShape), filter: tf.tensor4d(seededValues(sizeOf(c.filter), c.seed + 1), c.filter) };
-    const dx = kernel === undefined
-      ? tf.engine().runKernel('Conv2DBackpropInput', inputs, attrs) as tf.Tensor
-      : tf.engine().makeTensorFromTensorInfo(kernel({ inputs, backend: tf.backend(), attrs }) as tf.TensorInfo);
+    const inputs = {
+      dy: tf.tensor(seededValues(sizeOf(dyShape), c.seed), dyShape),
+      filter: tf.tensor4d(seededValues(sizeOf(c.filter), c.seed + 1), c.filter),
+    };
+    const dx =
+      kernel === undefined
+        ? (tf.engine().runKernel('Conv2DBackpropInput', inputs, attrs) as tf.Tensor)
+        : tf.engine().makeTensorFromTensorInfo(kernel({ inputs, backend: tf.backend(), attrs }) as tf.TensorInfo);
     assert.deepEqual(dx.shape, inputShape, describeCase(c));
     return dx.dataSync() as Float32Array;
   });
@@ -58,9 +62,13 @@ describe('faster wasm Conv2DBackpropInput against the cpu backend', () => {
 
   it('leaves no tensor and no backend buffer behind after 100 more calls', async () => {
     const cases = randomCases(10, 24, false);
-    await on('wasm', () => { for (const c of cases) backpropInput(c); });
+    await on('wasm', () => {
+      for (const c of cases) backpropInput(c);
+    });
     const baseline = liveCounts();
-    await on('wasm', () => { for (let i = 0; i < 10; i++) for (const c of cases) backpropInput(c); });
+    await on('wasm', () => {
+      for (let i = 0; i < 10; i++) for (const c of cases) backpropInput(c);
+    });
     assert.deepEqual(liveCounts(), baseline);
   });
 });

@@ -35,9 +35,13 @@ describe('wasm gradient kernels against the cpu backend', () => {
 
   it('leaves no tensor and no backend buffer behind after 50 more gradient computations', async () => {
     const cases = [...randomCases(5, 3, false), ...randomCases(5, 4, true)];
-    await on('wasm', () => { for (const c of cases) convGrads(c); }); // warm-up
+    await on('wasm', () => {
+      for (const c of cases) convGrads(c);
+    }); // warm-up
     const baseline = liveCounts();
-    await on('wasm', () => { for (let i = 0; i < 5; i++) for (const c of cases) convGrads(c); });
+    await on('wasm', () => {
+      for (let i = 0; i < 5; i++) for (const c of cases) convGrads(c);
+    });
     assert.deepEqual(liveCounts(), baseline);
   });
 });

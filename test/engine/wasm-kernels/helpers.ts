@@ -60,11 +60,23 @@ export interface Geometry {
 }
 
 /** tfjs's own geometry for a forward conv, so the references share its padding rules. */
-export function geometry(x: Shape4, filter: Shape4, strides: [number, number], dilations: [number, number],
-  pad: Pad, depthwise: boolean): Geometry {
+export function geometry(
+  x: Shape4,
+  filter: Shape4,
+  strides: [number, number],
+  dilations: [number, number],
+  pad: Pad,
+  depthwise: boolean,
+): Geometry {
   const info = tf.backend_util.computeConv2DInfo(x, filter, strides, dilations, pad, undefined, depthwise);
   return {
-    x, dy: info.outShape, kernel: [filter[0], filter[1]], strides, dilations, top: info.padInfo.top, left: info.padInfo.left,
+    x,
+    dy: info.outShape,
+    kernel: [filter[0], filter[1]],
+    strides,
+    dilations,
+    top: info.padInfo.top,
+    left: info.padInfo.left,
   };
 }
 
@@ -77,26 +89,31 @@ export function geometry(x: Shape4, filter: Shape4, strides: [number, number], d
 function forEachTap(g: Geometry, visit: (b: number, oh: number, ow: number, h: number, w: number, kh: number, kw: number) => void): void {
   const [batch, height, width] = g.x;
   const [, outH, outW] = g.dy;
-  for (let b = 0; b < batch; b++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++) {
-    for (let kh = 0; kh < g.kernel[0]; kh++) for (let kw = 0; kw < g.kernel[1]; kw++) {
-      const h = oh * g.strides[0] + kh * g.dilations[0] - g.top;
-      const w = ow * g.strides[1] + kw * g.dilations[1] - g.left;
-      if (h >= 0 && h < height && w >= 0 && w < width) visit(b, oh, ow, h, w, kh, kw);
-    }
-  }
+  for (let b = 0; b < batch; b++)
+    for (let oh = 0; oh < outH; oh++)
+      for (let ow = 0; ow < outW; ow++) {
+        for (let kh = 0; kh < g.kernel[0]; kh++)
+          for (let kw = 0; kw < g.kernel[1]; kw++) {
+            const h = oh * g.strides[0] + kh * g.dilations[0] - g.top;
+            const w = ow * g.strides[1] + kw * g.dilations[1] - g.left;
+            if (h >= 0 && h < height && w >= 0 && w < width) visit(b, oh, ow, h, w, kh, kw);
+          }
+      }
 }
 
 const at = (shape: readonly number[], ...index: number[]) => index.reduce((flat, i, axis) => flat * shape[axis] + i, 0);
 
 /** conv2d: dW[kh,kw,ci,co] = Σ x[b,h,w,ci]·dy[b,oh,ow,co]. */
 export function convFilterGradReference(g: Geometry, x: Float32Array, dy: Float32Array): Float64Array {
-  const ci = g.x[3], co = g.dy[3];
+  const ci = g.x[3],
+    co = g.dy[3];
   const fShape = [g.kernel[0], g.kernel[1], ci, co];
   const dW = new Float64Array(sizeOf(fShape));
   forEachTap(g, (b, oh, ow, h, w, kh, kw) => {
-    for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) {
-      dW[at(fShape, kh, kw, i, o)] += x[at(g.x, b, h, w, i)] * dy[at(g.dy, b, oh, ow, o)];
-    }
+    for (let i = 0; i < ci; i++)
+      for (let o = 0; o < co; o++) {
+        dW[at(fShape, kh, kw, i, o)] += x[at(g.x, b, h, w, i)] * dy[at(g.dy, b, oh, ow, o)];
+      }
   });
   return dW;
 }
@@ -107,9 +124,10 @@ export function depthwiseFilterGradReference(g: Geometry, x: Float32Array, dy: F
   const fShape = [g.kernel[0], g.kernel[1], c, multiplier];
   const dW = new Float64Array(sizeOf(fShape));
   forEachTap(g, (b, oh, ow, h, w, kh, kw) => {
-    for (let i = 0; i < c; i++) for (let m = 0; m < multiplier; m++) {
-      dW[at(fShape, kh, kw, i, m)] += x[at(g.x, b, h, w, i)] * dy[at(g.dy, b, oh, ow, i * multiplier + m)];
-    }
+    for (let i = 0; i < c; i++)
+      for (let m = 0; m < multiplier; m++) {
+        dW[at(fShape, kh, kw, i, m)] += x[at(g.x, b, h, w, i)] * dy[at(g.dy, b, oh, ow, i * multiplier + m)];
+      }
   });
   return dW;
 }
@@ -120,9 +138,10 @@ export function depthwiseInputGradReference(g: Geometry, dy: Float32Array, filte
   const fShape = [g.kernel[0], g.kernel[1], c, multiplier];
   const dx = new Float64Array(sizeOf(g.x));
   forEachTap(g, (b, oh, ow, h, w, kh, kw) => {
-    for (let i = 0; i < c; i++) for (let m = 0; m < multiplier; m++) {
-      dx[at(g.x, b, h, w, i)] += dy[at(g.dy, b, oh, ow, i * multiplier + m)] * filter[at(fShape, kh, kw, i, m)];
-    }
+    for (let i = 0; i < c; i++)
+      for (let m = 0; m < multiplier; m++) {
+        dx[at(g.x, b, h, w, i)] += dy[at(g.dy, b, oh, ow, i * multiplier + m)] * filter[at(fShape, kh, kw, i, m)];
+      }
   });
   return dx;
 }

@@ -59,7 +59,10 @@ function poolCases(count: number, seed: number, overlap: boolean): PoolCase[] {
 }
 
 const attrsOf = (c: PoolCase): tf.NamedAttrMap => ({
-  filterSize: c.filterSize, strides: c.strides, pad: c.pad, ...(c.dimRoundingMode ? { dimRoundingMode: c.dimRoundingMode } : {}),
+  filterSize: c.filterSize,
+  strides: c.strides,
+  pad: c.pad,
+  ...(c.dimRoundingMode ? { dimRoundingMode: c.dimRoundingMode } : {}),
 });
 
 /** MaxPoolGrad called through the engine on the backend in use: its inputs as tfjs's maxPool gradient builds them. */
@@ -69,9 +72,10 @@ function maxPoolGrad(c: PoolCase, kernel?: tf.KernelFunc): Float32Array {
     const output = tf.engine().runKernel('MaxPool', { x }, attrsOf(c)) as tf.Tensor;
     const dy = tf.tensor(seededValues(sizeOf(output.shape), c.seed + 1), output.shape);
     const inputs = { dy, input: x, output };
-    const dx = kernel === undefined
-      ? tf.engine().runKernel('MaxPoolGrad', inputs, attrsOf(c)) as tf.Tensor
-      : tf.engine().makeTensorFromTensorInfo(kernel({ inputs, backend: tf.backend(), attrs: attrsOf(c) }) as tf.TensorInfo);
+    const dx =
+      kernel === undefined
+        ? (tf.engine().runKernel('MaxPoolGrad', inputs, attrsOf(c)) as tf.Tensor)
+        : tf.engine().makeTensorFromTensorInfo(kernel({ inputs, backend: tf.backend(), attrs: attrsOf(c) }) as tf.TensorInfo);
     assert.deepEqual(dx.shape, c.x, `dx shape, ${label(c)}`);
     return dx.dataSync() as Float32Array;
   });
@@ -80,7 +84,7 @@ function maxPoolGrad(c: PoolCase, kernel?: tf.KernelFunc): Float32Array {
 describe('faster wasm MaxPoolGrad against the cpu backend', () => {
   before(loadBackends);
 
-  it('replaces wasm\'s MaxPoolGrad and Conv2DBackpropInput once, keeping the originals', () => {
+  it("replaces wasm's MaxPoolGrad and Conv2DBackpropInput once, keeping the originals", () => {
     for (const name of ['MaxPoolGrad', 'Conv2DBackpropInput']) {
       const original = originalWasmKernel(name);
       assert.ok(original, name);
@@ -97,7 +101,7 @@ describe('faster wasm MaxPoolGrad against the cpu backend', () => {
     }
   });
 
-  it('the benchmark CNN\'s shape, relu outputs (many zero ties), 2×2 windows: equals cpu exactly', async () => {
+  it("the benchmark CNN's shape, relu outputs (many zero ties), 2×2 windows: equals cpu exactly", async () => {
     const c: PoolCase = { x: [8, 26, 26, 8], filterSize: [2, 2], strides: [2, 2], pad: 'valid', fill: 'relu', seed: 77 };
     assert.deepEqual(await on('wasm', () => maxPoolGrad(c)), await on('cpu', () => maxPoolGrad(c)));
   });
@@ -109,7 +113,7 @@ describe('faster wasm MaxPoolGrad against the cpu backend', () => {
     }
   });
 
-  it('wasm\'s original kernel, the fallback for non-float32 input, loses gradient with overlapping windows', async () => {
+  it("wasm's original kernel, the fallback for non-float32 input, loses gradient with overlapping windows", async () => {
     const c: PoolCase = { x: [1, 4, 4, 1], filterSize: [2, 2], strides: [1, 1], pad: 'valid', fill: 'normal', seed: 5 };
     const original = await on('wasm', () => maxPoolGrad(c, originalWasmKernel('MaxPoolGrad')));
     assert.notDeepEqual(original, await on('cpu', () => maxPoolGrad(c)));
@@ -117,9 +121,13 @@ describe('faster wasm MaxPoolGrad against the cpu backend', () => {
 
   it('leaves no tensor and no backend buffer behind after 100 more calls', async () => {
     const cases = [...poolCases(8, 13, false), ...poolCases(2, 14, true)];
-    await on('wasm', () => { for (const c of cases) maxPoolGrad(c); });
+    await on('wasm', () => {
+      for (const c of cases) maxPoolGrad(c);
+    });
     const baseline = liveCounts();
-    await on('wasm', () => { for (let i = 0; i < 10; i++) for (const c of cases) maxPoolGrad(c); });
+    await on('wasm', () => {
+      for (let i = 0; i < 10; i++) for (const c of cases) maxPoolGrad(c);
+    });
     assert.deepEqual(liveCounts(), baseline);
   });
 });

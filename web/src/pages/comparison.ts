@@ -20,12 +20,32 @@ export function comparisonPage(main: HTMLElement, params: Record<string, string>
   const tbody = h('tbody');
   main.append(
     h('div', { class: 'title-row' }, title, status),
-    best, actions, message,
-    h('h2', {}, 'Loss'), chartBox,
+    best,
+    actions,
+    message,
+    h('h2', {}, 'Loss'),
+    chartBox,
     h('h2', {}, 'Results'),
-    h('div', { class: 'table-wrap' }, h('table', { id: 'results' },
-      h('thead', {}, h('tr', {}, ['Variant', 'Status', 'Final loss', 'Final val loss', 'Val accuracy', 'Best val loss', 'Step to target', 'Seconds'].map((t) => h('th', { scope: 'col' }, t)))),
-      tbody)),
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { id: 'results' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Variant', 'Status', 'Final loss', 'Final val loss', 'Val accuracy', 'Best val loss', 'Step to target', 'Seconds'].map((t) =>
+              h('th', { scope: 'col' }, t),
+            ),
+          ),
+        ),
+        tbody,
+      ),
+    ),
   );
   let chart: Chart | null = null;
   let labels = '';
@@ -42,7 +62,13 @@ export function comparisonPage(main: HTMLElement, params: Record<string, string>
       replace(chartBox);
       labels = key;
       chart = lineChart(chartBox, {
-        series: rows.map((r, i) => ({ label: r.label, stroke: COLORS[i % COLORS.length], width: 2, points: { show: false }, spanGaps: true })),
+        series: rows.map((r, i) => ({
+          label: r.label,
+          stroke: COLORS[i % COLORS.length],
+          width: 2,
+          points: { show: false },
+          spanGaps: true,
+        })),
       });
     }
     const tables = series.map((m) => [m.buckets.map((b) => b.lastStep), m.buckets.map((b) => b.meanLoss)] as uPlot.AlignedData);
@@ -52,18 +78,57 @@ export function comparisonPage(main: HTMLElement, params: Record<string, string>
   const show = (c: Comparison) => {
     replace(title, c.name ?? `Comparison ${c.id.slice(0, 8)}`);
     replace(status, statusBadge(c.status));
-    replace(best, c.best ? ['Best: ', h('a', { href: `/jobs/${c.best.jobId}` }, c.best.label), ` (${c.best.metric} ${fmt(c.best.value)})`] : 'No best variant yet.');
-    replace(actions, c.status === 'running' || c.status === 'queued'
-      ? h('button', { type: 'button', id: 'cancel-comparison', onclick: () => {
-        api<Comparison>(`/v1/comparisons/${id}/cancel`, { method: 'POST' }).then(show).catch((e: Error) => replace(message, e.message));
-      } }, 'Cancel all')
-      : h('span', { class: 'muted small' }, `created ${when(c.createdAt)}, best by ${c.metric}${c.target !== null ? `, target loss ${c.target}` : ''}`));
-    replace(tbody, (c.rows ?? []).map((r, i) => h('tr', { class: c.best?.variant === r.variant ? 'is-best' : '' },
-      h('td', {}, h('span', { class: `swatch swatch-${i % COLORS.length}`, 'aria-hidden': 'true' }), ' ', h('a', { href: `/jobs/${r.jobId}` }, r.label)),
-      h('td', {}, statusBadge(r.status), r.diverged ? ` diverged at step ${r.divergedAtStep}` : ''),
-      h('td', { class: 'num' }, fmt(r.finalLoss)), h('td', { class: 'num' }, fmt(r.finalValLoss)),
-      h('td', { class: 'num' }, fmt(r.finalValAccuracy, 3)), h('td', { class: 'num' }, fmt(r.bestValLoss)),
-      h('td', { class: 'num' }, r.stepToTarget ?? '–'), h('td', { class: 'num' }, fmt(r.wallSeconds, 3)))));
+    replace(
+      best,
+      c.best
+        ? ['Best: ', h('a', { href: `/jobs/${c.best.jobId}` }, c.best.label), ` (${c.best.metric} ${fmt(c.best.value)})`]
+        : 'No best variant yet.',
+    );
+    replace(
+      actions,
+      c.status === 'running' || c.status === 'queued'
+        ? h(
+            'button',
+            {
+              type: 'button',
+              id: 'cancel-comparison',
+              onclick: () => {
+                api<Comparison>(`/v1/comparisons/${id}/cancel`, { method: 'POST' })
+                  .then(show)
+                  .catch((e: Error) => replace(message, e.message));
+              },
+            },
+            'Cancel all',
+          )
+        : h(
+            'span',
+            { class: 'muted small' },
+            `created ${when(c.createdAt)}, best by ${c.metric}${c.target !== null ? `, target loss ${c.target}` : ''}`,
+          ),
+    );
+    replace(
+      tbody,
+      (c.rows ?? []).map((r, i) =>
+        h(
+          'tr',
+          { class: c.best?.variant === r.variant ? 'is-best' : '' },
+          h(
+            'td',
+            {},
+            h('span', { class: `swatch swatch-${i % COLORS.length}`, 'aria-hidden': 'true' }),
+            ' ',
+            h('a', { href: `/jobs/${r.jobId}` }, r.label),
+          ),
+          h('td', {}, statusBadge(r.status), r.diverged ? ` diverged at step ${r.divergedAtStep}` : ''),
+          h('td', { class: 'num' }, fmt(r.finalLoss)),
+          h('td', { class: 'num' }, fmt(r.finalValLoss)),
+          h('td', { class: 'num' }, fmt(r.finalValAccuracy, 3)),
+          h('td', { class: 'num' }, fmt(r.bestValLoss)),
+          h('td', { class: 'num' }, r.stepToTarget ?? '–'),
+          h('td', { class: 'num' }, fmt(r.wallSeconds, 3)),
+        ),
+      ),
+    );
   };
 
   const poll = async () => {

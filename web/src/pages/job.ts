@@ -34,7 +34,12 @@ export function jobPage(main: HTMLElement, params: Record<string, string>): () =
   const bar = h('progress', { 'aria-label': 'training progress', max: 1, value: 0 });
   const actions = h('div', { class: 'actions' });
   const message = h('p', { class: 'error', role: 'alert' });
-  const chartBox = h('div', { class: 'chart', id: 'loss-chart', role: 'img', 'aria-label': 'loss per step, smoothed loss, validation loss per epoch and learning rate' });
+  const chartBox = h('div', {
+    class: 'chart',
+    id: 'loss-chart',
+    role: 'img',
+    'aria-label': 'loss per step, smoothed loss, validation loss per epoch and learning rate',
+  });
   const epochBody = h('tbody');
   const spec = h('pre', { class: 'spec' });
   main.append(
@@ -46,9 +51,24 @@ export function jobPage(main: HTMLElement, params: Record<string, string>): () =
     h('h2', {}, 'Loss'),
     chartBox,
     h('h2', {}, 'Epochs'),
-    h('div', { class: 'table-wrap' }, h('table', { id: 'epochs' },
-      h('thead', {}, h('tr', {}, ['Epoch', 'Loss', 'Val loss', 'Accuracy', 'Val accuracy'].map((t) => h('th', { scope: 'col' }, t)))),
-      epochBody)),
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { id: 'epochs' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Epoch', 'Loss', 'Val loss', 'Accuracy', 'Val accuracy'].map((t) => h('th', { scope: 'col' }, t)),
+          ),
+        ),
+        epochBody,
+      ),
+    ),
     h('details', { class: 'spec-box' }, h('summary', {}, 'Spec (every default filled in)'), spec),
   );
 
@@ -70,7 +90,8 @@ export function jobPage(main: HTMLElement, params: Record<string, string>): () =
       let hi = xs.length - 1;
       while (lo < hi) {
         const mid = (lo + hi + 1) >> 1;
-        if (xs[mid] <= end) lo = mid; else hi = mid - 1;
+        if (xs[mid] <= end) lo = mid;
+        else hi = mid - 1;
       }
       if (xs.length) val[lo] = e.valLoss;
     }
@@ -79,9 +100,20 @@ export function jobPage(main: HTMLElement, params: Record<string, string>): () =
 
   const showEpochs = () => {
     const sorted = [...epochs.values()].sort((a, b) => a.epoch - b.epoch);
-    replace(epochBody, sorted.map((e) => h('tr', {},
-      h('td', {}, e.epoch), h('td', { class: 'num' }, fmt(e.loss)), h('td', { class: 'num' }, fmt(e.valLoss)),
-      h('td', { class: 'num' }, fmt(e.accuracy)), h('td', { class: 'num' }, fmt(e.valAccuracy)))));
+    replace(
+      epochBody,
+      sorted.map((e) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, e.epoch),
+          h('td', { class: 'num' }, fmt(e.loss)),
+          h('td', { class: 'num' }, fmt(e.valLoss)),
+          h('td', { class: 'num' }, fmt(e.accuracy)),
+          h('td', { class: 'num' }, fmt(e.valAccuracy)),
+        ),
+      ),
+    );
   };
 
   const showJob = () => {
@@ -93,7 +125,8 @@ export function jobPage(main: HTMLElement, params: Record<string, string>): () =
     bar.value = j.progress.step;
     const last = [...epochs.values()].sort((a, b) => b.epoch - a.epoch)[0];
     const fact = (k: string, v: string | number) => [h('dt', {}, k), h('dd', {}, v)];
-    replace(facts,
+    replace(
+      facts,
       fact('Step', `${j.progress.step} / ${j.progress.totalSteps}`),
       fact('Epoch', `${j.progress.epoch} / ${j.progress.epochs}`),
       fact('Loss', fmt(j.progress.loss)),
@@ -108,12 +141,31 @@ export function jobPage(main: HTMLElement, params: Record<string, string>): () =
     replace(spec, JSON.stringify(j.spec, null, 2));
     const running = !FINISHED.has(j.status);
     const ok = j.status === 'succeeded';
-    replace(actions,
+    replace(
+      actions,
       running ? h('button', { type: 'button', id: 'cancel', onclick: () => void cancel() }, 'Cancel') : null,
       ok ? h('button', { type: 'button', id: 'continue', onclick: () => void continueJob() }, 'Continue training') : null,
-      ok ? h('button', { type: 'button', class: 'secondary', onclick: () => void save('model/model.json', 'model.json') }, 'Download model.json') : null,
-      ok ? h('button', { type: 'button', class: 'secondary', onclick: () => void save('model/weights.bin', 'weights.bin') }, 'Download weights.bin') : null,
-      ok ? h('button', { type: 'button', class: 'secondary', onclick: () => void save('optimizer-state', 'optimizer-state.json') }, 'Download optimizer state') : null,
+      ok
+        ? h(
+            'button',
+            { type: 'button', class: 'secondary', onclick: () => void save('model/model.json', 'model.json') },
+            'Download model.json',
+          )
+        : null,
+      ok
+        ? h(
+            'button',
+            { type: 'button', class: 'secondary', onclick: () => void save('model/weights.bin', 'weights.bin') },
+            'Download weights.bin',
+          )
+        : null,
+      ok
+        ? h(
+            'button',
+            { type: 'button', class: 'secondary', onclick: () => void save('optimizer-state', 'optimizer-state.json') },
+            'Download optimizer state',
+          )
+        : null,
     );
   };
 
@@ -124,7 +176,9 @@ export function jobPage(main: HTMLElement, params: Record<string, string>): () =
     try {
       job = await api<Job>(`/v1/jobs/${id}/cancel`, { method: 'POST' });
       showJob();
-    } catch (e) { fail(e); }
+    } catch (e) {
+      fail(e);
+    }
   }
 
   async function continueJob() {
@@ -132,13 +186,18 @@ export function jobPage(main: HTMLElement, params: Record<string, string>): () =
     const s = job.spec as Record<string, unknown>;
     const body = {
       name: `${job.name ?? 'job'} (continued)`.slice(0, 200),
-      dataset: s.dataset, model: s.model, optimizer: s.optimizer, training: s.training,
+      dataset: s.dataset,
+      model: s.model,
+      optimizer: s.optimizer,
+      training: s.training,
       initFrom: { jobId: job.id, optimizerState: true },
     };
     try {
       const next = await api<Job>('/v1/jobs', { json: body });
       navigate(`/jobs/${next.id}`);
-    } catch (e) { fail(e); }
+    } catch (e) {
+      fail(e);
+    }
   }
 
   const onEvent = (event: string, data: string) => {
@@ -168,7 +227,12 @@ export function jobPage(main: HTMLElement, params: Record<string, string>): () =
       showJob();
       if (FINISHED.has(st.status)) stream?.close();
       // The backend (once a worker has it) and the final progress are on the job itself.
-      api<Job>(`/v1/jobs/${id}`).then((j) => { job = j; showJob(); }).catch(() => {});
+      api<Job>(`/v1/jobs/${id}`)
+        .then((j) => {
+          job = j;
+          showJob();
+        })
+        .catch(() => {});
     }
   };
 

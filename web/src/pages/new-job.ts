@@ -29,23 +29,73 @@ export function newJobPage(main: HTMLElement): () => void {
   const errors = new FieldErrors(general);
 
   const name = field('name', 'Name', input('text', '', { maxlength: 200, placeholder: 'iris-mlp' }));
-  const dataset = field('dataset', 'Dataset', select(BUILTINS.map((b) => [`builtin:${b}`, `${b} (builtin)`]), 'builtin:iris'));
-  const samples = field('dataset.samples', 'Samples', input('number', '', { min: 1, step: 1, placeholder: 'default' }), 'Leave empty for the dataset\'s default.');
-  const layers = field('model.layers', 'Layers (JSON)', textarea(JSON.stringify(IRIS_LAYERS, null, 2), 6), 'A list of { type, ...options }: dense, dropout, flatten, reshape, conv2d, pooling, batchNormalization.');
-  const loss = field('model.loss', 'Loss', select(LOSSES.map((l) => [l, l]), LOSSES[0]));
+  const dataset = field(
+    'dataset',
+    'Dataset',
+    select(
+      BUILTINS.map((b) => [`builtin:${b}`, `${b} (builtin)`]),
+      'builtin:iris',
+    ),
+  );
+  const samples = field(
+    'dataset.samples',
+    'Samples',
+    input('number', '', { min: 1, step: 1, placeholder: 'default' }),
+    "Leave empty for the dataset's default.",
+  );
+  const layers = field(
+    'model.layers',
+    'Layers (JSON)',
+    textarea(JSON.stringify(IRIS_LAYERS, null, 2), 6),
+    'A list of { type, ...options }: dense, dropout, flatten, reshape, conv2d, pooling, batchNormalization.',
+  );
+  const loss = field(
+    'model.loss',
+    'Loss',
+    select(
+      LOSSES.map((l) => [l, l]),
+      LOSSES[0],
+    ),
+  );
   const accuracy = h('input', { type: 'checkbox', id: 'metric-accuracy', checked: true });
-  const optimizer = field('optimizer.name', 'Optimizer', select(OPTIMIZERS.map((o) => [o, o]), 'adam'));
+  const optimizer = field(
+    'optimizer.name',
+    'Optimizer',
+    select(
+      OPTIMIZERS.map((o) => [o, o]),
+      'adam',
+    ),
+  );
   const lr = field('optimizer.learningRate', 'Learning rate', input('number', 0.01, { step: 'any', min: 0 }));
-  const schedule = field('optimizer.learningRate.type', 'Schedule', select([['', 'constant'], ...Object.keys(SCHEDULES).map((s): [string, string] => [s, s])], ''));
-  const scheduleOpts = field('optimizer.learningRate', 'Schedule options (JSON)', textarea('{}', 2), 'initialLearningRate is the learning rate above.');
+  const schedule = field(
+    'optimizer.learningRate.type',
+    'Schedule',
+    select([['', 'constant'], ...Object.keys(SCHEDULES).map((s): [string, string] => [s, s])], ''),
+  );
+  const scheduleOpts = field(
+    'optimizer.learningRate',
+    'Schedule options (JSON)',
+    textarea('{}', 2),
+    'initialLearningRate is the learning rate above.',
+  );
   scheduleOpts.row.hidden = true;
-  const options = field('optimizer', 'Optimizer options (JSON)', textarea('{}', 2), 'e.g. { "beta1": 0.9, "clipNorm": 1, "weightDecay": 0.004 }');
+  const options = field(
+    'optimizer',
+    'Optimizer options (JSON)',
+    textarea('{}', 2),
+    'e.g. { "beta1": 0.9, "clipNorm": 1, "weightDecay": 0.004 }',
+  );
   const epochs = field('training.epochs', 'Epochs', input('number', 20, { min: 1, step: 1, required: 'required' }));
   const batch = field('training.batchSize', 'Batch size', input('number', 16, { min: 1, step: 1, required: 'required' }));
   const split = field('training.validationSplit', 'Validation split', input('number', 0.2, { min: 0, max: 0.99, step: 'any' }));
   const seed = field('training.seed', 'Seed', input('number', '', { min: 0, step: 1, placeholder: 'random' }));
   const compare = h('input', { type: 'checkbox', id: 'compare', role: 'switch' });
-  const variants = field('variants', 'Optimizers to compare', textarea('adam 0.01\nsgd 0.1\nmomentum 0.05', 4), 'One per line: name, learning rate, then options as JSON if any, e.g. adam 0.01 {"beta2": 0.99}');
+  const variants = field(
+    'variants',
+    'Optimizers to compare',
+    textarea('adam 0.01\nsgd 0.1\nmomentum 0.05', 4),
+    'One per line: name, learning rate, then options as JSON if any, e.g. adam 0.01 {"beta2": 0.99}',
+  );
   variants.row.hidden = true;
   errors.add(name, dataset, samples, layers, loss, optimizer, lr, schedule, scheduleOpts, options, epochs, batch, split, seed, variants);
 
@@ -62,13 +112,33 @@ export function newJobPage(main: HTMLElement): () => void {
   });
 
   const submit = h('button', { type: 'submit', id: 'submit' }, 'Submit job');
-  const form = h('form', { id: 'new-job', novalidate: true, onsubmit: (ev: SubmitEvent) => { ev.preventDefault(); void send(); } },
+  const form = h(
+    'form',
+    {
+      id: 'new-job',
+      novalidate: true,
+      onsubmit: (ev: SubmitEvent) => {
+        ev.preventDefault();
+        void send();
+      },
+    },
     h('h1', {}, 'New job'),
     general,
     h('fieldset', {}, h('legend', {}, 'Data'), name.row, dataset.row, samples.row),
-    h('fieldset', {}, h('legend', {}, 'Model'), layers.row, loss.row,
-      h('div', { class: 'field check' }, accuracy, h('label', { for: 'metric-accuracy' }, 'Report accuracy (classification)'))),
-    h('div', { class: 'field check switch' }, compare, h('label', { for: 'compare' }, 'Compare optimizers (one job per optimizer, same data and initial weights)')),
+    h(
+      'fieldset',
+      {},
+      h('legend', {}, 'Model'),
+      layers.row,
+      loss.row,
+      h('div', { class: 'field check' }, accuracy, h('label', { for: 'metric-accuracy' }, 'Report accuracy (classification)')),
+    ),
+    h(
+      'div',
+      { class: 'field check switch' },
+      compare,
+      h('label', { for: 'compare' }, 'Compare optimizers (one job per optimizer, same data and initial weights)'),
+    ),
     single,
     variants.row,
     h('fieldset', {}, h('legend', {}, 'Training'), epochs.row, batch.row, split.row, seed.row),
@@ -77,9 +147,12 @@ export function newJobPage(main: HTMLElement): () => void {
   main.append(form);
 
   // Uploaded datasets join the builtin ones in the list.
-  api<{ datasets: Dataset[] }>('/v1/datasets').then(({ datasets }) => {
-    for (const d of datasets) dataset.control.append(h('option', { value: `id:${d.id}` }, `${d.name ?? d.id.slice(0, 8)} (uploaded, ${d.rows} rows)`));
-  }).catch(() => {});
+  api<{ datasets: Dataset[] }>('/v1/datasets')
+    .then(({ datasets }) => {
+      for (const d of datasets)
+        dataset.control.append(h('option', { value: `id:${d.id}` }, `${d.name ?? d.id.slice(0, 8)} (uploaded, ${d.rows} rows)`));
+    })
+    .catch(() => {});
 
   const num = (el: Field['control'], asInt = false): number | undefined => {
     const v = el.value.trim();
@@ -113,7 +186,10 @@ export function newJobPage(main: HTMLElement): () => void {
   };
 
   const variantList = (): { optimizer: Record<string, unknown> }[] => {
-    const lines = variants.control.value.split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = variants.control.value
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     return lines.map((line, i) => {
       const m = /^(\S+)(?:\s+(\S+))?(?:\s+(\{.*\}))?$/.exec(line);
       if (!m) {
