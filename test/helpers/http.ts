@@ -59,13 +59,17 @@ export function irisJob(overrides: { training?: object; optimizer?: object; mode
   };
 }
 
-/** A job long enough to cancel or kill mid-way: many small steps. */
+/**
+ * A job long enough to cancel or kill mid-way: many small steps (64 an epoch). The dropout layer
+ * keeps it off the fused dense step, which would finish it before a test could interrupt it.
+ */
 export function longJob(epochs = 400) {
   return {
     dataset: { builtin: 'xor', samples: 256 },
     model: {
       layers: [
         { type: 'dense', units: 8, activation: 'tanh' },
+        { type: 'dropout', rate: 0.01 },
         { type: 'dense', units: 1, activation: 'sigmoid' },
       ],
       loss: 'binaryCrossentropy',
