@@ -47,7 +47,8 @@ export async function buildApp(ctx: ApiContext, logger: Logger | false = false):
           : { error: 'invalid_request', message: 'not a well-formed HTTP request', details: {} },
       );
       socket.end(
-        `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ` +
+          `${Buffer.byteLength(body)}\r\n\r\n${body}`,
       );
     },
     ajv: {

@@ -35,7 +35,8 @@ export async function resolveInitFrom(db: Db, tenant: string, parsed: ParsedJob)
   if (from.optimizerState && sourceSpec.optimizer.name !== spec.optimizer.name) {
     invalid(
       'initFrom.optimizerState',
-      `job ${from.jobId} trained with ${sourceSpec.optimizer.name}, this job uses ${spec.optimizer.name}: its optimizer state does not apply (set optimizerState: false to start from its weights only)`,
+      `job ${from.jobId} trained with ${sourceSpec.optimizer.name}, this job uses ${spec.optimizer.name}: its optimizer ` +
+        `state does not apply (set optimizerState: false to start from its weights only)`,
     );
   }
   const sourceStart = sourceSpec.initFrom && 'jobId' in sourceSpec.initFrom ? sourceSpec.initFrom.startEpoch : 0;

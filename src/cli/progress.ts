@@ -20,7 +20,10 @@ export function progressLine(p: ProgressState): string {
   const bar = `[${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}]`;
   const loss = p.loss === null ? '–' : p.loss.toPrecision(4);
   const rate = Math.round(p.samplesPerSecond).toLocaleString('en-US');
-  return `${bar} ${String(Math.floor(fraction * 100)).padStart(3)}%  epoch ${p.epoch}/${p.epochs}  step ${p.step}/${p.totalSteps}  loss ${loss}  ${rate} samples/s`;
+  return (
+    `${bar} ${String(Math.floor(fraction * 100)).padStart(3)}%  epoch ${p.epoch}/${p.epochs}  step ` +
+    `${p.step}/${p.totalSteps}  loss ${loss}  ${rate} samples/s`
+  );
 }
 
 export class ProgressBar {

@@ -135,7 +135,8 @@ class DatasetReader {
     if (token !== TokenType.NUMBER) {
       invalid(
         `x[${this.examples}]`,
-        `must hold numbers only, got ${token === TokenType.STRING ? JSON.stringify(String(value).slice(0, 40)) : TokenType[token].toLowerCase().replace('_', ' ')}`,
+        `must hold numbers only, got ` +
+          `${token === TokenType.STRING ? JSON.stringify(String(value).slice(0, 40)) : TokenType[token].toLowerCase().replace('_', ' ')}`,
       );
     }
     this.rank ??= level;

@@ -50,7 +50,8 @@ export function checkMemory(
     evaluationBytes: estimate.evaluation,
     largestLayer: largest.index,
   };
-  const over = `training this job would take about ${formatBytes(estimate.bytes)} of memory, over the limit of ${formatBytes(limit)} per job`;
+  const over =
+    `training this job would take about ${formatBytes(estimate.bytes)} of memory, over the limit of ` + `${formatBytes(limit)} per job`;
   const at = `model.layers[${largest.index}]`;
   const output = `this ${largest.type} layer's output, [${largest.shape}] values per example`;
   if (estimate.evaluation > estimate.training) {

@@ -126,7 +126,8 @@ function needRank3(type: LayerType, input: number[], at: string, datasetShape: n
   if (input.length !== 3) {
     invalid(
       at,
-      `${type} needs an input of shape [height, width, channels], got [${input}]; the dataset's examples have shape [${datasetShape}] (add a reshape layer)`,
+      `${type} needs an input of shape [height, width, channels], got [${input}]; the dataset's examples have shape ` +
+        `[${datasetShape}] (add a reshape layer)`,
     );
   }
 }

@@ -127,7 +127,8 @@ function checkOutput(model: ModelSpec, shape: number[], target: Target, path: st
     const want = expected.map((e) => `[${e}]`).join(' or ');
     invalid(
       lastAt,
-      `the model's output has shape [${shape}] but ${loss} on this dataset needs ${want} (one value per ${target.kind === 'classes' ? 'class' : 'target'})`,
+      `the model's output has shape [${shape}] but ${loss} on this dataset needs ${want} (one value per ` +
+        `${target.kind === 'classes' ? 'class' : 'target'})`,
     );
   }
   const activation = 'activation' in lastLayer ? lastLayer.activation : undefined;
@@ -136,7 +137,8 @@ function checkOutput(model: ModelSpec, shape: number[], target: Target, path: st
   if (loss.endsWith('Crossentropy') && (activation === undefined || !probabilities.includes(activation))) {
     invalid(
       `${lastAt}.activation`,
-      `${loss} compares probabilities: the last layer needs activation ${probabilities.join(' or ')}, got ${activation ?? `a ${lastLayer.type} layer`}`,
+      `${loss} compares probabilities: the last layer needs activation ${probabilities.join(' or ')}, got ` +
+        `${activation ?? `a ${lastLayer.type} layer`}`,
     );
   }
 }

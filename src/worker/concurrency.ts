@@ -38,7 +38,8 @@ export function chooseConcurrency(
   const byMemory = Math.max(1, Math.floor((machine.totalMemoryBytes - RESERVED_MEMORY_BYTES) / perChild));
   const concurrency = Math.min(byDevices, byMemory, MAX_CONCURRENCY);
   const devices = gpu ? `${machine.gpus} GPU(s)` : `${machine.cores} core(s)`;
-  const memory = `${Math.round(machine.totalMemoryBytes / 2 ** 30)} GiB holds ${byMemory} child(ren) at ${Math.round(perChild / 2 ** 20)} MiB each`;
+  const memory =
+    `${Math.round(machine.totalMemoryBytes / 2 ** 30)} GiB holds ${byMemory} child(ren) at ` + `${Math.round(perChild / 2 ** 20)} MiB each`;
   return { concurrency, reason: `${devices} on ${backend}; ${memory}` };
 }
 

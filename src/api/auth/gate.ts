@@ -55,11 +55,13 @@ export class AuthGate {
       log.info('API keys required (Authorization: Bearer <key>)');
     } else if (isLoopbackAddress(this.config.HOST)) {
       log.warn(
-        `no API key exists and HOST=${this.config.HOST} is loopback: open mode for one local user (tenant "default"); create a key (${CREATE_KEY_HINT}) to require keys`,
+        `no API key exists and HOST=${this.config.HOST} is loopback: open mode for one local user (tenant "default"); create ` +
+          `a key (${CREATE_KEY_HINT}) to require keys`,
       );
     } else {
       throw new Error(
-        `HOST=${this.config.HOST} is not a loopback address and no API key exists: create an admin key first (${CREATE_KEY_HINT}), bind to 127.0.0.1, or set AUTH=off to serve everyone without keys`,
+        `HOST=${this.config.HOST} is not a loopback address and no API key exists: create an admin key first ` +
+          `(${CREATE_KEY_HINT}), bind to 127.0.0.1, or set AUTH=off to serve everyone without keys`,
       );
     }
   }

@@ -40,7 +40,8 @@ export async function checkStoredBytes(db: Db, config: Config, tenant: string, i
     throw quotaExceeded(
       'TENANT_MAX_STORED_BYTES',
       config.TENANT_MAX_STORED_BYTES,
-      `storage: this tenant stores ${used} bytes of datasets and models; this upload of ${incoming} bytes would pass its limit (delete some first)`,
+      `storage: this tenant stores ${used} bytes of datasets and models; this upload of ${incoming} bytes would pass its ` +
+        `limit (delete some first)`,
       STORAGE_RETRY_S,
     );
   }

@@ -41,7 +41,8 @@ export function liveEventRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         schema: {
           summary: 'Live events of a job (text/event-stream): steps, epoch, progress, status',
           description:
-            'Each `steps` event carries `id` = its last step; reconnect with `Last-Event-ID` to continue with no gap and no repeat. The stream ends after the final status.',
+            'Each `steps` event carries `id` = its last step; reconnect with `Last-Event-ID` to continue with no gap and no ' +
+            'repeat. The stream ends after the final status.',
           params: JobIdParams,
           headers: EventsHeaders,
           response: { 404: ErrorBody },

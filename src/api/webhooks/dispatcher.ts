@@ -112,7 +112,8 @@ export class WebhookDispatcher {
       const status = await this.post(d, body);
       if (status < 200 || status >= 300) throw new Error(`the receiver answered ${status}`);
       await this.db.$executeRaw`
-        UPDATE "WebhookDelivery" SET "state" = 'delivered', "deliveredAt" = CURRENT_TIMESTAMP, "lastError" = NULL WHERE "id" = ${d.id}::uuid`;
+        UPDATE "WebhookDelivery" SET "state" = 'delivered', "deliveredAt" = CURRENT_TIMESTAMP, "lastError" = NULL
+        WHERE "id" = ${d.id}::uuid`;
       log.info({ attempts: d.attempts }, 'webhook delivered');
     } catch (err) {
       const message = (err as Error).message.slice(0, 500);
