@@ -4,12 +4,28 @@ import type { Db } from '../store/db.ts';
 import { getTenantJob, type JobRow } from '../store/jobs.ts';
 import type { JobView } from './schemas.ts';
 
+/**
+ * A job's progress with every field the API promises. Rows written before a fix (a job canceled
+ * before its first step had its progress replaced by {}) must not break a whole job list.
+ */
+function progressView(row: JobRow): JobView['progress'] {
+  const p: Partial<JobView['progress']> = row.progress ?? {};
+  return {
+    epoch: p.epoch ?? 0,
+    epochs: p.epochs ?? row.spec.training?.epochs ?? 0,
+    step: p.step ?? 0,
+    totalSteps: p.totalSteps ?? 0,
+    loss: p.loss ?? null,
+    samplesPerSecond: p.samplesPerSecond ?? 0,
+  };
+}
+
 export function jobView(row: JobRow): JobView {
   const view: JobView = {
     id: row.id,
     name: row.name,
     status: row.status,
-    progress: row.progress as JobView['progress'],
+    progress: progressView(row),
     backend: row.backend,
     createdAt: row.createdAt.toISOString(),
     startedAt: row.startedAt?.toISOString() ?? null,

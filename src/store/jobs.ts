@@ -237,7 +237,7 @@ export async function succeedAttempt(
   db: Db,
   a: Attempt,
   artifacts: Artifacts,
-  progress: object,
+  progress: Progress | undefined,
   expected: { steps: number; epochs: number },
 ): Promise<boolean> {
   const { id } = a;
@@ -250,7 +250,7 @@ export async function succeedAttempt(
     async (tx) => {
       const { count } = await tx.job.updateMany({
         where: current(a),
-        data: { status: 'succeeded', finishedAt: new Date(), progress: progress as Prisma.InputJsonValue },
+        data: { status: 'succeeded', finishedAt: new Date(), ...(progress ? { progress: json(progress) } : {}) },
       });
       if (count !== 1) return false;
       const [steps, epochs] = await Promise.all([

@@ -246,7 +246,8 @@ async function recordOutcome(
   }
   switch (outcome.kind) {
     case 'done': {
-      const progress = outcome.progress ?? {};
+      // Null when training stopped before its first step: the row keeps the progress it has.
+      const progress = outcome.progress ?? undefined;
       if (outcome.result.stopped && stopReason === 'shutdown') {
         // Interrupted by a shutdown, not by the user: its checkpoint is stored; back to the queue.
         await end('queued', { progress });
@@ -254,7 +255,9 @@ async function recordOutcome(
         throw new WaitingError();
       }
       if (outcome.result.stopped && stopReason === 'timeout') {
-        const error = `time limit reached: the job ran for ${config.MAX_JOB_SECONDS} s (MAX_JOB_SECONDS); its metrics and last checkpoint are kept`;
+        const error =
+          `time limit reached: the job ran for ${config.MAX_JOB_SECONDS} s (MAX_JOB_SECONDS); its metrics and ` +
+          `last checkpoint are kept`;
         await end('failed', { error, progress });
         log.warn('time limit reached');
         throw new UnrecoverableError(error);
@@ -287,7 +290,7 @@ async function recordOutcome(
 
 async function succeed(
   result: TrainResult,
-  progress: object,
+  progress: Progress | undefined,
   attempt: Attempt,
   spec: JobSpec,
   ctx: JobContext,
