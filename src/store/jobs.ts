@@ -167,42 +167,26 @@ export async function markResumed(db: Db, a: Attempt, step: number): Promise<voi
   await db.job.updateMany({ where: current(a), data: { resumedFromStep: step } });
 }
 
+type Ending = { error?: string; progress?: object; divergedAtStep?: number };
+
+/** The columns a job's end sets (or a return to `queued`, which clears finishedAt). */
+const ending = (status: 'failed' | 'canceled' | 'queued', fields: Ending) => ({
+  status,
+  error: fields.error,
+  divergedAtStep: fields.divergedAtStep,
+  ...(fields.progress ? { progress: json(fields.progress) } : {}),
+  finishedAt: status === 'queued' ? null : new Date(),
+});
+
 /** Ends the attempt: failed, canceled, or back to `queued` (a shutdown) for another worker. */
-export async function endAttempt(
-  db: Db,
-  a: Attempt,
-  status: 'failed' | 'canceled' | 'queued',
-  fields: { error?: string; progress?: object; divergedAtStep?: number } = {},
-): Promise<boolean> {
-  const { count } = await db.job.updateMany({
-    where: current(a),
-    data: {
-      status,
-      error: fields.error,
-      divergedAtStep: fields.divergedAtStep,
-      ...(fields.progress ? { progress: fields.progress as Prisma.InputJsonValue } : {}),
-      finishedAt: status === 'queued' ? null : new Date(),
-    },
-  });
+export async function endAttempt(db: Db, a: Attempt, status: 'failed' | 'canceled' | 'queued', fields: Ending = {}): Promise<boolean> {
+  const { count } = await db.job.updateMany({ where: current(a), data: ending(status, fields) });
   return count === 1;
 }
 
-export async function finishJob(
-  db: Db,
-  id: string,
-  status: 'failed' | 'canceled' | 'queued',
-  fields: { error?: string; progress?: object; divergedAtStep?: number } = {},
-): Promise<boolean> {
-  const { count } = await db.job.updateMany({
-    where: { id, status: { in: ['queued', 'running'] } },
-    data: {
-      status,
-      error: fields.error,
-      divergedAtStep: fields.divergedAtStep,
-      ...(fields.progress ? { progress: fields.progress as Prisma.InputJsonValue } : {}),
-      finishedAt: status === 'queued' ? null : new Date(),
-    },
-  });
+/** Ends a job that no attempt holds (not started yet, or given up on by BullMQ), whoever ran it. */
+export async function finishJob(db: Db, id: string, status: 'failed' | 'canceled' | 'queued', fields: Ending = {}): Promise<boolean> {
+  const { count } = await db.job.updateMany({ where: { id, status: { in: ['queued', 'running'] } }, data: ending(status, fields) });
   return count === 1;
 }
 
