@@ -90,9 +90,12 @@ test('a job submitted from the form shows its chart growing while it runs, and c
   await page.getByLabel('Name').fill('spirals-live');
   await page.getByLabel('Dataset').selectOption('builtin:spirals');
   await page.getByLabel('Samples').fill('2000');
+  // The dropout layer keeps the job off the fused dense step, which would finish its 40,000 steps
+  // in a couple of seconds: this job must still be running when the test cancels it.
   await page.getByLabel('Layers (JSON)').fill(
     JSON.stringify([
       { type: 'dense', units: 32, activation: 'relu' },
+      { type: 'dropout', rate: 0.05 },
       { type: 'dense', units: 2, activation: 'softmax' },
     ]),
   );
