@@ -47,7 +47,45 @@ export class UnsupportedFormatError extends DomainError {
   override readonly name = 'UnsupportedFormatError';
 }
 
+/**
+ * Over one of a tenant's quotas (jobs at once, stored bytes, requests a second): the request is
+ * fine but cannot be served now. The message names the quota and its value; `retryAfterSeconds`
+ * is a fair guess of when it could be (the API's 429 with Retry-After).
+ */
+export class QuotaExceededError extends Error {
+  override readonly name = 'QuotaExceededError';
+  constructor(
+    readonly quota: string,
+    readonly limit: number,
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`${message} (${quota}=${limit})`);
+  }
+}
+
 /** Shorthand for the common case: throw an invalid-input error naming `field`. */
 export function invalid(field: string, reason: string, details?: Record<string, unknown>): never {
   throw new InvalidInputError(field, reason, details);
+}
+
+export type Dependency = 'database' | 'redis';
+
+/**
+ * A dependency is down (PostgreSQL or Redis): not the user's fault, and worth trying again.
+ * The API answers it with a 503 and Retry-After (api/errors.ts); database errors are also
+ * recognised there by their codes (store/connection-errors.ts).
+ */
+export class DependencyUnavailableError extends Error {
+  override readonly name = 'DependencyUnavailableError';
+  constructor(
+    readonly dependency: Dependency,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${dependency === 'database' ? 'the database (PostgreSQL)' : 'the job queue (Redis)'} is unavailable: ${reason}; try again`,
+      options,
+    );
+  }
 }

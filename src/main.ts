@@ -7,7 +7,7 @@ import { pino, type Logger } from 'pino';
 import { buildApp } from './api/app.ts';
 import { loadConfig, type Config } from './config.ts';
 import { PlaygroundRunner } from './playground/runner.ts';
-import { connectRedis, createQueue } from './worker/queue.ts';
+import { connectRedis, createQueue } from './queue.ts';
 import { Reconciler } from './worker/reconciler.ts';
 import { startWorker } from './worker/worker.ts';
 import { deleteAbandonedUploads } from './store/datasets.ts';

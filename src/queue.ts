@@ -1,10 +1,12 @@
 /**
  * The BullMQ side shared by the API and the workers: the queue, what a queued job carries
- * (only the id: PostgreSQL holds the spec), the cancel channel and the registry of live workers.
+ * (only the id: PostgreSQL holds the spec), the cancel channel, the registry of live workers, and
+ * Redis calls with a deadline.
  */
 import { Queue } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Config } from '../config.ts';
+import type { Config } from './config.ts';
+import { DependencyUnavailableError } from './errors.ts';
 
 export interface TrainingJobData {
   jobId: string;
@@ -61,6 +63,38 @@ export async function enqueueTraining(queue: Queue<TrainingJobData>, jobId: stri
   });
   try {
     await Promise.race([queue.add('train', { jobId }, { jobId }), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Why Redis does not answer, from the client's connection state (its errors carry no code). */
+export function redisReason(redis: Redis): string {
+  const where = `${redis.options.host ?? '?'}:${redis.options.port ?? '?'}`;
+  switch (redis.status) {
+    case 'ready':
+      return `Redis at ${where} did not answer in time`;
+    case 'end':
+    case 'close':
+      return `the connection to Redis at ${where} is closed`;
+    default:
+      return `Redis at ${where} is not connected (${redis.status}): the connection was lost or refused, and the client keeps trying`;
+  }
+}
+
+/**
+ * Runs a Redis call; any failure or no answer within `ms` is a DependencyUnavailableError (the
+ * API's client fails at once while disconnected, see connectRedis).
+ */
+export async function withRedis<T>(redis: Redis, call: () => Promise<T>, ms = 5000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DependencyUnavailableError('redis', `Redis did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([call(), deadline]);
+  } catch (err) {
+    throw err instanceof DependencyUnavailableError ? err : new DependencyUnavailableError('redis', redisReason(redis), { cause: err });
   } finally {
     clearTimeout(timer);
   }

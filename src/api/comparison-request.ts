@@ -2,7 +2,7 @@
  * A comparison request turned into its variants: `variants: [{ optimizer }]`, or a sweep
  * `{ optimizers, learningRates }` expanded to every pair. Each variant is the base job with
  * its optimizer in place of the base's; nothing else may differ. Only the envelope is checked
- * here: each variant's job is checked like any job (submit-job.ts), its errors renamed to the
+ * here: each variant's job is checked like any job (jobs/submit.ts), its errors renamed to the
  * request's fields by `variantField`.
  */
 import { invalid } from '../errors.ts';

@@ -5,9 +5,8 @@
  * diverges fails alone and the comparison still completes.
  */
 import { randomUUID } from 'node:crypto';
-import { DomainError } from '../errors.ts';
-import { enqueueTraining } from '../worker/queue.ts';
-import { DependencyUnavailableError, redisReason } from './unavailable.ts';
+import { DependencyUnavailableError, DomainError } from '../errors.ts';
+import { enqueueTraining, redisReason } from '../queue.ts';
 import {
   comparisonResults,
   deleteComparison,
@@ -20,8 +19,8 @@ import {
 import type { JobStatus } from '../store/jobs.ts';
 import { chooseMetric, variantField, variantLabel, type ComparisonBody, type Metric, type Variant } from './comparison-request.ts';
 import type { ApiContext } from './context.ts';
-import { checkActiveJobs } from './auth/quotas.ts';
-import { drawSeed, prepareJob, type PreparedJob } from './submit-job.ts';
+import { checkActiveJobs, insertingActiveJobs } from '../jobs/quotas.ts';
+import { drawSeed, prepareJob, type PreparedJob } from '../jobs/submit.ts';
 
 /** Checks one variant's job like any job, naming the request's own fields in errors. */
 export async function prepareVariant(
@@ -67,7 +66,9 @@ export async function createComparison(
   }
   const metric = chooseMetric(body, jobs[0].spec.training.validationSplit);
   const id = randomUUID();
-  await insertComparison(ctx.db, { id, tenant, name: body.name, kind, metric, target: body.target, config, jobs });
+  const comparison = { id, tenant, name: body.name, kind, metric, target: body.target, config, jobs };
+  const maxActive = ctx.config.TENANT_MAX_ACTIVE_JOBS;
+  await insertingActiveJobs(ctx.config, jobs.length, () => insertComparison(ctx.db, comparison, maxActive));
   try {
     for (const job of jobs) await enqueueTraining(ctx.queue, job.id);
   } catch (err) {

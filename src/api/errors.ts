@@ -1,14 +1,29 @@
 /**
- * Every error leaves the API as `{ error, message, details? }`: our InvalidInputError with its
+ * Every error leaves the API as `{ error, message, details? }`: a domain error (src/errors.ts)
+ * with its status, a quota exceeded a 429 with Retry-After, a refusal of the guards with its
  * status, Fastify's own 4xx (schema validation, body too large, bad JSON) translated, a
  * dependency that is down (PostgreSQL or Redis) a 503 with Retry-After, and anything else a
  * logged 500 with no internals in the body.
  */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { ConflictError, DomainError, InvalidInputError, NotFoundError, TooLargeError, UnsupportedFormatError } from '../errors.ts';
+import {
+  ConflictError,
+  DependencyUnavailableError,
+  DomainError,
+  InvalidInputError,
+  NotFoundError,
+  QuotaExceededError,
+  TooLargeError,
+  UnsupportedFormatError,
+} from '../errors.ts';
 import { databaseUnavailable } from '../store/connection-errors.ts';
-import { DependencyUnavailableError, RETRY_AFTER_SECONDS } from './unavailable.ts';
 import { Refusal } from './auth/refusal.ts';
+
+/**
+ * Seconds a client should wait before trying again after a 503: a restarted PostgreSQL is used
+ * again on the next request, and ioredis reconnects within 2 s (its default backoff caps at 2,000 ms).
+ */
+export const RETRY_AFTER_SECONDS = 5;
 
 /** The one place where a domain error becomes an HTTP status. */
 type DomainErrorClass = abstract new (field: string, reason: string) => DomainError;
@@ -82,6 +97,12 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | InvalidInputError, request, reply) => {
     if (err instanceof Refusal) {
       return reply.status(err.statusCode).headers(err.headers).send({ error: err.kind, message: err.message, details: err.details });
+    }
+    if (err instanceof QuotaExceededError) {
+      return reply
+        .status(429)
+        .header('retry-after', String(err.retryAfterSeconds))
+        .send({ error: KIND[429], message: err.message, details: { quota: err.quota, limit: err.limit } });
     }
     const down = unavailable(err);
     if (down) {

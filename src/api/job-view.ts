@@ -1,7 +1,5 @@
-/** A job row as the API shows it, and the lookup every /v1/jobs/:id route starts with. */
-import { NotFoundError } from '../errors.ts';
-import type { Db } from '../store/db.ts';
-import { getTenantJob, type JobRow } from '../store/jobs.ts';
+/** A job row as the API shows it, and the cursor of a job list. */
+import type { JobRow } from '../store/jobs.ts';
 import type { JobView } from './schemas.ts';
 
 /**
@@ -57,11 +55,4 @@ export function decodeCursor(cursor: string): { createdAt: Date; id: string } | 
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(at)) return null;
   const createdAt = new Date(at);
   return !Number.isNaN(createdAt.getTime()) && createdAt.toISOString() === at ? { createdAt, id } : null;
-}
-
-/** The tenant's job, or a 404 naming the id (another tenant's job answers exactly like no job). */
-export async function requireJob(db: Db, tenant: string, id: string): Promise<JobRow> {
-  const job = await getTenantJob(db, tenant, id);
-  if (!job) throw new NotFoundError('id', `no job ${id}`);
-  return job;
 }

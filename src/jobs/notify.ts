@@ -1,7 +1,7 @@
 /** The optional `notify: { url }` of a job request: where to POST when the job ends. */
 import { InvalidInputError } from '../errors.ts';
 import type { Config } from '../config.ts';
-import { checkWebhookUrl, WebhookAddressError } from './webhooks/address.ts';
+import { checkWebhookUrl, WebhookAddressError } from './webhook-address.ts';
 
 export interface Notify {
   url: string;

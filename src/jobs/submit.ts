@@ -4,16 +4,15 @@
  * check alone, for callers that insert several rows in one transaction.
  */
 import { createHash, randomInt, randomUUID } from 'node:crypto';
-import { ConflictError } from '../errors.ts';
-import { enqueueTraining } from '../worker/queue.ts';
+import { ConflictError, DependencyUnavailableError } from '../errors.ts';
+import { enqueueTraining, redisReason } from '../queue.ts';
 import { deleteJob, findJobByIdempotencyKey, insertJob, type JobRow, type NewJob } from '../store/jobs.ts';
 import { MAX_SEED, parseJobSpec } from '../spec/job.ts';
-import type { ApiContext } from './context.ts';
-import { prefetchUploaded } from './dataset-info.ts';
-import { checkActiveJobs } from './auth/quotas.ts';
-import { resolveInitFrom } from './init-from.ts';
+import type { JobsContext } from './context.ts';
+import { resolveInitFrom } from './continue.ts';
 import { parseNotify } from './notify.ts';
-import { DependencyUnavailableError, redisReason } from './unavailable.ts';
+import { checkActiveJobs, insertingActiveJobs } from './quotas.ts';
+import { prefetchUploaded } from './uploaded-datasets.ts';
 
 /** JSON with object keys sorted: the same request hashes the same whatever its key order. */
 function canonicalJson(value: unknown): string {
@@ -35,7 +34,7 @@ export type PreparedJob = Omit<NewJob, 'id' | 'idempotencyKey' | 'requestHash'>;
  * jobs alone it may name; `seed` is drawn only when the body has none.
  */
 export async function prepareJob(
-  ctx: ApiContext,
+  ctx: JobsContext,
   tenant: string,
   body: { name?: string; dataset?: unknown },
   seed: () => number = drawSeed,
@@ -64,7 +63,7 @@ export type SubmitResult =
   | { kind: 'replayed'; job: JobRow };
 
 export async function submitJob(
-  ctx: ApiContext,
+  ctx: JobsContext,
   tenant: string,
   body: { name?: string; dataset?: unknown },
   opts: { idempotencyKey?: string },
@@ -78,12 +77,8 @@ export async function submitJob(
   }
   await checkActiveJobs(db, config, tenant);
   const prepared = await prepareJob(ctx, tenant, body);
-  const { job, created } = await insertJob(db, {
-    id: randomUUID(),
-    ...prepared,
-    idempotencyKey: key,
-    requestHash: key ? requestHash : undefined,
-  });
+  const row = { id: randomUUID(), ...prepared, idempotencyKey: key, requestHash: key ? requestHash : undefined };
+  const { job, created } = await insertingActiveJobs(config, 1, () => insertJob(db, row, config.TENANT_MAX_ACTIVE_JOBS));
   if (!created) return { kind: 'replayed', job: replayed(job, requestHash) };
   try {
     await enqueueTraining(queue, job.id);

@@ -7,7 +7,7 @@
  */
 import type { Db } from './db.ts';
 import { Prisma } from './generated/client.ts';
-import { json, type JobStatus, type NewJob } from './jobs.ts';
+import { json, withinActiveJobLimit, type JobStatus, type NewJob } from './jobs.ts';
 
 export type ComparisonKind = 'comparison' | 'lrFinder';
 
@@ -35,9 +35,10 @@ export interface NewComparison {
  * The comparison, its jobs and the links between them in one transaction: a crash leaves all
  * of it or none. The jobs are committed as `queued`, to be put on the queue afterwards.
  */
-export async function insertComparison(db: Db, c: NewComparison): Promise<void> {
-  await db.$transaction([
-    db.comparison.create({
+/** Inserts a comparison and its jobs in one transaction, within the tenant's limit of `maxActive` active jobs. */
+export async function insertComparison(db: Db, c: NewComparison, maxActive: number): Promise<void> {
+  await withinActiveJobLimit(db, { tenant: c.tenant, adding: c.jobs.length, max: maxActive }, async (tx) => {
+    await tx.comparison.create({
       data: {
         id: c.id,
         tenant: c.tenant,
@@ -47,12 +48,12 @@ export async function insertComparison(db: Db, c: NewComparison): Promise<void> 
         target: c.target,
         config: c.config as Prisma.InputJsonValue,
       },
-    }),
-    db.job.createMany({
+    });
+    await tx.job.createMany({
       data: c.jobs.map((j) => ({ id: j.id, tenant: j.tenant, name: j.name, spec: json(j.spec), progress: json(j.progress) })),
-    }),
-    db.comparisonJob.createMany({ data: c.jobs.map((j, variant) => ({ comparisonId: c.id, variant, jobId: j.id })) }),
-  ]);
+    });
+    await tx.comparisonJob.createMany({ data: c.jobs.map((j, variant) => ({ comparisonId: c.id, variant, jobId: j.id })) });
+  });
 }
 
 /** Removes a comparison and its jobs (when its jobs could not be queued). */

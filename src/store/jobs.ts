@@ -57,12 +57,43 @@ export interface NewJob {
 }
 
 /** Inserts a job; with an idempotency key already used, returns the job that has it instead. */
-export async function insertJob(db: Db, job: NewJob): Promise<{ job: JobRow; created: boolean }> {
+/** An insert that would take the tenant past its limit of queued and running jobs: nothing was written. */
+export class ActiveJobsLimitError extends Error {
+  override readonly name = 'ActiveJobsLimitError';
+  constructor(readonly active: number) {
+    super(`the tenant has ${active} queued or running jobs`);
+  }
+}
+
+/**
+ * Runs `write` in a transaction that first takes the tenant's active-jobs lock (a transaction-
+ * scoped advisory lock) and counts its queued and running jobs: when `adding` more would pass
+ * `max`, an ActiveJobsLimitError and nothing is written. Two submits at the same moment cannot
+ * both take the last slot.
+ */
+export function withinActiveJobLimit<T>(
+  db: Db,
+  limit: { tenant: string; adding: number; max: number },
+  write: (tx: Prisma.TransactionClient) => Promise<T>,
+): Promise<T> {
+  return db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`active-jobs:${limit.tenant}`}))`;
+    const active = await tx.job.count({ where: { tenant: limit.tenant, status: { in: ['queued', 'running'] } } });
+    if (active + limit.adding > limit.max) throw new ActiveJobsLimitError(active);
+    return write(tx);
+  });
+}
+
+/**
+ * Inserts a job within its tenant's limit of `maxActive` queued and running jobs. A job whose
+ * idempotency key is already taken (a concurrent retry of the same request) is not inserted:
+ * the existing one is returned, `created: false`.
+ */
+export async function insertJob(db: Db, job: NewJob, maxActive: number): Promise<{ job: JobRow; created: boolean }> {
   try {
-    const row = await db.job.create({
-      data: { ...job, spec: json(job.spec), progress: json(job.progress) },
-      select: JOB_FIELDS,
-    });
+    const row = await withinActiveJobLimit(db, { tenant: job.tenant, adding: 1, max: maxActive }, (tx) =>
+      tx.job.create({ data: { ...job, spec: json(job.spec), progress: json(job.progress) }, select: JOB_FIELDS }),
+    );
     return { job: toJobRow(row), created: true };
   } catch (err) {
     if (job.idempotencyKey && err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
@@ -167,7 +198,7 @@ export async function markResumed(db: Db, a: Attempt, step: number): Promise<voi
   await db.job.updateMany({ where: current(a), data: { resumedFromStep: step } });
 }
 
-type Ending = { error?: string; progress?: object; divergedAtStep?: number };
+export type Ending = { error?: string; progress?: object; divergedAtStep?: number };
 
 /** The columns a job's end sets (or a return to `queued`, which clears finishedAt). */
 const ending = (status: 'failed' | 'canceled' | 'queued', fields: Ending) => ({

@@ -1,34 +1,32 @@
 /**
  * What a worker does with one job: take it in PostgreSQL (a new attempt, fencing out any older
  * one), hand it to a training child from its checkpoint if it has one, store what the child
- * reports through the JobRecorder, and record how it ended. The queue, the store and the
- * training core meet here and nowhere else.
+ * reports through the JobRecorder, have its outcome recorded (jobs/outcome.ts), and tell BullMQ
+ * what next. The queue, the store and the training child meet here and nowhere else.
  */
 import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
+import {
+  recordCanceledBeforeStart,
+  recordOutcome,
+  recordStartFailure,
+  type AttemptEnd,
+  type TrainingOutcome,
+  type Verdict,
+} from '../jobs/outcome.ts';
+import type { TrainingJobData } from '../queue.ts';
 import { loadCheckpoint, rewindMetrics } from '../store/checkpoints.ts';
 import type { Db } from '../store/db.ts';
-import {
-  endAttempt,
-  finishJob,
-  getJob,
-  IncompleteMetricsError,
-  markResumed,
-  startAttempt,
-  succeedAttempt,
-  type Attempt,
-} from '../store/jobs.ts';
+import { getJob, markResumed, startAttempt, type Attempt } from '../store/jobs.ts';
 import { claimTenantSlot } from '../store/tenant-slots.ts';
-import { isDatabaseUnreachable, isReachable, retryWhileUnreachable } from '../store/unavailable.ts';
-import { encodeOptimizerState } from '../spec/optimizer-state.ts';
+import { isDatabaseUnreachable, isReachable } from '../store/unavailable.ts';
 import { planJob, type JobSpec } from '../spec/job.ts';
-import type { Progress, StartingPoint, TrainResult } from '../spec/records.ts';
+import type { StartingPoint } from '../spec/records.ts';
 import type { PendingCancels } from './cancel-registry.ts';
 import type { ChildPool, TrainerChild } from './child-pool.ts';
-import { JobRecorder, type RecorderEvent } from './job-recorder.ts';
+import { JobRecorder } from './job-recorder.ts';
 import type { FromChild, StopReason } from './protocol.ts';
-import type { TrainingJobData } from './queue.ts';
 import { loadStartingPoint } from './starting-point.ts';
 
 export interface JobContext {
@@ -88,7 +86,7 @@ async function takeJob(
   if (!row) throw new UnrecoverableError(`job ${jobId} is not in the database`);
   if (row.status !== 'queued' && row.status !== 'running') return `skipped: already ${row.status}`;
   if (row.cancelRequested || ctx.cancels.has(jobId) || signal?.reason === 'cancel') {
-    await finishJob(db, jobId, 'canceled');
+    await recordCanceledBeforeStart(db, jobId);
     return 'canceled before it started';
   }
 
@@ -102,13 +100,18 @@ async function takeJob(
     const checkpoint = await loadCheckpoint(db, jobId);
     await rewindMetrics(db, jobId, checkpoint);
     if (checkpoint) await markResumed(db, attempt, checkpoint.step);
-    const start = await loadStartingPoint(db, spec, checkpoint).catch(async (err: Error) => {
-      await endAttempt(db, attempt, 'failed', { error: err.message });
+    const start = await loadStartingPoint(db, spec, checkpoint).catch(async (err: Error): Promise<never> => {
+      await recordStartFailure(db, attempt, err.message);
       throw new UnrecoverableError(err.message);
     });
     log.info({ backend: child.backend, resumedFromStep: checkpoint?.step ?? 0 }, 'training started');
     const run = await trainInChild(child, attempt, spec, start, signal, ctx, log);
-    return await recordOutcome(run, attempt, spec, job, token, ctx, log);
+    // Everything the child reported is stored first (waiting out a PostgreSQL outage), so that
+    // what the outcome says (succeeded, failed at step N, a checkpoint to resume) is all there.
+    await run.recorder.flush().catch(() => {});
+    await run.recorder.close();
+    const verdict = await recordOutcome(db, ctx.config, attempt, spec, run, log);
+    return await settleInQueue(verdict, job, token);
   } finally {
     // After the outcome is recorded: retiring a child waits for it to exit, which a user
     // waiting for `succeeded` should not.
@@ -116,17 +119,22 @@ async function takeJob(
   }
 }
 
-type Outcome =
-  | { kind: 'done'; result: TrainResult; progress: Progress | null }
-  | { kind: 'failed'; error: string; divergedAtStep?: number }
-  | { kind: 'crashed'; error: string };
+/** BullMQ's side of a verdict: a return value, or the error or move that tells the queue what next. */
+async function settleInQueue(verdict: Verdict, job: Job<TrainingJobData>, token: string | undefined): Promise<string> {
+  switch (verdict.kind) {
+    case 'finished':
+      return verdict.summary;
+    case 'requeue':
+      await job.moveToWait(token);
+      throw new WaitingError();
+    case 'retry':
+      throw new Error(verdict.error);
+    case 'failed':
+      throw new UnrecoverableError(verdict.error);
+  }
+}
 
-interface Run {
-  outcome: Outcome;
-  /** Why the worker stopped the training early, if it did. */
-  stopReason: StopReason | undefined;
-  /** Set when storing failed for good or the attempt stopped being the job's. */
-  recorderEvent: Exclude<RecorderEvent, { kind: 'cancel' }> | undefined;
+interface Run extends AttemptEnd {
   recorder: JobRecorder;
 }
 
@@ -142,7 +150,7 @@ function trainInChild(
   const { config } = ctx;
   const jobId = attempt.id;
   let stopReason: StopReason | undefined;
-  let recorderEvent: Run['recorderEvent'];
+  let recording: Run['recording'];
   const stop = (reason: StopReason) => {
     stopReason ??= reason;
     child.send({ type: 'stop', jobId, reason });
@@ -152,7 +160,7 @@ function trainInChild(
     attempt,
     log,
     (event) => {
-      if (event.kind !== 'cancel') recorderEvent ??= event;
+      if (event.kind !== 'cancel') recording ??= event;
       stop('cancel');
     },
     (hold) => {
@@ -174,12 +182,12 @@ function trainInChild(
   const timeLimit = setTimeout(() => stop('timeout'), config.MAX_JOB_SECONDS * 1000);
 
   return new Promise<Run>((resolve) => {
-    const settle = (outcome: Outcome) => {
+    const settle = (outcome: TrainingOutcome) => {
       child.off('message', onMessage);
       child.off('exit', onExit);
       signal?.removeEventListener('abort', onAbort);
       clearTimeout(timeLimit);
-      resolve({ outcome, stopReason, recorderEvent, recorder });
+      resolve({ outcome, stopReason, recording, recorder });
     };
     const onMessage = (m: FromChild) => {
       if (!('jobId' in m) || m.jobId !== jobId) return;
@@ -210,116 +218,4 @@ function trainInChild(
     if (ctx.shuttingDown()) stop('shutdown');
     child.send({ type: 'train', jobId, spec, plan: planJob(spec), start, checkpointIntervalS: config.CHECKPOINT_INTERVAL_S });
   });
-}
-
-async function recordOutcome(
-  run: Run,
-  attempt: Attempt,
-  spec: JobSpec,
-  job: Job<TrainingJobData>,
-  token: string | undefined,
-  ctx: JobContext,
-  log: Logger,
-): Promise<string> {
-  const { db, config } = ctx;
-  const { outcome, stopReason, recorder } = run;
-  // Everything the child reported is stored first (waiting out a PostgreSQL outage), so that
-  // what the outcome says (succeeded, failed at step N, a checkpoint to resume) is all there.
-  await recorder.flush().catch(() => {});
-  await recorder.close();
-  const event = run.recorderEvent;
-  if (event?.kind === 'superseded') {
-    log.warn("the job is no longer this attempt's (canceled, or given to another worker); stopped");
-    return 'superseded';
-  }
-  const end = (status: 'failed' | 'canceled' | 'queued', fields: { error?: string; progress?: object; divergedAtStep?: number }) =>
-    retryWhileUnreachable(
-      db,
-      () => endAttempt(db, attempt, status, fields),
-      (err, delayMs) => log.warn({ err: err.message, delayMs }, 'recording the outcome failed; retrying'),
-    );
-  if (event?.kind === 'failed') {
-    const error = `storing the job's metrics failed: ${event.error.message}`;
-    await end('failed', { error });
-    log.error({ err: event.error }, 'storing metrics failed');
-    throw new UnrecoverableError(error);
-  }
-  switch (outcome.kind) {
-    case 'done': {
-      // Null when training stopped before its first step: the row keeps the progress it has.
-      const progress = outcome.progress ?? undefined;
-      if (outcome.result.stopped && stopReason === 'shutdown') {
-        // Interrupted by a shutdown, not by the user: its checkpoint is stored; back to the queue.
-        await end('queued', { progress });
-        await job.moveToWait(token);
-        throw new WaitingError();
-      }
-      if (outcome.result.stopped && stopReason === 'timeout') {
-        const error =
-          `time limit reached: the job ran for ${config.MAX_JOB_SECONDS} s (MAX_JOB_SECONDS); its metrics and ` +
-          `last checkpoint are kept`;
-        await end('failed', { error, progress });
-        log.warn('time limit reached');
-        throw new UnrecoverableError(error);
-      }
-      if (outcome.result.stopped) {
-        await end('canceled', { progress });
-        log.info('training canceled');
-        return 'canceled';
-      }
-      return succeed(outcome.result, progress, attempt, spec, ctx, log);
-    }
-    case 'failed': {
-      await end('failed', { error: outcome.error, divergedAtStep: outcome.divergedAtStep });
-      log.warn({ error: outcome.error }, 'training failed');
-      throw new UnrecoverableError(outcome.error);
-    }
-    case 'crashed': {
-      log.error({ error: outcome.error }, 'training process crashed');
-      if (attempt.attempt >= config.JOB_ATTEMPTS) {
-        const error = `${outcome.error}; it was tried ${attempt.attempt} times`;
-        await end('failed', { error });
-        throw new UnrecoverableError(error);
-      }
-      // Queued again: BullMQ retries it after its backoff, from the checkpoint.
-      await end('queued', {});
-      throw new Error(outcome.error);
-    }
-  }
-}
-
-async function succeed(
-  result: TrainResult,
-  progress: Progress | undefined,
-  attempt: Attempt,
-  spec: JobSpec,
-  ctx: JobContext,
-  log: Logger,
-): Promise<string> {
-  const { db } = ctx;
-  const { model, optimizerState } = result;
-  const artifacts = {
-    modelTopology: model.modelTopology,
-    weightSpecs: model.weightSpecs as unknown as object[],
-    weightData: new Uint8Array(model.weightData),
-    optimizerState: encodeOptimizerState(optimizerState),
-  };
-  const expected = { steps: planJob(spec).totalSteps, epochs: spec.training.epochs };
-  try {
-    const stored = await retryWhileUnreachable(
-      db,
-      () => succeedAttempt(db, attempt, artifacts, progress, expected),
-      (err, delayMs) => log.warn({ err: err.message, delayMs }, 'storing the result failed; retrying'),
-    );
-    if (!stored) return 'superseded';
-  } catch (err) {
-    if (!(err instanceof IncompleteMetricsError)) throw err;
-    // Never a success with rows missing: say so, keep the checkpoint.
-    const error = `the job finished training but ${err.message}; it was not marked succeeded`;
-    await endAttempt(db, attempt, 'failed', { error });
-    log.error({ stored: err.stored, expected: err.expected }, 'metrics incomplete at the end of training');
-    throw new UnrecoverableError(error);
-  }
-  log.info({ loss: result.finalLoss }, 'training succeeded');
-  return 'succeeded';
 }

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import { queuedJobs, recoverSilentJob, silentRunningJobs } from '../store/jobs.ts';
-import type { TrainingJobData } from './queue.ts';
+import type { TrainingJobData } from '../queue.ts';
 
 /** Any constant: the same in every process of one deployment (the migration lock uses another). */
 const RECONCILE_LOCK_KEY = 72_616_124;

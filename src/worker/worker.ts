@@ -13,7 +13,7 @@ import { ChildPool } from './child-pool.ts';
 import { chooseConcurrency, thisMachine } from './concurrency.ts';
 import { PendingCancels } from './cancel-registry.ts';
 import { processTrainingJob } from './process-job.ts';
-import { cancelChannel, connectRedis, WORKER_HEARTBEAT_MS, workerKeyPrefix, type TrainingJobData } from './queue.ts';
+import { cancelChannel, connectRedis, WORKER_HEARTBEAT_MS, workerKeyPrefix, type TrainingJobData } from '../queue.ts';
 
 export interface TrainingWorker {
   /** Stops taking jobs, stops running ones after their current step (they go back to the queue), closes. */

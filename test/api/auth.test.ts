@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { buildApp } from '../../src/api/app.ts';
-import { connectRedis, createQueue } from '../../src/worker/queue.ts';
+import { connectRedis, createQueue } from '../../src/queue.ts';
 import { createDb } from '../../src/store/db.ts';
 import { bearer, keysDatabase, newKey } from '../helpers/auth.ts';
 import { testConfig } from '../helpers/env.ts';

@@ -20,7 +20,7 @@ describe('job view', () => {
     const { json: good } = await api(service.url, 'POST', '/v1/jobs', irisJob());
     const spec = (await api(service.url, 'GET', `/v1/jobs/${good.id}`)).json.spec;
     const id = randomUUID();
-    await insertJob(service.db, { id, tenant: 'default', spec, progress: {} as never });
+    await insertJob(service.db, { id, tenant: 'default', spec, progress: {} as never }, Infinity);
     try {
       const one = await api(service.url, 'GET', `/v1/jobs/${id}`);
       assert.equal(one.status, 200, one.text);

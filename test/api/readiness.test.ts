@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { workerKeyPrefix } from '../../src/worker/queue.ts';
+import { workerKeyPrefix } from '../../src/queue.ts';
 import { api } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 

@@ -9,7 +9,7 @@ import { buildApp } from '../../src/api/app.ts';
 import type { Config } from '../../src/config.ts';
 import { createDb, type Db } from '../../src/store/db.ts';
 import { prepareDatabase } from '../../src/store/migrate.ts';
-import { connectRedis, createQueue } from '../../src/worker/queue.ts';
+import { connectRedis, createQueue } from '../../src/queue.ts';
 import { testConfig } from './env.ts';
 
 export interface TestApp {

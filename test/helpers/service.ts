@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { buildApp } from '../../src/api/app.ts';
 import { PlaygroundRunner } from '../../src/playground/runner.ts';
 import type { Config } from '../../src/config.ts';
-import { connectRedis, createQueue } from '../../src/worker/queue.ts';
+import { connectRedis, createQueue } from '../../src/queue.ts';
 import { Reconciler } from '../../src/worker/reconciler.ts';
 import { startWorker, type TrainingWorker } from '../../src/worker/worker.ts';
 import { createDb, type Db } from '../../src/store/db.ts';

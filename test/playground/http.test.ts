@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Queue } from 'bullmq';
 import { buildApp } from '../../src/api/app.ts';
-import { connectRedis, type TrainingJobData } from '../../src/worker/queue.ts';
+import { connectRedis, type TrainingJobData } from '../../src/queue.ts';
 import { createDb } from '../../src/store/db.ts';
 import { prepareDatabase } from '../../src/store/migrate.ts';
 import { FUNCTION_NAMES } from '../../src/playground/functions.ts';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { Queue } from 'bullmq';
-import { connectRedis } from '../../src/worker/queue.ts';
+import { connectRedis } from '../../src/queue.ts';
 import { api, finished, irisJob, longJob, recordedSteps, waitForJob } from '../helpers/http.ts';
 import { ownDatabase } from '../helpers/own-database.ts';
 import { startRedis, type OwnRedis } from '../helpers/servers.ts';

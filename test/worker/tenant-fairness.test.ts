@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Queue } from 'bullmq';
-import { connectRedis } from '../../src/worker/queue.ts';
+import { connectRedis } from '../../src/queue.ts';
 import { bearer, freshTenant, keysDatabase, newKey } from '../helpers/auth.ts';
 import { api, finished, irisJob, longJob, waitForJob } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';

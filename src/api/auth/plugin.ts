@@ -9,11 +9,12 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { QuotaExceededError } from '../../errors.ts';
 import type { ApiContext } from '../context.ts';
 import { hostAllowed, isLoopbackAddress, originAllowed, splitList, STATE_CHANGING } from './browser-guard.ts';
 import { AuthGate, checkAccess } from './gate.ts';
 import type { Principal } from './principal.ts';
-import { quotaExceeded, Refusal } from './refusal.ts';
+import { Refusal } from './refusal.ts';
 
 /** Longer request targets are refused (414) before routing: no route takes one anywhere near. */
 export const MAX_URL_LENGTH = 4096;
@@ -80,7 +81,7 @@ async function security(app: FastifyInstance, { ctx, gate }: SecurityOptions): P
     skipOnError: true,
     keyGenerator: (request) => (request.principal?.keyId ? `tenant:${request.principal.tenant}` : `ip:${request.ip}`),
     errorResponseBuilder: (_request, context) =>
-      quotaExceeded(
+      new QuotaExceededError(
         'RATE_LIMIT_PER_SECOND',
         context.max,
         `requests: more than ${context.max} a second`,

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../errors.ts';
 import { getComparison, listComparisons, markCanceled, type ComparisonRow } from '../../store/comparisons.ts';
-import { cancelJob } from '../cancel-job.ts';
+import { cancelJob } from '../../jobs/cancel.ts';
 import { expandVariants, METRICS, type ComparisonBody } from '../comparison-request.ts';
 import { comparisonStatus, comparisonView, createComparison } from '../comparisons.ts';
 import type { ApiContext } from '../context.ts';

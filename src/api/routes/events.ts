@@ -9,7 +9,7 @@ import type { ApiContext } from '../context.ts';
 import { EventHub } from '../events/hub.ts';
 import { JobStream } from '../events/job-stream.ts';
 import { SseWriter } from '../events/sse-writer.ts';
-import { requireJob } from '../job-view.ts';
+import { requireJob } from '../../jobs/find.ts';
 import { ErrorBody, JobIdParams } from '../schemas.ts';
 import { WebhookDispatcher } from '../webhooks/dispatcher.ts';
 

@@ -2,11 +2,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Redis } from 'ioredis';
 import { Type, type Static } from 'typebox';
-import { workerKeyPrefix } from '../../worker/queue.ts';
+import { redisReason, withRedis, workerKeyPrefix } from '../../queue.ts';
 import type { Db } from '../../store/db.ts';
 import { databaseUnavailable } from '../../store/connection-errors.ts';
 import type { ApiContext } from '../context.ts';
-import { RETRY_AFTER_SECONDS, redisReason, withRedis } from '../unavailable.ts';
+import { RETRY_AFTER_SECONDS } from '../errors.ts';
 
 /** host, pid and id only for admins (and in open local mode): they map the network for anyone else. */
 const Worker = Type.Object({

@@ -1,12 +1,13 @@
 /** /v1/jobs: submit, list, read and cancel training jobs. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ConflictError, InvalidInputError } from '../../errors.ts';
+import { InvalidInputError } from '../../errors.ts';
 import { listJobs } from '../../store/jobs.ts';
-import { cancelJob } from '../cancel-job.ts';
+import { cancelTenantJob } from '../../jobs/cancel.ts';
+import { requireJob } from '../../jobs/find.ts';
+import { submitJob } from '../../jobs/submit.ts';
 import type { ApiContext } from '../context.ts';
-import { decodeCursor, encodeCursor, jobView, requireJob } from '../job-view.ts';
+import { decodeCursor, encodeCursor, jobView } from '../job-view.ts';
 import { ErrorBody, Job, JobIdParams, JobList, JobListQuery, JobRequest } from '../schemas.ts';
-import { submitJob } from '../submit-job.ts';
 
 const IdempotencyHeaders = {
   type: 'object',
@@ -74,14 +75,7 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
           response: { 200: Job, 404: ErrorBody, 409: ErrorBody },
         },
       },
-      async (request) => {
-        const before = await requireJob(db, request.principal.tenant, request.params.id);
-        if (before.status === 'succeeded' || before.status === 'failed') {
-          throw new ConflictError('id', `job ${before.id} has already ${before.status}; there is nothing to cancel`);
-        }
-        const job = await cancelJob(ctx, before.id, request.log);
-        return jobView(job);
-      },
+      async (request) => jobView(await cancelTenantJob(ctx, request.principal.tenant, request.params.id, request.log)),
     );
   };
 }

@@ -15,7 +15,7 @@ import { MAX_STEPS, parseTrajectoryRequest, type TrajectoryRequest } from '../..
 import { variantLabel } from '../comparison-request.ts';
 import { labels } from '../comparisons.ts';
 import type { ApiContext } from '../context.ts';
-import { requireJob } from '../job-view.ts';
+import { requireJob } from '../../jobs/find.ts';
 import { OptimizerSchema } from '../request-schemas.ts';
 import { ErrorBody, JobIdParams } from '../schemas.ts';
 

@@ -8,7 +8,7 @@ import { getModelArtifacts, getOptimizerState, getWeightData } from '../../store
 import { decodeOptimizerState, optimizerStateJson } from '../../spec/optimizer-state.ts';
 import { listEpochs, listSteps } from '../../store/metrics.ts';
 import type { ApiContext } from '../context.ts';
-import { requireJob } from '../job-view.ts';
+import { requireJob } from '../../jobs/find.ts';
 import { isMetricsVariant, sendMetricsVariant } from '../metrics-export.ts';
 import { ErrorBody, JobIdParams, Metrics, MetricsQuery, OptimizerState } from '../schemas.ts';
 

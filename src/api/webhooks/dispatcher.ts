@@ -15,7 +15,7 @@ import { getJob } from '../../store/jobs.ts';
 import type { EventHub } from '../events/hub.ts';
 import { progressView } from '../events/job-stream.ts';
 import { jobView } from '../job-view.ts';
-import { checkWebhookUrl, guardedLookup } from './address.ts';
+import { checkWebhookUrl, guardedLookup } from '../../jobs/webhook-address.ts';
 import { signatureHeader } from './sign.ts';
 
 /** Attempts before a delivery is given up (marked failed): about 17 minutes of retries. */
