@@ -39,6 +39,18 @@ export type Verdict =
   /** Failed for good. */
   | { kind: 'failed'; error: string };
 
+/**
+ * Why a job failed when the queue gave up on it without our processor recording an outcome:
+ * BullMQ fails a job whose workers stalled (stopped renewing its lock) more than
+ * MAX_STALLED_COUNT times, and says so only in its own event. `stalls` is the job's stall count
+ * as BullMQ keeps it, `reason` BullMQ's own words.
+ */
+export function givenUpByQueue(stalls: number, maxStalls: number, reason: string): string {
+  return stalls > maxStalls
+    ? `the workers running this job stopped responding too many times (${reason})`
+    : `the job queue gave up on this job (${reason})`;
+}
+
 /** A job canceled before any attempt trained it. */
 export async function recordCanceledBeforeStart(db: Db, jobId: string): Promise<void> {
   await finishJob(db, jobId, 'canceled');

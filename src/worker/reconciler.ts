@@ -4,14 +4,17 @@
  * - a job PostgreSQL says is `queued` that Redis no longer holds is queued again (also one whose
  *   API process died between the INSERT and the enqueue);
  * - a `running` job whose worker is gone (no heartbeat in PostgreSQL for JOB_LOCK_MS and no
- *   BullMQ lock) goes back to the queue, or fails once it has had JOB_ATTEMPTS attempts.
+ *   BullMQ lock) goes back to the queue, or fails once it has had JOB_ATTEMPTS attempts; one
+ *   BullMQ has failed itself (it stalled too often) fails with BullMQ's reason, should the
+ *   workers have missed BullMQ's event.
  * Jobs Redis still drives are left to BullMQ (its stalled-job check restarts those whose worker
  * died). One reconciler runs at a time across every API and worker process: a PostgreSQL
  * advisory lock held for the duration of the pass.
  */
-import type { Queue } from 'bullmq';
+import { Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
+import { givenUpByQueue } from '../jobs/outcome.ts';
 import type { Db } from '../store/db.ts';
 import { queuedJobs, recoverSilentJob, silentRunningJobs } from '../store/jobs.ts';
 import type { TrainingJobData } from '../queue.ts';
@@ -96,6 +99,15 @@ export class Reconciler {
       // A worker still holds it (its PostgreSQL writes may be failing), or BullMQ will restart it.
       if (DRIVEN_BY_REDIS.has(state)) continue;
       const attempt = { id, attempt: attempts };
+      if (state === 'failed') {
+        // BullMQ gave up on it without our processor (the workers' event handler records that,
+        // but an event sent while no worker listened is lost): running it again would defy it.
+        const job = await Job.fromId(this.queue, id);
+        const reason = job?.failedReason ?? 'failed in the queue';
+        const error = givenUpByQueue(job?.stalledCounter ?? 0, this.config.MAX_STALLED_COUNT, reason);
+        if (await recoverSilentJob(this.db, attempt, staleBefore, error)) report.failed.push(id);
+        continue;
+      }
       if (attempts >= this.config.JOB_ATTEMPTS) {
         const error = `its worker stopped responding and it had been tried ${attempts} times (JOB_ATTEMPTS)`;
         if (await recoverSilentJob(this.db, attempt, staleBefore, error)) report.failed.push(id);

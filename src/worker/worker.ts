@@ -4,9 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { QueueEvents, Worker } from 'bullmq';
+import { Job, QueueEvents, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
+import { givenUpByQueue } from '../jobs/outcome.ts';
 import type { Db } from '../store/db.ts';
 import { finishJob } from '../store/jobs.ts';
 import { ChildPool } from './child-pool.ts';
@@ -79,14 +80,17 @@ export async function startWorker(config: Config, db: Db, log: Logger): Promise<
   });
 
   // A job that stalled too often (its workers kept dying) is failed by BullMQ without running
-  // our processor, and only a 'failed' event says so: record it in PostgreSQL.
+  // our processor, and only a 'failed' event says so: record it in PostgreSQL. A job our
+  // processor failed is already recorded (finishJob changes only queued and running rows); an
+  // event missed here is caught by the reconciler.
   const eventsConnection = connectRedis(config, 'worker');
   const events = new QueueEvents(config.QUEUE_NAME, { connection: eventsConnection });
   events.on('failed', ({ jobId, failedReason }) => {
-    if (!/stalled/i.test(failedReason)) return;
-    finishJob(db, jobId, 'failed', { error: `the workers running this job stopped responding too many times (${failedReason})` }).catch(
-      (err) => workerLog.error({ err, jobId }, 'recording a stalled job failed'),
-    );
+    const record = async () => {
+      const stalls = (await Job.fromId(worker, jobId))?.stalledCounter ?? 0;
+      await finishJob(db, jobId, 'failed', { error: givenUpByQueue(stalls, config.MAX_STALLED_COUNT, failedReason) });
+    };
+    record().catch((err: unknown) => workerLog.error({ err, jobId }, 'recording a job the queue gave up on failed'));
   });
 
   return {
