@@ -15,7 +15,8 @@ import { BUILTIN_OPTIONS } from '../spec/dataset.ts';
 import { MAX_SEED } from '../spec/job.ts';
 import { LAYERS, LAYER_TYPES } from '../spec/layers.ts';
 import { LOSSES, MAX_LAYERS, METRICS } from '../spec/model.ts';
-import { MAX_PAIR, type Bounds, type OptionInfo } from '../spec/options.ts';
+import type { Bounds } from '../spec/fields.ts';
+import { MAX_PAIR, type OptionInfo } from '../spec/options.ts';
 import { OPTIMIZER_NAMES, optimizerOptions } from '../spec/optimizer.ts';
 import { SCHEDULE_OPTIONS, SCHEDULE_TYPES, WARMUP_OPTION } from '../spec/schedules.ts';
 

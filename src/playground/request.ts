@@ -6,8 +6,7 @@
  */
 import { invalid } from '../errors.ts';
 import { parseOptimizerSpec, type OptimizerSpec } from '../spec/optimizer.ts';
-import { numberIn } from '../spec/validate.ts';
-import { describe, requireObject } from '../spec/fields.ts';
+import { numberIn, oneOf, requireObject, show } from '../spec/fields.ts';
 import { FUNCTION_NAMES, type FunctionName, type Point } from './functions.ts';
 
 /**
@@ -43,20 +42,13 @@ export interface TrajectoryResult {
   diverged?: { step: number; reason: string };
 }
 
-function parseFunctionName(value: unknown): FunctionName {
-  if (typeof value !== 'string' || !(FUNCTION_NAMES as readonly string[]).includes(value)) {
-    invalid('function', `must be one of ${FUNCTION_NAMES.join(', ')}; got ${describe(value)}`);
-  }
-  return value as FunctionName;
-}
-
 function parseStart(value: unknown): Point {
   if (!Array.isArray(value) || value.length !== 2) {
-    invalid('start', `must be a pair of numbers [x, y], got ${describe(value)}`);
+    invalid('start', `must be a pair of numbers [x, y], got ${show(value)}`);
   }
   const coordinate = (v: unknown, i: number): number => {
     const field = `start[${i}]`;
-    if (typeof v !== 'number') invalid(field, `must be a number, got ${describe(v)}`);
+    if (typeof v !== 'number') invalid(field, `must be a number, got ${show(v)}`);
     if (!Number.isFinite(v) || Math.abs(v) > FLOAT32_MAX) invalid(field, `must be a finite float32 number, got ${v}`);
     return v;
   };
@@ -71,7 +63,7 @@ export function parseTrajectoryRequest(body: unknown): TrajectoryRequest {
   }
   for (const key of REQUEST_FIELDS) if (obj[key] === undefined) invalid(key, 'is required');
   return {
-    function: parseFunctionName(obj.function),
+    function: oneOf(obj.function, 'function', FUNCTION_NAMES),
     start: parseStart(obj.start),
     steps: numberIn(obj.steps, 'steps', { min: 1, max: MAX_STEPS, integer: true }),
     optimizer: parseOptimizerSpec(obj.optimizer, 'optimizer'),

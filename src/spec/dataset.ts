@@ -3,7 +3,7 @@
  * Pure: no TensorFlow.js, no data loaded (the API uses it to validate requests).
  */
 import { invalid } from '../errors.ts';
-import { describe, readNumber, rejectUnknown, requireObject, type Json } from './fields.ts';
+import { readNumber, rejectUnknown, requireObject, show, type Json } from './fields.ts';
 import { BUILTIN_DATASETS, type BuiltinDatasetSpec, type BuiltinName, type DatasetInfo, type DatasetSpec } from './dataset-types.ts';
 import { readOption, type OptionInfo } from './options.ts';
 
@@ -82,17 +82,17 @@ export function parseDatasetSpec(input: unknown, path = 'dataset', uploaded?: Up
     rejectUnknown(obj, ['id', 'samples'], path);
     const id = obj.id;
     const info = typeof id === 'string' ? uploaded?.(id) : undefined;
-    if (!info) invalid(`${path}.id`, `no uploaded dataset ${describe(id)}`);
+    if (!info) invalid(`${path}.id`, `no uploaded dataset ${show(id)}`);
     const samples = readNumber(obj, 'samples', path, { min: 1, max: info.count, integer: true }) ?? info.count;
     return { id: id as string, samples, info };
   }
   const builtin = obj.builtin;
   if (typeof builtin !== 'string' || !(BUILTIN_DATASETS as readonly string[]).includes(builtin)) {
-    invalid(`${path}.builtin`, `unknown dataset ${describe(builtin)}; builtin datasets: ${BUILTIN_DATASETS.join(', ')}`);
+    invalid(`${path}.builtin`, `unknown dataset ${show(builtin)}; builtin datasets: ${BUILTIN_DATASETS.join(', ')}`);
   }
   const name = builtin as BuiltinName;
   const options: Readonly<Record<string, OptionInfo>> = BUILTIN_OPTIONS[name].options;
-  rejectUnknown(obj, ['builtin', ...Object.keys(options)], path);
+  rejectUnknown(obj, ['builtin', ...Object.keys(options)], path, `option of dataset "${name}"`);
   const spec: Record<string, unknown> = { builtin: name };
   for (const [key, info] of Object.entries(options)) spec[key] = readOption(obj, key, path, info);
   // Every option has a default, so each field of this builtin's spec is set, with its type.

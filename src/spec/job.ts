@@ -8,7 +8,7 @@ import { parseOptimizerSpec, type OptimizerSpec } from './optimizer.ts';
 import { datasetInfo, parseDatasetSpec, type UploadedLookup } from './dataset.ts';
 import type { DatasetInfo, DatasetSpec } from './dataset-types.ts';
 import { checkMemory, checkSteps, type AdmissionLimits } from './admission.ts';
-import { readBoolean, readNumber, rejectUnknown, requireNumber, requireObject } from './fields.ts';
+import { readBoolean, readNumber, rejectUnknown, requireNumber, requireObject, show } from './fields.ts';
 import { checkModel, parseModelSpec, resolveReshapes, type ModelSpec } from './model.ts';
 import { expectedWeights, type WeightShape } from './weights.ts';
 
@@ -86,10 +86,7 @@ export function parseInitFrom(input: unknown, path = 'initFrom'): InitFrom {
   const id = (key: string) => {
     const value = obj[key];
     if (typeof value !== 'string' || !UUID.test(value))
-      invalid(
-        `${path}.${key}`,
-        `must be the id (a UUID) of ${key === 'jobId' ? 'a job' : 'an uploaded model'}, got ${JSON.stringify(value)}`,
-      );
+      invalid(`${path}.${key}`, `must be the id (a UUID) of ${key === 'jobId' ? 'a job' : 'an uploaded model'}, got ${show(value)}`);
     return value.toLowerCase();
   };
   if ('modelId' in obj) {

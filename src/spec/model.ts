@@ -6,7 +6,7 @@
  */
 import { invalid } from '../errors.ts';
 import type { Target } from './dataset-types.ts';
-import { describe, readChoice, rejectUnknown, requireObject, type Json } from './fields.ts';
+import { readChoice, rejectUnknown, requireObject, show, type Json } from './fields.ts';
 import { layerDescriptor, LAYER_TYPES, type LayerOptions, type LayerSpec, type LayerType, type OptionReader } from './layers.ts';
 import { readOption, type OptionInfo } from './options.ts';
 
@@ -34,14 +34,13 @@ export function parseModelSpec(input: unknown, path = 'model'): ModelSpec {
   const obj = requireObject(input, path);
   rejectUnknown(obj, ['layers', 'loss', 'metrics'], path, 'field');
   const layers = obj.layers;
-  if (!Array.isArray(layers) || layers.length === 0)
-    invalid(`${path}.layers`, `must be a non-empty array of layers, got ${describe(layers)}`);
+  if (!Array.isArray(layers) || layers.length === 0) invalid(`${path}.layers`, `must be a non-empty array of layers, got ${show(layers)}`);
   if (layers.length > MAX_LAYERS) invalid(`${path}.layers`, `at most ${MAX_LAYERS} layers, got ${layers.length}`);
   const loss = readChoice(obj, 'loss', path, LOSSES);
   if (loss === undefined) invalid(`${path}.loss`, `is required; one of ${LOSSES.join(', ')}`);
   const metrics = obj.metrics ?? [];
   if (!Array.isArray(metrics) || metrics.some((m) => !(METRICS as readonly unknown[]).includes(m))) {
-    invalid(`${path}.metrics`, `must be an array of ${METRICS.join(', ')}; got ${JSON.stringify(metrics)}`);
+    invalid(`${path}.metrics`, `must be an array of ${METRICS.join(', ')}; got ${show(metrics)}`);
   }
   return {
     layers: layers.map((layer, i) => parseLayer(layer, `${path}.layers[${i}]`)),
@@ -54,12 +53,12 @@ function parseLayer(input: unknown, path: string): LayerSpec {
   const obj = requireObject(input, path);
   const type = obj.type;
   if (typeof type !== 'string' || !(LAYER_TYPES as readonly string[]).includes(type)) {
-    invalid(`${path}.type`, `unknown layer type ${describe(type)}; supported: ${LAYER_TYPES.join(', ')}`);
+    invalid(`${path}.type`, `unknown layer type ${show(type)}; supported: ${LAYER_TYPES.join(', ')}`);
   }
   const t = type as LayerType;
   const layer = layerDescriptor(t);
   const options: Readonly<Record<string, OptionInfo>> = layer.options;
-  rejectUnknown(obj, ['type', ...Object.keys(options)], path);
+  rejectUnknown(obj, ['type', ...Object.keys(options)], path, `option of layer "${t}"`);
   const read = (key: string) => readOption(obj, key, path, options[key]);
   // The reader returns what the option's table entry says, which is the option's type.
   const parsed = layer.parse(read as OptionReader<LayerOptions[LayerType]>, read as OptionReader<Partial<LayerOptions[LayerType]>>, path);

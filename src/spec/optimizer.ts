@@ -10,8 +10,8 @@
  */
 import { invalid } from '../errors.ts';
 import { parseLearningRate, type LearningRate } from './schedules.ts';
-import { boundsOf, type OptionInfo } from './options.ts';
-import { bool, isPlainObject, numberIn, onlyKeys, show, type Range } from './validate.ts';
+import type { OptionInfo } from './options.ts';
+import { bool, isObject, numberIn, oneOf, rejectUnknown, show, type Bounds } from './fields.ts';
 
 export const OPTIMIZER_NAMES = [
   'sgd',
@@ -83,25 +83,25 @@ export const OPTIMIZER_DEFAULTS: { readonly [N in OptimizerName]: Readonly<Defau
   lion: { learningRate: 0.001, beta1: 0.9, beta2: 0.99 },
 };
 
-const DECAY_RATE: Range = { min: 0, max: 1, maxExclusive: true };
+const DECAY_RATE: Bounds = { min: 0, max: 1, exclusiveMax: true };
 
 /** The admissible range of each numeric option (booleans are checked as booleans). */
-const RANGES: Readonly<Record<string, Range>> = {
+const RANGES: Readonly<Record<string, Bounds>> = {
   beta1: DECAY_RATE,
   beta2: DECAY_RATE,
   rho: DECAY_RATE,
   // Keras 3 accepts momentum in [0, 1] (SGD and RMSprop check it).
   momentum: { min: 0, max: 1 },
-  epsilon: { min: 0, minExclusive: true },
+  epsilon: { min: 0, exclusiveMin: true },
   initialAccumulatorValue: { min: 0 },
   weightDecay: { min: 0 },
-  clipNorm: { min: 0, minExclusive: true },
-  globalClipNorm: { min: 0, minExclusive: true },
-  clipValue: { min: 0, minExclusive: true },
+  clipNorm: { min: 0, exclusiveMin: true },
+  globalClipNorm: { min: 0, exclusiveMin: true },
+  clipValue: { min: 0, exclusiveMin: true },
 };
 
 /** Lion with beta1 = 0 degenerates to signSGD; Keras 3 rejects it. */
-const LION_BETA1: Range = { min: 0, minExclusive: true, max: 1, maxExclusive: true };
+const LION_BETA1: Bounds = { min: 0, exclusiveMin: true, max: 1, exclusiveMax: true };
 
 const BOOLEAN_OPTIONS = new Set(['nesterov', 'centered', 'amsgrad']);
 const CLIP_OPTIONS = ['clipNorm', 'globalClipNorm', 'clipValue'] as const;
@@ -124,13 +124,9 @@ function parseOption(name: OptimizerName, key: string, value: unknown, field: st
  * or more than one clipping option.
  */
 export function parseOptimizerSpec(input: unknown, path = 'optimizer'): OptimizerSpec {
-  if (!isPlainObject(input)) invalid(path, `must be an object like { "name": "adam" }, got ${show(input)}`);
-  const name = input.name;
-  if (typeof name !== 'string' || !(OPTIMIZER_NAMES as readonly string[]).includes(name)) {
-    invalid(`${path}.name`, `must be one of ${OPTIMIZER_NAMES.join(', ')}, got ${show(name)}`);
-  }
-  const optimizer = name as OptimizerName;
-  onlyKeys(input, allowedOptions(optimizer), path, `optimizer "${optimizer}"`);
+  if (!isObject(input)) invalid(path, `must be an object like { "name": "adam" }, got ${show(input)}`);
+  const optimizer = oneOf(input.name, `${path}.name`, OPTIMIZER_NAMES);
+  rejectUnknown(input, allowedOptions(optimizer), path, `option of optimizer "${optimizer}"`);
 
   const clips = CLIP_OPTIONS.filter((k) => input[k] !== undefined);
   if (clips.length > 1) {
@@ -191,7 +187,7 @@ export function optimizerOptions(name: OptimizerName): Record<string, OptionInfo
       const range = name === 'lion' && key === 'beta1' ? LION_BETA1 : RANGES[key];
       table[key] = {
         kind: 'number',
-        bounds: boundsOf(range),
+        bounds: range,
         ...(fallback === undefined ? {} : { default: fallback as number }),
         description,
       };

@@ -4,37 +4,33 @@
  * turns the same entries into the OpenAPI document's JSON Schema, so the two cannot drift.
  */
 import { invalid } from '../errors.ts';
-import { describe, readBoolean, readChoice, readNumber, readPair, type Json } from './fields.ts';
-import type { Range } from './validate.ts';
+import { readBoolean, readChoice, readNumber, readPair, show, type Bounds, type Json } from './fields.ts';
 
-/** Bounds of a number; inclusive unless the `exclusive…` flag is set. */
-export interface Bounds {
-  min?: number;
-  max?: number;
-  exclusiveMin?: boolean;
-  exclusiveMax?: boolean;
-}
-
-export type OptionInfo = { description: string; required?: boolean } & (
-  | { kind: 'integer' | 'number'; bounds?: Bounds; default?: number }
-  | { kind: 'boolean'; default?: boolean }
-  | { kind: 'choice'; choices: readonly string[]; default?: string }
-  /** A positive integer (at most MAX_PAIR) or a pair of them, as tf.layers takes sizes and strides. */
-  | { kind: 'pair'; default?: [number, number] }
-  /** 1 to 4 positive integers, one of which may be -1 (reshape's target). */
-  | { kind: 'shape' }
-  /** A non-empty array of numbers within `bounds`. */
-  | { kind: 'numbers'; bounds?: Bounds }
-  /** A number >= 0 or a learning-rate schedule object. */
-  | { kind: 'learningRate'; default?: number }
-);
+export type OptionInfo = { description: string; required?: boolean } &
+  /** Whether the number must be whole is said by the kind, not by `bounds`. */
+  (
+    | { kind: 'integer' | 'number'; bounds?: Omit<Bounds, 'integer'>; default?: number }
+    | { kind: 'boolean'; default?: boolean }
+    | { kind: 'choice'; choices: readonly string[]; default?: string }
+    /** A positive integer (at most MAX_PAIR) or a pair of them, as tf.layers takes sizes and strides. */
+    | { kind: 'pair'; default?: [number, number] }
+    /** 1 to 4 positive integers, one of which may be -1 (reshape's target). */
+    | { kind: 'shape' }
+    /** A non-empty array of numbers within `bounds`. */
+    | { kind: 'numbers'; bounds?: Omit<Bounds, 'integer'> }
+    /** A number >= 0 or a learning-rate schedule object. */
+    | { kind: 'learningRate'; default?: number }
+  );
 
 /** An option table: every option of a part, in the order error messages list them. */
 export type OptionTable<K extends string = string> = { readonly [P in K]: OptionInfo };
 
 export const MAX_PAIR = 1024;
 
-const numberRule = (bounds: Bounds | undefined, integer: boolean) => ({ ...bounds, integer });
+/** What a number given for option `info` must be: its limits, and whole for kind 'integer'. */
+export function optionBounds(info: OptionInfo): Bounds {
+  return { ...('bounds' in info ? info.bounds : undefined), integer: info.kind === 'integer' };
+}
 
 /**
  * Reads option `key` of `obj` as its table entry says, with the messages of fields.ts; the
@@ -45,7 +41,7 @@ export function readOption(obj: Json, key: string, path: string, info: OptionInf
   switch (info.kind) {
     case 'integer':
     case 'number':
-      value = readNumber(obj, key, path, numberRule(info.bounds, info.kind === 'integer')) ?? info.default;
+      value = readNumber(obj, key, path, optionBounds(info)) ?? info.default;
       break;
     case 'boolean':
       value = readBoolean(obj, key, path) ?? info.default;
@@ -60,7 +56,7 @@ export function readOption(obj: Json, key: string, path: string, info: OptionInf
       value = obj[key] === undefined ? undefined : readShape(obj[key], `${path}.${key}`);
       break;
     default:
-      invalid(`${path}.${key}`, `has no reader for options of kind ${describe(info.kind)}`);
+      invalid(`${path}.${key}`, `has no reader for options of kind ${show(info.kind)}`);
   }
   if (value === undefined && info.required) {
     if (info.kind === 'shape') readShape(undefined, `${path}.${key}`);
@@ -76,15 +72,6 @@ function readShape(shape: unknown, field: string): number[] {
     shape.length <= 4 &&
     shape.every((d) => Number.isInteger(d) && (d >= 1 || d === -1)) &&
     shape.filter((d) => d === -1).length <= 1;
-  if (!ok) invalid(field, `must be 1 to 4 positive integers (one may be -1), got ${JSON.stringify(shape)}`);
+  if (!ok) invalid(field, `must be 1 to 4 positive integers (one may be -1), got ${show(shape)}`);
   return shape as number[];
-}
-
-/** validate.ts' Range (the optimizer and schedule readers') as Bounds: the same four limits. */
-export const boundsOf = (r: Range): Bounds => ({ min: r.min, max: r.max, exclusiveMin: r.minExclusive, exclusiveMax: r.maxExclusive });
-
-/** The Range numberIn checks for a numeric option entry. */
-export function rangeOf(info: OptionInfo): Range {
-  const b = 'bounds' in info ? info.bounds : undefined;
-  return { min: b?.min, max: b?.max, minExclusive: b?.exclusiveMin, maxExclusive: b?.exclusiveMax, integer: info.kind === 'integer' };
 }

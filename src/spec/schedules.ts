@@ -20,8 +20,8 @@
  * (ramp from initialLearningRate to warmupTarget over warmupSteps, then decay from warmupTarget).
  */
 import { invalid } from '../errors.ts';
-import { boundsOf, rangeOf, type OptionInfo } from './options.ts';
-import { bool, isPlainObject, numberIn, onlyKeys, show, type PlainObject, type Range } from './validate.ts';
+import { optionBounds, type OptionInfo } from './options.ts';
+import { bool, isObject, numberIn, oneOf, rejectUnknown, show, type Bounds, type Json } from './fields.ts';
 
 export const SCHEDULE_TYPES = ['exponential', 'inverseTime', 'piecewiseConstant', 'polynomial', 'cosine', 'cosineRestarts'] as const;
 export type ScheduleType = (typeof SCHEDULE_TYPES)[number];
@@ -102,22 +102,20 @@ export type LearningRateSchedule =
 /** A constant rate or a schedule. */
 export type LearningRate = number | LearningRateSchedule;
 
-const RATE: Range = { min: 0 };
-const STEPS: Range = { min: 0, minExclusive: true };
-const FRACTION: Range = { min: 0, max: 1 };
-
-const bounds = boundsOf;
+const RATE: Bounds = { min: 0 };
+const STEPS: Bounds = { min: 0, exclusiveMin: true };
+const FRACTION: Bounds = { min: 0, max: 1 };
 
 const initial: OptionInfo = {
   kind: 'number',
-  bounds: bounds(RATE),
+  bounds: RATE,
   required: true,
   description: 'the learning rate at step 0 (after any warm-up)',
 };
-const decaySteps: OptionInfo = { kind: 'number', bounds: bounds(STEPS), required: true, description: 'steps over which the rate decays' };
+const decaySteps: OptionInfo = { kind: 'number', bounds: STEPS, required: true, description: 'steps over which the rate decays' };
 const alpha: OptionInfo = {
   kind: 'number',
-  bounds: bounds(FRACTION),
+  bounds: FRACTION,
   default: 0,
   description: 'the floor, as a fraction of the initial rate',
 };
@@ -138,12 +136,12 @@ export const SCHEDULE_OPTIONS: ScheduleOptions = {
   inverseTime: decayOptions,
   piecewiseConstant: {
     boundaries: { kind: 'numbers', bounds: { min: 0 }, required: true, description: 'increasing steps where the rate changes' },
-    values: { kind: 'numbers', bounds: bounds(RATE), required: true, description: 'the rates: one more than boundaries' },
+    values: { kind: 'numbers', bounds: RATE, required: true, description: 'the rates: one more than boundaries' },
   },
   polynomial: {
     initialLearningRate: initial,
     decaySteps,
-    endLearningRate: { kind: 'number', bounds: bounds(RATE), default: 0.0001, description: 'the rate reached at decaySteps' },
+    endLearningRate: { kind: 'number', bounds: RATE, default: 0.0001, description: 'the rate reached at decaySteps' },
     power: { kind: 'number', bounds: { min: 0, exclusiveMin: true }, default: 1, description: 'exponent of the polynomial' },
     cycle: { kind: 'boolean', default: false, description: 'start again past decaySteps (with a longer period)' },
   },
@@ -153,16 +151,16 @@ export const SCHEDULE_OPTIONS: ScheduleOptions = {
     alpha,
     warmupTarget: {
       kind: 'number',
-      bounds: bounds(RATE),
+      bounds: RATE,
       description: "Keras CosineDecay's own warm-up: ramp from initialLearningRate to this over warmupSteps",
     },
   },
   cosineRestarts: {
     initialLearningRate: initial,
-    firstDecaySteps: { kind: 'number', bounds: bounds(STEPS), required: true, description: 'length of the first period' },
+    firstDecaySteps: { kind: 'number', bounds: STEPS, required: true, description: 'length of the first period' },
     // tMul < 1 gives periods whose total length is finite; past it Keras' formula is NaN.
     tMul: { kind: 'number', bounds: { min: 1 }, default: 2, description: 'each period is this many times longer than the one before' },
-    mMul: { kind: 'number', bounds: bounds(RATE), default: 1, description: "each period's peak is this many times the one before" },
+    mMul: { kind: 'number', bounds: RATE, default: 1, description: "each period's peak is this many times the one before" },
     alpha,
   },
 };
@@ -180,7 +178,7 @@ class Fields {
   private readonly table: Readonly<Record<string, OptionInfo>>;
 
   constructor(
-    readonly input: PlainObject,
+    readonly input: Json,
     readonly path: string,
     readonly type: ScheduleType,
   ) {
@@ -191,7 +189,7 @@ class Fields {
   num(key: string): number {
     const info = this.table[key];
     const value = this.input[key];
-    if (value !== undefined) return numberIn(value, `${this.path}.${key}`, rangeOf(info));
+    if (value !== undefined) return numberIn(value, `${this.path}.${key}`, optionBounds(info));
     const fallback = 'default' in info ? info.default : undefined;
     if (typeof fallback !== 'number') invalid(`${this.path}.${key}`, `is required for a ${this.type} schedule`);
     return fallback;
@@ -203,7 +201,8 @@ class Fields {
   }
 
   only(): void {
-    onlyKeys(this.input, ['type', 'warmupSteps', ...Object.keys(SCHEDULE_OPTIONS[this.type])], this.path, `a ${this.type} schedule`);
+    const allowed = ['type', 'warmupSteps', ...Object.keys(SCHEDULE_OPTIONS[this.type])];
+    rejectUnknown(this.input, allowed, this.path, `option of schedule "${this.type}"`);
   }
 }
 
@@ -258,33 +257,30 @@ const PARSERS: { [T in ScheduleType]: (f: Fields) => Parsed<Extract<LearningRate
   },
 };
 
-function parseSchedule(input: PlainObject, path: string): LearningRateSchedule {
-  const type = input.type;
-  if (typeof type !== 'string' || !(SCHEDULE_TYPES as readonly string[]).includes(type)) {
-    invalid(`${path}.type`, `must be one of ${SCHEDULE_TYPES.join(', ')}, got ${show(type)}`);
-  }
-  const fields = new Fields(input, path, type as ScheduleType);
-  const parse = PARSERS[type as ScheduleType] as (f: Fields) => Parsed<LearningRateSchedule>;
+function parseSchedule(input: Json, path: string): LearningRateSchedule {
+  const type = oneOf(input.type, `${path}.type`, SCHEDULE_TYPES);
+  const fields = new Fields(input, path, type);
+  const parse = PARSERS[type] as (f: Fields) => Parsed<LearningRateSchedule>;
   const parsed = parse(fields);
   const warmupSteps = fields.num('warmupSteps');
   return { type, ...parsed, warmupSteps } as LearningRateSchedule;
 }
 
-function parsePiecewise(input: PlainObject, path: string): { boundaries: number[]; values: number[] } {
+function parsePiecewise(input: Json, path: string): { boundaries: number[]; values: number[] } {
   const { boundaries, values } = input;
   if (!Array.isArray(boundaries) || boundaries.length === 0) {
     invalid(`${path}.boundaries`, `must be a non-empty array of increasing steps, got ${show(boundaries)}`);
   }
   if (!Array.isArray(values)) invalid(`${path}.values`, `must be an array of learning rates, got ${show(values)}`);
   const table = SCHEDULE_OPTIONS.piecewiseConstant;
-  const b = boundaries.map((x: unknown, i) => numberIn(x, `${path}.boundaries[${i}]`, rangeOf(table.boundaries)));
+  const b = boundaries.map((x: unknown, i) => numberIn(x, `${path}.boundaries[${i}]`, optionBounds(table.boundaries)));
   b.forEach((x, i) => {
     if (i > 0 && x <= b[i - 1]) invalid(`${path}.boundaries[${i}]`, `must be greater than the previous boundary ${b[i - 1]}, got ${x}`);
   });
   if (values.length !== b.length + 1) {
     invalid(`${path}.values`, `must have one more element than boundaries (${b.length + 1}), got ${values.length}`);
   }
-  const v = values.map((x: unknown, i) => numberIn(x, `${path}.values[${i}]`, rangeOf(table.values)));
+  const v = values.map((x: unknown, i) => numberIn(x, `${path}.values[${i}]`, optionBounds(table.values)));
   return { boundaries: b, values: v };
 }
 
@@ -294,7 +290,7 @@ function parsePiecewise(input: PlainObject, path: string): { boundaries: number[
  * tMul 2, mMul 1, alpha 0; staircase and cycle false; warmupSteps 0).
  */
 export function parseLearningRate(input: unknown, path: string): LearningRate {
-  if (isPlainObject(input)) return parseSchedule(input, path);
+  if (isObject(input)) return parseSchedule(input, path);
   if (typeof input !== 'number') {
     invalid(path, `must be a number or a schedule object { type: ${SCHEDULE_TYPES.join(' | ')}, ... }, got ${show(input)}`);
   }

@@ -33,7 +33,7 @@ const CASES: Array<[string, unknown, number, string, RegExp]> = [
     }),
     400,
     'dataset.colour',
-    /unknown option/,
+    /^dataset\.colour: unknown option of dataset "iris"; allowed: builtin, samples, standardize$/,
   ],
   [
     'too many samples',
@@ -42,7 +42,7 @@ const CASES: Array<[string, unknown, number, string, RegExp]> = [
     }),
     400,
     'dataset.samples',
-    /at most 150/,
+    /must be in \[1, 150\], got 151/,
   ],
   [
     'unknown layer type',
@@ -60,7 +60,7 @@ const CASES: Array<[string, unknown, number, string, RegExp]> = [
     }),
     400,
     'model.layers[0].kernel',
-    /unknown option.*units/,
+    /unknown option of layer "dense"; allowed: .*units/,
   ],
   [
     'negative units',
@@ -69,7 +69,7 @@ const CASES: Array<[string, unknown, number, string, RegExp]> = [
     }),
     400,
     'model.layers[0].units',
-    /at least 1, got -4/,
+    /must be in \[1, 65536\], got -4/,
   ],
   [
     'fractional units',
@@ -87,7 +87,7 @@ const CASES: Array<[string, unknown, number, string, RegExp]> = [
     }),
     400,
     'model.layers[1].rate',
-    /less than 1/,
+    /must be in \[0, 1\), got 1$/,
   ],
   [
     'unknown activation',
@@ -253,7 +253,7 @@ const CASES: Array<[string, unknown, number, string, RegExp]> = [
     }),
     400,
     'training.epochs',
-    /at least 1/,
+    /must be in \[1, 1000\], got 0$/,
   ],
   [
     'epochs over the limit',
@@ -262,7 +262,7 @@ const CASES: Array<[string, unknown, number, string, RegExp]> = [
     }),
     400,
     'training.epochs',
-    /at most 1000/,
+    /must be in \[1, 1000\], got 100000/,
   ],
   [
     'batch size over the limit',
@@ -271,7 +271,7 @@ const CASES: Array<[string, unknown, number, string, RegExp]> = [
     }),
     400,
     'training.batchSize',
-    /at most 8192/,
+    /must be in \[1, 8192\], got 1000000/,
   ],
   [
     'batch size as a string',
@@ -289,7 +289,7 @@ const CASES: Array<[string, unknown, number, string, RegExp]> = [
     }),
     400,
     'training.validationSplit',
-    /less than 1/,
+    /must be in \[0, 1\), got 1$/,
   ],
   [
     'unknown training field',

@@ -178,7 +178,7 @@ describe('uploaded datasets', () => {
     const unknown = await api(service.url, 'POST', '/v1/jobs', body({ id: '00000000-0000-4000-8000-000000000000' }));
     assert.match(unknown.json.message, /^dataset\.id: no uploaded dataset/);
     const tooMany = await api(service.url, 'POST', '/v1/jobs', body({ id: ds.id, samples: 21 }));
-    assert.match(tooMany.json.message, /^dataset\.samples: must be at most 20/);
+    assert.match(tooMany.json.message, /^dataset\.samples: must be in \[1, 20\], got 21$/);
     const wrongOutput = await api(service.url, 'POST', '/v1/jobs', {
       ...body({ id: ds.id }),
       model: { layers: [{ type: 'dense', units: 3, activation: 'softmax' }], loss: 'sparseCategoricalCrossentropy' },

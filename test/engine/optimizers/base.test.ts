@@ -129,7 +129,7 @@ onEachBackend(() => {
         }
       };
       visit(resolve(here, '../../../src/spec/optimizer.ts'));
-      assert.ok(seen.size >= 4, 'followed optimizer.ts, schedules.ts, validate.ts, errors.ts');
+      assert.ok(seen.size >= 4, 'followed optimizer.ts, schedules.ts, fields.ts, errors.ts');
     });
   });
 });
