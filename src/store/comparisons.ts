@@ -45,7 +45,7 @@ export async function insertComparison(db: Db, c: NewComparison): Promise<void> 
         kind: c.kind,
         metric: c.metric,
         target: c.target,
-        config: c.config as Prisma.InputJsonValue,
+        config: c.config,
       },
     }),
     db.job.createMany({

@@ -100,5 +100,5 @@ export function runFusedUpdate(
   slots.forEach((s, k) => {
     inputs[`s${k}`] = s;
   });
-  return tf.engine().runKernel(FUSED_UPDATE, inputs, { rule, c, decay: decayWdLr } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  return tf.engine().runKernel<tf.Tensor[]>(FUSED_UPDATE, inputs, { rule, c, decay: decayWdLr });
 }
