@@ -41,7 +41,7 @@ export const json = (value: object): Prisma.InputJsonValue => value;
 const toJobRow = (row: JobRecord): JobRow => ({
   ...row,
   spec: row.spec as unknown as JobSpec,
-  progress: row.progress as unknown as Progress | null,
+  progress: row.progress as Progress | null,
 });
 const maybeJobRow = (row: JobRecord | null): JobRow | null => (row ? toJobRow(row) : null);
 
