@@ -62,7 +62,7 @@ function validationMessage(err: FastifyError): string {
   if (!first) return err.message;
   const context = err.validationContext ?? 'body';
   const segments = first.instancePath.split('/').filter(Boolean);
-  const params = first.params as Record<string, unknown>;
+  const params = first.params;
   if (first.keyword === 'additionalProperties') segments.push(String(params.additionalProperty));
   if (first.keyword === 'required') segments.push(String(params.missingProperty));
   const field = segments.length > 0 ? segments.join('.') : context;

@@ -33,7 +33,7 @@ export function jobView(row: JobRow): JobView {
       ? { step: row.checkpoint.step, epoch: row.checkpoint.epoch, createdAt: row.checkpoint.createdAt.toISOString() }
       : null,
     resumedFromStep: row.resumedFromStep,
-    spec: row.spec as JobView['spec'],
+    spec: row.spec,
   };
   if (row.error) view.error = row.error;
   return view;

@@ -125,7 +125,7 @@ function parseModelJson(text: string): { modelTopology: object; groups: Manifest
     });
   });
   checkStorable(obj.modelTopology, 'model.json');
-  return { modelTopology: obj.modelTopology as object, groups: manifest as ManifestGroup[] };
+  return { modelTopology: obj.modelTopology, groups: manifest as ManifestGroup[] };
 }
 
 export async function readModelUpload(request: FastifyRequest): Promise<ParsedUpload> {

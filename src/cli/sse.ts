@@ -52,7 +52,7 @@ export async function* followJob(client: ApiClient, jobId: string): AsyncGenerat
       const res = await client.fetch('GET', `/v1/jobs/${jobId}/events`, {
         headers: { accept: 'text/event-stream', ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}) },
       });
-      for await (const e of parseEventStream(res.body as unknown as AsyncIterable<Uint8Array>)) {
+      for await (const e of parseEventStream(res.body!)) {
         failures = 0;
         if (e.id !== undefined) lastEventId = e.id;
         yield e;

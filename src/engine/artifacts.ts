@@ -1,6 +1,6 @@
 /** The trained model as TensorFlow.js artifacts: what model.json and weights.bin are made of. */
 import * as tf from '@tensorflow/tfjs';
-import type { ModelArtifacts, WeightSpec } from '../spec/records.ts';
+import type { ModelArtifacts } from '../spec/records.ts';
 
 export type { ModelArtifacts };
 
@@ -15,8 +15,8 @@ export async function saveModel(model: tf.LayersModel): Promise<ModelArtifacts> 
   if (!saved?.modelTopology || !saved.weightSpecs || !saved.weightData) throw new Error('model.save produced no artifacts');
   const data = saved.weightData;
   return {
-    modelTopology: saved.modelTopology as object,
-    weightSpecs: saved.weightSpecs as WeightSpec[],
+    modelTopology: saved.modelTopology,
+    weightSpecs: saved.weightSpecs,
     weightData: Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data,
   };
 }

@@ -19,9 +19,11 @@ async function tryBackend(name: BackendName): Promise<void> {
   switch (name) {
     case 'tensorflow-gpu':
       // Registers the 'tensorflow' backend, bound to CUDA, in the shared tfjs-core.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc must not resolve an optional package
       await import('@tensorflow/tfjs-node-gpu' as string);
       break;
     case 'tensorflow':
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc must not resolve an optional package
       await import('@tensorflow/tfjs-node' as string);
       break;
     case 'wasm':

@@ -348,6 +348,6 @@ export function runDenseStep(
     inputs[`w${k}`] = w;
   });
   if (classes) inputs.c = classes;
-  const [loss, correct, ...gradients] = tf.engine().runKernel(DENSE_STEP, inputs, { plan: JSON.stringify(plan) }) as tf.Tensor[];
+  const [loss, correct, ...gradients] = tf.engine().runKernel<tf.Tensor[]>(DENSE_STEP, inputs, { plan: JSON.stringify(plan) });
   return { loss: loss as tf.Scalar, correct: correct as tf.Scalar, gradients };
 }

@@ -12,11 +12,11 @@ const PER_EXAMPLE: Record<Loss, (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tenso
   categoricalCrossentropy: (t, p) => tf.metrics.categoricalCrossentropy(t, p),
   // tf.metrics has no sparse variant: it is the categorical one on one-hot targets.
   sparseCategoricalCrossentropy: (t, p) =>
-    tf.metrics.categoricalCrossentropy(tf.oneHot(tf.cast(t, 'int32'), p.shape[p.shape.length - 1] as number), p),
+    tf.metrics.categoricalCrossentropy(tf.oneHot(tf.cast(t, 'int32'), p.shape[p.shape.length - 1]), p),
 };
 
 export function meanLoss(loss: Loss, yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
-  return tf.mean(PER_EXAMPLE[loss](yTrue, yPred)) as tf.Scalar;
+  return tf.mean<tf.Scalar>(PER_EXAMPLE[loss](yTrue, yPred));
 }
 
 /**
@@ -64,6 +64,6 @@ export function targetShape(loss: Loss, enc: TargetEncoding, rows: number): numb
 export function countCorrect(yPred: tf.Tensor, classes: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
     const predicted = yPred.shape[1] === 1 ? tf.cast(tf.greater(tf.reshape(yPred, [-1]), 0.5), 'int32') : tf.argMax(yPred, -1);
-    return tf.sum(tf.cast(tf.equal(predicted, tf.cast(classes, 'int32')), 'float32')) as tf.Scalar;
+    return tf.sum<tf.Scalar>(tf.cast(tf.equal(predicted, tf.cast(classes, 'int32')), 'float32'));
   });
 }

@@ -48,7 +48,7 @@ export interface WasmMemoryLimit {
 /** Bounds the current backend's wasm memory to `limitBytes`; undefined when the backend is not wasm. */
 export function limitWasmMemory(limitBytes: number): WasmMemoryLimit | undefined {
   if (tf.getBackend() !== 'wasm') return undefined;
-  const module = (tf.backend() as unknown as { wasm?: Partial<EmscriptenModule> }).wasm;
+  const module = (tf.backend() as { wasm?: Partial<EmscriptenModule> }).wasm;
   const memory = module?.asm?.memory;
   const malloc = module?.asm?.malloc;
   // A later tfjs may lay its module out otherwise: better to refuse to start than run unbounded.

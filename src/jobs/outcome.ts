@@ -141,7 +141,7 @@ async function succeed(
   const { model, optimizerState } = result;
   const artifacts = {
     modelTopology: model.modelTopology,
-    weightSpecs: model.weightSpecs as unknown as object[],
+    weightSpecs: model.weightSpecs,
     weightData: new Uint8Array(model.weightData),
     optimizerState: encodeOptimizerState(optimizerState),
   };

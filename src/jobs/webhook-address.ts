@@ -5,7 +5,7 @@
  * and again at every connection through `guardedLookup`, which checks the address actually
  * dialled, so a DNS answer that changes after submit (DNS rebinding) is refused too.
  */
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { lookup as dnsLookup } from 'node:dns';
 import { promises as dns } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
@@ -48,12 +48,11 @@ export async function checkWebhookUrl(text: string, allowPrivate: boolean): Prom
 /** A `lookup` for http.request that refuses non-public answers, checked on the address dialled. */
 export function guardedLookup(allowPrivate: boolean): LookupFunction {
   return (hostname, options, callback) => {
-    dnsLookup(hostname, { ...options, all: true }, (err, answers) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, list) => {
       if (err) return callback(err, '', 0);
-      const list = answers as unknown as LookupAddress[];
       const bad = allowPrivate ? undefined : list.find((a) => !isPublicAddress(a.address));
       if (bad) return callback(new WebhookAddressError(`${hostname} resolves to ${bad.address}, not a public address`), '', 0);
-      if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
+      if (options.all) return callback(null, list);
       callback(null, list[0].address, list[0].family);
     });
   };

@@ -96,7 +96,7 @@ export function parseDatasetSpec(input: unknown, path = 'dataset', uploaded?: Up
   const spec: Record<string, unknown> = { builtin: name };
   for (const [key, info] of Object.entries(options)) spec[key] = readOption(obj, key, path, info);
   // Every option has a default, so each field of this builtin's spec is set, with its type.
-  return spec as unknown as BuiltinDatasetSpec;
+  return spec as BuiltinDatasetSpec;
 }
 
 /** Count, example shape and target of a parsed spec, without generating any data. */

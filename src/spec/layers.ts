@@ -287,5 +287,5 @@ export const LAYER_TYPES = Object.keys(LAYERS) as LayerType[];
 
 /** The descriptor of `type`, typed for any layer (the table's entries are typed by their key). */
 export function layerDescriptor(type: LayerType): LayerDescriptor<LayerType> {
-  return LAYERS[type] as unknown as LayerDescriptor<LayerType>;
+  return LAYERS[type] as LayerDescriptor<LayerType>;
 }

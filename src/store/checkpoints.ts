@@ -3,7 +3,6 @@
  * it means for the metrics: rows past it are dropped, since the next attempt writes them again.
  */
 import type { Checkpoint } from '../spec/records.ts';
-import type { OptimizerStateData } from '../spec/optimizer-state.ts';
 import { decodeOptimizerState, encodeOptimizerState } from '../spec/optimizer-state.ts';
 import { ownArrayBuffer } from '../bytes.ts';
 import type { Db } from './db.ts';
@@ -46,7 +45,7 @@ export async function loadCheckpoint(db: Db, jobId: string): Promise<Checkpoint 
     epochSeen: row.epochSeen,
     lastLoss: row.lastLoss,
     weights: { weightSpecs: row.weightSpecs as never, weightData: ownArrayBuffer(row.weightData) },
-    optimizerState: decodeOptimizerState(row.optimizerState, row.optimizerSlotData) as OptimizerStateData,
+    optimizerState: decodeOptimizerState(row.optimizerState, row.optimizerSlotData),
   };
 }
 

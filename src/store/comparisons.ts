@@ -46,7 +46,7 @@ export async function insertComparison(db: Db, c: NewComparison, maxActive: numb
         kind: c.kind,
         metric: c.metric,
         target: c.target,
-        config: c.config as Prisma.InputJsonValue,
+        config: c.config,
       },
     });
     await tx.job.createMany({

@@ -27,7 +27,7 @@ export type DatasetRow = Omit<DatasetRecord, 'featureShape' | 'classes'> & { fea
 const toDatasetRow = (row: DatasetRecord): DatasetRow => ({
   ...row,
   featureShape: row.featureShape as number[],
-  classes: row.classes as unknown as ClassEntry[] | null,
+  classes: row.classes as ClassEntry[] | null,
 });
 
 /** A dataset row that is not ready yet: its slices are written next, then it is finished or deleted. */

@@ -36,12 +36,12 @@ type JobRecord = Prisma.JobGetPayload<{ select: typeof JOB_FIELDS }>;
 export type JobRow = Omit<JobRecord, 'spec' | 'progress'> & { spec: JobSpec; progress: Progress | null };
 
 /** Our records as Prisma's JSON input (they are plain JSON data: no dates, no classes). */
-export const json = (value: object): Prisma.InputJsonValue => value as Prisma.InputJsonValue;
+export const json = (value: object): Prisma.InputJsonValue => value;
 
 const toJobRow = (row: JobRecord): JobRow => ({
   ...row,
   spec: row.spec as unknown as JobSpec,
-  progress: row.progress as unknown as Progress | null,
+  progress: row.progress as Progress | null,
 });
 const maybeJobRow = (row: JobRecord | null): JobRow | null => (row ? toJobRow(row) : null);
 
@@ -188,7 +188,7 @@ const current = (a: Attempt) => ({ id: a.id, status: 'running' as const, attempt
 export async function beat(db: Db, a: Attempt, progress?: object): Promise<{ ours: boolean; cancelRequested: boolean }> {
   const rows = await db.job.updateManyAndReturn({
     where: current(a),
-    data: { heartbeatAt: new Date(), ...(progress ? { progress: progress as Prisma.InputJsonValue } : {}) },
+    data: { heartbeatAt: new Date(), ...(progress ? { progress } : {}) },
     select: { cancelRequested: true },
   });
   return rows.length === 0 ? { ours: false, cancelRequested: false } : { ours: true, cancelRequested: rows[0].cancelRequested };

@@ -1,6 +1,5 @@
 /** Models users uploaded to start jobs from. */
 import type { Db } from './db.ts';
-import type { Prisma } from './generated/client.ts';
 
 export interface NewUploadedModel {
   id: string;
@@ -18,8 +17,8 @@ export function insertUploadedModel(db: Db, model: NewUploadedModel) {
   return db.uploadedModel.create({
     data: {
       ...model,
-      modelTopology: model.modelTopology as Prisma.InputJsonValue,
-      weightSpecs: model.weightSpecs as Prisma.InputJsonValue,
+      modelTopology: model.modelTopology,
+      weightSpecs: model.weightSpecs,
     },
     select: SUMMARY,
   });

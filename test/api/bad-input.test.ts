@@ -303,7 +303,7 @@ const CASES: Array<[string, unknown, number, string, RegExp]> = [
   [
     'unknown top-level field',
     mutate((j) => {
-      (j as any).owner = 'me';
+      j.owner = 'me';
     }),
     400,
     'owner',
@@ -312,7 +312,7 @@ const CASES: Array<[string, unknown, number, string, RegExp]> = [
   [
     'missing training',
     mutate((j) => {
-      delete (j as any).training;
+      delete j.training;
     }),
     400,
     'training',

@@ -133,7 +133,7 @@ describe('quotas', () => {
           c.close();
         },
       }),
-    } as RequestInit);
+    });
     const chunkedBody = (await chunked.json()) as any;
     assertQuota({ status: chunked.status, headers: chunked.headers, json: chunkedBody }, 'TENANT_MAX_STORED_BYTES', 100);
     assert.equal((await api(service.url, 'GET', '/v1/datasets', undefined, bearer(a.key))).json.datasets.length, 1, 'nothing of it stays');

@@ -111,7 +111,7 @@ function bareRun(data: ReturnType<typeof generateDataset>, ours: boolean): { sec
       const cost = optimizer.minimize(() => {
         const pred = model.apply(xs, { training: true }) as tf.Tensor;
         const perExample = classes === 1 ? tf.metrics.binaryCrossentropy(ys, pred) : tf.metrics.categoricalCrossentropy(ys, pred);
-        return tf.mean(perExample) as tf.Scalar;
+        return tf.mean<tf.Scalar>(perExample);
       }, true) as tf.Scalar;
       lastLoss = cost.dataSync()[0];
       cost.dispose();

@@ -30,7 +30,7 @@ const ys = model === 'xor' ? tf.ones([batch, 1]) : tf.oneHot(tf.randomUniform([b
 const lossOf = (t: tf.Tensor, p: tf.Tensor) =>
   model === 'xor' ? tf.metrics.binaryCrossentropy(t, p) : tf.metrics.categoricalCrossentropy(t, p);
 const step = () => {
-  const cost = optimizer.minimize(() => tf.mean(lossOf(ys, net.apply(xs, { training: true }) as tf.Tensor)) as tf.Scalar, true)!;
+  const cost = optimizer.minimize(() => tf.mean<tf.Scalar>(lossOf(ys, net.apply(xs, { training: true }) as tf.Tensor)), true)!;
   cost.dataSync();
   cost.dispose();
 };

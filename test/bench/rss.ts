@@ -93,7 +93,7 @@ export async function rssPart(service: BenchService, tmpDir: string): Promise<Rs
     headers: { 'content-type': 'text/csv' },
     body: Readable.toWeb(createReadStream(csv)) as ReadableStream,
     duplex: 'half',
-  } as RequestInit & { duplex: 'half' });
+  });
   const uploaded = await res.text();
   const uploadSeconds = (performance.now() - uploadStarted) / 1000;
   const uploadPeaks = uploadMemory.stop();

@@ -65,7 +65,7 @@ async function upload(service: BenchService, what: string, query: string, type: 
     headers: { 'content-type': type },
     body: Readable.toWeb(counted) as ReadableStream,
     duplex: 'half',
-  } as RequestInit & { duplex: 'half' });
+  });
   const answer = await res.text();
   const seconds = (performance.now() - started) / 1000;
   const peaks = memory.stop();

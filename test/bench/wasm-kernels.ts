@@ -14,12 +14,12 @@ import { originalWasmKernel } from '../../src/engine/wasm-kernels/faster.ts';
 const steps = Number(process.argv[2] ?? 20);
 await initBackend('wasm');
 const NAMES = ['MaxPoolGrad', 'Conv2DBackpropInput'];
-const faster = new Map(NAMES.map((name) => [name, tf.getKernel(name, 'wasm')!.kernelFunc]));
+const faster = new Map(NAMES.map((name) => [name, tf.getKernel(name, 'wasm').kernelFunc]));
 
 /** Registers wasm's original kernels (`before`) or ours. */
 function use(which: 'before' | 'after'): void {
   for (const name of NAMES) {
-    const config = tf.getKernel(name, 'wasm')!;
+    const config = tf.getKernel(name, 'wasm');
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel({ ...config, kernelFunc: which === 'before' ? originalWasmKernel(name)! : faster.get(name)! });
   }
@@ -37,13 +37,13 @@ function kernelTimes(): string {
   return tf.tidy(() => {
     const x = tf.relu(tf.randomNormal([64, 26, 26, 8], 0, 1, 'float32', 1));
     const y = tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid');
-    const pool = msPer(
-      () => tf.engine().runKernel('MaxPoolGrad', { dy: y, input: x, output: y }, { filterSize: 2, strides: 2, pad: 'valid' }) as tf.Tensor,
+    const pool = msPer(() =>
+      tf.engine().runKernel<tf.Tensor>('MaxPoolGrad', { dy: y, input: x, output: y }, { filterSize: 2, strides: 2, pad: 'valid' }),
     );
     const dy = tf.randomNormal([64, 14, 14, 64], 0, 1, 'float32', 2);
     const w = tf.randomNormal([3, 3, 32, 64], 0, 1, 'float32', 3);
     const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: [64, 14, 14, 32] };
-    const conv = msPer(() => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, attrs) as tf.Tensor, 5);
+    const conv = msPer(() => tf.engine().runKernel<tf.Tensor>('Conv2DBackpropInput', { dy, filter: w }, attrs), 5);
     return `MaxPoolGrad [64,26,26,8] 2×2: ${pool.toFixed(2)} ms; Conv2DBackpropInput [64,14,14,32] 3×3 32→64: ${conv.toFixed(1)} ms`;
   });
 }
@@ -68,7 +68,7 @@ function samplesPerSecond(twoConvs: boolean): number {
   const optimizer = tf.train.sgd(0.05);
   const x = tf.randomUniform([64, 28, 28, 1], 0, 1, 'float32', 4);
   const y = tf.tidy(() => tf.oneHot(tf.randomUniform([64], 0, 10, 'int32', 5), 10));
-  const loss = () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar;
+  const loss = () => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(y, model.apply(x, { training: true }) as tf.Tensor);
   const step = () => tf.dispose(optimizer.minimize(loss, true) ?? []);
   step();
   const start = performance.now();

@@ -87,7 +87,7 @@ describe('computeTrajectory', () => {
     // 10 * 2^125 > 3.4e38, so step 126 gets an infinite gradient and an infinite y.
     const result = run('quadratic', [1, 1], 1000, { name: 'sgd', learningRate: 0.3 });
     assert.equal(result.diverged?.step, 126);
-    assert.match(result.diverged!.reason, /Infinity/);
+    assert.match(result.diverged.reason, /Infinity/);
     assert.equal(result.points.length, 126);
     assert.equal(result.points[125][1], -(2 ** 125));
     assert.ok(result.points.flat().every(Number.isFinite));

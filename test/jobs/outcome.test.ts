@@ -34,9 +34,9 @@ describe('recording how an attempt ended', () => {
     const id = randomUUID();
     const start = { epoch: 0, epochs: 3, step: 0, totalSteps: 30, loss: null, samplesPerSecond: 0 };
     await insertJob(db, { id, tenant: 'outcome-test', spec: {} as never, progress: start }, Infinity);
-    let row = null;
-    for (let i = 0; i < times; i++) row = await startAttempt(db, id, 'cpu');
-    return { id, attempt: row!.attempts };
+    let attempt = 0;
+    for (let i = 0; i < times; i++) attempt = (await startAttempt(db, id, 'cpu'))!.attempts;
+    return { id, attempt };
   }
 
   const record = (attempt: Attempt, end: Partial<AttemptEnd> & Pick<AttemptEnd, 'outcome'>) =>

@@ -73,9 +73,9 @@ describe('fuzz: every route of the OpenAPI document', () => {
     const own = new URL(TEST_DATABASE_URL);
     own.pathname = `${own.pathname}_fuzz`;
     service = await startService({ env: { DATABASE_URL: own.toString() } });
-    const doc = (await service.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+    const doc = (await service.app.inject({ method: 'GET', url: '/openapi.json' })).json<{
       paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }> }>>;
-    };
+    }>();
     routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.entries(ops).map(([method, op]) => ({
         method: method.toUpperCase(),
@@ -147,11 +147,11 @@ describe('fuzz: every route of the OpenAPI document', () => {
               `${req.method} ${req.url.slice(0, 100)}: ${res.statusCode} not as JSON`,
             );
             assert.deepEqual(await counts(), before, `${req.method} ${req.url.slice(0, 200)} answered ${res.statusCode} but changed rows`);
-            const error = res.json() as { error?: unknown; message?: unknown };
+            const error = res.json<{ error?: unknown; message?: unknown }>();
             assert.equal(typeof error.error, 'string', res.body.slice(0, 300));
             assert.equal(typeof error.message, 'string', res.body.slice(0, 300));
           } else {
-            await cleanUp(res.headers.location as string | undefined);
+            await cleanUp(res.headers.location);
           }
         }),
         { seed: SEED, numRuns: RUNS, endOnFailure: true, reporter: report },

@@ -42,8 +42,8 @@ describe('reconciler', () => {
     const queue = createQueue(service.config, connection);
     try {
       const taken = await bare.getNextJob('bare-token');
-      assert.equal(taken?.id, job.id);
-      await taken!.moveToFailed(new UnrecoverableError('job stalled more than allowable limit'), 'bare-token');
+      assert.ok(taken && taken.id === job.id, 'the bare worker took the job');
+      await taken.moveToFailed(new UnrecoverableError('job stalled more than allowable limit'), 'bare-token');
       await service.db.job.update({
         where: { id: job.id },
         data: { status: 'running', attempts: 1, heartbeatAt: new Date(Date.now() - 60_000) },

@@ -32,13 +32,8 @@ export default tseslint.config(
       ],
       // A `let` that closures capture before its one assignment (src/api/routes/events.ts) is fine.
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
-      // Off for now, on after the formatting pass. Of its 53 reports, 36 are casts TypeScript no
-      // longer needs (Prisma JSON values, `reply as FastifyReply`): `--fix` removes them, but in
-      // files others are editing today. 15 are `tf.mean(x) as tf.Scalar`, where the assertion
-      // picks the op's generic return type; the rule wants `tf.mean<tf.Scalar>(x)` instead. 2
-      // are deliberate: `import('@tensorflow/tfjs-node' as string)` in src/engine/backend.ts
-      // keeps tsc from resolving an optional package that may be absent (removing it breaks tsc).
-      '@typescript-eslint/no-unnecessary-type-assertion': 'off',
+      // For tfjs ops the fix is an explicit type argument (`tf.mean<tf.Scalar>(x)`), not a cast of the result.
+      '@typescript-eslint/no-unnecessary-type-assertion': 'error',
       // node:test's test()/describe() return promises the runner itself awaits; everything else
       // that floats is a bug (a lost rejection), so the rule stays on for all other calls.
       '@typescript-eslint/no-floating-promises': [

@@ -59,7 +59,7 @@ async function security(app: FastifyInstance, { ctx, gate }: SecurityOptions): P
     if (checkHost && !hostAllowed(request.headers.host, allowedHosts)) {
       throw new Refusal(403, 'host: this Host header is not served here; set ALLOWED_HOSTS to serve it');
     }
-    if (STATE_CHANGING(request.method) && !originAllowed(request.headers as { origin?: string; host?: string }, corsOrigins)) {
+    if (STATE_CHANGING(request.method) && !originAllowed(request.headers, corsOrigins)) {
       throw new Refusal(403, 'origin: requests that change state are not accepted from other web pages; set CORS_ORIGINS to allow one');
     }
     request.principal = await gate.principalOf(request);

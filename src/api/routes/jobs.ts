@@ -36,7 +36,7 @@ export function jobRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const key = (request.headers['idempotency-key'] as string | undefined) || undefined;
+        const key = request.headers['idempotency-key'] || undefined;
         const result = await submitJob(ctx, request.principal.tenant, request.body, { idempotencyKey: key });
         if (result.kind === 'replayed') return reply.status(200).header('idempotent-replayed', 'true').send(jobView(result.job));
         const { job } = result;

@@ -6,7 +6,7 @@ import { NotFoundError } from '../../errors.ts';
 import { lrChart } from '../../pictures/lr-chart.ts';
 import { getComparison, type ComparisonRow } from '../../store/comparisons.ts';
 import type { ApiContext } from '../context.ts';
-import { createLrFinder, lrFinderView, type LrFinderBody } from '../lr-finder.ts';
+import { createLrFinder, lrFinderView } from '../lr-finder.ts';
 import { JobBaseSchema, OptimizerSchema } from '../request-schemas.ts';
 import { ErrorBody, JobIdParams } from '../schemas.ts';
 
@@ -80,7 +80,7 @@ export function lrFinderRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const id = await createLrFinder(ctx, request.principal.tenant, request.body as LrFinderBody);
+        const id = await createLrFinder(ctx, request.principal.tenant, request.body);
         return reply
           .status(201)
           .header('location', `/v1/lr-finder/${id}`)

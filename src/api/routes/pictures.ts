@@ -102,7 +102,7 @@ export function pictureRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         const job = await requireJob(db, request.principal.tenant, request.params.id);
         const [steps, epochs] = await Promise.all([lossSeries(db, job.id, JOB_POINTS), epochSeries(db, job.id)]);
         const { optimizer } = job.spec;
-        return svg(reply as FastifyReply, lossChart(`${job.name ?? job.id} (${variantLabel(optimizer)}, ${job.status})`, steps, epochs));
+        return svg(reply, lossChart(`${job.name ?? job.id} (${variantLabel(optimizer)}, ${job.status})`, steps, epochs));
       },
     );
 
@@ -123,7 +123,7 @@ export function pictureRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
             divergedAtStep: r.divergedAtStep,
           })),
         );
-        return svg(reply as FastifyReply, comparisonChart(comparison.name ?? `comparison ${comparison.id}`, runs));
+        return svg(reply, comparisonChart(comparison.name ?? `comparison ${comparison.id}`, runs));
       },
     );
 
@@ -155,7 +155,7 @@ export function pictureRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         for (const r of requests) results.push(await playground.run(r));
         const fn = FUNCTIONS[body.function];
         return svg(
-          reply as FastifyReply,
+          reply,
           contourPlot({
             title: `${body.function} from (${body.start.join(', ')}), ${body.steps} steps`,
             value: fn.value,

@@ -44,7 +44,7 @@ export function resultRoutes({ db }: ApiContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const job = await requireJob(db, request.principal.tenant, request.params.id);
-        if (isMetricsVariant(request.query)) return sendMetricsVariant(db, job, request.query, reply as FastifyReply);
+        if (isMetricsVariant(request.query)) return sendMetricsVariant(db, job, request.query, reply);
         const { fromStep, limit } = request.query;
         const [steps, epochs] = await Promise.all([listSteps(db, job.id, fromStep, limit), listEpochs(db, job.id)]);
         const next = steps.length > 0 ? steps[steps.length - 1].step + 1 : fromStep;

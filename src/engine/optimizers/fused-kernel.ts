@@ -55,7 +55,7 @@ function cpuViews(backend: CpuBackend, inputs: tf.TensorInfo[], count: number): 
 
 function fusedUpdate(backendName: (typeof BACKENDS)[number]): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
-    const { rule, c, decay: wdLr } = attrs as unknown as { rule: FusedRuleName; c: number[]; decay: number[] };
+    const { rule, c, decay: wdLr } = attrs as { rule: FusedRuleName; c: number[]; decay: number[] };
     const slotCount = Object.keys(inputs).length - 2;
     const given = [inputs.x, inputs.g, ...Array.from({ length: slotCount }, (_, k) => inputs[`s${k}`])];
     const infos = given.filter((t): t is tf.TensorInfo => t !== undefined && t.dtype === 'float32');
@@ -100,5 +100,5 @@ export function runFusedUpdate(
   slots.forEach((s, k) => {
     inputs[`s${k}`] = s;
   });
-  return tf.engine().runKernel(FUSED_UPDATE, inputs, { rule, c, decay: decayWdLr } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  return tf.engine().runKernel<tf.Tensor[]>(FUSED_UPDATE, inputs, { rule, c, decay: decayWdLr });
 }

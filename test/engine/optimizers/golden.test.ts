@@ -177,7 +177,7 @@ onEachBackend(() => {
     test('RMSprop(learning_rate=0.1), var 10, loss var^2 / 2: one minimize gives 9.683772', () => {
       const opt = createOptimizer(parseOptimizerSpec({ name: 'rmsprop', learningRate: 0.1 }));
       const v = variableOf(tf.scalar(10), uniqueName('doc'));
-      opt.minimize(() => tf.div(tf.square(v), 2) as tf.Scalar, false, [v]);
+      opt.minimize(() => tf.div<tf.Scalar>(tf.square(v), 2), false, [v]);
       assertAllClose(v.dataSync(), [9.683772], 1e-6, 'var1');
       v.dispose();
       opt.dispose();

@@ -62,7 +62,7 @@ function batch(shape: number[], classes: number, seed: number): { x: tf.Tensor; 
 }
 
 const loss = (model: tf.Sequential, x: tf.Tensor, y: tf.Tensor) =>
-  tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar;
+  tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(y, model.apply(x, { training: true }) as tf.Tensor);
 
 function allGradients(): Float32Array[] {
   const model = fullStack();

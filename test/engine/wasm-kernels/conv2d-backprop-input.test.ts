@@ -26,7 +26,7 @@ function backpropInput(c: ConvCase, extra: tf.NamedAttrMap = {}, kernel?: tf.Ker
     };
     const dx =
       kernel === undefined
-        ? (tf.engine().runKernel('Conv2DBackpropInput', inputs, attrs) as tf.Tensor)
+        ? tf.engine().runKernel<tf.Tensor>('Conv2DBackpropInput', inputs, attrs)
         : tf.engine().makeTensorFromTensorInfo(kernel({ inputs, backend: tf.backend(), attrs }) as tf.TensorInfo);
     assert.deepEqual(dx.shape, inputShape, describeCase(c));
     return dx.dataSync() as Float32Array;

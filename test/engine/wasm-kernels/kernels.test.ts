@@ -57,7 +57,7 @@ function dilatedCases(count: number, seed: number): DilatedCase[] {
 const label = (c: DilatedCase) => `x=${c.x} filter=${c.filter} strides=${c.strides} dilations=${c.dilations} pad=${JSON.stringify(c.pad)}`;
 
 function run(kernel: string, inputs: tf.NamedTensorMap, attrs: object): tf.Tensor {
-  return tf.engine().runKernel(kernel, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
+  return tf.engine().runKernel<tf.Tensor>(kernel, inputs, attrs as tf.NamedAttrMap);
 }
 
 /** Runs one kernel on wasm for case c; checks its shape and values against the reference. */

@@ -69,12 +69,12 @@ const attrsOf = (c: PoolCase): tf.NamedAttrMap => ({
 function maxPoolGrad(c: PoolCase, kernel?: tf.KernelFunc): Float32Array {
   return tf.tidy(() => {
     const x = tf.tensor4d(values(c), c.x);
-    const output = tf.engine().runKernel('MaxPool', { x }, attrsOf(c)) as tf.Tensor;
+    const output = tf.engine().runKernel<tf.Tensor>('MaxPool', { x }, attrsOf(c));
     const dy = tf.tensor(seededValues(sizeOf(output.shape), c.seed + 1), output.shape);
     const inputs = { dy, input: x, output };
     const dx =
       kernel === undefined
-        ? (tf.engine().runKernel('MaxPoolGrad', inputs, attrsOf(c)) as tf.Tensor)
+        ? tf.engine().runKernel<tf.Tensor>('MaxPoolGrad', inputs, attrsOf(c))
         : tf.engine().makeTensorFromTensorInfo(kernel({ inputs, backend: tf.backend(), attrs: attrsOf(c) }) as tf.TensorInfo);
     assert.deepEqual(dx.shape, c.x, `dx shape, ${label(c)}`);
     return dx.dataSync() as Float32Array;

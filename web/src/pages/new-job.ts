@@ -177,7 +177,7 @@ export function newJobPage(main: HTMLElement): () => void {
       throw new Error('bad options');
     }
     const rate = num(lr.control);
-    const spec: Record<string, unknown> = { name: optimizer.control.value, ...(opts as object) };
+    const spec: Record<string, unknown> = { name: optimizer.control.value, ...opts };
     if (schedule.control.value) {
       const s = jsonField(scheduleOpts, 'schedule options') as Record<string, unknown>;
       spec.learningRate = { type: schedule.control.value, initialLearningRate: rate ?? 0.001, ...s };
