@@ -20,6 +20,10 @@ export const MAX_MODEL_JSON_DEPTH = 64;
  * in objects; a topology and manifest take kilobytes (the weights are in the other files).
  */
 export const MAX_MODEL_JSON_BYTES = 16 * 1024 * 1024;
+/** Files in one upload at most: model.json and the weight files it names. */
+export const MAX_MODEL_FILES = 64;
+/** Characters of the `name` field kept. */
+export const MAX_MODEL_NAME_CHARS = 200;
 
 export interface ParsedUpload {
   name?: string;
@@ -138,7 +142,7 @@ export async function readModelUpload(request: FastifyRequest): Promise<ParsedUp
   try {
     for await (const part of request.parts()) {
       if (part.type === 'field') {
-        if (part.fieldname === 'name') name = String(part.value).slice(0, 200);
+        if (part.fieldname === 'name') name = String(part.value).slice(0, MAX_MODEL_NAME_CHARS);
         continue;
       }
       const file = basename(part.filename || part.fieldname);

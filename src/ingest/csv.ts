@@ -16,6 +16,9 @@ import { MAX_LABEL_CHARS, checkFloat32, checkText } from './values.ts';
 /** Bytes a CSV field may take on average: a float32 written in full is under 20. */
 const BYTES_PER_COLUMN = 64;
 
+/** Bytes one CSV line may take with `maxFeatures` feature columns: 64 a column on average, plus a label. */
+export const maxCsvLineBytes = (maxFeatures: number): number => (maxFeatures + 1) * BYTES_PER_COLUMN + MAX_LABEL_CHARS;
+
 export interface CsvOptions {
   label?: string;
   task: Task;
@@ -38,7 +41,7 @@ async function ingest(input: Readable, opts: CsvOptions, sink: ChunkSink): Promi
   if (!labelName) invalid('label', 'is required for CSV: name the column that holds the labels (?label=COLUMN)');
   checkText(labelName, 'label');
   const maxColumns = opts.maxFeatures + 1;
-  const guard = lineGuard(maxColumns, maxColumns * BYTES_PER_COLUMN + MAX_LABEL_CHARS, `MAX_FEATURES is ${opts.maxFeatures}`);
+  const guard = lineGuard(maxColumns, maxCsvLineBytes(opts.maxFeatures), `MAX_FEATURES is ${opts.maxFeatures}`);
   const parser = parse({ info: true, relax_column_count: true, skip_empty_lines: true, trim: true, bom: true });
   // pipeline, not pipe: an error upstream (the size limit, the guard) must end the loop below with that error.
   pipeline(input, guard, parser).catch(() => {});

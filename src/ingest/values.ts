@@ -12,6 +12,13 @@ export const MAX_LABEL_CHARS = 1000;
 /** True when `value` survives the conversion to float32 as a finite number. */
 export const isFiniteFloat32 = (value: number): boolean => Number.isFinite(Math.fround(value));
 
+/**
+ * The magnitude from which a number becomes Infinity as float32: 2^128 − 2^103, half a step
+ * above float32's largest value (3.4028235e38), where rounding goes up. isFiniteFloat32(v) is
+ * exactly |v| < FLOAT32_OVERFLOW, which is how the OpenAPI document states it (upload-bodies.ts).
+ */
+export const FLOAT32_OVERFLOW = 2 ** 128 - 2 ** 103;
+
 /** Throws a 400 on `field` unless `value` is a finite float32; `text` is how the user wrote it. */
 export function checkFloat32(value: number, text: string, field: string): void {
   if (!isFiniteFloat32(value)) invalid(field, `${text} is not a finite float32 (float32 holds magnitudes up to 3.4e38)`);

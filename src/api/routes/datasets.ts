@@ -25,8 +25,10 @@ import { ingestJson } from '../../ingest/json.ts';
 import { checkText } from '../../ingest/values.ts';
 import { checkStoredBytes } from '../auth/quotas.ts';
 import type { ApiContext } from '../context.ts';
+import { documentedBody } from '../documented-body.ts';
 import { multipartError } from '../multipart-errors.ts';
 import { ErrorBody } from '../schemas.ts';
+import { datasetUploadBody } from '../upload-bodies.ts';
 
 const Dataset = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -109,6 +111,8 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
     app.post(
       '/v1/datasets',
       {
+        // The body is a stream, parsed while it arrives: described in the document only, never validated by Fastify.
+        config: documentedBody(datasetUploadBody(config)),
         schema: {
           summary: 'Upload a dataset: CSV with a header (?label=COLUMN) or JSON { x, y }, as the body or a multipart file field',
           querystring: UploadQuery,

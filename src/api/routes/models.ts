@@ -7,8 +7,10 @@ import { NotFoundError } from '../../errors.ts';
 import { getUploadedModel, insertUploadedModel } from '../../store/models.ts';
 import { checkStoredBytes } from '../auth/quotas.ts';
 import type { ApiContext } from '../context.ts';
-import { readModelUpload } from '../model-upload.ts';
+import { documentedBody } from '../documented-body.ts';
+import { MAX_MODEL_FILES, readModelUpload } from '../model-upload.ts';
 import { ErrorBody } from '../schemas.ts';
+import { modelUploadBody } from '../upload-bodies.ts';
 
 const UploadedModel = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -28,16 +30,17 @@ function view(row: Row) {
 export function modelRoutes({ db, config }: ApiContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     await app.register(multipart, {
-      limits: { fileSize: config.MAX_UPLOAD_BYTES, files: 64, fields: 4, parts: 68, fieldSize: 1024 },
+      limits: { fileSize: config.MAX_UPLOAD_BYTES, files: MAX_MODEL_FILES, fields: 4, parts: MAX_MODEL_FILES + 4, fieldSize: 1024 },
     });
 
     app.post(
       '/v1/models',
       {
         bodyLimit: config.MAX_UPLOAD_BYTES,
+        // The body is read part by part (model-upload.ts): described in the document only.
+        config: documentedBody(modelUploadBody(config)),
         schema: {
           summary: 'Upload a TensorFlow.js layers model (multipart: model.json and the weight files it names)',
-          consumes: ['multipart/form-data'],
           response: { 201: UploadedModel, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody },
         },
       },
