@@ -56,7 +56,15 @@ const MULTIPART_COUNT_LIMITS: Record<string, string> = {
   FST_FIELDS_LIMIT: 'more fields than this upload takes',
 };
 
-/** "body/training/epochs must be >= 1" → "training.epochs: must be >= 1" */
+/** A bound in the words of the spec parsers' messages (spec/fields.ts), not ajv's `<=`. */
+const BOUND_WORDS: Record<string, string> = {
+  minimum: 'at least',
+  exclusiveMinimum: 'greater than',
+  maximum: 'at most',
+  exclusiveMaximum: 'less than',
+};
+
+/** "body/training/epochs must be >= 1" → "training.epochs: must be at least 1" */
 function validationMessage(err: FastifyError): string {
   const first = err.validation?.[0];
   if (!first) return err.message;
@@ -71,7 +79,9 @@ function validationMessage(err: FastifyError): string {
       ? 'unknown field'
       : first.keyword === 'required'
         ? 'is required'
-        : (first.message ?? 'is invalid');
+        : first.keyword in BOUND_WORDS && typeof params.limit === 'number'
+          ? `must be ${BOUND_WORDS[first.keyword]} ${params.limit}`
+          : (first.message ?? 'is invalid');
   return `${context === 'body' ? '' : `${context} `}${field}: ${reason}`;
 }
 

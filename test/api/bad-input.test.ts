@@ -385,7 +385,7 @@ describe('bad input', () => {
 
   it('query parameters out of range and foreign cursors are 400s', async () => {
     const { request } = testApp();
-    assert.match((await request('GET', '/v1/jobs?limit=0')).json.message, /querystring limit: must be >= 1/);
+    assert.match((await request('GET', '/v1/jobs?limit=0')).json.message, /querystring limit: must be at least 1/);
     assert.match((await request('GET', '/v1/jobs?status=done')).json.message, /querystring status/);
     assert.match((await request('GET', '/v1/jobs?cursor=abc')).json.message, /^cursor: /);
   });

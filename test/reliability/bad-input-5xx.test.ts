@@ -137,7 +137,7 @@ describe('inputs that used to answer 500', () => {
       refused(
         await api(service.url, 'GET', `/v1/jobs/${jobId}/metrics?fromStep=${fromStep}`),
         'querystring fromStep:',
-        /must be <= 2147483647/,
+        /must be at most 2147483647/,
       );
     });
   }
