@@ -109,6 +109,8 @@ async function compare(body: object): Promise<{ id: string; rows: Row[] }> {
 }
 
 const fmt = (x: number | null, digits = 3) => (x === null ? '—' : x.toPrecision(digits));
+/** One row of a Markdown table, its cells in order. */
+const tableRow = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
 const byFinalValLoss = (a: Row, b: Row) => (a.finalValLoss ?? Infinity) - (b.finalValLoss ?? Infinity);
 const better = (a: Row | undefined, b: Row) => a === undefined || byFinalValLoss(b, a) < 0;
 
@@ -151,13 +153,22 @@ async function measure(d: Dataset): Promise<string> {
     '',
     `![${d.name}: each optimizer at its best learning rate](img/compare-${d.name}.svg)`,
     '',
-    `Each optimizer at its best learning rate (of ${LEARNING_RATES.join(', ')}), best first. Target loss for "steps to target": ${d.target}.`,
+    `Each optimizer at its best learning rate (of ${LEARNING_RATES.join(', ')}), best first. ` +
+      `Target loss for "steps to target": ${d.target}.`,
     '',
     '| optimizer | best lr | final val loss | final val accuracy | best val loss (epoch) | final train loss | steps to target | wall s |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...ranked.map(
-      (r) =>
-        `| ${r.optimizer} | ${r.learningRate} | ${fmt(r.finalValLoss)} | ${fmt(r.finalValAccuracy)} | ${fmt(r.bestValLoss)} | ${fmt(r.finalLoss)} | ${r.stepToTarget ?? '—'} | ${fmt(r.wallSeconds, 2)} |`,
+    ...ranked.map((r) =>
+      tableRow([
+        r.optimizer,
+        r.learningRate,
+        fmt(r.finalValLoss),
+        fmt(r.finalValAccuracy),
+        fmt(r.bestValLoss),
+        fmt(r.finalLoss),
+        r.stepToTarget ?? '—',
+        fmt(r.wallSeconds, 2),
+      ]),
     ),
     '',
     'Final validation loss at every learning rate (✗: diverged, at the step shown):',

@@ -7,7 +7,7 @@ import { extent } from 'd3-array';
 import { scaleLinear, scaleLog } from 'd3-scale';
 import { line } from 'd3-shape';
 import { smooth } from '../analysis/smoothing.ts';
-import { FRAME, axis, color, document, el, emptyNote, legend, wantsLog, type LegendEntry } from './svg.ts';
+import { FRAME, axis, color, document, dotSeries, el, emptyNote, legend, wantsLog, type LegendEntry } from './svg.ts';
 
 export interface StepPoint {
   step: number;
@@ -52,11 +52,6 @@ export function rateScale(rates: number[], range: [number, number]) {
     .nice();
 }
 
-/** Dots as one path: a zero-length segment per point, drawn round by the stroke's cap. */
-export function dotsPath(points: Array<[number, number]>): string {
-  return points.map(([x, y]) => `M${x.toFixed(1)},${y.toFixed(1)}h0`).join('');
-}
-
 export function lossChart(title: string, steps: StepPoint[], epochs: EpochPoint[]): string {
   const f = FRAME;
   if (steps.length === 0) return document(title, [emptyNote('no steps recorded yet')]);
@@ -80,16 +75,12 @@ export function lossChart(title: string, steps: StepPoint[], epochs: EpochPoint[
     .y((s) => lr(s.learningRate));
 
   const series = [
-    el('path', {
-      class: 'series',
-      'data-series': 'loss (each step)',
-      d: dotsPath(steps.map((s) => [x(s.step), y(s.loss)])),
-      stroke: color(0),
-      'stroke-opacity': 0.3,
-      'stroke-width': 3,
-      'stroke-linecap': 'round',
-      fill: 'none',
-    }),
+    dotSeries(
+      'loss (each step)',
+      steps.map((s) => [x(s.step), y(s.loss)]),
+      color(0),
+      0.3,
+    ),
     el('path', {
       class: 'series',
       'data-series': 'loss (smoothed)',

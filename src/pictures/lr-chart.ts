@@ -5,8 +5,8 @@
 import { extent } from 'd3-array';
 import { scaleLog } from 'd3-scale';
 import { line } from 'd3-shape';
-import { dotsPath, valueScale } from './loss-chart.ts';
-import { axis, color, document, el, emptyNote, frameFor, legend, text, type LegendEntry } from './svg.ts';
+import { valueScale } from './loss-chart.ts';
+import { axis, color, document, dotSeries, el, emptyNote, frameFor, legend, text, type LegendEntry } from './svg.ts';
 
 export interface RatePoint {
   learningRate: number;
@@ -34,16 +34,12 @@ export function lrChart(title: string, points: RatePoint[], suggestion: number |
     .x((p) => x(p.learningRate))
     .y((p) => y(p.smoothedLoss));
   const series = [
-    el('path', {
-      class: 'series',
-      'data-series': 'loss (each step)',
-      d: dotsPath(points.map((p) => [x(p.learningRate), y(p.loss)])),
-      stroke: color(0),
-      'stroke-opacity': 0.35,
-      'stroke-width': 3,
-      'stroke-linecap': 'round',
-      fill: 'none',
-    }),
+    dotSeries(
+      'loss (each step)',
+      points.map((p) => [x(p.learningRate), y(p.loss)]),
+      color(0),
+      0.35,
+    ),
     el('path', {
       class: 'series',
       'data-series': 'loss (smoothed)',

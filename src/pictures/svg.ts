@@ -170,6 +170,23 @@ export function wantsLog(values: number[], decades = 1.3): boolean {
   return Math.log10(high / low) > decades;
 }
 
+/**
+ * Raw points (each step's loss) as faint dots, under the line that smooths them: one path, a
+ * zero-length segment per point, drawn round by the stroke's cap.
+ */
+export function dotSeries(label: string, points: Array<[number, number]>, stroke: string, opacity: number): string {
+  return el('path', {
+    class: 'series',
+    'data-series': label,
+    d: points.map(([x, y]) => `M${x.toFixed(1)},${y.toFixed(1)}h0`).join(''),
+    stroke,
+    'stroke-opacity': opacity,
+    'stroke-width': 3,
+    'stroke-linecap': 'round',
+    fill: 'none',
+  });
+}
+
 /** A message in place of the data ("no steps recorded yet"). */
 export function emptyNote(message: string, frame: Frame = FRAME): string {
   return text({ x: (frame.left + frame.right) / 2, y: (frame.top + frame.bottom) / 2, 'text-anchor': 'middle', fill: '#666' }, message);

@@ -87,7 +87,7 @@ describe('browser pages', () => {
     await api(service.url, 'POST', `/v1/jobs/${ids['/v1/jobs']}/cancel`);
   });
 
-  it("the service's own pages, clients without Origin, and reads are served; Origin: null and a cross-site fetch without Origin are not", async () => {
+  it('serves its own pages, clients without Origin, and reads; refuses Origin: null and a cross-site fetch without Origin', async () => {
     const own = new URL(service.url).host;
     const sameOrigin = await fetch(`${service.url}/v1/datasets?label=y`, {
       method: 'POST',

@@ -165,7 +165,8 @@ describe('the OpenAPI document', () => {
       "type JobBody = paths['/v1/jobs']['post']['requestBody']['content']['application/json'];",
       ...jobs.map((job, i) => `// ${at(job)}\nexport const job${i}: JobBody = ${JSON.stringify(job.body)};`),
       // Controls: the generated types are precise enough to refuse these.
-      "const base = { dataset: { builtin: 'iris' as const }, optimizer: { name: 'adam' as const }, training: { epochs: 1, batchSize: 8 } };",
+      "const base = { dataset: { builtin: 'iris' as const }, optimizer: { name: 'adam' as const }, " +
+        'training: { epochs: 1, batchSize: 8 } };',
       '// @ts-expect-error no layer type conv3d',
       "export const bad1: JobBody = { ...base, model: { layers: [{ type: 'conv3d', filters: 3 }], loss: 'meanSquaredError' } };",
       '// @ts-expect-error units is a number',
@@ -173,7 +174,8 @@ describe('the OpenAPI document', () => {
       '// @ts-expect-error rate is not an option of dense',
       "export const bad3: JobBody = { ...base, model: { layers: [{ type: 'dense', units: 3, rate: 0.5 }], loss: 'meanSquaredError' } };",
       '// @ts-expect-error lion has no amsgrad',
-      "export const bad4: JobBody = { ...base, optimizer: { name: 'lion', amsgrad: true }, model: { layers: [{ type: 'dense', units: 3 }], loss: 'meanSquaredError' } };",
+      "export const bad4: JobBody = { ...base, optimizer: { name: 'lion', amsgrad: true }, " +
+        "model: { layers: [{ type: 'dense', units: 3 }], loss: 'meanSquaredError' } };",
       '',
     ].join('\n');
     writeFileSync(path.join(dir, 'check.ts'), source);
@@ -242,7 +244,8 @@ describe('the OpenAPI document', () => {
       const schemas = statuses.map((s) => jsonSchemaOf(op.responses[s])).filter((s): s is Json => s !== undefined);
       if (schemas.length === 0) {
         failures.push(
-          `${at(answer)}: ${request.method} ${request.path} documents no JSON answer for ${statuses.join('/') || (isError ? '4xx' : '2xx')}`,
+          `${at(answer)}: ${request.method} ${request.path} ` +
+            `documents no JSON answer for ${statuses.join('/') || (isError ? '4xx' : '2xx')}`,
         );
         continue;
       }

@@ -6,18 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { keysDatabase } from '../helpers/auth.ts';
+import { launchChromium, noChromium } from '../helpers/chromium.ts';
 import { api, longJob } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-
-describe('a real browser', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not installed (apt-get install chromium)` }, () => {
+describe('a real browser', { skip: noChromium }, () => {
   let service: TestService;
   let browser: Browser;
   let page: Server;
@@ -29,7 +27,7 @@ describe('a real browser', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not 
     service.app.server.on('request', (req, res) =>
       res.on('finish', () => seen.push(`${req.method} ${req.url?.split('?')[0]} ${res.statusCode}`)),
     );
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium();
     // Another origin: "localhost" on another port, as a page the user happened to open.
     page = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>elsewhere</title>'));
     await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));

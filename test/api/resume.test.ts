@@ -145,7 +145,10 @@ describe('starting jobs from other jobs and from uploaded models', () => {
       assert.equal(misfit.status, 400);
       assert.match(
         misfit.json.message,
-        /^initFrom\.modelId: model\.layers\[1\] \(dense\) kernel has shape \[10,10\] here but the uploaded model .*'s l2_dense\/kernel has \[10,3\]/,
+        new RegExp(
+          /^initFrom\.modelId: model\.layers\[1\] \(dense\) kernel has shape \[10,10\] here /.source +
+            /but the uploaded model .*'s l2_dense\/kernel has \[10,3\]/.source,
+        ),
       );
     });
   });

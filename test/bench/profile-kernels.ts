@@ -54,10 +54,13 @@ for (let i = 0; i < STEPS; i++) {
 }
 const kernelMs = [...totals.values()].reduce((s, t) => s + t.ms, 0);
 console.log(
-  `${model} on ${tf.getBackend()}: ${plainMs.toFixed(3)} ms a step (${batch} examples), ${(wall / STEPS).toFixed(2)} ms under tf.profile, kernels ${(kernelMs / STEPS).toFixed(2)} ms, ${([...totals.values()].reduce((s, t) => s + t.calls, 0) / STEPS).toFixed(0)} kernel calls`,
+  `${model} on ${tf.getBackend()}: ${plainMs.toFixed(3)} ms a step (${batch} examples), ` +
+    `${(wall / STEPS).toFixed(2)} ms under tf.profile, kernels ${(kernelMs / STEPS).toFixed(2)} ms, ` +
+    `${([...totals.values()].reduce((s, t) => s + t.calls, 0) / STEPS).toFixed(0)} kernel calls`,
 );
 for (const [name, t] of [...totals.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) {
   console.log(
-    `  ${name.padEnd(28)} ${(t.ms / STEPS).toFixed(3).padStart(8)} ms/step  ${(t.calls / STEPS).toFixed(0).padStart(3)} calls  ${((t.ms / kernelMs) * 100).toFixed(1).padStart(5)}%`,
+    `  ${name.padEnd(28)} ${(t.ms / STEPS).toFixed(3).padStart(8)} ms/step  ` +
+      `${(t.calls / STEPS).toFixed(0).padStart(3)} calls  ${((t.ms / kernelMs) * 100).toFixed(1).padStart(5)}%`,
   );
 }

@@ -275,7 +275,9 @@ try {
         part: name,
         metric: '(b) service, submit → succeeded',
         value: `${fmt(b.samplesPerSecond)} samples/s`,
-        note: `median of ${b.runs.length} jobs: ${b.runs.map((r) => fmt(r.wallSeconds, 2)).join(', ')} s; warm-up job ${fmt(b.warmup.wallSeconds, 2)} s; backend ${m.backend}`,
+        note:
+          `median of ${b.runs.length} jobs: ${b.runs.map((r) => fmt(r.wallSeconds, 2)).join(', ')} s; ` +
+          `warm-up job ${fmt(b.warmup.wallSeconds, 2)} s; backend ${m.backend}`,
       });
       if (m.finishingSeconds !== undefined) {
         const without = (b.samplesPerSecond * m.wallSeconds) / (m.wallSeconds - m.finishingSeconds);
@@ -290,7 +292,12 @@ try {
         part: name,
         metric: "  where (b)'s time goes (median job)",
         value: `${fmt(m.wallSeconds, 2)} s`,
-        note: `queued ${fmt(m.queuedSeconds * 1000)} ms, child ${m.childSeconds !== undefined ? fmt(m.childSeconds, 2) : '?'} s, finishing (child done → row succeeded) ${m.finishingSeconds !== undefined ? fmt(m.finishingSeconds * 1000) : '?'} ms, child loop ${fmt(m.loopSamplesPerSecond)} samples/s (last epoch); CPU s: service ${fmt(m.cpu.service, 2)}, child ${fmt(m.cpu.children, 2)}, postgres ${fmt(m.cpu.postgres, 2)}`,
+        note:
+          `queued ${fmt(m.queuedSeconds * 1000)} ms, ` +
+          `child ${m.childSeconds !== undefined ? fmt(m.childSeconds, 2) : '?'} s, ` +
+          `finishing (child done → row succeeded) ${m.finishingSeconds !== undefined ? fmt(m.finishingSeconds * 1000) : '?'} ms, ` +
+          `child loop ${fmt(m.loopSamplesPerSecond)} samples/s (last epoch); ` +
+          `CPU s: service ${fmt(m.cpu.service, 2)}, child ${fmt(m.cpu.children, 2)}, postgres ${fmt(m.cpu.postgres, 2)}`,
       });
     }
     if (c1)
@@ -336,7 +343,10 @@ try {
         part: 'METRICS',
         metric: '  rows / training time in the worker',
         value: `${fmt(metrics.stepsPerSecondTraining)} steps/s`,
-        note: `queued ${fmt(metrics.run.queuedSeconds * 1000)} ms, child ${fmt(metrics.run.childSeconds ?? 0, 2)} s, finishing ${fmt((metrics.run.finishingSeconds ?? 0) * 1000)} ms; CPU s: service ${fmt(metrics.run.cpu.service, 2)}, child ${fmt(metrics.run.cpu.children, 2)}, postgres ${fmt(metrics.run.cpu.postgres, 2)}`,
+        note:
+          `queued ${fmt(metrics.run.queuedSeconds * 1000)} ms, child ${fmt(metrics.run.childSeconds ?? 0, 2)} s, ` +
+          `finishing ${fmt((metrics.run.finishingSeconds ?? 0) * 1000)} ms; CPU s: service ${fmt(metrics.run.cpu.service, 2)}, ` +
+          `child ${fmt(metrics.run.cpu.children, 2)}, postgres ${fmt(metrics.run.cpu.postgres, 2)}`,
       });
     if (metricsBare)
       table.row({
@@ -375,7 +385,9 @@ try {
       part: 'JOBS/HOUR',
       metric: `${BURST_JOBS} iris jobs at once, default concurrency`,
       value: `${fmt(burstDefault.wallSeconds, 1)} s`,
-      note: `concurrency ${burstDefault.concurrency ?? '?'} on ${(await import('node:os')).availableParallelism()} cores; ${note(burstDefault)}`,
+      note:
+        `concurrency ${burstDefault.concurrency ?? '?'} on ${(await import('node:os')).availableParallelism()} cores; ` +
+        note(burstDefault),
     });
     table.row({
       part: 'JOBS/HOUR',
@@ -398,7 +410,9 @@ try {
       part: 'CHECKPOINTS',
       metric: `one checkpoint (mnist MLP, 101,770 weights, Adam)`,
       value: `${fmt(perCheckpoint * 1000)} ms`,
-      note: `job running time, median of ${RUNS}: ${fmt(checkpointsEvery.medianSeconds, 2)} s with ${taken} checkpoints, ${fmt(checkpointsNone.medianSeconds, 2)} s with none`,
+      note:
+        `job running time, median of ${RUNS}: ${fmt(checkpointsEvery.medianSeconds, 2)} s with ${taken} checkpoints, ` +
+        `${fmt(checkpointsNone.medianSeconds, 2)} s with none`,
     });
     table.target({
       part: 'CHECKPOINTS',
@@ -407,13 +421,17 @@ try {
       target: 2,
       unit: '%',
       lowerIsBetter: true,
-      note: `one checkpoint every ${interval} s of training; with CHECKPOINT_INTERVAL_S=0 (every epoch) this job spends ${fmt((1 - checkpointsNone.medianSeconds / checkpointsEvery.medianSeconds) * 100, 1)}% on them`,
+      note:
+        `one checkpoint every ${interval} s of training; with CHECKPOINT_INTERVAL_S=0 (every epoch) this job spends ` +
+        `${fmt((1 - checkpointsNone.medianSeconds / checkpointsEvery.medianSeconds) * 100, 1)}% on them`,
     });
   }
   if (api) {
     for (const r of [api.get, api.post]) {
       const isGet = r.route.startsWith('GET');
-      const note = `${fmt(r.requests)} requests in ${r.durationSeconds} s, ${r.connections} connections; p50 ${r.p50} ms, max ${r.max} ms; non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}`;
+      const note =
+        `${fmt(r.requests)} requests in ${r.durationSeconds} s, ${r.connections} connections; p50 ${r.p50} ms, max ${r.max} ms; ` +
+        `non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}`;
       if (isGet) {
         table.target({ part: 'API', metric: `${r.route} requests/s`, value: r.requestsPerSecond, target: 2000, unit: ' req/s', note });
         table.target({ part: 'API', metric: `${r.route} p99 latency`, value: r.p99, target: 20, unit: ' ms', lowerIsBetter: true });
@@ -433,7 +451,9 @@ try {
       part: 'BUCKETS',
       metric: `GET …/metrics?points=${fmt(buckets.points)}, ${fmt(buckets.steps)}-step job`,
       value: `${fmt(buckets.medianBucketsMs)} ms`,
-      note: `median of ${buckets.bucketsMs.length - 1} warm requests (cold: ${fmt(buckets.bucketsMs[0])} ms); ${fmt(buckets.buckets)} buckets; rows inserted by SQL in ${fmt(buckets.insertSeconds, 1)} s`,
+      note:
+        `median of ${buckets.bucketsMs.length - 1} warm requests (cold: ${fmt(buckets.bucketsMs[0])} ms); ` +
+        `${fmt(buckets.buckets)} buckets; rows inserted by SQL in ${fmt(buckets.insertSeconds, 1)} s`,
     });
     table.row({
       part: 'BUCKETS',
@@ -450,13 +470,19 @@ try {
         part: 'RSS',
         metric: 'upload: service process peak RSS',
         value: mb(rss.upload.peakRssServiceBytes),
-        note: `${fmt(rss.rows)} rows × ${rss.columns} columns, ${mb(rss.csvBytes)} CSV in ${fmt(rss.upload.seconds, 1)} s (${mb(rss.csvBytes / rss.upload.seconds)}/s); ${mb(rss.upload.rssBeforeBytes)} before the upload; VmHWM ${mb(rss.upload.hwmServiceBytes)}`,
+        note:
+          `${fmt(rss.rows)} rows × ${rss.columns} columns, ` +
+          `${mb(rss.csvBytes)} CSV in ${fmt(rss.upload.seconds, 1)} s (${mb(rss.csvBytes / rss.upload.seconds)}/s); ` +
+          `${mb(rss.upload.rssBeforeBytes)} before the upload; VmHWM ${mb(rss.upload.hwmServiceBytes)}`,
       });
       table.row({
         part: 'RSS',
         metric: 'training child peak RSS (1 epoch, batch 256)',
         value: mb(Math.max(rss.job.peakRssChildBytes, rss.job.hwmChildBytes)),
-        note: `idle child before the job ${mb(rss.job.childRssBeforeBytes)}; sampled every 200 ms ${mb(rss.job.peakRssChildBytes)}, VmHWM ${mb(rss.job.hwmChildBytes)}; job ${fmt(rss.job.wallSeconds, 1)} s submit → succeeded (child ${fmt(rss.job.childSeconds ?? 0, 1)} s)`,
+        note:
+          `idle child before the job ${mb(rss.job.childRssBeforeBytes)}; ` +
+          `sampled every 200 ms ${mb(rss.job.peakRssChildBytes)}, VmHWM ${mb(rss.job.hwmChildBytes)}; ` +
+          `job ${fmt(rss.job.wallSeconds, 1)} s submit → succeeded (child ${fmt(rss.job.childSeconds ?? 0, 1)} s)`,
       });
       table.row({
         part: 'RSS',
@@ -468,7 +494,9 @@ try {
   }
   for (const u of uploads ?? []) {
     const mb = (b: number) => b / 2 ** 20;
-    const note = `${fmt(mb(u.bytes))} MiB in ${fmt(u.seconds, 1)} s (${fmt(mb(u.bytes) / u.seconds, 1)} MiB/s), answered ${u.status}${u.status === 201 ? '' : `: ${u.answer}`}; ${fmt(mb(u.rssBeforeBytes))} MiB before`;
+    const note =
+      `${fmt(mb(u.bytes))} MiB in ${fmt(u.seconds, 1)} s (${fmt(mb(u.bytes) / u.seconds, 1)} MiB/s), ` +
+      `answered ${u.status}${u.status === 201 ? '' : `: ${u.answer}`}; ${fmt(mb(u.rssBeforeBytes))} MiB before`;
     table.target({
       part: 'UPLOADS',
       metric: `${u.what}: API peak RSS`,

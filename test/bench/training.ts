@@ -231,7 +231,8 @@ export async function metricsWriterCapacity(
   const db = createDb(databaseUrl);
   const id = crypto.randomUUID();
   try {
-    await insertJob(db, { id, tenant: 'default', name: 'bench-metrics-writer', spec: {} as never, progress: {} as never }, Infinity); // no spec: the recorder alone is measured
+    // No spec: the recorder alone is measured.
+    await insertJob(db, { id, tenant: 'default', name: 'bench-metrics-writer', spec: {} as never, progress: {} as never }, Infinity);
     const started0 = await startAttempt(db, id, 'bench');
     const writer = new JobRecorder(
       db,

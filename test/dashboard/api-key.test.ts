@@ -8,16 +8,14 @@
  * `GET /v1/jobs`, `/v1/comparisons` and one job's SSE stream with it.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { buildWeb } from '../../scripts/build-web.ts';
 import { dashboardRoutes } from '../../src/api/dashboard.ts';
+import { launchChromium, noChromium as skip } from '../helpers/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `no ${CHROMIUM}: install it with apt-get install -y chromium`;
 const KEY = 'tk_test_0123456789';
 const JOB_ID = '0b6f3e4e-7a3c-4a51-9d7e-3f1c2f9b1a00';
 const OUT = join(import.meta.dirname, '..', '..', 'dist', 'web-api-key-test');
@@ -70,20 +68,7 @@ before(async () => {
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -6,17 +6,15 @@
  * dist/dashboard-screenshots.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildWeb } from '../../scripts/build-web.ts';
+import { launchChromium, noChromium as skip } from '../helpers/chromium.ts';
 import { api } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(import.meta.dirname, '..', '..', 'dist', 'dashboard-screenshots');
-const skip = existsSync(CHROMIUM) ? false : `no ${CHROMIUM}: install it with apt-get install -y chromium`;
 
 type Browser = import('playwright-core').Browser;
 type Page = import('playwright-core').Page;
@@ -34,21 +32,7 @@ before(async () => {
   if (skip) return;
   await buildWeb();
   service = await startService({ worker: true });
-  const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // Playwright gives every launch a fresh temporary profile (its own --user-data-dir).
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   page.on('console', (m) => {
     if (m.type() !== 'error') return;

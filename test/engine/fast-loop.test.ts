@@ -107,7 +107,7 @@ describe('fast paths of the training loop', () => {
     });
   }
 
-  it('a small dense model takes the fused step, and a job resumed mid-epoch from its checkpoint ends bit for bit as one uninterrupted', async () => {
+  it('a small dense model takes the fused step; resumed mid-epoch from a checkpoint, it ends bit for bit as if uninterrupted', async () => {
     const parsed = job(DENSE);
     assert.ok(denseStepPlan(parsed.spec.model, [2], parsed.spec.training.batchSize, tf.getBackend()), 'the fused step applies');
     const whole = await run(parsed);

@@ -23,7 +23,7 @@ after(async () => {
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-test('a stream cut in the middle of a running job and resumed with Last-Event-ID misses no step and repeats none; a second API process streams the same job', async () => {
+test('a stream cut mid-job, resumed with Last-Event-ID, misses no step and repeats none; a second API process streams it too', async () => {
   const submitted = await api(service.url, 'POST', '/v1/jobs', longJob(60)); // 64 steps an epoch
   assert.equal(submitted.status, 201);
   const { id } = submitted.json;

@@ -120,9 +120,8 @@ test('at delivery the address is checked again: a name that now resolves to loop
   services.push(service);
   const { json } = await api(service.url, 'POST', '/v1/jobs', irisJob());
   // As if the name had resolved to a public address at submit and to 127.0.0.1 now (DNS rebinding).
-  const port = (receiver.address() as AddressInfo).port;
-  await service.db
-    .$executeRaw`INSERT INTO "WebhookDelivery" ("jobId", "url", "event") VALUES (${json.id}::uuid, ${`http://localhost:${port}/`}, 'succeeded')`;
+  const url = `http://localhost:${(receiver.address() as AddressInfo).port}/`;
+  await service.db.$executeRaw`INSERT INTO "WebhookDelivery" ("jobId", "url", "event") VALUES (${json.id}::uuid, ${url}, 'succeeded')`;
   const deadline = Date.now() + 10_000;
   let row: Array<{ lastError: string | null; attempts: number }> = [];
   while (Date.now() < deadline) {

@@ -52,7 +52,7 @@ describe('checkpoints', () => {
   });
   after(() => service.close());
 
-  it('a worker killed mid-epoch with its training child: the next attempt resumes from the checkpoint, bitwise equal to an uninterrupted run', async () => {
+  it('worker and child killed mid-epoch: the next attempt resumes from the checkpoint, bitwise equal to an uninterrupted run', async () => {
     const doomed = workerProcess(service.config, { detached: true });
     const { json: job } = await api(service.url, 'POST', '/v1/jobs', spec);
     const midEpoch = (j: any) => j?.checkpoint != null && j.checkpoint.step > STEPS_PER_EPOCH && j.checkpoint.step % STEPS_PER_EPOCH !== 0;

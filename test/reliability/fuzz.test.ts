@@ -43,7 +43,8 @@ function report(run: fc.RunDetails<[FuzzRequest]>): void {
     ),
   );
   throw new Error(
-    `fuzz failure (seed ${run.seed}, path ${run.counterexamplePath}): ${why.slice(0, 1500)}\nrequest (whole in ${file}): ${JSON.stringify(shown)}`,
+    `fuzz failure (seed ${run.seed}, path ${run.counterexamplePath}): ${why.slice(0, 1500)}\n` +
+      `request (whole in ${file}): ${JSON.stringify(shown)}`,
   );
 }
 

@@ -138,7 +138,10 @@ describe('admission at submit', () => {
     // 100,000 examples in batches of 1: 100,000 steps an epoch, × 1,000 epochs = 10^8.
     assert.match(
       err.reason,
-      /^1000 epochs of 100000 steps each \(100000 training examples in batches of 1\) make 100000000 optimizer steps, over the limit of 1000000 per job/,
+      new RegExp(
+        /^1000 epochs of 100000 steps each \(100000 training examples in batches of 1\) /.source +
+          /make 100000000 optimizer steps, over the limit of 1000000 per job/.source,
+      ),
     );
     assert.deepEqual(err.details, { steps: 1e8, maxSteps: 1e6 });
   });
@@ -170,7 +173,10 @@ describe('admission at submit', () => {
     // Its output alone: 28·28·65536 values × 16 × 4 bytes = 3,288,334,336 bytes = 3.1 GiB, over 2 GiB.
     assert.match(
       err.reason,
-      /^training this job would take about [\d.]+ GiB of memory, over the limit of 2\.0 GiB per job: most of it is this dense layer's output, \[28,28,65536\] values per example, 3\.1 GiB for a batch of 16/,
+      new RegExp(
+        /^training this job would take about [\d.]+ GiB of memory, over the limit of 2\.0 GiB per job: /.source +
+          /most of it is this dense layer's output, \[28,28,65536\] values per example, 3\.1 GiB for a batch of 16/.source,
+      ),
     );
     assert.match(err.reason, /use a smaller training\.batchSize/);
     assert.ok((err.details!.estimatedBytes as number) > 2 * 3_288_334_336, 'activations and their gradients');

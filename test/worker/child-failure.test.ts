@@ -15,8 +15,10 @@ const { spec, plan } = parseJobSpec(irisJob(), { maxEpochs: 100, maxBatchSize: 1
 const job = { spec, plan, backend: 'wasm' };
 /** The wasm runtime's own error class (not in the project's TypeScript lib). */
 const { RuntimeError } = (globalThis as unknown as { WebAssembly: { RuntimeError: ErrorConstructor } }).WebAssembly;
-const OUT_OF_MEMORY =
-  /^training ran out of memory: this job needs more than the memory this machine could give it; its largest layer output is that of model\.layers\[0\] \(dense, output \[8\] per example\)/;
+const OUT_OF_MEMORY = new RegExp(
+  /^training ran out of memory: this job needs more than the memory this machine could give it; /.source +
+    /its largest layer output is that of model\.layers\[0\] \(dense, output \[8\] per example\)/.source,
+);
 
 describe('a failure in a training child', () => {
   it("keeps the child after the user's own errors, with their message as it is", () => {
