@@ -14,7 +14,7 @@ import { startService, type TestService } from '../helpers/service.ts';
 describe('reconciler', () => {
   let service: TestService;
   before(async () => {
-    service = await startService({ worker: false, reconcile: true, env: { DATABASE_URL: await ownDatabase('trainer_test_reconciler') } });
+    service = await startService({ worker: false, reconcile: true, env: { DATABASE_URL: await ownDatabase('reconciler') } });
     await service.reconciler!.close(); // its first pass is over; the test drives the next ones
   });
   after(() => service.close());

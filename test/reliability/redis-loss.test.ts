@@ -21,7 +21,7 @@ describe('Redis loses its data', () => {
   let service: TestService;
   before(async () => {
     redis = await startRedis();
-    const databaseUrl = await ownDatabase('trainer_test_redis_loss');
+    const databaseUrl = await ownDatabase('redis_loss');
     service = await startService({
       reconcile: true,
       env: { DATABASE_URL: databaseUrl, REDIS_URL: redis.url(0), RECONCILE_INTERVAL_MS: '300', CHECKPOINT_INTERVAL_S: '0' },

@@ -12,7 +12,7 @@ import { startService, type TestService } from '../helpers/service.ts';
 describe('success needs every row', () => {
   let service: TestService;
   before(async () => {
-    service = await startService({ worker: true, env: { DATABASE_URL: await ownDatabase('trainer_test_success_gate') } });
+    service = await startService({ worker: true, env: { DATABASE_URL: await ownDatabase('success_gate') } });
   });
   after(async () => {
     await service.db.$executeRawUnsafe('DROP TRIGGER IF EXISTS lose_a_row ON "StepMetric"');

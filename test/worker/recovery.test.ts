@@ -86,7 +86,7 @@ describe('a job that keeps stalling', () => {
   // BullMQ says so only in an event, which a worker starting at that moment may not hear yet:
   // the reconciler, as `npm start` runs it, is the backstop (it needs a database of its own).
   before(async () => {
-    const DATABASE_URL = await ownDatabase('trainer_test_stalling');
+    const DATABASE_URL = await ownDatabase('stalling');
     service = await startService({ reconcile: true, env: { DATABASE_URL, MAX_STALLED_COUNT: '0', RECONCILE_INTERVAL_MS: '1000' } });
   });
   after(() => service.close());
