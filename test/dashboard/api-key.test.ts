@@ -3,9 +3,10 @@
  * asked for again, the accepted one is kept in sessionStorage and sent as a Bearer token on
  * every request, the event stream (read with fetch) included, with Last-Event-ID.
  *
- * The keys feature lives in another branch, so this serves the built dashboard next to a small
- * stand-in for the documented contract: 401 + `WWW-Authenticate: Bearer` without the key, and
- * `GET /v1/jobs`, `/v1/comparisons` and one job's SSE stream with it.
+ * This serves the built dashboard next to a small stand-in for the documented contract (401 +
+ * `WWW-Authenticate: Bearer` without the key; `GET /v1/jobs`, `/v1/comparisons` and one job's SSE
+ * stream with it), so that it can see every header the page sends and cut the stream mid-event.
+ * real-keys.test.ts runs the same prompt against the service's real keys.
  */
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
