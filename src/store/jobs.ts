@@ -67,9 +67,9 @@ export class ActiveJobsLimitError extends Error {
 
 /**
  * Runs `write` in a transaction that first takes the tenant's active-jobs lock (a transaction-
- * scoped advisory lock) and counts its queued and running jobs: when `adding` more would pass
- * `max`, an ActiveJobsLimitError and nothing is written. Two submits at the same moment cannot
- * both take the last slot.
+ * scoped advisory lock, the one insert_job_within_limit takes) and counts its queued and running
+ * jobs: when `adding` more would pass `max`, an ActiveJobsLimitError and nothing is written.
+ * Two submits at the same moment cannot both take the last slot. For a comparison's jobs.
  */
 export function withinActiveJobLimit<T>(
   db: Db,
@@ -84,24 +84,27 @@ export function withinActiveJobLimit<T>(
   });
 }
 
+/** The largest limit PostgreSQL's integer takes: "no limit" for callers that set none (tests, the bench). */
+const NO_LIMIT = 2_147_483_647;
+
 /**
- * Inserts a job within its tenant's limit of `maxActive` queued and running jobs. A job whose
+ * Inserts a job within its tenant's limit of `maxActive` queued and running jobs, in one round
+ * trip (the SQL function insert_job_within_limit counts under the tenant's lock). A job whose
  * idempotency key is already taken (a concurrent retry of the same request) is not inserted:
- * the existing one is returned, `created: false`.
+ * the existing one is returned, `created: false`. Past the limit: ActiveJobsLimitError.
  */
 export async function insertJob(db: Db, job: NewJob, maxActive: number): Promise<{ job: JobRow; created: boolean }> {
-  try {
-    const row = await withinActiveJobLimit(db, { tenant: job.tenant, adding: 1, max: maxActive }, (tx) =>
-      tx.job.create({ data: { ...job, spec: json(job.spec), progress: json(job.progress) }, select: JOB_FIELDS }),
-    );
-    return { job: toJobRow(row), created: true };
-  } catch (err) {
-    if (job.idempotencyKey && err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-      const existing = await findJobByIdempotencyKey(db, job.tenant, job.idempotencyKey);
-      if (existing) return { job: existing, created: false };
-    }
-    throw err;
-  }
+  const [{ refused }] = await db.$queryRaw<Array<{ refused: number | null }>>`
+    SELECT insert_job_within_limit(
+      ${job.id}::uuid, ${job.tenant}::text, ${job.name ?? null}::text, ${JSON.stringify(job.spec)}::jsonb,
+      ${JSON.stringify(job.progress)}::jsonb, ${job.idempotencyKey ?? null}::text, ${job.requestHash ?? null}::text,
+      ${Math.min(maxActive, NO_LIMIT)}::int
+    ) AS refused`;
+  if (refused === null) return { job: (await getJob(db, job.id))!, created: true };
+  if (refused >= 0) throw new ActiveJobsLimitError(refused);
+  const existing = await findJobByIdempotencyKey(db, job.tenant, job.idempotencyKey ?? '');
+  if (!existing) throw new Error(`job ${job.id}: its idempotency key was taken, yet no job holds it`);
+  return { job: existing, created: false };
 }
 
 /** Idempotency keys are the tenant's own: another tenant's key never names (or reveals) this job. */
