@@ -114,12 +114,31 @@ export function findJobByIdempotencyKey(db: Db, tenant: string, key: string): Pr
 
 /** A job by id, for the worker (which trusts the id it was given). */
 export function getJob(db: Db, id: string): Promise<JobRow | null> {
-  return db.job.findUnique({ where: { id }, select: JOB_FIELDS }).then(maybeJobRow);
+  return readJob(db, id, null);
 }
 
 /** A job by id as a tenant sees it: another tenant's job is not there. */
 export function getTenantJob(db: Db, tenant: string, id: string): Promise<JobRow | null> {
-  return db.job.findFirst({ where: { id, tenant }, select: JOB_FIELDS }).then(maybeJobRow);
+  return readJob(db, id, tenant);
+}
+
+/**
+ * One job, as `findFirst({ select: JOB_FIELDS })` reads it, in one SQL statement: every client
+ * that polls a job lands here, and Prisma's query building plus its separate query for the
+ * checkpoint cost twice the time (measured: 554 against 242 µs a read, 10 at once). A test holds
+ * it equal to Prisma's read, field for field.
+ */
+async function readJob(db: Db, id: string, tenant: string | null): Promise<JobRow | null> {
+  const rows = await db.$queryRaw<Array<JobRecord & { checkpointStep: number | null; checkpointEpoch: number; checkpointAt: Date }>>`
+    SELECT j.id::text, j.name, j.status::text AS status, j.spec, j.backend, j.progress, j.error, j."cancelRequested",
+      j.attempts, j."createdAt", j."startedAt", j."finishedAt", j."idempotencyKey", j."requestHash", j."resumedFromStep",
+      j.tenant, c.step AS "checkpointStep", c.epoch AS "checkpointEpoch", c."createdAt" AS "checkpointAt"
+    FROM "Job" j LEFT JOIN "JobCheckpoint" c ON c."jobId" = j.id
+    WHERE j.id = ${id}::uuid AND (${tenant}::text IS NULL OR j.tenant = ${tenant}::text)`;
+  if (rows.length === 0) return null;
+  const { checkpointStep, checkpointEpoch, checkpointAt, ...job } = rows[0];
+  const checkpoint = checkpointStep === null ? null : { step: checkpointStep, epoch: checkpointEpoch, createdAt: checkpointAt };
+  return toJobRow({ ...job, checkpoint });
 }
 
 /** The tenant's jobs that are queued or running (its TENANT_MAX_ACTIVE_JOBS quota). */

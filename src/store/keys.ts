@@ -59,7 +59,10 @@ export async function revokeKey(db: Db, id: string): Promise<KeyRow | null> {
 
 /** Whether any key was ever created (revoked ones count: revoking every key must not reopen the service). */
 export async function anyKeyExists(db: Db): Promise<boolean> {
-  return (await db.apiKey.findFirst({ select: { id: true } })) !== null;
+  // Asked on every request in open local mode (a key made by the CLI must take effect at once):
+  // plain SQL, without Prisma's query building.
+  const [{ found }] = await db.$queryRaw<Array<{ found: boolean }>>`SELECT EXISTS (SELECT 1 FROM "ApiKey") AS found`;
+  return found;
 }
 
 /** The live key a presented secret belongs to, or null (unknown or revoked). */
