@@ -56,7 +56,6 @@ export interface NewJob {
   requestHash?: string;
 }
 
-/** Inserts a job; with an idempotency key already used, returns the job that has it instead. */
 /** An insert that would take the tenant past its limit of queued and running jobs: nothing was written. */
 export class ActiveJobsLimitError extends Error {
   override readonly name = 'ActiveJobsLimitError';
