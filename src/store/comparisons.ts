@@ -7,7 +7,7 @@
  */
 import type { Db } from './db.ts';
 import { Prisma } from './generated/client.ts';
-import { json, withinActiveJobLimit, type JobStatus, type NewJob } from './jobs.ts';
+import { ActiveJobsLimitError, insertJobWithinLimit, type JobStatus, type NewJob } from './jobs.ts';
 
 export type ComparisonKind = 'comparison' | 'lrFinder';
 
@@ -33,11 +33,12 @@ export interface NewComparison {
 
 /**
  * The comparison, its jobs and the links between them in one transaction: a crash leaves all
- * of it or none. The jobs are committed as `queued`, to be put on the queue afterwards.
+ * of it or none. The jobs are committed as `queued`, to be put on the queue afterwards. Each
+ * job is inserted within the tenant's limit of `maxActive` active jobs, as a submitted one is
+ * (insertJobWithinLimit): past it, an ActiveJobsLimitError and nothing is written.
  */
-/** Inserts a comparison and its jobs in one transaction, within the tenant's limit of `maxActive` active jobs. */
 export async function insertComparison(db: Db, c: NewComparison, maxActive: number): Promise<void> {
-  await withinActiveJobLimit(db, { tenant: c.tenant, adding: c.jobs.length, max: maxActive }, async (tx) => {
+  await db.$transaction(async (tx) => {
     await tx.comparison.create({
       data: {
         id: c.id,
@@ -49,9 +50,11 @@ export async function insertComparison(db: Db, c: NewComparison, maxActive: numb
         config: c.config,
       },
     });
-    await tx.job.createMany({
-      data: c.jobs.map((j) => ({ id: j.id, tenant: j.tenant, name: j.name, spec: json(j.spec), progress: json(j.progress) })),
-    });
+    for (const [i, job] of c.jobs.entries()) {
+      const refused = await insertJobWithinLimit(tx, job, maxActive);
+      // The count includes this comparison's jobs inserted before it: the tenant's own are the rest.
+      if (refused !== null) throw new ActiveJobsLimitError(refused - i);
+    }
     await tx.comparisonJob.createMany({ data: c.jobs.map((j, variant) => ({ comparisonId: c.id, variant, jobId: j.id })) });
   });
 }

@@ -36,7 +36,7 @@ type JobRecord = Prisma.JobGetPayload<{ select: typeof JOB_FIELDS }>;
 export type JobRow = Omit<JobRecord, 'spec' | 'progress'> & { spec: JobSpec; progress: Progress | null };
 
 /** Our records as Prisma's JSON input (they are plain JSON data: no dates, no classes). */
-export const json = (value: object): Prisma.InputJsonValue => value;
+const json = (value: object): Prisma.InputJsonValue => value;
 
 const toJobRow = (row: JobRecord): JobRow => ({
   ...row,
@@ -64,41 +64,32 @@ export class ActiveJobsLimitError extends Error {
   }
 }
 
-/**
- * Runs `write` in a transaction that first takes the tenant's active-jobs lock (a transaction-
- * scoped advisory lock, the one insert_job_within_limit takes) and counts its queued and running
- * jobs: when `adding` more would pass `max`, an ActiveJobsLimitError and nothing is written.
- * Two submits at the same moment cannot both take the last slot. For a comparison's jobs.
- */
-export function withinActiveJobLimit<T>(
-  db: Db,
-  limit: { tenant: string; adding: number; max: number },
-  write: (tx: Prisma.TransactionClient) => Promise<T>,
-): Promise<T> {
-  return db.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`active-jobs:${limit.tenant}`}))`;
-    const active = await tx.job.count({ where: { tenant: limit.tenant, status: { in: ['queued', 'running'] } } });
-    if (active + limit.adding > limit.max) throw new ActiveJobsLimitError(active);
-    return write(tx);
-  });
-}
-
 /** The largest limit PostgreSQL's integer takes: "no limit" for callers that set none (tests, the bench). */
 const NO_LIMIT = 2_147_483_647;
 
 /**
- * Inserts a job within its tenant's limit of `maxActive` queued and running jobs, in one round
- * trip (the SQL function insert_job_within_limit counts under the tenant's lock). A job whose
- * idempotency key is already taken (a concurrent retry of the same request) is not inserted:
- * the existing one is returned, `created: false`. Past the limit: ActiveJobsLimitError.
+ * Inserts one job row unless its tenant already has `maxActive` queued or running jobs, counted
+ * under the tenant's lock (the SQL function insert_job_within_limit, one round trip). Answers
+ * null when inserted, -1 when the idempotency key is taken, else the tenant's active jobs. Within
+ * a transaction (`db` a transaction client) the count includes the jobs it inserted before.
  */
-export async function insertJob(db: Db, job: NewJob, maxActive: number): Promise<{ job: JobRow; created: boolean }> {
+export async function insertJobWithinLimit(db: Db | Prisma.TransactionClient, job: NewJob, maxActive: number): Promise<number | null> {
   const [{ refused }] = await db.$queryRaw<Array<{ refused: number | null }>>`
     SELECT insert_job_within_limit(
       ${job.id}::uuid, ${job.tenant}::text, ${job.name ?? null}::text, ${JSON.stringify(job.spec)}::jsonb,
       ${JSON.stringify(job.progress)}::jsonb, ${job.idempotencyKey ?? null}::text, ${job.requestHash ?? null}::text,
       ${Math.min(maxActive, NO_LIMIT)}::int
     ) AS refused`;
+  return refused;
+}
+
+/**
+ * Inserts a job within its tenant's limit of `maxActive` queued and running jobs. A job whose
+ * idempotency key is already taken (a concurrent retry of the same request) is not inserted:
+ * the existing one is returned, `created: false`. Past the limit: ActiveJobsLimitError.
+ */
+export async function insertJob(db: Db, job: NewJob, maxActive: number): Promise<{ job: JobRow; created: boolean }> {
+  const refused = await insertJobWithinLimit(db, job, maxActive);
   if (refused === null) return { job: (await getJob(db, job.id))!, created: true };
   if (refused >= 0) throw new ActiveJobsLimitError(refused);
   const existing = await findJobByIdempotencyKey(db, job.tenant, job.idempotencyKey ?? '');
