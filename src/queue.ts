@@ -57,15 +57,11 @@ const ENQUEUE_TIMEOUT_MS = 5000;
  * still land after it, the worker finds no job row and drops it.
  */
 export async function enqueueTraining(queue: Queue<TrainingJobData>, jobId: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
-  });
-  try {
-    await Promise.race([queue.add('train', { jobId }, { jobId }), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
+  await withDeadline(
+    queue.add('train', { jobId }, { jobId }),
+    ENQUEUE_TIMEOUT_MS,
+    () => new Error(`Redis did not answer within ${ENQUEUE_TIMEOUT_MS} ms`),
+  );
 }
 
 /** Why Redis does not answer, from the client's connection state (its errors carry no code). */
@@ -87,14 +83,21 @@ export function redisReason(redis: Redis): string {
  * API's client fails at once while disconnected, see connectRedis).
  */
 export async function withRedis<T>(redis: Redis, call: () => Promise<T>, ms = 5000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DependencyUnavailableError('redis', `Redis did not answer within ${ms} ms`)), ms);
-  });
   try {
-    return await Promise.race([call(), deadline]);
+    return await withDeadline(call(), ms, () => new DependencyUnavailableError('redis', `Redis did not answer within ${ms} ms`));
   } catch (err) {
     throw err instanceof DependencyUnavailableError ? err : new DependencyUnavailableError('redis', redisReason(redis), { cause: err });
+  }
+}
+
+/** What `pending` settles to, or `timeoutError()` thrown once `ms` pass first. */
+async function withDeadline<T>(pending: Promise<T>, ms: number, timeoutError: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timeoutError()), ms);
+  });
+  try {
+    return await Promise.race([pending, deadline]);
   } finally {
     clearTimeout(timer);
   }
