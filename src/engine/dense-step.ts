@@ -22,6 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Loss, ModelSpec } from '../spec/model.ts';
+import type { CpuBackend, WasmBackend } from './optimizers/fused-kernel.ts';
 
 export const DENSE_STEP = 'TrainerDenseStep';
 const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as const;
@@ -63,16 +64,6 @@ export function denseStepPlan(spec: ModelSpec, featureShape: number[], batchSize
   const parameters = layers.reduce((n, l) => n + l.inputs * l.units + (l.useBias ? l.units : 0), 0);
   if (layers.length === 0 || batchSize * parameters > DENSE_STEP_MAX_WORK) return undefined;
   return { layers, loss: spec.loss };
-}
-
-/** What we use of each backend's memory (see fused-kernel.ts). */
-interface WasmBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-}
-interface CpuBackend extends tf.KernelBackend {
-  data: { get(dataId: tf.DataId): { values: Float32Array } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
 }
 
 export interface StepResult {

@@ -17,12 +17,15 @@ import { decay, FUSED_RULES, type FusedRuleName } from './fused-rules.ts';
 export const FUSED_UPDATE = 'TrainerFusedUpdate';
 const BACKENDS = ['wasm', 'cpu'] as const;
 
-/** What we use of each backend (neither exports its class type through @tensorflow/tfjs). */
-interface WasmBackend extends tf.KernelBackend {
+/**
+ * What we use of each backend (neither exports its class type through @tensorflow/tfjs); the
+ * fused dense step (engine/dense-step.ts) uses the same.
+ */
+export interface WasmBackend extends tf.KernelBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
 }
-interface CpuBackend extends tf.KernelBackend {
+export interface CpuBackend extends tf.KernelBackend {
   data: { get(dataId: tf.DataId): { values: Float32Array } };
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
 }
