@@ -3,18 +3,11 @@
  * terminal it is redrawn in place (at most 10 times a second); otherwise one line per epoch,
  * so logs and CI output stay readable.
  */
-export interface ProgressState {
-  epoch: number;
-  epochs: number;
-  step: number;
-  totalSteps: number;
-  loss: number | null;
-  samplesPerSecond: number;
-}
+import type { Progress } from '../spec/records.ts';
 
 const WIDTH = 24;
 
-export function progressLine(p: ProgressState): string {
+export function progressLine(p: Progress): string {
   const fraction = p.totalSteps > 0 ? Math.min(1, p.step / p.totalSteps) : 0;
   const filled = Math.round(fraction * WIDTH);
   const bar = `[${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}]`;
@@ -37,7 +30,7 @@ export class ProgressBar {
     private readonly tty = Boolean(out.isTTY),
   ) {}
 
-  update(p: ProgressState, force = false): void {
+  update(p: Progress, force = false): void {
     if (this.tty) {
       const now = Date.now();
       if (!force && now - this.lastDraw < 100) return;

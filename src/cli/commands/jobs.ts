@@ -2,7 +2,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError, EXIT, isFinal, type ApiClient, type JobView } from '../client.ts';
-import { ProgressBar, type ProgressState } from '../progress.ts';
+import type { Progress } from '../../spec/records.ts';
+import { ProgressBar } from '../progress.ts';
 import { followJob } from '../sse.ts';
 
 export async function readJsonFile(file: string): Promise<unknown> {
@@ -29,7 +30,7 @@ export async function submit(client: ApiClient, file: string, follow: boolean): 
 /** Streams the job's events into a progress bar; the exit code says how it ended. */
 export async function followToEnd(client: ApiClient, job: JobView): Promise<number> {
   const bar = new ProgressBar(process.stderr);
-  const state: ProgressState = { ...job.progress };
+  const state: Progress = { ...job.progress };
   let final: { status: string; error?: string } | undefined;
   for await (const e of followJob(client, job.id)) {
     if (e.event === 'steps') {
@@ -37,7 +38,7 @@ export async function followToEnd(client: ApiClient, job: JobView): Promise<numb
       const last = steps[steps.length - 1];
       Object.assign(state, { step: last.step, epoch: last.epoch, loss: last.loss });
     } else if (e.event === 'progress') {
-      const p = e.data as ProgressState;
+      const p = e.data as Progress;
       // Steps events run ahead of the progress row (written every 500 ms): keep the later step.
       Object.assign(state, { epochs: p.epochs, totalSteps: p.totalSteps, samplesPerSecond: p.samplesPerSecond });
       if (p.step >= state.step) Object.assign(state, { step: p.step, epoch: p.epoch, loss: p.loss });
