@@ -5,22 +5,33 @@
  * diverges fails alone and the comparison still completes.
  */
 import { randomUUID } from 'node:crypto';
-import { DependencyUnavailableError, DomainError } from '../errors.ts';
+import { DependencyUnavailableError, DomainError, NotFoundError } from '../errors.ts';
 import { enqueueTraining, redisReason } from '../queue.ts';
 import {
   comparisonResults,
   deleteComparison,
+  getComparison,
   insertComparison,
   type ComparisonKind,
   type ComparisonRow,
   type NewVariantJob,
   type ResultRow,
 } from '../store/comparisons.ts';
+import type { Db } from '../store/db.ts';
 import type { JobStatus } from '../store/jobs.ts';
 import { chooseMetric, variantField, variantLabel, type ComparisonBody, type Metric, type Variant } from './comparison-request.ts';
 import type { ApiContext } from './context.ts';
 import { checkActiveJobs, insertingActiveJobs } from '../jobs/quotas.ts';
 import { drawSeed, prepareJob, type PreparedJob } from '../jobs/submit.ts';
+
+const NAMED: Record<ComparisonKind, string> = { comparison: 'comparison', lrFinder: 'learning-rate test' };
+
+/** The tenant's comparison (or range test) `id`, or a NotFoundError naming it: another tenant's reads like none. */
+export async function requireComparison(db: Db, tenant: string, kind: ComparisonKind, id: string): Promise<ComparisonRow> {
+  const row = await getComparison(db, tenant, kind, id);
+  if (!row) throw new NotFoundError('id', `no ${NAMED[kind]} ${id}`);
+  return row;
+}
 
 /** Checks one variant's job like any job, naming the request's own fields in errors. */
 export async function prepareVariant(

@@ -1,11 +1,11 @@
 /** /v1/comparisons: several optimizers on the same job side by side ("which optimizer for my task?"). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { ConflictError, InvalidInputError, NotFoundError } from '../../errors.ts';
+import { ConflictError, InvalidInputError } from '../../errors.ts';
 import { getComparison, listComparisons, markCanceled, type ComparisonRow } from '../../store/comparisons.ts';
 import { cancelJob } from '../../jobs/cancel.ts';
 import { expandVariants, METRICS, type ComparisonBody } from '../comparison-request.ts';
-import { comparisonStatus, comparisonView, createComparison } from '../comparisons.ts';
+import { comparisonStatus, comparisonView, createComparison, requireComparison } from '../comparisons.ts';
 import type { ApiContext } from '../context.ts';
 import { decodeCursor, encodeCursor } from '../job-view.ts';
 import { JobBaseSchema, OptimizerSchema } from '../request-schemas.ts';
@@ -112,11 +112,7 @@ export function comparisonRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
     jobs: row.jobIds,
     createdAt: row.createdAt.toISOString(),
   });
-  async function requireComparison(tenant: string, id: string): Promise<ComparisonRow> {
-    const row = await getComparison(db, tenant, 'comparison', id);
-    if (!row) throw new NotFoundError('id', `no comparison ${id}`);
-    return row;
-  }
+  const requireOne = (tenant: string, id: string) => requireComparison(db, tenant, 'comparison', id);
 
   return async (app) => {
     app.post(
@@ -165,7 +161,7 @@ export function comparisonRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
           response: { 200: ComparisonView, 404: ErrorBody },
         },
       },
-      async (request) => comparisonView(ctx, await requireComparison(request.principal.tenant, request.params.id)),
+      async (request) => comparisonView(ctx, await requireOne(request.principal.tenant, request.params.id)),
     );
 
     app.post(
@@ -179,7 +175,7 @@ export function comparisonRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const { tenant } = request.principal;
-        const before = await requireComparison(tenant, request.params.id);
+        const before = await requireOne(tenant, request.params.id);
         if (comparisonStatus(before) === 'completed') {
           throw new ConflictError('id', `comparison ${before.id} has already completed; there is nothing to cancel`);
         }

@@ -2,10 +2,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import { NotFoundError } from '../../errors.ts';
 import { lrChart } from '../../pictures/lr-chart.ts';
-import { getComparison, type ComparisonRow } from '../../store/comparisons.ts';
 import type { ApiContext } from '../context.ts';
+import { requireComparison } from '../comparisons.ts';
 import { createLrFinder, lrFinderView } from '../lr-finder.ts';
 import { JobBaseSchema, OptimizerSchema } from '../request-schemas.ts';
 import { ErrorBody, JobIdParams } from '../schemas.ts';
@@ -64,11 +63,7 @@ const LrFinderView = Type.Object({
 });
 
 export function lrFinderRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
-  async function requireTest(tenant: string, id: string): Promise<ComparisonRow> {
-    const row = await getComparison(ctx.db, tenant, 'lrFinder', id);
-    if (!row) throw new NotFoundError('id', `no learning-rate test ${id}`);
-    return row;
-  }
+  const requireTest = (tenant: string, id: string) => requireComparison(ctx.db, tenant, 'lrFinder', id);
   return async (app) => {
     app.post(
       '/v1/lr-finder',

@@ -5,15 +5,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import { DomainError, NotFoundError, invalid } from '../../errors.ts';
+import { DomainError, invalid } from '../../errors.ts';
 import { comparisonChart } from '../../pictures/comparison-chart.ts';
 import { contourPlot, type PlotRange } from '../../pictures/contour-plot.ts';
 import { lossChart } from '../../pictures/loss-chart.ts';
-import { comparisonResults, epochSeries, getComparison, lossSeries } from '../../store/comparisons.ts';
+import { comparisonResults, epochSeries, lossSeries } from '../../store/comparisons.ts';
 import { FUNCTIONS, FUNCTION_NAMES, type FunctionName } from '../../playground/functions.ts';
 import { MAX_STEPS, parseTrajectoryRequest, type TrajectoryRequest } from '../../playground/request.ts';
 import { variantLabel } from '../comparison-request.ts';
-import { labels } from '../comparisons.ts';
+import { labels, requireComparison } from '../comparisons.ts';
 import type { ApiContext } from '../context.ts';
 import { requireJob } from '../../jobs/find.ts';
 import { OptimizerSchema } from '../request-schemas.ts';
@@ -112,8 +112,7 @@ export function pictureRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
         schema: { summary: 'Every variant of a comparison on one loss chart (SVG)', params: JobIdParams, response: { 404: ErrorBody } },
       },
       async (request, reply) => {
-        const comparison = await getComparison(db, request.principal.tenant, 'comparison', request.params.id);
-        if (!comparison) throw new NotFoundError('id', `no comparison ${request.params.id}`);
+        const comparison = await requireComparison(db, request.principal.tenant, 'comparison', request.params.id);
         const results = await comparisonResults(db, comparison.id, comparison.target);
         const names = labels(results);
         const runs = await Promise.all(
