@@ -18,6 +18,14 @@ export interface Batch {
   size: number;
 }
 
+/** A batch as plain arrays (BatchMaker.fill). */
+export interface BatchArrays {
+  x: Float32Array;
+  y: Float32Array;
+  classes?: Float32Array;
+  size: number;
+}
+
 export class BatchMaker {
   private readonly exampleSize: number;
   private readonly x: Float32Array;
@@ -38,10 +46,10 @@ export class BatchMaker {
   }
 
   /**
-   * The examples order[from..to) as tensors. The caller disposes them before the next call:
-   * some backends keep a reference to the buffer instead of copying it.
+   * The examples order[from..to) as arrays: views of buffers this maker reuses, valid until
+   * its next call (the compiled step copies them into TensorFlow at once).
    */
-  make(order: Int32Array, from: number, to: number): Batch {
+  fill(order: Int32Array, from: number, to: number): BatchArrays {
     const rows = to - from;
     const n = this.exampleSize;
     const { features, targets } = this.data;
@@ -51,12 +59,26 @@ export class BatchMaker {
       if (this.withClasses) this.c[i - from] = targets[example];
     }
     fillTargets(this.y, targets, this.encoding, order, from, to);
+    return {
+      x: this.x.subarray(0, rows * n),
+      y: this.y.subarray(0, rows * this.encoding.width),
+      classes: this.withClasses ? this.c.subarray(0, rows) : undefined,
+      size: rows,
+    };
+  }
+
+  /**
+   * The examples order[from..to) as tensors. The caller disposes them before the next call:
+   * some backends keep a reference to the buffer instead of copying it.
+   */
+  make(order: Int32Array, from: number, to: number): Batch {
+    const { x, y, classes, size } = this.fill(order, from, to);
     // slice() copies: a tensor must not share the reused buffer with the next batch.
     return {
-      xs: tf.tensor(this.x.slice(0, rows * n), [rows, ...this.data.featureShape]),
-      ys: tf.tensor(this.y.slice(0, rows * this.encoding.width), targetShape(this.loss, this.encoding, rows)),
-      classes: this.withClasses ? tf.tensor1d(this.c.slice(0, rows)) : undefined,
-      size: rows,
+      xs: tf.tensor(x.slice(), [size, ...this.data.featureShape]),
+      ys: tf.tensor(y.slice(), targetShape(this.loss, this.encoding, size)),
+      classes: classes ? tf.tensor1d(classes.slice()) : undefined,
+      size,
     };
   }
 }

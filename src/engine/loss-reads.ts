@@ -21,9 +21,10 @@ export function lossReadInterval(backend: string): number {
 export const GPU_LOSS_READ_INTERVAL = 16;
 
 export interface StepTensors<T> {
-  loss: tf.Scalar;
+  /** A tensor to read, or a value already read (the compiled step answers numbers). */
+  loss: tf.Scalar | number;
   /** Correct predictions in the batch, when accuracy is counted. */
-  correct?: tf.Scalar;
+  correct?: tf.Scalar | number;
   /** What the caller needs back with the values (step, epoch, batch size…). */
   info: T;
 }
@@ -33,6 +34,8 @@ export interface StepValues<T> {
   correct: number;
   info: T;
 }
+
+const tensorsOf = (item: StepTensors<unknown>): tf.Tensor[] => [item.loss, item.correct].filter((v): v is tf.Scalar => v instanceof tf.Tensor);
 
 export class PendingLosses<T> {
   private items: StepTensors<T>[] = [];
@@ -54,23 +57,23 @@ export class PendingLosses<T> {
     const items = this.items;
     this.items = [];
     if (items.length === 0) return [];
+    const tensors = items.flatMap(tensorsOf);
     try {
-      const tensors = items.flatMap((i) => (i.correct ? [i.loss, i.correct] : [i.loss]));
-      const values = tensors.length === 1 ? tensors[0].dataSync() : readStacked(tensors);
+      const values = tensors.length === 0 ? new Float32Array(0) : tensors.length === 1 ? tensors[0].dataSync() : readStacked(tensors);
       let at = 0;
+      const value = (v: tf.Scalar | number | undefined) => (v === undefined ? 0 : typeof v === 'number' ? v : values[at++]);
       return items.map((item) => {
-        const loss = values[at++];
-        const correct = item.correct ? values[at++] : 0;
-        return { loss, correct, info: item.info };
+        const loss = value(item.loss);
+        return { loss, correct: value(item.correct), info: item.info };
       });
     } finally {
-      for (const item of items) tf.dispose([item.loss, ...(item.correct ? [item.correct] : [])]);
+      tf.dispose(tensors);
     }
   }
 
   /** Drops what is held (the job ended without needing it). */
   dispose(): void {
-    for (const item of this.items) tf.dispose([item.loss, ...(item.correct ? [item.correct] : [])]);
+    for (const item of this.items) tf.dispose(tensorsOf(item));
     this.items = [];
   }
 }

@@ -8,10 +8,11 @@ import { createOptimizer } from './optimizers/registry.ts';
 import type { TrainerOptimizer } from './optimizers/base.ts';
 import { BatchMaker, disposeBatch } from './batches.ts';
 import { denseStepPlan, runDenseStep } from './dense-step.ts';
+import { CompiledTraining, compiledStepRefusal } from './compiled/training.ts';
 import { PendingLosses } from './loss-reads.ts';
 import { generateDataset } from './builtin-datasets.ts';
 import type { Dataset } from '../spec/dataset-types.ts';
-import { countCorrect, meanLoss, targetEncoding } from './losses.ts';
+import { countCorrect, meanLoss, targetEncoding, targetShape } from './losses.ts';
 import { buildModel, setDropoutSeeds } from './model.ts';
 import { exportOptimizerState, importOptimizerState } from './optimizer-state-io.ts';
 import { deriveSeed, permutation } from './random.ts';
@@ -64,6 +65,10 @@ function split(count: number, spec: JobSpec, plan: JobPlan): { train: Int32Array
 export interface TrainOptions {
   /** Steps whose losses are read back together (loss-reads.ts); 1 = every step. */
   lossReadInterval?: number;
+  /** TensorFlow's threads for the compiled step (0: TensorFlow's choice, every core). */
+  threads?: number;
+  /** False keeps the eager path where the compiled step would apply (tests compare the two). */
+  compile?: boolean;
 }
 
 export async function train(
@@ -81,6 +86,7 @@ export async function train(
   const optimizer: TrainerOptimizer = createOptimizer(spec.optimizer);
   // Chosen from the spec and backend alone: every attempt of a job trains the same way.
   const dense = denseStepPlan(spec.model, data.featureShape, batchSize, tf.getBackend());
+  let closeCompiled = () => {};
   const pending = new PendingLosses<{ step: number; epoch: number; learningRate: number; size: number }>(options.lossReadInterval ?? 1);
   try {
     if (start.weights) loadWeights(model, start.weights);
@@ -90,6 +96,19 @@ export async function train(
     const withAccuracy = spec.model.metrics.includes('accuracy');
     const batches = new BatchMaker(data, spec.model.loss, encoding, withAccuracy, Math.max(batchSize, EVAL_BATCH));
     const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    // On native TensorFlow the whole step runs as one compiled graph where the model allows it.
+    const compiled =
+      options.compile !== false && compiledStepRefusal(spec, data.featureShape, tf.getBackend()) === undefined
+        ? CompiledTraining.start(
+            spec,
+            data.featureShape,
+            optimizer,
+            trainable,
+            { shape: targetShape(spec.model.loss, encoding, 1).slice(1), outputs: outputUnits, withClasses: withAccuracy },
+            options.threads ?? 0,
+          )
+        : undefined;
+    closeCompiled = () => compiled?.close();
     const { resume } = start;
     // With an optimizer state, steps continue its count; a resumed job's first step is its own.
     const firstStep = optimizer.iterations - (resume?.jobSteps ?? 0);
@@ -106,6 +125,7 @@ export async function train(
     });
     const checkpoint = async (epoch: number, epochOffset: number, epochLossSum: number, epochCorrect: number, epochSeen: number) => {
       if (!hooks.onCheckpoint) return;
+      compiled?.syncBack();
       const { weightSpecs, weightData } = await saveModel(model);
       await hooks.onCheckpoint({
         step,
@@ -153,8 +173,17 @@ export async function train(
           drain();
           await checkpoint(epoch, from, lossSum, correct, seen);
         }
-        const batch = batches.make(order, from, Math.min(from + batchSize, order.length));
+        const to = Math.min(from + batchSize, order.length);
         const learningRate = optimizer.currentLearningRate();
+        if (compiled) {
+          const arrays = batches.fill(order, from, to);
+          const out = compiled.run(arrays);
+          step += 1;
+          const info = { step, epoch, learningRate, size: arrays.size };
+          if (pending.push({ loss: out.loss, correct: withAccuracy ? out.correct : undefined, info })) drain();
+          continue;
+        }
+        const batch = batches.make(order, from, to);
         let batchCorrect: tf.Scalar | undefined;
         let cost: tf.Scalar;
         if (dense) {
@@ -184,6 +213,7 @@ export async function train(
       const rate = seenHere / ((performance.now() - started) / 1000);
       const record: EpochRecord = { epoch, loss: lossSum / seen };
       if (withAccuracy) record.accuracy = correct / seen;
+      compiled?.syncBack();
       if (validation.length > 0) Object.assign(record, evaluate(model, batches, validation, spec.model.loss, withAccuracy));
       await hooks.onEpoch(record, progress(epoch, rate));
       if (epoch < firstEpoch + epochs && hooks.checkpointDue?.(true)) await checkpoint(epoch + 1, 0, 0, 0, 0);
@@ -191,6 +221,7 @@ export async function train(
     return await finish(false);
 
     async function finish(stopped: boolean): Promise<TrainResult> {
+      compiled?.syncBack();
       return {
         stopped,
         model: await saveModel(model),
@@ -199,6 +230,7 @@ export async function train(
       };
     }
   } finally {
+    closeCompiled();
     pending.dispose();
     model.dispose();
     optimizer.dispose();

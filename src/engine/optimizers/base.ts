@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { invalid } from '../../errors.ts';
-import { clipGradients } from './clipping.ts';
+import { clipGradients, type ClipOptions } from './clipping.ts';
 import { fusedUpdateAvailable, runFusedUpdate } from './fused-kernel.ts';
 import type { FusedRuleName } from './fused-rules.ts';
 import { learningRateAt } from '../../spec/schedules.ts';
@@ -63,6 +63,18 @@ const STATE = 'optimizerState';
  */
 export const FUSED_MAX_ELEMENTS = 4096;
 
+/** What a compiled step needs of the optimizer for one update (`compiledUpdate`). */
+export interface CompiledUpdate {
+  rule: FusedRuleName;
+  /** The rule's scalars for this update. */
+  c: number[];
+  /** The scalars the step is fed: c, then [weightDecay, lr] when `decay`. */
+  scalars: number[];
+  decay: boolean;
+  slots: readonly SlotSpec[];
+  clip: ClipOptions;
+}
+
 /** tfjs-core's NamedTensor (not re-exported by the @tensorflow/tfjs bundle). */
 export interface NamedTensor {
   name: string;
@@ -95,6 +107,38 @@ export abstract class TrainerOptimizer extends tf.Optimizer {
 
   /** Whether updates may use the fused kernel where the backend has it (tests compare both paths). */
   useFused = true;
+
+  /**
+   * The next update as a compiled step runs it itself (engine/compiled/): the fused rule and
+   * its scalars for this update, then [weightDecay, lr] when decay is on; the slots with their
+   * starting values; the clipping. Undefined when the optimizer has no fused form. The step
+   * that applies it reports back with `countCompiledUpdate`.
+   */
+  compiledUpdate(): CompiledUpdate | undefined {
+    const ctx: StepContext = { lr: this.currentLearningRate(), iterations: this.iterations, t: this.iterations + 1 };
+    const fused = this.fusedStep(ctx);
+    if (fused === undefined) return undefined;
+    const { weightDecay, clipNorm, globalClipNorm, clipValue } = this.options;
+    return {
+      rule: fused.rule,
+      c: fused.c,
+      scalars: weightDecay !== undefined ? [...fused.c, weightDecay, ctx.lr] : fused.c,
+      decay: weightDecay !== undefined,
+      slots: this.slotSpecs(),
+      clip: { clipNorm, globalClipNorm, clipValue },
+    };
+  }
+
+  /** Counts an update that a compiled step applied (iterations += 1). */
+  countCompiledUpdate(): void {
+    this.iterations_ += 1;
+  }
+
+  /** The slots of `variable` (by tfjs variable name), in slotSpecs order, if it has them yet. */
+  slotsOf(variable: string): tf.Variable[] | undefined {
+    const own = this.slots.get(variable);
+    return own && this.slotSpecs().map((s) => own.get(s.name) as tf.Variable);
+  }
 
   /** Updates applied so far (Keras' `iterations`); the next update uses t = iterations + 1. */
   override get iterations(): number {

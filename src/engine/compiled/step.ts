@@ -1,0 +1,198 @@
+/**
+ * The compiled training step: a job's whole step — forward pass, loss, correct count, every
+ * gradient (TensorFlow's own gradient registry), clipping, weight decay and the optimizer's
+ * update — built once as one TensorFlow graph, with the weights and the optimizer's slots as
+ * resource variables inside the session, and run with one TF_SessionRun per step. Eager
+ * tfjs-node runs each of the ~150 ops of such a step as its own call behind tfjs-core's
+ * bookkeeping; here the step is one native call and TensorFlow schedules its ops itself.
+ *
+ * The weights and slots live in the session while training: `readWeights` / `readSlots` copy
+ * them out (for an evaluation, a checkpoint, the result) and `load` puts them in.
+ */
+import type { ClipOptions } from '../optimizers/clipping.ts';
+import type { FusedRuleName } from '../optimizers/fused-rules.ts';
+import type { LayerSpec, Loss } from '../../spec/model.ts';
+import { DT, type GraphAddon, type HostTensor, type Ref, type SessionHandle } from './addon.ts';
+import { countCorrect, forward, meanLoss } from './forward.ts';
+import { Graph } from './graph.ts';
+import { GRAPH_RULES, graphDecay } from './update-rules.ts';
+
+export interface CompiledStepSpec {
+  layers: readonly LayerSpec[];
+  loss: Loss;
+  featureShape: readonly number[];
+  /** Units of the model's output (the last axis). */
+  outputs: number;
+  /** The target batch's shape after the batch axis ([] for class indices, [width] otherwise). */
+  targetShape: readonly number[];
+  withClasses: boolean;
+  /** The trainable weights' shapes, in model order. */
+  weightShapes: readonly (readonly number[])[];
+  rule: FusedRuleName;
+  /** The slots per weight, in the optimizer's slotSpecs order. */
+  slotNames: readonly string[];
+  /** The first step's scalars (structural flags are read from them) and whether weight decay is on. */
+  c0: readonly number[];
+  decay: boolean;
+  clip: ClipOptions;
+  /** TensorFlow's intra-op threads; 0 lets TensorFlow choose (all cores). */
+  threads: number;
+}
+
+export interface StepOutput {
+  loss: number;
+  correct: number;
+}
+
+const STEP = 'trainer_step';
+const LOAD = 'trainer_load';
+
+export class CompiledStep {
+  private readonly graph: Graph;
+  private readonly session: SessionHandle;
+  private readonly x: Ref;
+  private readonly y: Ref;
+  private readonly classes: Ref | undefined;
+  private readonly scalars: Ref;
+  private readonly fetches: Ref[];
+  private readonly weightReads: Ref[];
+  private readonly slotReads: Ref[][];
+  private readonly loadFeeds: Ref[];
+
+  constructor(
+    addon: GraphAddon,
+    readonly spec: CompiledStepSpec,
+  ) {
+    const G = (this.graph = new Graph(addon));
+    this.x = G.placeholder('x', [-1, ...spec.featureShape]);
+    this.y = G.placeholder('y', [-1, ...spec.targetShape]);
+    this.classes = spec.withClasses ? G.placeholder('classes', [-1]) : undefined;
+    const scalarCount = spec.c0.length + (spec.decay ? 2 : 0);
+    this.scalars = G.placeholder('scalars', [scalarCount]);
+
+    const weights = spec.weightShapes.map((shape, i) => G.variable(`w${i}`, shape));
+    const slots = spec.weightShapes.map((shape, i) => spec.slotNames.map((_, k) => G.variable(`w${i}_s${k}`, shape)));
+    this.weightReads = weights.map((w) => G.read(w));
+    this.slotReads = slots.map((own) => own.map((s) => G.read(s)));
+
+    const p = forward(G, spec.layers, this.x, this.weightReads);
+    const loss = meanLoss(G, spec.loss, this.y, p, spec.outputs);
+    this.fetches = this.classes ? [loss, countCorrect(G, p, this.classes, spec.outputs)] : [loss];
+    const gradients = G.addon.addGradients(G.handle, 'gradients', [loss], this.weightReads).map((g, i) => {
+      if (g === null) throw new Error(`the loss does not depend on weight ${i}`);
+      return g;
+    });
+
+    const c = G.unstack(this.scalars, scalarCount);
+    const ruleScalars = c.slice(0, spec.c0.length);
+    const [wd, lr] = c.slice(spec.c0.length);
+    const clipped = clipGradients(G, gradients, spec.clip);
+    const assigns: string[] = [];
+    weights.forEach((variable, i) => {
+      const w = spec.decay ? graphDecay(G, this.weightReads[i], wd, lr) : this.weightReads[i];
+      const next = GRAPH_RULES[spec.rule](G, { w, g: clipped[i], s: this.slotReads[i], c: ruleScalars, c0: spec.c0 });
+      assigns.push(G.assign(variable, next.w));
+      next.s.forEach((value, k) => assigns.push(G.assign(slots[i][k], value)));
+    });
+    G.group(STEP, assigns);
+
+    // Loading: one placeholder per variable, assigned together.
+    const all = [...weights, ...slots.flat()];
+    const shapes = [...spec.weightShapes, ...spec.weightShapes.flatMap((shape) => spec.slotNames.map(() => shape))];
+    this.loadFeeds = all.map((_, i) => G.placeholder(`load${i}`, shapes[i]));
+    G.group(
+      LOAD,
+      all.map((variable, i) => G.assign(variable, this.loadFeeds[i])),
+    );
+    this.session = G.addon.newSession(G.handle, sessionConfig(spec.threads));
+  }
+
+  /** Puts weights and slots (per weight, in slotNames order) into the session. */
+  load(weights: readonly Float32Array[], slots: readonly (readonly Float32Array[])[]): void {
+    const values = [...weights, ...slots.flat()];
+    const shapes = [...this.spec.weightShapes, ...this.spec.weightShapes.flatMap((shape) => this.spec.slotNames.map(() => shape))];
+    const feeds = this.loadFeeds.map((ref, i) => [ref, float32(values[i], shapes[i])] as const);
+    this.graph.addon.run(this.session, feeds, [], [LOAD]);
+  }
+
+  /**
+   * One training step on a batch. `scalars`: the rule's scalars for this step, then
+   * [weightDecay, lr] when decay is on.
+   */
+  step(x: Float32Array, y: Float32Array, classes: Float32Array | undefined, rows: number, scalars: readonly number[]): StepOutput {
+    const feeds: Array<readonly [Ref, HostTensor]> = [
+      [this.x, float32(x, [rows, ...this.spec.featureShape])],
+      [this.y, float32(y, [rows, ...this.spec.targetShape])],
+      [this.scalars, float32(Float32Array.from(scalars), [scalars.length])],
+    ];
+    if (this.classes && classes) feeds.push([this.classes, float32(classes, [rows])]);
+    const [loss, correct] = this.graph.addon.run(this.session, feeds, this.fetches, [STEP]);
+    return { loss: loss.data[0], correct: correct ? correct.data[0] : 0 };
+  }
+
+  readWeights(): Float32Array[] {
+    return this.graph.addon.run(this.session, [], this.weightReads, []).map((t) => t.data as Float32Array);
+  }
+
+  /** Per weight, its slots in slotNames order. */
+  readSlots(): Float32Array[][] {
+    const flat = this.graph.addon.run(this.session, [], this.slotReads.flat(), []).map((t) => t.data as Float32Array);
+    const per = this.spec.slotNames.length;
+    return this.spec.weightShapes.map((_, i) => flat.slice(i * per, (i + 1) * per));
+  }
+
+  close(): void {
+    this.graph.addon.closeSession(this.session);
+  }
+}
+
+function float32(data: Float32Array, shape: readonly number[]): HostTensor {
+  return { dtype: DT.float32, shape: [...shape], data };
+}
+
+/** Gradient clipping, op for op as optimizers/clipping.ts (Keras 3's rules). */
+function clipGradients(G: Graph, grads: Ref[], { clipNorm, globalClipNorm, clipValue }: ClipOptions): Ref[] {
+  const sumAll = (g: Ref) => G.sum(g, allAxes(G, g));
+  if (clipNorm !== undefined) {
+    const c = G.scalar(clipNorm);
+    return grads.map((g) => G.div(G.mul(g, c), G.maximum(G.sqrt(sumAll(G.square(g))), c)));
+  }
+  if (globalClipNorm !== undefined && grads.length > 0) {
+    const squares = G.op1('Pack', [grads.map((g) => sumAll(G.square(g)))], [['axis', 'int', 0]]);
+    const norm = G.sqrt(G.sum(squares, [0]));
+    const finite = G.mul(G.scalar(globalClipNorm), G.minimum(G.div(G.scalar(1), norm), G.scalar(1 / globalClipNorm)));
+    const scale = G.add(finite, G.sub(norm, norm));
+    return grads.map((g) => G.mul(g, scale));
+  }
+  if (clipValue !== undefined) {
+    return grads.map((g) => G.minimum(G.maximum(g, G.scalar(-clipValue)), G.scalar(clipValue)));
+  }
+  return grads;
+}
+
+function allAxes(G: Graph, ref: Ref): number[] {
+  const shape = G.shape(ref);
+  if (!shape) throw new Error('a gradient of unknown rank');
+  return shape.map((_, i) => i);
+}
+
+/**
+ * A serialized tensorflow.ConfigProto (tensorflow/core/protobuf/config.proto) with
+ * intra_op_parallelism_threads (field 2) and inter_op_parallelism_threads (field 5) = 1: the
+ * step's ops form one chain, so parallelism within an op is what pays.
+ */
+export function sessionConfig(threads: number): Uint8Array {
+  const bytes: number[] = [];
+  const varint = (field: number, value: number) => {
+    bytes.push((field << 3) | 0);
+    let v = value;
+    while (v >= 0x80) {
+      bytes.push((v & 0x7f) | 0x80);
+      v >>>= 7;
+    }
+    bytes.push(v);
+  };
+  if (threads > 0) varint(2, threads);
+  varint(5, 1);
+  return Uint8Array.from(bytes);
+}

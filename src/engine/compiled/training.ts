@@ -1,0 +1,120 @@
+/**
+ * The compiled step inside the training loop (train.ts): whether a job takes it, and the
+ * bridge between it and the tfjs model and optimizer that the rest of the loop uses
+ * (evaluation, checkpoints, the saved result). While training, the weights and the optimizer's
+ * slots live in the TensorFlow session; `syncBack` copies them into the model's variables and
+ * the optimizer's slots, which is all a checkpoint or an evaluation needs.
+ *
+ * The choice is made from the job's spec, the backend and whether the addon was built, never
+ * from timings: every attempt of a job on a machine trains the same way, so resume stays exact.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BatchArrays } from '../batches.ts';
+import type { TrainerOptimizer } from '../optimizers/base.ts';
+import type { JobSpec } from '../../spec/job.ts';
+import { graphAddon } from './addon.ts';
+import { ACTIVATION_OPS, SUPPORTED_LAYERS } from './forward.ts';
+import { CompiledStep, type StepOutput } from './step.ts';
+
+const NATIVE_BACKENDS = ['tensorflow', 'tensorflow-gpu'];
+
+/** Why a job cannot take the compiled step here, or undefined when it can. */
+export function compiledStepRefusal(spec: JobSpec, featureShape: readonly number[], backend: string): string | undefined {
+  if (!NATIVE_BACKENDS.includes(backend)) return `the ${backend} backend has no compiled step`;
+  if (graphAddon() === undefined) return 'the compiled-step addon is not built (npm run native)';
+  let rank = featureShape.length + 1;
+  for (const [i, layer] of spec.model.layers.entries()) {
+    const at = `layer ${i} (${layer.type})`;
+    if (!(SUPPORTED_LAYERS as readonly string[]).includes(layer.type)) return `${at} has no compiled form`;
+    if ((layer.type === 'dense' || layer.type === 'conv2d') && !ACTIVATION_OPS[layer.activation]) {
+      return `${at}: activation ${layer.activation} has no compiled form`;
+    }
+    if (layer.type === 'dense' && rank !== 2) return `${at}: dense on a rank-${rank} input`;
+    if (layer.type === 'conv2d' && (rank !== 4 || layer.dilationRate.some((d) => d !== 1))) return `${at}: rank or dilation`;
+    if (layer.type === 'flatten') rank = 2;
+    if (layer.type === 'reshape') rank = layer.targetShape.length + 1;
+  }
+  return undefined;
+}
+
+export class CompiledTraining {
+  private constructor(
+    private readonly step: CompiledStep,
+    private readonly optimizer: TrainerOptimizer,
+    private readonly trainable: tf.Variable[],
+  ) {}
+
+  /**
+   * The compiled step for this job, loaded with the model's current weights and the
+   * optimizer's slots (imported ones, or their starting values); undefined when the optimizer
+   * has no compiled update.
+   */
+  static start(
+    spec: JobSpec,
+    featureShape: readonly number[],
+    optimizer: TrainerOptimizer,
+    trainable: tf.Variable[],
+    target: { shape: readonly number[]; outputs: number; withClasses: boolean },
+    threads: number,
+  ): CompiledTraining | undefined {
+    const addon = graphAddon();
+    const update = optimizer.compiledUpdate();
+    if (addon === undefined || update === undefined) return undefined;
+    const step = new CompiledStep(addon, {
+      layers: spec.model.layers,
+      loss: spec.model.loss,
+      featureShape,
+      outputs: target.outputs,
+      targetShape: target.shape,
+      withClasses: target.withClasses,
+      weightShapes: trainable.map((v) => v.shape),
+      rule: update.rule,
+      slotNames: update.slots.map((s) => s.name),
+      c0: update.c,
+      decay: update.decay,
+      clip: update.clip,
+      threads,
+    });
+    const weights = trainable.map((v) => v.dataSync() as Float32Array);
+    const slots = trainable.map((v) => {
+      const own = optimizer.slotsOf(v.name);
+      return update.slots.map((s, k) => (own ? (own[k].dataSync() as Float32Array) : new Float32Array(v.size).fill(s.initialValue)));
+    });
+    step.load(weights, slots);
+    return new CompiledTraining(step, optimizer, trainable);
+  }
+
+  /** One step on a batch; the optimizer's iteration count moves on with it. */
+  run(batch: BatchArrays): StepOutput {
+    const update = this.optimizer.compiledUpdate();
+    if (update === undefined) throw new Error('the optimizer lost its compiled update');
+    const out = this.step.step(batch.x, batch.y, batch.classes, batch.size, update.scalars);
+    this.optimizer.countCompiledUpdate();
+    return out;
+  }
+
+  /** Copies the session's weights into the model and its slots into the optimizer. */
+  syncBack(): void {
+    const weights = this.step.readWeights();
+    const slots = this.step.readSlots();
+    this.trainable.forEach((variable, i) => {
+      const value = tf.tensor(weights[i], variable.shape, 'float32');
+      variable.assign(value);
+      value.dispose();
+    });
+    const update = this.optimizer.compiledUpdate();
+    const names = update?.slots.map((s) => s.name) ?? [];
+    const tensors = this.trainable.flatMap((variable, i) =>
+      names.map((slot, k) => ({ variable: variable.name, slot, tensor: tf.tensor(slots[i][k], variable.shape, 'float32') })),
+    );
+    try {
+      this.optimizer.importState({ iterations: this.optimizer.iterations, slots: tensors });
+    } finally {
+      tensors.forEach((s) => s.tensor.dispose());
+    }
+  }
+
+  close(): void {
+    this.step.close();
+  }
+}
