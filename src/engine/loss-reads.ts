@@ -35,7 +35,8 @@ export interface StepValues<T> {
   info: T;
 }
 
-const tensorsOf = (item: StepTensors<unknown>): tf.Tensor[] => [item.loss, item.correct].filter((v): v is tf.Scalar => v instanceof tf.Tensor);
+const tensorsOf = (item: StepTensors<unknown>): tf.Tensor[] =>
+  [item.loss, item.correct].filter((v): v is tf.Scalar => v instanceof tf.Tensor);
 
 export class PendingLosses<T> {
   private items: StepTensors<T>[] = [];

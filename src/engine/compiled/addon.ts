@@ -36,14 +36,26 @@ export interface GraphAddon {
   version(): string;
   newGraph(): GraphHandle;
   /** Adds an operation; answers its number of outputs. An input is a Ref, or a list of Refs. */
-  addOp(graph: GraphHandle, type: string, name: string, inputs: ReadonlyArray<Ref | readonly Ref[]>, attrs: readonly Attr[], control: readonly string[]): number;
+  addOp(
+    graph: GraphHandle,
+    type: string,
+    name: string,
+    inputs: ReadonlyArray<Ref | readonly Ref[]>,
+    attrs: readonly Attr[],
+    control: readonly string[],
+  ): number;
   /** The static shape of an output (-1 where unknown), or null when even its rank is unknown. */
   outputShape(graph: GraphHandle, ref: Ref): number[] | null;
   /** d(Σ ys)/dx for each x, from TensorFlow's gradient registry (null where ys do not depend on x). */
   addGradients(graph: GraphHandle, prefix: string, ys: readonly Ref[], xs: readonly Ref[]): Array<Ref | null>;
   /** A session on the graph; `config` is a serialized tensorflow.ConfigProto. */
   newSession(graph: GraphHandle, config: Uint8Array): SessionHandle;
-  run(session: SessionHandle, feeds: ReadonlyArray<readonly [Ref, HostTensor]>, fetches: readonly Ref[], targets: readonly string[]): HostTensor[];
+  run(
+    session: SessionHandle,
+    feeds: ReadonlyArray<readonly [Ref, HostTensor]>,
+    fetches: readonly Ref[],
+    targets: readonly string[],
+  ): HostTensor[];
   closeSession(session: SessionHandle): void;
 }
 

@@ -70,12 +70,16 @@ export function forward(g: Graph, layers: readonly LayerSpec[], x: Ref, weights:
         h =
           layer.type === 'dense'
             ? g.op1('MatMul', [h, kernel])
-            : g.op1('Conv2D', [h, kernel], [
-                ['strides', 'ints', pair(layer.strides)],
-                ['padding', 'string', padding(layer.padding)],
-                ['dilations', 'ints', pair(layer.dilationRate)],
-                ['data_format', 'string', 'NHWC'],
-              ]);
+            : g.op1(
+                'Conv2D',
+                [h, kernel],
+                [
+                  ['strides', 'ints', pair(layer.strides)],
+                  ['padding', 'string', padding(layer.padding)],
+                  ['dilations', 'ints', pair(layer.dilationRate)],
+                  ['data_format', 'string', 'NHWC'],
+                ],
+              );
         if (layer.useBias) h = g.op1('BiasAdd', [h, take()]);
         const activation = ACTIVATION_OPS[layer.activation];
         if (!activation) throw new Error(`the compiled step has no ${layer.activation} activation`);
@@ -84,12 +88,16 @@ export function forward(g: Graph, layers: readonly LayerSpec[], x: Ref, weights:
       }
       case 'maxPooling2d':
       case 'averagePooling2d':
-        h = g.op1(layer.type === 'maxPooling2d' ? 'MaxPool' : 'AvgPool', [h], [
-          ['ksize', 'ints', pair(layer.poolSize)],
-          ['strides', 'ints', pair(layer.strides)],
-          ['padding', 'string', padding(layer.padding)],
-          ['data_format', 'string', 'NHWC'],
-        ]);
+        h = g.op1(
+          layer.type === 'maxPooling2d' ? 'MaxPool' : 'AvgPool',
+          [h],
+          [
+            ['ksize', 'ints', pair(layer.poolSize)],
+            ['strides', 'ints', pair(layer.strides)],
+            ['padding', 'string', padding(layer.padding)],
+            ['data_format', 'string', 'NHWC'],
+          ],
+        );
         break;
       case 'flatten': {
         const shape = g.shape(h);

@@ -14,14 +14,24 @@ export class Graph {
   }
 
   /** Adds `type` and answers its outputs. `name` must be unique when given (feeds and targets are found by it). */
-  op(type: string, inputs: ReadonlyArray<Ref | readonly Ref[]>, attrs: readonly Attr[] = [], opts: { name?: string; control?: string[] } = {}): Ref[] {
+  op(
+    type: string,
+    inputs: ReadonlyArray<Ref | readonly Ref[]>,
+    attrs: readonly Attr[] = [],
+    opts: { name?: string; control?: string[] } = {},
+  ): Ref[] {
     const name = opts.name ?? `${type}_${this.count++}`;
     const outputs = this.addon.addOp(this.handle, type, name, inputs, attrs, opts.control ?? []);
     return Array.from({ length: outputs }, (_, i) => [name, i] as const);
   }
 
   /** The op's first output: most ops have one. */
-  op1(type: string, inputs: ReadonlyArray<Ref | readonly Ref[]>, attrs: readonly Attr[] = [], opts: { name?: string; control?: string[] } = {}): Ref {
+  op1(
+    type: string,
+    inputs: ReadonlyArray<Ref | readonly Ref[]>,
+    attrs: readonly Attr[] = [],
+    opts: { name?: string; control?: string[] } = {},
+  ): Ref {
     return this.op(type, inputs, attrs, opts)[0];
   }
 
@@ -32,35 +42,64 @@ export class Graph {
   // ---- values ----------------------------------------------------------------------------
 
   placeholder(name: string, shape: readonly number[], dtype: number = DT.float32): Ref {
-    return this.op1('Placeholder', [], [['dtype', 'type', dtype], ['shape', 'shape', shape]], { name });
+    return this.op1(
+      'Placeholder',
+      [],
+      [
+        ['dtype', 'type', dtype],
+        ['shape', 'shape', shape],
+      ],
+      { name },
+    );
   }
 
   /** A float32 scalar constant (rounded to float32, as a tfjs scalar of a JS number is). */
   scalar(value: number): Ref {
-    return this.op1('Const', [], [
-      ['dtype', 'type', DT.float32],
-      ['value', 'tensor', { dtype: DT.float32, shape: [], data: Float32Array.of(value) }],
-    ]);
+    return this.op1(
+      'Const',
+      [],
+      [
+        ['dtype', 'type', DT.float32],
+        ['value', 'tensor', { dtype: DT.float32, shape: [], data: Float32Array.of(value) }],
+      ],
+    );
   }
 
   /** An int32 scalar constant (an axis, a depth). */
   int(value: number): Ref {
-    return this.op1('Const', [], [
-      ['dtype', 'type', DT.int32],
-      ['value', 'tensor', { dtype: DT.int32, shape: [], data: Int32Array.of(value) }],
-    ]);
+    return this.op1(
+      'Const',
+      [],
+      [
+        ['dtype', 'type', DT.int32],
+        ['value', 'tensor', { dtype: DT.int32, shape: [], data: Int32Array.of(value) }],
+      ],
+    );
   }
 
   ints(values: readonly number[]): Ref {
-    return this.op1('Const', [], [
-      ['dtype', 'type', DT.int32],
-      ['value', 'tensor', { dtype: DT.int32, shape: [values.length], data: Int32Array.from(values) }],
-    ]);
+    return this.op1(
+      'Const',
+      [],
+      [
+        ['dtype', 'type', DT.int32],
+        ['value', 'tensor', { dtype: DT.int32, shape: [values.length], data: Int32Array.from(values) }],
+      ],
+    );
   }
 
   /** A resource variable (VarHandleOp) named `name`, float32 of `shape`. */
   variable(name: string, shape: readonly number[]): Ref {
-    return this.op1('VarHandleOp', [], [['dtype', 'type', DT.float32], ['shape', 'shape', shape], ['shared_name', 'string', name]], { name });
+    return this.op1(
+      'VarHandleOp',
+      [],
+      [
+        ['dtype', 'type', DT.float32],
+        ['shape', 'shape', shape],
+        ['shared_name', 'string', name],
+      ],
+      { name },
+    );
   }
 
   read(variable: Ref, opts: { name?: string; control?: string[] } = {}): Ref {
@@ -114,6 +153,15 @@ export class Graph {
 
   /** The k scalars of a [k] vector. */
   unstack(vector: Ref, k: number): Ref[] {
-    return k === 0 ? [] : this.op('Unpack', [vector], [['num', 'int', k], ['axis', 'int', 0]]);
+    return k === 0
+      ? []
+      : this.op(
+          'Unpack',
+          [vector],
+          [
+            ['num', 'int', k],
+            ['axis', 'int', 0],
+          ],
+        );
   }
 }

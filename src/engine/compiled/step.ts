@@ -131,11 +131,13 @@ export class CompiledStep {
   }
 
   readWeights(): Float32Array[] {
+    if (this.weightReads.length === 0) return [];
     return this.graph.addon.run(this.session, [], this.weightReads, []).map((t) => t.data as Float32Array);
   }
 
   /** Per weight, its slots in slotNames order. */
   readSlots(): Float32Array[][] {
+    if (this.spec.slotNames.length === 0) return this.spec.weightShapes.map(() => []);
     const flat = this.graph.addon.run(this.session, [], this.slotReads.flat(), []).map((t) => t.data as Float32Array);
     const per = this.spec.slotNames.length;
     return this.spec.weightShapes.map((_, i) => flat.slice(i * per, (i + 1) * per));
