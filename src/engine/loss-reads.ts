@@ -20,11 +20,17 @@ export function lossReadInterval(backend: string): number {
  */
 export const GPU_LOSS_READ_INTERVAL = 16;
 
+/**
+ * A value the compiled step keeps on its device until its group is read (compiled/step.ts):
+ * the i-th such step of a group is in slot i of the step's loss buffer.
+ */
+export const ON_DEVICE = 'on-device' as const;
+
 export interface StepTensors<T> {
-  /** A tensor to read, or a value already read (the compiled step answers numbers). */
-  loss: tf.Scalar | number;
+  /** A tensor to read, a value already read, or one held on the device. */
+  loss: tf.Scalar | number | typeof ON_DEVICE;
   /** Correct predictions in the batch, when accuracy is counted. */
-  correct?: tf.Scalar | number;
+  correct?: tf.Scalar | number | typeof ON_DEVICE;
   /** What the caller needs back with the values (step, epoch, batch size…). */
   info: T;
 }
@@ -35,11 +41,17 @@ export interface StepValues<T> {
   info: T;
 }
 
+/** Reads the first `count` values held on the device (and empties the buffer). */
+export type DeviceBufferReader = (count: number) => { losses: ArrayLike<number>; corrects: ArrayLike<number> };
+
 const tensorsOf = (item: StepTensors<unknown>): tf.Tensor[] =>
   [item.loss, item.correct].filter((v): v is tf.Scalar => v instanceof tf.Tensor);
 
 export class PendingLosses<T> {
   private items: StepTensors<T>[] = [];
+
+  /** Where values held on the device are read from (the compiled step that holds them). */
+  readDevice?: DeviceBufferReader;
 
   constructor(readonly interval: number) {}
 
@@ -61,11 +73,15 @@ export class PendingLosses<T> {
     const tensors = items.flatMap(tensorsOf);
     try {
       const values = tensors.length === 0 ? new Float32Array(0) : tensors.length === 1 ? tensors[0].dataSync() : readStacked(tensors);
+      const onDevice = items.filter((i) => i.loss === ON_DEVICE).length;
+      const device = onDevice > 0 && this.readDevice ? this.readDevice(onDevice) : { losses: [], corrects: [] };
       let at = 0;
-      const value = (v: tf.Scalar | number | undefined) => (v === undefined ? 0 : typeof v === 'number' ? v : values[at++]);
+      let slot = 0;
       return items.map((item) => {
-        const loss = value(item.loss);
-        return { loss, correct: value(item.correct), info: item.info };
+        const deviceSlot = item.loss === ON_DEVICE ? slot++ : -1;
+        const value = (v: StepTensors<T>['loss'] | undefined, held: ArrayLike<number>) =>
+          v === undefined ? 0 : v === ON_DEVICE ? held[deviceSlot] : typeof v === 'number' ? v : values[at++];
+        return { loss: value(item.loss, device.losses), correct: value(item.correct, device.corrects), info: item.info };
       });
     } finally {
       tf.dispose(tensors);

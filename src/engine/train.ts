@@ -9,7 +9,7 @@ import type { TrainerOptimizer } from './optimizers/base.ts';
 import { BatchMaker, disposeBatch } from './batches.ts';
 import { denseStepPlan, runDenseStep } from './dense-step.ts';
 import { CompiledTraining, compiledStepRefusal } from './compiled/training.ts';
-import { PendingLosses } from './loss-reads.ts';
+import { ON_DEVICE, PendingLosses } from './loss-reads.ts';
 import { generateDataset } from './builtin-datasets.ts';
 import type { Dataset } from '../spec/dataset-types.ts';
 import { countCorrect, meanLoss, targetEncoding, targetShape } from './losses.ts';
@@ -105,10 +105,11 @@ export async function train(
             optimizer,
             trainable,
             { shape: targetShape(spec.model.loss, encoding, 1).slice(1), outputs: outputUnits, withClasses: withAccuracy },
-            options.threads ?? 0,
+            { threads: options.threads ?? 0, deviceBuffer: pending.interval },
           )
         : undefined;
     closeCompiled = () => compiled?.close();
+    pending.readDevice = compiled?.readDevice;
     const { resume } = start;
     // With an optimizer state, steps continue its count; a resumed job's first step is its own.
     const firstStep = optimizer.iterations - (resume?.jobSteps ?? 0);
@@ -180,7 +181,8 @@ export async function train(
           const out = compiled.run(arrays);
           step += 1;
           const info = { step, epoch, learningRate, size: arrays.size };
-          if (pending.push({ loss: out.loss, correct: withAccuracy ? out.correct : undefined, info })) drain();
+          const [loss, correct] = out === ON_DEVICE ? [ON_DEVICE, ON_DEVICE] : [out.loss, out.correct];
+          if (pending.push({ loss, correct: withAccuracy ? correct : undefined, info })) drain();
           continue;
         }
         const batch = batches.make(order, from, to);

@@ -264,6 +264,15 @@ describe('the compiled step on native TensorFlow', { skip }, () => {
     assert.deepEqual(continued.weights, whole.weights);
   });
 
+  it('holds losses on the device and reads them in groups (as on a GPU), with the same results', async () => {
+    const req = request({ epochs: 3 });
+    const everyStep = await run(req);
+    const grouped = await run(req, { lossReadInterval: 4 });
+    assert.deepEqual(grouped.steps, everyStep.steps);
+    assert.deepEqual(grouped.epochs, everyStep.epochs);
+    assert.deepEqual(grouped.weights, everyStep.weights);
+  });
+
   it('leaves no tensor behind', async () => {
     const before = tf.memory().numTensors;
     await run(request({}));

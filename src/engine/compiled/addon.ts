@@ -56,6 +56,14 @@ export interface GraphAddon {
     fetches: readonly Ref[],
     targets: readonly string[],
   ): HostTensor[];
+  /** The same run with a serialized tensorflow.RunOptions; answers the serialized RunMetadata too. */
+  run(
+    session: SessionHandle,
+    feeds: ReadonlyArray<readonly [Ref, HostTensor]>,
+    fetches: readonly Ref[],
+    targets: readonly string[],
+    runOptions: Uint8Array,
+  ): { outputs: HostTensor[]; metadata: Uint8Array };
   closeSession(session: SessionHandle): void;
 }
 

@@ -16,6 +16,7 @@ import { DT, type GraphAddon, type HostTensor, type Ref, type SessionHandle } fr
 import { countCorrect, forward, meanLoss } from './forward.ts';
 import { Graph } from './graph.ts';
 import { GRAPH_RULES, graphDecay } from './update-rules.ts';
+import { FULL_TRACE, opTimings, type OpTiming } from './profile.ts';
 
 export interface CompiledStepSpec {
   layers: readonly LayerSpec[];
@@ -37,6 +38,11 @@ export interface CompiledStepSpec {
   clip: ClipOptions;
   /** TensorFlow's intra-op threads; 0 lets TensorFlow choose (all cores). */
   threads: number;
+  /**
+   * Steps whose loss and correct count stay in the session until read together (a GPU must
+   * not stop for a read every step: loss-reads.ts); 1 answers them with every step.
+   */
+  deviceBuffer: number;
 }
 
 export interface StepOutput {
@@ -45,6 +51,8 @@ export interface StepOutput {
 }
 
 const STEP = 'trainer_step';
+/** Compiled steps built in this process (their resource names are unique). */
+let stepsBuilt = 0;
 const LOAD = 'trainer_load';
 
 export class CompiledStep {
@@ -58,6 +66,9 @@ export class CompiledStep {
   private readonly weightReads: Ref[];
   private readonly slotReads: Ref[][];
   private readonly loadFeeds: Ref[];
+  /** With a device buffer: the step's slot in it, and the buffer's reads. */
+  private readonly bufferSlot: Ref | undefined;
+  private readonly bufferReads: Ref[] = [];
 
   constructor(
     addon: GraphAddon,
@@ -70,8 +81,10 @@ export class CompiledStep {
     const scalarCount = spec.c0.length + (spec.decay ? 2 : 0);
     this.scalars = G.placeholder('scalars', [scalarCount]);
 
-    const weights = spec.weightShapes.map((shape, i) => G.variable(`w${i}`, shape));
-    const slots = spec.weightShapes.map((shape, i) => spec.slotNames.map((_, k) => G.variable(`w${i}_s${k}`, shape)));
+    // Resource names unique in the process: sessions that overlap never share a variable.
+    const prefix = `step${++stepsBuilt}_`;
+    const weights = spec.weightShapes.map((shape, i) => G.variable(`${prefix}w${i}`, shape));
+    const slots = spec.weightShapes.map((shape, i) => spec.slotNames.map((_, k) => G.variable(`${prefix}w${i}_s${k}`, shape)));
     this.weightReads = weights.map((w) => G.read(w));
     this.slotReads = slots.map((own) => own.map((s) => G.read(s)));
 
@@ -94,16 +107,27 @@ export class CompiledStep {
       assigns.push(G.assign(variable, next.w));
       next.s.forEach((value, k) => assigns.push(G.assign(slots[i][k], value)));
     });
+    const zeroed: string[] = [];
+    if (spec.deviceBuffer > 1) {
+      // buffer[slot] = value, with ResourceScatterUpdate (indices [slot], updates [value]).
+      this.bufferSlot = G.placeholder('buffer_slot', [], DT.int32);
+      const index = G.reshape(this.bufferSlot, [1]);
+      this.fetches.forEach((value, i) => {
+        const buffer = G.variable(`${prefix}buffer${i}`, [spec.deviceBuffer]);
+        zeroed.push(G.assign(buffer, G.op1('Fill', [G.ints([spec.deviceBuffer]), G.scalar(0)])));
+        const name = `buffer_update${i}`;
+        G.op('ResourceScatterUpdate', [buffer, index, G.reshape(value, [1])], [], { name });
+        assigns.push(name);
+        this.bufferReads.push(G.read(buffer));
+      });
+    }
     G.group(STEP, assigns);
 
     // Loading: one placeholder per variable, assigned together.
     const all = [...weights, ...slots.flat()];
     const shapes = [...spec.weightShapes, ...spec.weightShapes.flatMap((shape) => spec.slotNames.map(() => shape))];
     this.loadFeeds = all.map((_, i) => G.placeholder(`load${i}`, shapes[i]));
-    G.group(
-      LOAD,
-      all.map((variable, i) => G.assign(variable, this.loadFeeds[i])),
-    );
+    G.group(LOAD, [...all.map((variable, i) => G.assign(variable, this.loadFeeds[i])), ...zeroed]);
     this.session = G.addon.newSession(G.handle, sessionConfig(spec.threads));
   }
 
@@ -120,14 +144,46 @@ export class CompiledStep {
    * [weightDecay, lr] when decay is on.
    */
   step(x: Float32Array, y: Float32Array, classes: Float32Array | undefined, rows: number, scalars: readonly number[]): StepOutput {
+    const [loss, correct] = this.graph.addon.run(this.session, this.feeds(x, y, classes, rows, scalars), this.fetches, [STEP]);
+    return { loss: loss.data[0], correct: correct ? correct.data[0] : 0 };
+  }
+
+  /** One step whose loss and correct count go to slot `slot` of the device buffer (read with readBuffer). */
+  stepBuffered(
+    x: Float32Array,
+    y: Float32Array,
+    classes: Float32Array | undefined,
+    rows: number,
+    scalars: readonly number[],
+    slot: number,
+  ): void {
+    if (!this.bufferSlot) throw new Error('this step has no device buffer');
+    const slotFeed: readonly [Ref, HostTensor] = [this.bufferSlot, { dtype: DT.int32, shape: [], data: Int32Array.of(slot) }];
+    this.graph.addon.run(this.session, [...this.feeds(x, y, classes, rows, scalars), slotFeed], [], [STEP]);
+  }
+
+  /** The first `count` losses and correct counts in the device buffer. */
+  readBuffer(count: number): { losses: Float32Array; corrects: Float32Array } {
+    const [losses, corrects] = this.graph.addon
+      .run(this.session, [], this.bufferReads, [])
+      .map((t) => (t.data as Float32Array).subarray(0, count));
+    return { losses, corrects: corrects ?? new Float32Array(count) };
+  }
+
+  private feeds(x: Float32Array, y: Float32Array, classes: Float32Array | undefined, rows: number, scalars: readonly number[]) {
     const feeds: Array<readonly [Ref, HostTensor]> = [
       [this.x, float32(x, [rows, ...this.spec.featureShape])],
       [this.y, float32(y, [rows, ...this.spec.targetShape])],
       [this.scalars, float32(Float32Array.from(scalars), [scalars.length])],
     ];
     if (this.classes && classes) feeds.push([this.classes, float32(classes, [rows])]);
-    const [loss, correct] = this.graph.addon.run(this.session, feeds, this.fetches, [STEP]);
-    return { loss: loss.data[0], correct: correct ? correct.data[0] : 0 };
+    return feeds;
+  }
+
+  /** One step traced by TensorFlow: its outputs and every op's timing (profile.ts). */
+  profile(x: Float32Array, y: Float32Array, classes: Float32Array | undefined, rows: number, scalars: readonly number[]): OpTiming[] {
+    const { metadata } = this.graph.addon.run(this.session, this.feeds(x, y, classes, rows, scalars), this.fetches, [STEP], FULL_TRACE);
+    return opTimings(metadata);
   }
 
   readWeights(): Float32Array[] {

@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BatchArrays } from '../batches.ts';
+import { ON_DEVICE, type DeviceBufferReader } from '../loss-reads.ts';
 import type { TrainerOptimizer } from '../optimizers/base.ts';
 import type { JobSpec } from '../../spec/job.ts';
 import { graphAddon } from './addon.ts';
@@ -38,6 +39,9 @@ export function compiledStepRefusal(spec: JobSpec, featureShape: readonly number
 }
 
 export class CompiledTraining {
+  /** Steps whose values wait in the device buffer. */
+  private buffered = 0;
+
   private constructor(
     private readonly step: CompiledStep,
     private readonly optimizer: TrainerOptimizer,
@@ -55,7 +59,7 @@ export class CompiledTraining {
     optimizer: TrainerOptimizer,
     trainable: tf.Variable[],
     target: { shape: readonly number[]; outputs: number; withClasses: boolean },
-    threads: number,
+    how: { threads: number; deviceBuffer: number },
   ): CompiledTraining | undefined {
     const addon = graphAddon();
     const update = optimizer.compiledUpdate();
@@ -73,7 +77,7 @@ export class CompiledTraining {
       c0: update.c,
       decay: update.decay,
       clip: update.clip,
-      threads,
+      ...how,
     });
     const weights = trainable.map((v) => v.dataSync() as Float32Array);
     const slots = trainable.map((v) => {
@@ -84,14 +88,26 @@ export class CompiledTraining {
     return new CompiledTraining(step, optimizer, trainable);
   }
 
-  /** One step on a batch; the optimizer's iteration count moves on with it. */
-  run(batch: BatchArrays): StepOutput {
+  /**
+   * One step on a batch; the optimizer's iteration count moves on with it. With a device
+   * buffer, its loss and correct count stay on the device until `readDevice`.
+   */
+  run(batch: BatchArrays): StepOutput | typeof ON_DEVICE {
     const update = this.optimizer.compiledUpdate();
     if (update === undefined) throw new Error('the optimizer lost its compiled update');
-    const out = this.step.step(batch.x, batch.y, batch.classes, batch.size, update.scalars);
+    const { x, y, classes, size } = batch;
+    let out: StepOutput | typeof ON_DEVICE = ON_DEVICE;
+    if (this.step.spec.deviceBuffer > 1) this.step.stepBuffered(x, y, classes, size, update.scalars, this.buffered++);
+    else out = this.step.step(x, y, classes, size, update.scalars);
     this.optimizer.countCompiledUpdate();
     return out;
   }
+
+  /** The values of the steps held on the device since the last read (loss-reads.ts). */
+  readonly readDevice: DeviceBufferReader = (count) => {
+    this.buffered = 0;
+    return this.step.readBuffer(count);
+  };
 
   /** Copies the session's weights into the model and its slots into the optimizer. */
   syncBack(): void {

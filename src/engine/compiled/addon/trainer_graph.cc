@@ -404,11 +404,33 @@ napi_value tensorToJs(napi_env env, TF_Tensor* tensor) {
   return result;
 }
 
-// run(session, feeds, fetches, targets) -> fetched tensors as { dtype, shape, data }.
+// run(session, feeds, fetches, targets[, runOptions]) -> fetched tensors as { dtype, shape, data }.
 // feeds: [[ref, { dtype, shape, data }], …]; fetches: refs; targets: operation names.
+// With runOptions (a serialized tensorflow.RunOptions, e.g. a trace level), the answer is
+// { outputs, metadata }, metadata the serialized tensorflow.RunMetadata (its step stats).
 napi_value Run(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  if (!getArgs(env, info, 4, argv)) return nullptr;
+  napi_value argv[5];
+  size_t argc = 5;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 4) return fail(env, "too few arguments"), nullptr;
+  TF_Buffer* runOptions = nullptr;
+  TF_Buffer* metadata = nullptr;
+  if (argc >= 5) {
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* bytes = nullptr;
+    if (napi_get_typedarray_info(env, argv[4], &type, &length, &bytes, nullptr, nullptr) != napi_ok || type != napi_uint8_array)
+      return fail(env, "runOptions must be a Uint8Array"), nullptr;
+    runOptions = TF_NewBufferFromString(bytes, length);
+    metadata = TF_NewBuffer();
+  }
+  struct Buffers {
+    TF_Buffer* a;
+    TF_Buffer* b;
+    ~Buffers() {
+      if (a != nullptr) TF_DeleteBuffer(a);
+      if (b != nullptr) TF_DeleteBuffer(b);
+    }
+  } buffers{runOptions, metadata};
   Session* s;
   if (!unwrap(env, argv[0], &s, "a session")) return nullptr;
   if (s->session == nullptr) return fail(env, "the session is closed"), nullptr;
@@ -438,9 +460,9 @@ napi_value Run(napi_env env, napi_callback_info info) {
   }
   std::vector<TF_Tensor*> outputValues(outputs.size(), nullptr);
   StatusGuard status;
-  TF_SessionRun(s->session, nullptr, inputs.data(), inputValues.data(), static_cast<int>(feedCount), outputs.data(),
+  TF_SessionRun(s->session, runOptions, inputs.data(), inputValues.data(), static_cast<int>(feedCount), outputs.data(),
                 outputValues.data(), static_cast<int>(outputs.size()), targets.data(), static_cast<int>(targets.size()),
-                nullptr, status.s);
+                metadata, status.s);
   freeInputs();
   if (!ok(env, status.s, "run")) return nullptr;
   napi_value out;
@@ -449,7 +471,17 @@ napi_value Run(napi_env env, napi_callback_info info) {
     napi_set_element(env, out, i, tensorToJs(env, outputValues[i]));
     TF_DeleteTensor(outputValues[i]);
   }
-  return out;
+  if (metadata == nullptr) return out;
+  napi_value result, bytes;
+  void* data = nullptr;
+  napi_value buffer;
+  napi_create_arraybuffer(env, metadata->length, &data, &buffer);
+  if (metadata->length > 0) std::memcpy(data, metadata->data, metadata->length);
+  napi_create_typedarray(env, napi_uint8_array, metadata->length, buffer, 0, &bytes);
+  napi_create_object(env, &result);
+  napi_set_named_property(env, result, "outputs", out);
+  napi_set_named_property(env, result, "metadata", bytes);
+  return result;
 }
 
 // closeSession(session): frees the session's resources now rather than at garbage collection.
