@@ -18,9 +18,27 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { nativeBuild, type NativeManifest, NATIVE_DIR, nativeTfjsNodeEntry } from '../src/engine/native-build.ts';
-import { buildCompiledStep, buildTfjsBinding, fetchTfjsNode, findNodeGyp, installTfjsNodeDeps, layoutDeps, linkInstalled, TFJS_NODE_VERSION, unpackWheel } from './native/build.ts';
+import {
+  buildCompiledStep,
+  buildTfjsBinding,
+  fetchTfjsNode,
+  findNodeGyp,
+  installTfjsNodeDeps,
+  layoutDeps,
+  linkInstalled,
+  TFJS_NODE_VERSION,
+  unpackWheel,
+} from './native/build.ts';
 import { cachedEntry, cacheKey, cacheRoot, restore, store } from './native/cache.ts';
-import { checkCompiler, checkMake, checkNodeHeaders, checkPython, checkWheelContents, checkWheelPlatform, listZip } from './native/checks.ts';
+import {
+  checkCompiler,
+  checkMake,
+  checkNodeHeaders,
+  checkPython,
+  checkWheelContents,
+  checkWheelPlatform,
+  listZip,
+} from './native/checks.ts';
 import { NativeSetupError } from './native/errors.ts';
 import { findTensorflow, hostWheelArch, type TensorflowSource } from './native/find-tensorflow.ts';
 import { verify } from './native/verify.ts';
@@ -113,7 +131,10 @@ function verified(manifest: NativeManifest, how: string): void {
   const addon = manifest.compiledStep ? path.join(NATIVE_DIR, 'trainer_graph.node') : undefined;
   const v = verify(entry, addon, ROOT);
   const extra = v.addonExports ? `, trainer_graph.node loads (${v.addonExports.length} exports)` : '';
-  say(`${how} in ${seconds()}: ${manifest.backend} backend on TensorFlow ${manifest.tensorflowVersion} via tfjs-node ${manifest.tfjsNode}, matMul [${v.matMul.join(', ')}] right${extra}; .native/ (key ${manifest.key.slice(0, 12)})`);
+  say(
+    `${how} in ${seconds()}: ${manifest.backend} backend on TensorFlow ${manifest.tensorflowVersion} ` +
+      `via tfjs-node ${manifest.tfjsNode}, matMul [${v.matMul.join(', ')}] right${extra}; .native/ (key ${manifest.key.slice(0, 12)})`,
+  );
 }
 
 function check(source: TensorflowSource, key: string): void {
@@ -121,7 +142,10 @@ function check(source: TensorflowSource, key: string): void {
   say(`compiled-step addon: ${addonDir ? `${addonDir} (built too)` : 'no binding.gyp yet (skipped)'}`);
   const current = nativeBuild()?.key === key;
   const entry = cachedEntry(key);
-  say(`.native/ is ${current ? 'current' : nativeBuild() ? 'stale' : 'absent'}; cache ${entry ? `has it (${entry})` : `has no entry (${cacheRoot()})`}`);
+  say(
+    `.native/ is ${current ? 'current' : nativeBuild() ? 'stale' : 'absent'}; ` +
+      `cache ${entry ? `has it (${entry})` : `has no entry (${cacheRoot()})`}`,
+  );
   checkSource(source);
   const problems = current || entry ? [] : toolchainProblems();
   for (const p of problems) say(`missing: ${p}`);

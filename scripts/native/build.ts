@@ -34,7 +34,8 @@ export function unpackWheel(wheel: string, nativeDir: string, log: string): void
   }
   const py = `import sys, zipfile
 z = zipfile.ZipFile(sys.argv[1])
-z.extractall(sys.argv[2], [n for n in z.namelist() if n in (${JSON.stringify(WHEEL_LIBRARY)}, ${JSON.stringify(WHEEL_FRAMEWORK)}) or n.startswith("tensorflow/include/")])`;
+wanted = (${JSON.stringify(WHEEL_LIBRARY)}, ${JSON.stringify(WHEEL_FRAMEWORK)})
+z.extractall(sys.argv[2], [n for n in z.namelist() if n in wanted or n.startswith("tensorflow/include/")])`;
   run('python3', ['-c', py, wheel, nativeDir], { cwd: nativeDir, log, what: `extracting ${wheel}` });
 }
 
@@ -70,14 +71,21 @@ export function installTfjsNodeDeps(pkgDir: string, projectRoot: string, log: st
   delete pkg.dependencies?.['@tensorflow/tfjs'];
   writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
   try {
-    run('npm', ['install', '--ignore-scripts', '--omit=dev', '--no-save', '--no-audit', '--no-fund', '--no-package-lock'], { cwd: pkgDir, log, what: 'npm install of tfjs-node dependencies' });
+    run('npm', ['install', '--ignore-scripts', '--omit=dev', '--no-save', '--no-audit', '--no-fund', '--no-package-lock'], {
+      cwd: pkgDir,
+      log,
+      what: 'npm install of tfjs-node dependencies',
+    });
   } finally {
     writeFileSync(pkgFile, original);
   }
   const core = createRequire(path.join(pkgDir, 'package.json')).resolve('@tensorflow/tfjs-core');
   const expected = path.join(projectRoot, 'node_modules', '@tensorflow', 'tfjs-core');
   if (!realpathSync(core).startsWith(realpathSync(expected))) {
-    throw new Error(`@tensorflow/tfjs-core resolves to ${core} from ${pkgDir}, not to the project's ${expected}: two tfjs-cores would not share backends (run npm ci in the project first).`);
+    throw new Error(
+      `@tensorflow/tfjs-core resolves to ${core} from ${pkgDir}, not to the project's ${expected}: ` +
+        'two tfjs-cores would not share backends (run npm ci in the project first).',
+    );
   }
 }
 
@@ -110,11 +118,19 @@ export function findNodeGyp(env: NodeJS.ProcessEnv = process.env): string {
   } catch {
     // npm not runnable: the fixed places below
   }
-  for (const base of ['/usr/lib/node_modules/npm/node_modules', '/usr/share/nodejs', '/usr/share/nodejs/npm/node_modules', '/usr/local/lib/node_modules/npm/node_modules']) {
+  for (const base of [
+    '/usr/lib/node_modules/npm/node_modules',
+    '/usr/share/nodejs',
+    '/usr/share/nodejs/npm/node_modules',
+    '/usr/local/lib/node_modules/npm/node_modules',
+  ]) {
     candidates.push(path.join(base, 'node-gyp', 'bin', 'node-gyp.js'));
   }
   const found = candidates.find((c) => existsSync(c));
-  if (!found) throw new NativeSetupError(`node-gyp was not found (looked at ${candidates.join(', ')}): install npm (it ships node-gyp) or npm install -g node-gyp.`);
+  if (!found)
+    throw new NativeSetupError(
+      `node-gyp was not found (looked at ${candidates.join(', ')}): install npm (it ships node-gyp) or npm install -g node-gyp.`,
+    );
   return found;
 }
 
@@ -126,7 +142,15 @@ export interface GypContext {
 
 /** Compiles tfjs-node's addon (about a minute) and puts it where node-pre-gyp looks: lib/napi-v8. */
 export function buildTfjsBinding(pkgDir: string, ctx: GypContext): void {
-  const args = [ctx.nodeGyp, 'rebuild', '--jobs=max', `--nodedir=${ctx.nodedir}`, '--module_name=tfjs_binding', '--module_path=./lib/napi-v8', '--napi_build_version=8'];
+  const args = [
+    ctx.nodeGyp,
+    'rebuild',
+    '--jobs=max',
+    `--nodedir=${ctx.nodedir}`,
+    '--module_name=tfjs_binding',
+    '--module_path=./lib/napi-v8',
+    '--napi_build_version=8',
+  ];
   run(process.execPath, args, { cwd: pkgDir, log: path.join(ctx.logDir, 'tfjs-node-gyp.log'), what: 'node-gyp rebuild of tfjs-node' });
   mkdirSync(path.join(pkgDir, 'lib', 'napi-v8'), { recursive: true });
   copyFileSync(path.join(pkgDir, 'build', 'Release', 'tfjs_binding.node'), path.join(pkgDir, 'lib', 'napi-v8', 'tfjs_binding.node'));
@@ -140,9 +164,20 @@ export function buildTfjsBinding(pkgDir: string, ctx: GypContext): void {
  */
 export function buildCompiledStep(addonDir: string, nativeDir: string, ctx: GypContext): void {
   const tfDir = path.join(nativeDir, 'tensorflow');
-  const args = [ctx.nodeGyp, 'rebuild', '--jobs=max', `--nodedir=${ctx.nodedir}`, `--tensorflow_include=${path.join(tfDir, 'include')}`, `--tensorflow_lib=${tfDir}`];
+  const args = [
+    ctx.nodeGyp,
+    'rebuild',
+    '--jobs=max',
+    `--nodedir=${ctx.nodedir}`,
+    `--tensorflow_include=${path.join(tfDir, 'include')}`,
+    `--tensorflow_lib=${tfDir}`,
+  ];
   try {
-    run(process.execPath, args, { cwd: addonDir, log: path.join(ctx.logDir, 'trainer-graph-gyp.log'), what: `node-gyp rebuild of ${addonDir}` });
+    run(process.execPath, args, {
+      cwd: addonDir,
+      log: path.join(ctx.logDir, 'trainer-graph-gyp.log'),
+      what: `node-gyp rebuild of ${addonDir}`,
+    });
     copyFileSync(path.join(addonDir, 'build', 'Release', 'trainer_graph.node'), path.join(nativeDir, 'trainer_graph.node'));
   } finally {
     rmSync(path.join(addonDir, 'build'), { recursive: true, force: true });

@@ -14,7 +14,8 @@ import type { TensorflowSource } from './find-tensorflow.ts';
 /** Bump when the build's steps or layout change, so older cache entries stop matching. */
 export const NATIVE_SCRIPT_VERSION = '1';
 
-export const cacheRoot = (env: NodeJS.ProcessEnv = process.env) => env.TRAINER_NATIVE_CACHE || path.join(env.HOME || os.homedir(), '.cache', 'trainer-native');
+export const cacheRoot = (env: NodeJS.ProcessEnv = process.env) =>
+  env.TRAINER_NATIVE_CACHE || path.join(env.HOME || os.homedir(), '.cache', 'trainer-native');
 
 /** Files under `dir` (the addon's sources; its build/ output left out), sorted, each with its sha256. */
 export function sourceHashes(dir: string): string[] {
@@ -29,7 +30,12 @@ export function sourceHashes(dir: string): string[] {
       });
   return walk('')
     .sort()
-    .map((rel) => `${rel}:${createHash('sha256').update(readFileSync(path.join(dir, rel))).digest('hex')}`);
+    .map(
+      (rel) =>
+        `${rel}:${createHash('sha256')
+          .update(readFileSync(path.join(dir, rel)))
+          .digest('hex')}`,
+    );
 }
 
 /** Size and mtime stand for the TensorFlow input: hashing a 274 MB wheel would take longer than restoring. */

@@ -46,7 +46,10 @@ export function checkPython(PATH?: string): string {
 export function checkNodeHeaders(nodedir: string): string {
   const header = path.join(nodedir, 'include', 'node', 'node_api.h');
   if (!existsSync(header)) {
-    throw new NativeSetupError(`Node's headers are missing (${header} not found): apt-get install libnode-dev, or set NODE_DIR (or --nodedir) to a folder holding include/node/node_api.h.`);
+    throw new NativeSetupError(
+      `Node's headers are missing (${header} not found): apt-get install libnode-dev, ` +
+        'or set NODE_DIR (or --nodedir) to a folder holding include/node/node_api.h.',
+    );
   }
   return header;
 }
@@ -56,9 +59,16 @@ export function checkWheelPlatform(wheel: string, hostArch: string): void {
   const info = parseWheelName(wheel);
   if (!info) return; // a renamed wheel: its contents are checked next
   const arch = wheelLinuxArch(info.platforms);
-  if (!arch) throw new NativeSetupError(`${path.basename(wheel)} is not a Linux wheel (${info.platforms.join('.')}): use a manylinux x86_64 or aarch64 TensorFlow wheel.`);
-  if (arch !== 'x86_64' && arch !== 'aarch64') throw new NativeSetupError(`${path.basename(wheel)} is for ${arch}: only x86_64 and aarch64 TensorFlow wheels are supported.`);
-  if (arch !== hostArch) throw new NativeSetupError(`${path.basename(wheel)} is for ${arch} but this machine is ${hostArch}: use a TensorFlow wheel for ${hostArch}.`);
+  if (!arch)
+    throw new NativeSetupError(
+      `${path.basename(wheel)} is not a Linux wheel (${info.platforms.join('.')}): use a manylinux x86_64 or aarch64 TensorFlow wheel.`,
+    );
+  if (arch !== 'x86_64' && arch !== 'aarch64')
+    throw new NativeSetupError(`${path.basename(wheel)} is for ${arch}: only x86_64 and aarch64 TensorFlow wheels are supported.`);
+  if (arch !== hostArch)
+    throw new NativeSetupError(
+      `${path.basename(wheel)} is for ${arch} but this machine is ${hostArch}: use a TensorFlow wheel for ${hostArch}.`,
+    );
 }
 
 export const WHEEL_LIBRARY = 'tensorflow/libtensorflow_cc.so.2';
@@ -78,7 +88,10 @@ export function listZip(file: string, PATH?: string): string[] {
   try {
     const text = onPath(['unzip'], PATH)
       ? execFileSync('unzip', ['-Z1', file], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })
-      : execFileSync('python3', ['-c', 'import sys, zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', file], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+      : execFileSync('python3', ['-c', 'import sys, zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', file], {
+          encoding: 'utf8',
+          maxBuffer: 256 * 1024 * 1024,
+        });
     return text.split('\n').filter(Boolean);
   } catch {
     throw new NativeSetupError(`${file} could not be read as a zip file (a wheel is one): check the file, or pass another with --wheel.`);
@@ -87,6 +100,15 @@ export function listZip(file: string, PATH?: string): string[] {
 
 /** `npm pack` failed: most likely the registry is out of reach. */
 export function npmPackError(spec: string, stderr: string): NativeSetupError {
-  const reason = stderr.split('\n').find((l) => /npm error (code|network|errno)|ENOTFOUND|ETIMEDOUT|ECONNREFUSED|E404/.test(l))?.trim() ?? stderr.trim().split('\n').at(-1) ?? '';
-  return new NativeSetupError(`npm pack ${spec} failed (${reason || 'no output'}): the npm registry must be reachable, or set npm's registry/proxy (npm config) to one that is.`);
+  const reason =
+    stderr
+      .split('\n')
+      .find((l) => /npm error (code|network|errno)|ENOTFOUND|ETIMEDOUT|ECONNREFUSED|E404/.test(l))
+      ?.trim() ??
+    stderr.trim().split('\n').at(-1) ??
+    '';
+  return new NativeSetupError(
+    `npm pack ${spec} failed (${reason || 'no output'}): ` +
+      "the npm registry must be reachable, or set npm's registry/proxy (npm config) to one that is.",
+  );
 }

@@ -22,8 +22,7 @@ export interface WheelInfo {
 }
 
 export type TensorflowSource =
-  | { kind: 'wheel'; path: string; version: string; gpu: boolean }
-  | { kind: 'installed'; dir: string; version: string; gpu: boolean };
+  { kind: 'wheel'; path: string; version: string; gpu: boolean } | { kind: 'installed'; dir: string; version: string; gpu: boolean };
 
 /** The wheel's machine as its platform tag says, or undefined for a non-Linux wheel. */
 export function wheelLinuxArch(platforms: string[]): string | undefined {
@@ -111,7 +110,10 @@ function wheelsOnPage(page: string): string[] {
  * version, the CPU wheel before the CUDA one (it runs everywhere; pass --wheel for the other).
  * Only wheels for this machine (Linux, its architecture) count. `searched` names each place.
  */
-export function findWheels(locations: { findLinks: string[]; indexUrls: string[] }, arch: string): { wheels: WheelInfo[]; searched: string[] } {
+export function findWheels(
+  locations: { findLinks: string[]; indexUrls: string[] },
+  arch: string,
+): { wheels: WheelInfo[]; searched: string[] } {
   const searched: string[] = [];
   const files: string[] = [];
   for (const loc of locations.findLinks) {
@@ -145,7 +147,10 @@ export const hostWheelArch = (arch: string = process.arch) => ({ x64: 'x86_64', 
 export function installedTensorflow(dir: string, arch: string): TensorflowSource {
   const abs = path.resolve(dir);
   if (!existsSync(path.join(abs, 'libtensorflow_cc.so.2'))) {
-    throw new NativeSetupError(`${abs} holds no libtensorflow_cc.so.2: pass --tensorflow the installed package folder (python3 -c 'import tensorflow, os; print(os.path.dirname(tensorflow.__file__))').`);
+    throw new NativeSetupError(
+      `${abs} holds no libtensorflow_cc.so.2: pass --tensorflow the installed package folder ` +
+        "(python3 -c 'import tensorflow, os; print(os.path.dirname(tensorflow.__file__))').",
+    );
   }
   const parent = path.dirname(abs);
   const info = readdirSync(parent)
@@ -168,7 +173,11 @@ export function findTensorflow(opts: FindOptions): TensorflowSource {
   const arch = opts.arch ?? hostWheelArch();
   if (opts.wheel) {
     const file = path.resolve(opts.wheel);
-    if (!existsSync(file)) throw new NativeSetupError(`The TensorFlow wheel ${file} does not exist: pass --wheel (or TENSORFLOW_WHEEL) an existing tensorflow_cpu-*.whl or tensorflow-*.whl.`);
+    if (!existsSync(file))
+      throw new NativeSetupError(
+        `The TensorFlow wheel ${file} does not exist: ` +
+          'pass --wheel (or TENSORFLOW_WHEEL) an existing tensorflow_cpu-*.whl or tensorflow-*.whl.',
+      );
     const info = parseWheelName(file);
     const gpu = info?.gpu ?? false;
     return { kind: 'wheel', path: file, version: info?.version ?? 'unknown', gpu };
@@ -178,7 +187,10 @@ export function findTensorflow(opts: FindOptions): TensorflowSource {
   const best = wheels[0];
   if (!best) {
     const where = searched.length > 0 ? searched.join(', ') : 'none (pip is not configured with local find-links or file:// indexes)';
-    throw new NativeSetupError(`No TensorFlow wheel (tensorflow_cpu-*.whl or tensorflow-*.whl for linux ${arch}) was found in pip's directories (searched: ${where}); pass --wheel PATH, TENSORFLOW_WHEEL=PATH or --tensorflow DIR.`);
+    throw new NativeSetupError(
+      `No TensorFlow wheel (tensorflow_cpu-*.whl or tensorflow-*.whl for linux ${arch}) was found in pip's directories ` +
+        `(searched: ${where}); pass --wheel PATH, TENSORFLOW_WHEEL=PATH or --tensorflow DIR.`,
+    );
   }
   return { kind: 'wheel', path: best.path, version: best.version, gpu: best.gpu };
 }

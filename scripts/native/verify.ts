@@ -31,15 +31,24 @@ export function verify(entry: string, addon: string | undefined, projectRoot: st
       tfjsCore: require.resolve('@tensorflow/tfjs-core'),
       addonExports: addon ? Object.keys(require(addon)) : undefined,
     }));`;
-  const res = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: projectRoot, encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
+  const res = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: projectRoot,
+    encoding: 'utf8',
+    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' },
+  });
   const last = (res.stdout ?? '').trim().split('\n').at(-1) ?? '';
   if (res.status !== 0 || !last.startsWith('{')) {
-    throw new Error(`the native build did not load in a fresh node (exit ${res.status ?? res.signal}):\n${(res.stderr ?? '').trim().split('\n').slice(-15).join('\n')}`);
+    throw new Error(
+      `the native build did not load in a fresh node (exit ${res.status ?? res.signal}):\n` +
+        (res.stderr ?? '').trim().split('\n').slice(-15).join('\n'),
+    );
   }
   const v = JSON.parse(last) as Verified;
   if (v.backend !== 'tensorflow') throw new Error(`the native build loaded but the backend is '${v.backend}', not 'tensorflow'`);
-  if (v.matMul.join() !== EXPECTED_MATMUL.join()) throw new Error(`the native build computed matMul = [${v.matMul.join(', ')}], expected [${EXPECTED_MATMUL.join(', ')}]`);
+  if (v.matMul.join() !== EXPECTED_MATMUL.join())
+    throw new Error(`the native build computed matMul = [${v.matMul.join(', ')}], expected [${EXPECTED_MATMUL.join(', ')}]`);
   const projectCore = path.join(projectRoot, 'node_modules', '@tensorflow', 'tfjs-core');
-  if (!v.tfjsCore.startsWith(projectCore)) throw new Error(`the native build's tfjs-core is ${v.tfjsCore}, not the project's (${projectCore})`);
+  if (!v.tfjsCore.startsWith(projectCore))
+    throw new Error(`the native build's tfjs-core is ${v.tfjsCore}, not the project's (${projectCore})`);
   return v;
 }

@@ -12,7 +12,15 @@ import { after, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { cacheKey, cachedEntry, restore, store } from '../../scripts/native/cache.ts';
-import { checkCompiler, checkNodeHeaders, checkWheelContents, checkWheelPlatform, listZip, npmPackError, onPath } from '../../scripts/native/checks.ts';
+import {
+  checkCompiler,
+  checkNodeHeaders,
+  checkWheelContents,
+  checkWheelPlatform,
+  listZip,
+  npmPackError,
+  onPath,
+} from '../../scripts/native/checks.ts';
 import { NativeSetupError } from '../../scripts/native/errors.ts';
 import { findTensorflow, findWheels, parsePipConfig, parseWheelName, type TensorflowSource } from '../../scripts/native/find-tensorflow.ts';
 import { initBackend } from '../../src/engine/backend.ts';
@@ -66,7 +74,8 @@ describe('finding a TensorFlow wheel', () => {
     const page = path.join(tmp, 'pypi/simple/tensorflow-cpu');
     mkdirSync(page, { recursive: true });
     writeFileSync(path.join(page, 'index.html'), `<a href="../../files/tensorflow_cpu-2.21.0-cp311-cp311-${X86}.whl#sha256=ab">x</a>`);
-    const config = `global.extra-index-url='${pathToFileURL(path.join(tmp, 'pypi/simple')).href} https://pypi.org/simple'\n:env:.find-links='/nowhere'`;
+    const index = pathToFileURL(path.join(tmp, 'pypi/simple')).href;
+    const config = `global.extra-index-url='${index} https://pypi.org/simple'\n:env:.find-links='/nowhere'`;
     const locations = parsePipConfig(config);
     assert.deepEqual(locations.findLinks, ['/nowhere']);
     const { wheels } = findWheels(locations, 'x86_64');
@@ -96,34 +105,53 @@ describe('what the build needs, each missing piece named in one sentence', () =>
 
   it('a wheel for another system or machine', () => {
     assert.throws(() => checkWheelPlatform('tensorflow-2.21.0-cp311-cp311-macosx_12_0_arm64.whl', 'x86_64'), /not a Linux wheel/);
-    assert.throws(() => checkWheelPlatform('tensorflow-2.21.0-cp311-cp311-manylinux_2_17_ppc64le.whl', 'ppc64le'), /only x86_64 and aarch64/);
-    assert.throws(() => checkWheelPlatform('tensorflow-2.21.0-cp311-cp311-manylinux_2_17_aarch64.whl', 'x86_64'), /is for aarch64 but this machine is x86_64/);
+    assert.throws(
+      () => checkWheelPlatform('tensorflow-2.21.0-cp311-cp311-manylinux_2_17_ppc64le.whl', 'ppc64le'),
+      /only x86_64 and aarch64/,
+    );
+    assert.throws(
+      () => checkWheelPlatform('tensorflow-2.21.0-cp311-cp311-manylinux_2_17_aarch64.whl', 'x86_64'),
+      /is for aarch64 but this machine is x86_64/,
+    );
     checkWheelPlatform(`tensorflow_cpu-2.21.0-cp311-cp311-${X86}.whl`, 'x86_64');
   });
 
-  it('a zip without libtensorflow_cc.so.2, then one without the C API header', { skip: onPath(['zip']) ? false : 'the zip command is not installed' }, () => {
-    const src = folder('fake-wheel/tensorflow/include/tensorflow/c', ['c_api.h']);
-    const root = path.resolve(src, '../../../..');
-    writeFileSync(path.join(root, 'tensorflow', 'libtensorflow_framework.so.2'), '');
-    const noLib = path.join(tmp, `tensorflow_cpu-9.0.0-cp311-cp311-${X86}.whl`);
-    execFileSync('zip', ['-qr', noLib, 'tensorflow'], { cwd: root });
-    assert.throws(() => checkWheelContents(noLib, listZip(noLib)), /lacks tensorflow\/libtensorflow_cc\.so\.2 \(not a TensorFlow 2\.x Linux wheel\?\)/);
+  it(
+    'a zip without libtensorflow_cc.so.2, then one without the C API header',
+    { skip: onPath(['zip']) ? false : 'the zip command is not installed' },
+    () => {
+      const src = folder('fake-wheel/tensorflow/include/tensorflow/c', ['c_api.h']);
+      const root = path.resolve(src, '../../../..');
+      writeFileSync(path.join(root, 'tensorflow', 'libtensorflow_framework.so.2'), '');
+      const noLib = path.join(tmp, `tensorflow_cpu-9.0.0-cp311-cp311-${X86}.whl`);
+      execFileSync('zip', ['-qr', noLib, 'tensorflow'], { cwd: root });
+      assert.throws(
+        () => checkWheelContents(noLib, listZip(noLib)),
+        /lacks tensorflow\/libtensorflow_cc\.so\.2 \(not a TensorFlow 2\.x Linux wheel\?\)/,
+      );
 
-    writeFileSync(path.join(root, 'tensorflow', 'libtensorflow_cc.so.2'), '');
-    rmSync(path.join(src, 'c_api.h'));
-    const noHeader = path.join(tmp, 'no-header.whl');
-    execFileSync('zip', ['-qr', noHeader, 'tensorflow'], { cwd: root });
-    assert.throws(() => checkWheelContents(noHeader, listZip(noHeader)), /lacks tensorflow\/include\/tensorflow\/c\/c_api\.h/);
-  });
+      writeFileSync(path.join(root, 'tensorflow', 'libtensorflow_cc.so.2'), '');
+      rmSync(path.join(src, 'c_api.h'));
+      const noHeader = path.join(tmp, 'no-header.whl');
+      execFileSync('zip', ['-qr', noHeader, 'tensorflow'], { cwd: root });
+      assert.throws(() => checkWheelContents(noHeader, listZip(noHeader)), /lacks tensorflow\/include\/tensorflow\/c\/c_api\.h/);
+    },
+  );
 
   it('npm pack failing names the registry', () => {
     const err = npmPackError('@tensorflow/tfjs-node@4.22.0', 'npm error code ENOTFOUND\nnpm error network request failed');
-    assert.match(err.message, /npm pack @tensorflow\/tfjs-node@4\.22\.0 failed \(npm error code ENOTFOUND\): the npm registry must be reachable/);
+    assert.match(
+      err.message,
+      /npm pack @tensorflow\/tfjs-node@4\.22\.0 failed \(npm error code ENOTFOUND\): the npm registry must be reachable/,
+    );
   });
 });
 
 describe('the cache', () => {
-  const wheel = path.join(folder('key', ['tensorflow_cpu-2.21.0-cp311-cp311-manylinux_2_27_x86_64.whl']), 'tensorflow_cpu-2.21.0-cp311-cp311-manylinux_2_27_x86_64.whl');
+  const wheel = path.join(
+    folder('key', ['tensorflow_cpu-2.21.0-cp311-cp311-manylinux_2_27_x86_64.whl']),
+    'tensorflow_cpu-2.21.0-cp311-cp311-manylinux_2_27_x86_64.whl',
+  );
   const source: TensorflowSource = { kind: 'wheel', path: wheel, version: '2.21.0', gpu: false };
 
   it('a changed addon source changes the key; its build/ output does not', () => {
@@ -158,15 +186,30 @@ describe('the cache', () => {
   });
 });
 
-describe('the service loads the local build', { skip: nativeBuild() ? false : 'no .native/manifest.json here (npm run native builds it)' }, () => {
-  it("initBackend('tensorflow') gets TensorFlow, and [[1,2],[3,4]]×[[5,6],[7,8]] = [[19,22],[43,50]] (by hand)", async () => {
-    const { backend } = await initBackend('tensorflow');
-    assert.equal(backend, 'tensorflow');
-    assert.equal(tf.getBackend(), 'tensorflow');
-    const before = tf.memory().numTensors;
-    const product = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5, 6], [7, 8]])));
-    assert.deepEqual(Array.from(await product.data()), [19, 22, 43, 50]);
-    product.dispose();
-    assert.equal(tf.memory().numTensors, before);
-  });
-});
+describe(
+  'the service loads the local build',
+  { skip: nativeBuild() ? false : 'no .native/manifest.json here (npm run native builds it)' },
+  () => {
+    it("initBackend('tensorflow') gets TensorFlow, and [[1,2],[3,4]]×[[5,6],[7,8]] = [[19,22],[43,50]] (by hand)", async () => {
+      const { backend } = await initBackend('tensorflow');
+      assert.equal(backend, 'tensorflow');
+      assert.equal(tf.getBackend(), 'tensorflow');
+      const before = tf.memory().numTensors;
+      const product = tf.tidy(() =>
+        tf.matMul(
+          tf.tensor2d([
+            [1, 2],
+            [3, 4],
+          ]),
+          tf.tensor2d([
+            [5, 6],
+            [7, 8],
+          ]),
+        ),
+      );
+      assert.deepEqual(Array.from(await product.data()), [19, 22, 43, 50]);
+      product.dispose();
+      assert.equal(tf.memory().numTensors, before);
+    });
+  },
+);

@@ -10,7 +10,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', 'src/store/generated/**', 'dist/**', 'web/dist/**'],
+    ignores: ['**/node_modules/**', 'src/store/generated/**', 'dist/**', 'web/dist/**', '.native/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
