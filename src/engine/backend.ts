@@ -4,8 +4,12 @@
  * CPU) → wasm (@tensorflow/tfjs-backend-wasm, ships its .wasm) → cpu (plain JS, always there).
  * The native packages are optional dependencies: their install downloads libtensorflow, which
  * fails without internet, so they are loaded dynamically and a failure means "try the next".
+ * Without them, the tfjs-node that `npm run native` builds from a TensorFlow wheel into
+ * `.native/` stands in (src/engine/native-build.ts).
  */
+import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { nativeBuild, nativeTfjsNodeEntry } from './native-build.ts';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
@@ -15,16 +19,37 @@ export interface BackendAttempt {
   error: string;
 }
 
+/**
+ * The npm package first (a normal install on a machine with internet); if it is not there, the
+ * tfjs-node that `npm run native` built in `.native/` (for the GPU backend only if that build is
+ * a CUDA one; a CUDA build serves the CPU backend too, as TensorFlow runs on the CPU without a
+ * GPU). Both register 'tensorflow' in the project's tfjs-core.
+ */
+async function importNative(fromNpm: () => Promise<unknown>, needsGpu: boolean): Promise<void> {
+  try {
+    await fromNpm();
+    return;
+  } catch (npmErr) {
+    const local = nativeTfjsNodeEntry();
+    const manifest = nativeBuild();
+    if (!local || !manifest || (needsGpu && !manifest.gpu)) {
+      const why = !local || !manifest ? 'and no local build (npm run native)' : 'and the local build in .native is a CPU one';
+      throw new Error(`${(npmErr as Error).message.split('\n')[0]}; ${why}`, { cause: npmErr });
+    }
+    await import(pathToFileURL(local).href);
+  }
+}
+
 async function tryBackend(name: BackendName): Promise<void> {
   switch (name) {
     case 'tensorflow-gpu':
       // Registers the 'tensorflow' backend, bound to CUDA, in the shared tfjs-core.
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc must not resolve an optional package
-      await import('@tensorflow/tfjs-node-gpu' as string);
+      await importNative(() => import('@tensorflow/tfjs-node-gpu' as string), true);
       break;
     case 'tensorflow':
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc must not resolve an optional package
-      await import('@tensorflow/tfjs-node' as string);
+      await importNative(() => import('@tensorflow/tfjs-node' as string), false);
       break;
     case 'wasm':
       await import('@tensorflow/tfjs-backend-wasm');
