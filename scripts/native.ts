@@ -168,7 +168,7 @@ function main(): void {
     }
     throw err;
   }
-  const key = cacheKey({ source, tfjsNode: TFJS_NODE_VERSION, addonDir, projectRoot: addonDir ? ROOT : undefined });
+  const key = cacheKey({ source, tfjsNode: TFJS_NODE_VERSION, addonDir });
   if (opts.check) return check(source, key);
 
   const present = nativeBuild();

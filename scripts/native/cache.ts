@@ -50,11 +50,6 @@ export interface KeyInputs {
   tfjsNode: string;
   /** The compiled-step addon's source folder, when the project has one. */
   addonDir?: string;
-  /**
-   * The project root, only when the addon is built: its binding.gyp sets an absolute rpath to
-   * `<root>/.native/tensorflow`, so that build belongs to one checkout.
-   */
-  projectRoot?: string;
   modules?: string;
   napi?: string;
 }
@@ -66,7 +61,7 @@ export function cacheKey(k: KeyInputs): string {
     sourceFingerprint(k.source),
     `tfjs-node ${k.tfjsNode}`,
     `modules ${k.modules ?? process.versions.modules} napi ${k.napi ?? process.versions.napi}`,
-    ...(addon.length > 0 ? [`addon ${k.projectRoot ?? ''}`, ...addon] : []),
+    ...addon,
   ];
   return createHash('sha256').update(parts.join('\n')).digest('hex');
 }

@@ -3,9 +3,8 @@
  * `.native/trainer_graph.node`: TensorFlow's graph C API, reached from TypeScript. Loaded on
  * first use only, so machines without it never touch it.
  */
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { compiledStepAddon } from '../native-build.ts';
 
 /** An output of an operation: [operation name, output index]. */
 export type Ref = readonly [string, number];
@@ -67,13 +66,12 @@ export interface GraphAddon {
   closeSession(session: SessionHandle): void;
 }
 
-/** Where `npm run native` puts the addon. */
-export const ADDON_PATH = fileURLToPath(new URL('../../../.native/trainer_graph.node', import.meta.url));
-
 let loaded: GraphAddon | undefined;
 
-/** The addon, or undefined when it was not built on this machine. */
+/** The addon `npm run native` built (`.native/trainer_graph.node`), or undefined when there is none. */
 export function graphAddon(): GraphAddon | undefined {
-  if (loaded === undefined && existsSync(ADDON_PATH)) loaded = createRequire(import.meta.url)(ADDON_PATH) as GraphAddon;
+  if (loaded !== undefined) return loaded;
+  const file = compiledStepAddon();
+  if (file !== undefined) loaded = createRequire(import.meta.url)(file) as GraphAddon;
   return loaded;
 }

@@ -1,6 +1,8 @@
 # The compiled training step's addon (trainer_graph.node): a thin N-API binding of TensorFlow's
 # graph C API (build a graph, add gradients, run a session), linked against the libtensorflow
-# that `npm run native` unpacked. Built by scripts/native.ts:
+# that `npm run native` unpacked. The addon is kept as .native/trainer_graph.node beside
+# .native/tensorflow/, so its rpath is relative ($ORIGIN/tensorflow) and a build (or a cached one)
+# serves any checkout. Built by scripts/native.ts:
 #   node-gyp rebuild --tensorflow_include=DIR --tensorflow_lib=DIR
 {
   "targets": [
@@ -14,7 +16,7 @@
         "-L<(tensorflow_lib)",
         "-l:libtensorflow_cc.so.2",
         "-l:libtensorflow_framework.so.2",
-        "-Wl,-rpath,<(tensorflow_lib)"
+        "-Wl,-rpath,\\$$ORIGIN/tensorflow"
       ],
       "defines": ["NAPI_VERSION=8"]
     }

@@ -507,14 +507,14 @@ napi_value Version(napi_env env, napi_callback_info) {
 
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
-      {"newGraph", nullptr, NewGraph, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"addOp", nullptr, AddOp, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"outputShape", nullptr, OutputShape, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"addGradients", nullptr, AddGradients, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"newSession", nullptr, NewSession, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"run", nullptr, Run, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"closeSession", nullptr, CloseSession, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"newGraph", nullptr, NewGraph, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"addOp", nullptr, AddOp, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"outputShape", nullptr, OutputShape, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"addGradients", nullptr, AddGradients, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"newSession", nullptr, NewSession, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"run", nullptr, Run, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"closeSession", nullptr, CloseSession, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
   return exports;
