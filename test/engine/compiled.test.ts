@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend.ts';
 import { graphAddon } from '../../src/engine/compiled/addon.ts';
 import { compiledStepRefusal } from '../../src/engine/compiled/training.ts';
+import { CompiledStep } from '../../src/engine/compiled/step.ts';
 import { train, type Checkpoint, type StartingPoint, type StepRecord, type TrainOptions } from '../../src/engine/train.ts';
 import { parseJobSpec } from '../../src/spec/job.ts';
 
@@ -271,6 +272,46 @@ describe('the compiled step on native TensorFlow', { skip }, () => {
     assert.deepEqual(grouped.steps, everyStep.steps);
     assert.deepEqual(grouped.epochs, everyStep.epochs);
     assert.deepEqual(grouped.weights, everyStep.weights);
+  });
+
+  it('profiles a step: every op it ran, with its time', () => {
+    const addon = graphAddon();
+    assert.ok(addon);
+    const step = new CompiledStep(addon, {
+      layers: parseJobSpec(request({}), LIMITS, () => 0).spec.model.layers,
+      loss: 'categoricalCrossentropy',
+      featureShape: [2],
+      outputs: 3,
+      targetShape: [3],
+      withClasses: false,
+      weightShapes: [[2, 6], [6], [6, 3], [3]],
+      rule: 'sgd',
+      slotNames: [],
+      c0: [0.1],
+      decay: false,
+      clip: {},
+      threads: 1,
+      deviceBuffer: 1,
+    });
+    try {
+      step.load(
+        [new Float32Array(12).fill(0.1), new Float32Array(6), new Float32Array(18).fill(-0.1), new Float32Array(3)],
+        [[], [], [], []],
+      );
+      const ops = step.profile(Float32Array.of(1, 2, 3, 4), Float32Array.of(1, 0, 0, 0, 1, 0), undefined, 2, [0.1]);
+      const names = ops.map((o) => o.node);
+      assert.ok(
+        names.some((n) => /MatMul/.test(n)),
+        `a MatMul among ${names.join(', ')}`,
+      );
+      assert.ok(
+        names.some((n) => n.startsWith('gradients/')),
+        'the gradient ops ran',
+      );
+      assert.ok(ops.every((o) => o.micros >= 0 && o.startMicros > 0));
+    } finally {
+      step.close();
+    }
   });
 
   it('leaves no tensor behind', async () => {
