@@ -108,7 +108,7 @@ export async function peerPython(log: (msg: string) => void): Promise<PeerPython
       maxBuffer: 16 << 20,
     });
   } catch (err) {
-    return { skipped: `making the venv at ${dir} failed: ${errorText(err)}` };
+    return { skipped: `making the venv at ${dir} failed (remove it to start afresh): ${errorText(err)}` };
   }
   const versions = await venvVersions(python);
   if (!versions)

@@ -2,7 +2,8 @@
  * `npm run bench`: measures the training service on this machine in one run and prints one
  * table; the same results go to tmp/bench-results.json.
  *
- *   npm run bench                          # every part (about 3.5 minutes on 2 cores)
+ *   npm run bench                          # every part (about 3.5 minutes on 2 cores, plus the peers:
+ *                                          # 2 or so, and 2 more the first time, to make their venv)
  *   npm run bench -- --only mlp,cnn        # parts: mlp, cnn, peers, metrics, concurrency, checkpoints, api, rss, buckets, uploads
  *   npm run bench -- --only peers          # the peers alone, on both models
  *   npm run bench -- --keep-logs           # keep the service logs (in a temp folder it names)
