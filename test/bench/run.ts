@@ -2,17 +2,22 @@
  * `npm run bench`: measures the training service on this machine in one run and prints one
  * table; the same results go to tmp/bench-results.json.
  *
- *   npm run bench                          # every part (about 3.5 minutes on 2 cores)
- *   npm run bench -- --only mlp,cnn        # parts: mlp, cnn, metrics, concurrency, checkpoints, api, rss, buckets, uploads
+ *   npm run bench                          # every part (about 3.5 minutes on 2 cores, plus the peers:
+ *                                          # 2 or so, and 2 more the first time, to make their venv)
+ *   npm run bench -- --only mlp,cnn        # parts: mlp, cnn, peers, metrics, concurrency, checkpoints, api, rss, buckets, uploads
+ *   npm run bench -- --only peers          # the peers alone, on both models
  *   npm run bench -- --keep-logs           # keep the service logs (in a temp folder it names)
  *
- * Parts: (1) MLP and CNN throughput: (a) a bare TensorFlow.js loop, (b) the service end to end,
- * (c) PyTorch on the CPU; (2) the metric path in steps per second; (3) the API under autocannon;
+ * Parts: (1) MLP and CNN throughput on the best backend this machine has (TFJS_BACKEND=auto):
+ * (a) a bare TensorFlow.js loop, (b) the service end to end (and on wasm, the fallback, when the
+ * best is not wasm), (c) the peers a user would pick instead, on the same data (peers.ts:
+ * PyTorch 2.13 and Keras 3 on TensorFlow 2.21 from a venv the bench makes, Debian's PyTorch);
+ * (2) the metric path in steps per second; (3) the API under autocannon;
  * (4) peak memory with a 1,000,000-row uploaded dataset; (5) the API's peak memory while it
  * takes a 1 GiB CSV, a 50,000-column CSV and a 360 MB JSON body. The service runs as its own process
  * (`src/main.ts`) on the database `trainer_bench` and Redis index 14, dropped / removed at the end.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,10 +28,12 @@ import { rssPart } from './rss.ts';
 import { UPLOAD_RSS_BOUND_BYTES, uploadsPart } from './uploads.ts';
 import { BENCH_DATABASE_URL, dropBenchDatabase, machineBusy, removeQueue, startBenchService, type BenchService } from './service.ts';
 import { Table } from './table.ts';
-import { bareTf, exportMnist, metricsPath, metricsWriterCapacity, serviceModel, torchAvailable, torchBench } from './training.ts';
+import { bareTf, exportMnist, metricsPath, metricsWriterCapacity, serviceModel } from './training.ts';
+import { measurePeers, preparePeers, type PeerResult, type PeerSetup } from './peers.ts';
+import { throughputRows } from './throughput-table.ts';
 import type { ModelName } from './specs.ts';
 
-const PARTS = ['mlp', 'cnn', 'metrics', 'concurrency', 'checkpoints', 'api', 'rss', 'buckets', 'uploads'] as const;
+const PARTS = ['mlp', 'cnn', 'peers', 'metrics', 'concurrency', 'checkpoints', 'api', 'rss', 'buckets', 'uploads'] as const;
 type Part = (typeof PARTS)[number];
 
 function selectedParts(argv: string[]): Set<Part> {
@@ -52,10 +59,13 @@ const API_CONNECTIONS = 10;
 const METRICS_EPOCHS = 10; // × 1,000 steps
 const tmp = mkdtempSync(join(tmpdir(), 'trainer-bench-'));
 const table = new Table();
+const packageVersion = (name: string) =>
+  (JSON.parse(readFileSync(new URL(`../../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
 const results: Record<string, unknown> = {
   startedAt: new Date().toISOString(),
   parts: [...parts],
   machine: { node: process.version, cpus: (await import('node:os')).cpus().length },
+  versions: { tfjs: packageVersion('@tensorflow/tfjs'), tfjsBackendWasm: packageVersion('@tensorflow/tfjs-backend-wasm') },
 };
 const log = (msg: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -78,32 +88,35 @@ if (busyBefore > 0.15) log(`WARNING: the machine is ${fmt(busyBefore * 100)}% bu
 
 // ---- 1 (a) and (c): no service running ------------------------------------------------------
 const models = (['mlp', 'cnn'] as const).filter((m) => parts.has(m));
+// The peers come with the models they are compared with; `--only peers` alone runs them on both.
+const peerModels: readonly ModelName[] = models.length > 0 ? models : parts.has('peers') ? ['mlp', 'cnn'] : [];
 const bare: Partial<Record<ModelName, Awaited<ReturnType<typeof bareTf>>>> = {};
 const bareOurAdam: Partial<Record<ModelName, Awaited<ReturnType<typeof bareTf>>>> = {};
 const bareTrain: Partial<Record<ModelName, Awaited<ReturnType<typeof bareTf>>>> = {};
-const torch1: Partial<Record<ModelName, Awaited<ReturnType<typeof torchBench>>>> = {};
-const torch2: Partial<Record<ModelName, Awaited<ReturnType<typeof torchBench>>>> = {};
-let torchVersion: string | null = null;
-if (models.length > 0) {
-  torchVersion = await torchAvailable();
-  const dataFile = torchVersion ? exportMnist(tmp) : '';
-  for (const model of models) {
-    await part(model, async () => {
-      log(`${model}: (a) bare TensorFlow.js loop`);
-      bare[model] = await bareTf(model, 'tfadam', RUNS);
-      bareOurAdam[model] = await bareTf(model, 'ouradam', RUNS);
-      bareTrain[model] = await bareTf(model, 'train', RUNS);
-      if (torchVersion) {
-        log(`${model}: (c) PyTorch ${torchVersion}, 1 and 2 threads`);
-        torch1[model] = await torchBench(model, dataFile, 1, RUNS);
-        torch2[model] = await torchBench(model, dataFile, 2, RUNS);
-      }
-    });
-  }
+const peers: Partial<Record<ModelName, PeerResult[]>> = {};
+let peerSetup: PeerSetup | undefined;
+for (const model of models) {
+  await part(model, async () => {
+    log(`${model}: (a) bare TensorFlow.js loop, best backend (auto)`);
+    bare[model] = await bareTf(model, 'tfadam', RUNS);
+    bareOurAdam[model] = await bareTf(model, 'ouradam', RUNS);
+    bareTrain[model] = await bareTf(model, 'train', RUNS);
+  });
+}
+if (peerModels.length > 0) {
+  await part('peers', async () => {
+    peerSetup = await preparePeers(log);
+    const dataFile = exportMnist(tmp);
+    for (const model of peerModels) {
+      log(`${model}: (c) the peers, on the same ${dataFile}`);
+      peers[model] = await measurePeers(peerSetup, model, dataFile, RUNS);
+    }
+  });
 }
 
 // ---- 1 (b), 2, 4: the service with its worker ----------------------------------------------
 const service: Partial<Record<ModelName, Awaited<ReturnType<typeof serviceModel>>>> = {};
+const serviceWasm: Partial<Record<ModelName, Awaited<ReturnType<typeof serviceModel>>>> = {};
 let metrics: Awaited<ReturnType<typeof metricsPath>> | undefined;
 let writerCapacity: Awaited<ReturnType<typeof metricsWriterCapacity>> | undefined;
 let rss: Awaited<ReturnType<typeof rssPart>> | undefined;
@@ -152,6 +165,25 @@ try {
           });
         }
       }),
+    );
+  }
+  // The fallback's speed stays visible when the best backend is another (native TensorFlow).
+  const notWasm = models.filter((m) => service[m] && service[m].median.backend !== 'wasm');
+  if (notWasm.length > 0) {
+    await part('service', () =>
+      withService(
+        'all',
+        'wasm',
+        async (s) => {
+          for (const model of notWasm) {
+            await part(model, async () => {
+              log(`${model}: (b) the service on wasm, the fallback (1 warm-up job, ${RUNS} timed)`);
+              serviceWasm[model] = await serviceModel(s, model, RUNS);
+            });
+          }
+        },
+        { TFJS_BACKEND: 'wasm' },
+      ),
     );
   }
   let metricsBare: Awaited<ReturnType<typeof bareTf>> | undefined;
@@ -239,96 +271,15 @@ try {
   }
 
   // ---- the table --------------------------------------------------------------------------
-  for (const model of models) {
-    const a = bare[model];
-    const b = service[model];
-    const c1 = torch1[model];
-    const c2 = torch2[model];
-    const name = model.toUpperCase();
-    if (a) {
-      table.row({
-        part: name,
-        metric: '(a) bare tfjs loop, tf.train.adam',
-        value: `${fmt(a.samplesPerSecond)} samples/s`,
-        note: `backend ${a.backend}; median of ${a.runSeconds.length}: ${a.runSeconds.map((x) => fmt(x, 2)).join(', ')} s`,
-      });
-      const o = bareOurAdam[model];
-      if (o)
-        table.row({
-          part: name,
-          metric: '  same loop, our Adam (diagnostic)',
-          value: `${fmt(o.samplesPerSecond)} samples/s`,
-          note: `${fmt((o.samplesPerSecond / a.samplesPerSecond) * 100, 1)}% of (a)`,
-        });
-      const t = bareTrain[model];
-      if (t)
-        table.row({
-          part: name,
-          metric: '  our train(), no-op hooks (diagnostic)',
-          value: `${fmt(t.samplesPerSecond)} samples/s`,
-          note: `${fmt((t.samplesPerSecond / a.samplesPerSecond) * 100, 1)}% of (a); includes data generation + model build`,
-        });
-    }
-    if (b) {
-      const m = b.median;
-      table.row({
-        part: name,
-        metric: '(b) service, submit → succeeded',
-        value: `${fmt(b.samplesPerSecond)} samples/s`,
-        note:
-          `median of ${b.runs.length} jobs: ${b.runs.map((r) => fmt(r.wallSeconds, 2)).join(', ')} s; ` +
-          `warm-up job ${fmt(b.warmup.wallSeconds, 2)} s; backend ${m.backend}`,
-      });
-      if (m.finishingSeconds !== undefined) {
-        const without = (b.samplesPerSecond * m.wallSeconds) / (m.wallSeconds - m.finishingSeconds);
-        table.row({
-          part: name,
-          metric: '  (b) minus its "finishing" (diagnostic)',
-          value: `${fmt(without)} samples/s`,
-          note: a ? `${fmt(without / a.samplesPerSecond, 2)} of (a): b if the artifacts were stored for free` : '',
-        });
-      }
-      table.row({
-        part: name,
-        metric: "  where (b)'s time goes (median job)",
-        value: `${fmt(m.wallSeconds, 2)} s`,
-        note:
-          `queued ${fmt(m.queuedSeconds * 1000)} ms, ` +
-          `child ${m.childSeconds !== undefined ? fmt(m.childSeconds, 2) : '?'} s, ` +
-          `finishing (child done → row succeeded) ${m.finishingSeconds !== undefined ? fmt(m.finishingSeconds * 1000) : '?'} ms, ` +
-          `child loop ${fmt(m.loopSamplesPerSecond)} samples/s (last epoch); ` +
-          `CPU s: service ${fmt(m.cpu.service, 2)}, child ${fmt(m.cpu.children, 2)}, postgres ${fmt(m.cpu.postgres, 2)}`,
-      });
-    }
-    if (c1)
-      table.row({
-        part: name,
-        metric: `(c) PyTorch ${c1.torch}, 1 thread`,
-        value: `${fmt(c1.samplesPerSecond)} samples/s`,
-        note: `torch's default here: ${c1.defaultThreads} thread(s); runs ${c1.runSeconds.map((x) => fmt(x, 2)).join(', ')} s`,
-      });
-    if (c2)
-      table.row({
-        part: name,
-        metric: `(c) PyTorch ${c2.torch}, 2 threads`,
-        value: `${fmt(c2.samplesPerSecond)} samples/s`,
-        note: `runs ${c2.runSeconds.map((x) => fmt(x, 2)).join(', ')} s`,
-      });
-    if (!torchVersion)
-      table.row({ part: name, metric: '(c) PyTorch', value: 'skipped', note: `${'/usr/bin/python3'} -c 'import torch' failed` });
-    if (a && b) table.target({ part: name, metric: 'b/a', value: b.samplesPerSecond / a.samplesPerSecond, target: 0.95 });
-    if (b && c1)
-      table.row({ part: name, metric: 'b/c (c with 1 thread, as one wasm job)', value: fmt(b.samplesPerSecond / c1.samplesPerSecond, 2) });
-    if (b && c2) table.row({ part: name, metric: 'b/c (c with 2 threads)', value: fmt(b.samplesPerSecond / c2.samplesPerSecond, 2) });
-    // PyTorch given both cores: the better of its 1- and 2-thread runs (2 threads can be slower on a busy machine).
-    if (b && c1 && c2)
-      table.target({
-        part: name,
-        metric: 'b/c (c: best of 1 and 2 threads)',
-        value: b.samplesPerSecond / Math.max(c1.samplesPerSecond, c2.samplesPerSecond),
-        target: model === 'mlp' ? 1.2 : 0.7,
-      });
-  }
+  for (const model of peerModels)
+    throughputRows(table, model, {
+      bare: bare[model],
+      bareOurAdam: bareOurAdam[model],
+      bareTrain: bareTrain[model],
+      service: service[model],
+      serviceWasm: serviceWasm[model],
+      peers: peers[model],
+    });
   if (metrics) {
     table.target({
       part: 'METRICS',
@@ -521,13 +472,13 @@ Object.assign(results, {
   burstOne,
   checkpointsNone,
   checkpointsEvery,
-  torchVersion,
   bare,
   bareOurAdam,
   bareTrain,
   service,
-  torch1,
-  torch2,
+  serviceWasm,
+  peerSetup,
+  peers,
   metrics,
   writerCapacity,
   api,

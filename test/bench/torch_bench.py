@@ -1,6 +1,9 @@
-"""Column (c) of `npm run bench`: the same models, batch and optimizer in PyTorch on the CPU.
+"""A peer of `npm run bench`: the same models, batch and optimizer in PyTorch on the CPU.
 
-Usage: /usr/bin/python3 test/bench/torch_bench.py <mlp|cnn> <data.bin> <threads> [runs]
+Usage: <python> test/bench/torch_bench.py <mlp|cnn> <data.bin> <threads> [runs]
+
+<python> is the bench's venv (PyTorch 2.13, test/bench/peers.ts) or Debian's /usr/bin/python3
+(python3-torch, PyTorch 1.13): the script runs on both.
 
 data.bin (written by run.ts from our own dataset generator): int32 count, int32 features per
 example, then count*features float32 pixels (0..1), then count float32 labels (0..9).
@@ -10,7 +13,7 @@ permutation, each step indexes a batch, runs forward/backward/Adam and reads the
 with .item() (as our loop reads its loss every step). Softmax + categorical cross-entropy is
 written as PyTorch users write it: logits and nn.CrossEntropyLoss (log-softmax + NLL), the
 same function. Adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-7) as Keras' defaults. Timed: the
-two epochs only; one throw-away run first. Prints one JSON line.
+two epochs only; one throw-away run first; the median of the runs. Prints one JSON line.
 """
 import json
 import struct
@@ -50,9 +53,10 @@ def run():
     model = build()
     opt = torch.optim.Adam(model.parameters(), lr=LR, betas=(0.9, 0.999), eps=1e-7)
     loss_fn = nn.CrossEntropyLoss()
-    loss_value = float('nan')
+    losses = []
     started = time.perf_counter()
     for _ in range(EPOCHS):
+        epoch_loss, steps = 0.0, 0
         order = torch.randperm(count)
         for start in range(0, count, BATCH):
             idx = order[start:start + BATCH]
@@ -60,19 +64,21 @@ def run():
             loss = loss_fn(model(xs[idx]), ys[idx])
             loss.backward()
             opt.step()
-            loss_value = loss.item()
-    return time.perf_counter() - started, loss_value
+            epoch_loss += loss.item()
+            steps += 1
+        losses.append(epoch_loss / steps)
+    return time.perf_counter() - started, losses
 
 
 run()  # warm-up
 times = []
-last = float('nan')
+last = []
 for _ in range(runs):
     seconds, last = run()
     times.append(seconds)
-seconds = sum(times) / len(times)
+seconds = sorted(times)[len(times) // 2]  # the median, as run.ts reports
 print(json.dumps({
     'model': model_name, 'torch': torch.__version__, 'threads': threads, 'defaultThreads': default_threads,
     'samples': count * EPOCHS, 'runSeconds': times, 'seconds': seconds,
-    'samplesPerSecond': count * EPOCHS / seconds, 'lastLoss': last,
+    'samplesPerSecond': count * EPOCHS / seconds, 'epochLosses': last,
 }))

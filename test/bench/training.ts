@@ -1,9 +1,9 @@
 /**
- * Parts 1 and 2 of the bench: training throughput of the MLP and the CNN three ways (bare
- * TensorFlow.js loop, the service end to end, PyTorch), and the metric path's steps per second.
+ * Parts 1 and 2 of the bench: training throughput of the MLP and the CNN (bare TensorFlow.js
+ * loop, the service end to end; the peers are in peers.ts), and the metric path's steps per second.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { generateDataset } from '../../src/engine/builtin-datasets.ts';
@@ -13,7 +13,6 @@ import { mnistJob, MNIST_SAMPLES, xorJob, type ModelName } from './specs.ts';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
-export const PYTHON = '/usr/bin/python3';
 
 export interface BareResult {
   workload: string;
@@ -51,7 +50,7 @@ export async function bareTf(
   return { ...result, seconds, samplesPerSecond: result.samples / seconds, stepsPerSecond: result.steps / seconds };
 }
 
-/** Writes the mnist examples our generator gives (flat pixels + labels) for torch_bench.py. */
+/** Writes the mnist examples our generator gives (flat pixels + labels) for the peers (peers.ts). */
 export function exportMnist(dir: string): string {
   const path = join(dir, 'mnist-8000.bin');
   const data = generateDataset(parseDatasetSpec({ builtin: 'mnist', samples: MNIST_SAMPLES, shape: 'flat' }), 1);
@@ -67,31 +66,6 @@ export function exportMnist(dir: string): string {
     ]),
   );
   return path;
-}
-
-export interface TorchResult {
-  threads: number;
-  defaultThreads: number;
-  torch: string;
-  runSeconds: number[];
-  samplesPerSecond: number;
-}
-
-/** null when PyTorch does not import (the column is skipped). */
-export async function torchAvailable(): Promise<string | null> {
-  if (!existsSync(PYTHON)) return null;
-  try {
-    const { stdout } = await run(PYTHON, ['-c', 'import torch; print(torch.__version__)']);
-    return stdout.trim();
-  } catch {
-    return null;
-  }
-}
-
-export async function torchBench(model: ModelName, dataFile: string, threads: number, runs = 3): Promise<TorchResult> {
-  const { stdout } = await run(PYTHON, ['test/bench/torch_bench.py', model, dataFile, String(threads), String(runs)], { cwd: ROOT });
-  const result = JSON.parse(stdout.trim().split('\n').pop()!) as TorchResult & { samples: number };
-  return { ...result, samplesPerSecond: result.samples / median(result.runSeconds) };
 }
 
 // ---- the service ------------------------------------------------------------------------
