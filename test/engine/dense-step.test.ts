@@ -97,7 +97,7 @@ for (const { backend, skip } of HERE.filter((b) => !hasFusedKernels(b.backend)))
     after(async () => {
       await initBackend('cpu');
     });
-    it('every case takes tfjs\'s own path: no plan', () => {
+    it("every case takes tfjs's own path: no plan", () => {
       for (const c of CASES) assert.equal(denseStepPlan(modelOf(c), [INPUTS], BATCH, backend), undefined, c.name);
     });
   });

@@ -105,7 +105,9 @@ for (const { backend, skip } of await backendsHere(['cpu', 'wasm', 'tensorflow']
       });
     }
 
-    const kernelsClaim = fusedHere ? 'the fused path runs one kernel per variable (the unfused one many more)' : 'no fused kernel runs here';
+    const kernelsClaim = fusedHere
+      ? 'the fused path runs one kernel per variable (the unfused one many more)'
+      : 'no fused kernel runs here';
     it(kernelsClaim, async () => {
       const spec = { name: 'adam', learningRate: 0.05 };
       const count = async (fused: boolean) => {
