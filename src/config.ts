@@ -31,6 +31,16 @@ const ConfigSchema = Type.Object({
    * ceilings (worker/concurrency.ts); the worker logs what it chose.
    */
   WORKER_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
+  /**
+   * Threads native TensorFlow (tensorflow, tensorflow-gpu) uses inside one training child, for its
+   * intra-op and inter-op pools. Unlike wasm (one thread per process under Node), it spreads every
+   * op over all cores itself (oneDNN/Eigen), so two children on one machine would fight for the
+   * same cores. Unset: the machine's cores, and one child per machine (worker/concurrency.ts);
+   * set it lower to run cores ÷ TF_NUM_THREADS children side by side. The child hands it to
+   * TensorFlow as TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS before the backend loads:
+   * tfjs-node 4.22 creates its context with default options, so TensorFlow reads those variables.
+   */
+  TF_NUM_THREADS: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
   /** A training child is replaced after this many jobs: tfjs leaks memory outside its tensor count. */
   WORKER_JOBS_PER_CHILD: Type.Integer({ default: 20, minimum: 1 }),
   /** A job is started at most this many times when its training process crashes. */

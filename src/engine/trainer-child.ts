@@ -118,11 +118,16 @@ process.on('message', (message: ToChild) => {
   switch (message.type) {
     case 'init':
       databaseUrl = message.databaseUrl;
+      // Read by TensorFlow when tfjs-node creates its context, so before the backend loads. Only
+      // native TensorFlow reads them; wasm and cpu run on this process's one JS thread.
+      process.env.TF_NUM_INTRAOP_THREADS = String(message.nativeThreads);
+      process.env.TF_NUM_INTEROP_THREADS = String(message.nativeThreads);
       initBackend(message.backend === 'auto' ? 'auto' : message.backend)
         .then(({ backend, skipped }) => {
           if (message.maxWasmMb !== undefined) wasmMemory = limitWasmMemory(message.maxWasmMb * 2 ** 20);
           lossReadEvery = lossReadInterval(backend);
-          send({ type: 'ready', backend, skipped });
+          const threads = backend === 'tensorflow' || backend === 'tensorflow-gpu' ? message.nativeThreads : 1;
+          send({ type: 'ready', backend, threads, skipped });
         })
         .catch((err: Error) => send({ type: 'init-failed', error: err.message }));
       break;

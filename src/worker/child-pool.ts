@@ -9,6 +9,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { forkTypeScript, stopChild } from '../child-processes.ts';
 import type { BackendChoice } from '../config.ts';
@@ -19,6 +20,8 @@ const CHILD_ENTRY = fileURLToPath(new URL('../engine/trainer-child.ts', import.m
 export class TrainerChild extends EventEmitter {
   jobsDone = 0;
   backend = 'unknown';
+  /** Cores one job here keeps busy, as the child reported (protocol.ts `ready`). */
+  threads = 1;
   private exited = false;
   private broken = false;
 
@@ -62,6 +65,8 @@ export interface ChildPoolOptions {
   maxHeapMb?: number;
   /** Wasm memory ceiling of each child in MiB (CHILD_MAX_WASM_MB); absent = the wasm maximum, 4 GiB. */
   maxWasmMb?: number;
+  /** Threads of native TensorFlow in each child (TF_NUM_THREADS); absent = the machine's cores, TensorFlow's own default. */
+  nativeThreads?: number;
 }
 
 export class ChildPool {
@@ -80,11 +85,11 @@ export class ChildPool {
     return this.spawn();
   }
 
-  /** Starts a child ahead of the first job; answers the backend it loaded. */
-  async warmUp(): Promise<string> {
+  /** Starts a child ahead of the first job; answers the backend it loaded and the threads it uses. */
+  async warmUp(): Promise<{ backend: string; threads: number }> {
     const child = await this.spawn();
     this.idle.push(child);
-    return child.backend;
+    return { backend: child.backend, threads: child.threads };
   }
 
   /** Gives a child back after a job; it is retired when broken or when it has served its share of jobs. */
@@ -118,13 +123,15 @@ export class ChildPool {
     const ready = await new Promise<FromChild>((resolve, reject) => {
       child.once('exit', (code, signal) => reject(new Error(`training process exited while starting (code ${code}, signal ${signal})`)));
       child.once('message', resolve);
-      child.send({ type: 'init', backend: this.opts.backend, databaseUrl: this.opts.databaseUrl, maxWasmMb: this.opts.maxWasmMb });
+      const { backend, databaseUrl, maxWasmMb } = this.opts;
+      child.send({ type: 'init', backend, databaseUrl, maxWasmMb, nativeThreads: this.opts.nativeThreads ?? availableParallelism() });
     });
     if (ready.type !== 'ready') {
       await child.stop();
       throw new Error(ready.type === 'init-failed' ? ready.error : `unexpected message ${ready.type} from a starting training process`);
     }
     child.backend = ready.backend;
+    child.threads = ready.threads;
     return child;
   }
 }

@@ -27,6 +27,7 @@ import type { PendingCancels } from './cancel-registry.ts';
 import type { ChildPool, TrainerChild } from './child-pool.ts';
 import { JobRecorder } from './job-recorder.ts';
 import type { FromChild, StopReason } from './protocol.ts';
+import { resumeRefusal } from './resume-backend.ts';
 import { loadStartingPoint } from './starting-point.ts';
 
 export interface JobContext {
@@ -98,6 +99,13 @@ async function takeJob(
     const log = ctx.log.child({ jobId, attempt: attempt.attempt });
     const { spec } = started;
     const checkpoint = await loadCheckpoint(db, jobId);
+    // Before the rewind: a job refused here keeps every row it has.
+    const refusal = checkpoint ? resumeRefusal(checkpoint, child.backend) : undefined;
+    if (refusal) {
+      log.warn({ checkpointBackend: checkpoint?.backend, backend: child.backend }, 'checkpoint written on another backend; job failed');
+      await recordStartFailure(db, attempt, refusal);
+      throw new UnrecoverableError(refusal);
+    }
     await rewindMetrics(db, jobId, checkpoint);
     if (checkpoint) await markResumed(db, attempt, checkpoint.step);
     const start = await loadStartingPoint(db, spec, checkpoint).catch(async (err: Error): Promise<never> => {

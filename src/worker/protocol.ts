@@ -10,8 +10,9 @@ export type ToChild =
   /**
    * `databaseUrl`: where the child reads uploaded datasets (they are too large to send over IPC).
    * `maxWasmMb`: ceiling of the wasm backend's memory (CHILD_MAX_WASM_MB); absent = unbounded.
+   * `nativeThreads`: threads native TensorFlow may use, should it be the backend that loads.
    */
-  | { type: 'init'; backend: BackendChoice; databaseUrl: string; maxWasmMb?: number }
+  | { type: 'init'; backend: BackendChoice; databaseUrl: string; maxWasmMb?: number; nativeThreads: number }
   /** `checkpointIntervalS`: seconds between checkpoints, 0 = at every epoch's end. */
   | { type: 'train'; jobId: string; spec: JobSpec; plan: JobPlan; start?: StartingPoint; checkpointIntervalS: number }
   /** Stop at the next step; a shutdown or a time limit saves a checkpoint first, a cancel does not. */
@@ -20,7 +21,8 @@ export type ToChild =
   | { type: 'hold'; jobId: string; hold: boolean };
 
 export type FromChild =
-  | { type: 'ready'; backend: string; skipped: Array<{ backend: string; error: string }> }
+  /** `threads`: the cores one job of this child keeps busy (native TensorFlow's pool size; 1 on wasm and cpu). */
+  | { type: 'ready'; backend: string; threads: number; skipped: Array<{ backend: string; error: string }> }
   | { type: 'init-failed'; error: string }
   /** Steps are sent in groups: one IPC message per step would cost more than a tiny model's step. */
   | { type: 'steps'; jobId: string; steps: StepRecord[]; progress: Progress }

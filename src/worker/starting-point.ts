@@ -7,14 +7,16 @@ import type { Db } from '../store/db.ts';
 import { getStartingArtifacts } from '../store/jobs.ts';
 import { getUploadedWeights } from '../store/models.ts';
 import type { JobSpec } from '../spec/job.ts';
-import type { Checkpoint, StartingPoint } from '../spec/records.ts';
+import type { StartingPoint } from '../spec/records.ts';
+import type { StoredCheckpoint } from '../store/checkpoints.ts';
 import { decodeOptimizerState } from '../spec/optimizer-state.ts';
 
-export async function loadStartingPoint(db: Db, spec: JobSpec, checkpoint: Checkpoint | null): Promise<StartingPoint | undefined> {
+export async function loadStartingPoint(db: Db, spec: JobSpec, checkpoint: StoredCheckpoint | null): Promise<StartingPoint | undefined> {
   const from = spec.initFrom;
   const epochOffset = from && 'jobId' in from ? from.startEpoch : undefined;
   if (checkpoint) {
-    const { weights, optimizerState, ...resume } = checkpoint;
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the backend was checked by the worker (resume-backend.ts)
+    const { weights, optimizerState, backend, ...resume } = checkpoint;
     return { weights, optimizerState, epochOffset, resume };
   }
   if (!from) return undefined;

@@ -3,7 +3,7 @@
  * listens for cancels, announces itself (and its backend) in Redis, and shuts down cleanly.
  */
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { Job, QueueEvents, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
@@ -30,6 +30,7 @@ export async function startWorker(config: Config, db: Db, log: Logger): Promise<
     databaseUrl: config.DATABASE_URL,
     maxHeapMb: config.CHILD_MAX_HEAP_MB,
     maxWasmMb: config.CHILD_MAX_WASM_MB,
+    nativeThreads: config.TF_NUM_THREADS ?? availableParallelism(),
   });
   const cancels = new PendingCancels();
   let shuttingDown = false;
@@ -37,12 +38,14 @@ export async function startWorker(config: Config, db: Db, log: Logger): Promise<
 
   // Start one training process now: it names the backend, and a backend that cannot load
   // stops the worker at start rather than failing every job.
-  const backend = await pool.warmUp();
+  const { backend, threads } = await pool.warmUp();
   const { concurrency, reason } = chooseConcurrency(config.WORKER_CONCURRENCY, backend, thisMachine(backend), {
     maxHeapMb: config.CHILD_MAX_HEAP_MB,
     maxWasmMb: config.CHILD_MAX_WASM_MB,
+    threads,
   });
-  workerLog.info({ backend, concurrency, reason }, 'training backend ready');
+  // threads: per child; concurrency × threads is what this worker asks of the machine's cores.
+  workerLog.info({ backend, threads, concurrency, reason }, 'training backend ready');
 
   const connection = connectRedis(config, 'worker');
   const subscriber = connectRedis(config, 'worker');
@@ -52,7 +55,7 @@ export async function startWorker(config: Config, db: Db, log: Logger): Promise<
   const beat = () =>
     connection.set(
       heartbeatKey,
-      JSON.stringify({ id, backend, host: hostname(), pid: process.pid, concurrency }),
+      JSON.stringify({ id, backend, threads, host: hostname(), pid: process.pid, concurrency }),
       'PX',
       WORKER_HEARTBEAT_MS * 3,
     );

@@ -1,6 +1,7 @@
 /**
  * /readyz lists the live workers from their heartbeat keys, found with SCAN (KEYS would block
- * Redis for the whole keyspace), however many keys Redis holds, and ignores keys it cannot read.
+ * Redis for the whole keyspace), however many keys Redis holds, and ignores keys it cannot read;
+ * a real worker shows its backend and the threads one of its jobs uses.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -29,6 +30,8 @@ describe('readiness lists live workers', () => {
     const workers = Array.from({ length: 1500 }, (_, i) => ({
       id: `w${i}`,
       backend: i % 2 ? 'wasm' : 'cpu',
+      // workers older than the field have no threads: still listed
+      ...(i % 3 ? { threads: 1 } : {}),
       host: 'h',
       pid: i,
       concurrency: 1,
@@ -38,11 +41,29 @@ describe('readiness lists live workers', () => {
     pipeline.set(`${prefix()}broken`, 'not json', 'EX', 60);
     pipeline.set(`${prefix()}number`, '5', 'EX', 60);
     pipeline.set(`${prefix()}partial`, '{"id":"x"}', 'EX', 60);
+    pipeline.set(`${prefix()}bad-threads`, JSON.stringify({ ...workers[0], id: 'bad', threads: 'many' }), 'EX', 60);
     await pipeline.exec();
     const res = await api(service.url, 'GET', '/readyz');
     assert.equal(res.status, 200, res.text);
     assert.equal(res.json.workers.length, 1500);
     assert.deepEqual(new Set(res.json.workers.map((w: { id: string }) => w.id)), new Set(workers.map((w) => w.id)));
     assert.deepEqual([...res.json.backends].sort(), ['cpu', 'wasm']);
+    await redis.del(...(await redis.keys(`${prefix()}*`)));
+  });
+
+  it('a running worker is listed with its backend, threads per job and concurrency', async () => {
+    const worker = await service.startWorker();
+    try {
+      const res = await api(service.url, 'GET', '/readyz');
+      assert.equal(res.status, 200, res.text);
+      const listed = res.json.workers.find((w: { id: string }) => w.id === worker.id);
+      assert.ok(listed, res.text);
+      // testEnv's backend: wasm trains on one thread, whatever the cores
+      assert.equal(listed.backend, service.config.TFJS_BACKEND);
+      assert.equal(listed.threads, 1);
+      assert.ok(Number.isInteger(listed.concurrency) && listed.concurrency >= 1);
+    } finally {
+      await service.stopWorkers();
+    }
   });
 });

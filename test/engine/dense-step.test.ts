@@ -3,7 +3,8 @@
  * takes otherwise): loss, accuracy count and every gradient, for each supported activation and
  * loss, on cpu and wasm. The expected values are tfjs's (meanLoss + variableGrads on the model
  * buildModel builds); the fused step computes in float64, so they agree to float32 rounding
- * (relative 1e-5 of the largest gradient), not bit for bit.
+ * (relative 1e-5 of the largest gradient), not bit for bit. Native TensorFlow has no fused step:
+ * there every case must take tfjs's own path (no plan).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -13,6 +14,7 @@ import { denseStepPlan, runDenseStep } from '../../src/engine/dense-step.ts';
 import { countCorrect, meanLoss } from '../../src/engine/losses.ts';
 import { buildModel } from '../../src/engine/model.ts';
 import { parseModelSpec } from '../../src/spec/model.ts';
+import { backendsHere, hasFusedKernels } from '../helpers/backends.ts';
 
 const BATCH = 6;
 const INPUTS = 3;
@@ -75,8 +77,34 @@ function close(actual: ArrayLike<number>, expected: ArrayLike<number>, what: str
   }
 }
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`fused dense step on ${backend}`, () => {
+const modelOf = (c: Case) =>
+  parseModelSpec({
+    layers: [
+      { type: 'dense', units: 5, activation: c.hidden, useBias: c.useBias ?? true },
+      { type: 'dense', units: c.units, activation: c.last, useBias: c.useBias ?? true },
+    ],
+    loss: c.loss,
+    metrics: ['accuracy'],
+  });
+
+const HERE = await backendsHere(['cpu', 'wasm', 'tensorflow'] as const);
+
+for (const { backend, skip } of HERE.filter((b) => !hasFusedKernels(b.backend))) {
+  describe(`no fused dense step on ${backend}`, { skip }, () => {
+    before(async () => {
+      await initBackend(backend);
+    });
+    after(async () => {
+      await initBackend('cpu');
+    });
+    it("every case takes tfjs's own path: no plan", () => {
+      for (const c of CASES) assert.equal(denseStepPlan(modelOf(c), [INPUTS], BATCH, backend), undefined, c.name);
+    });
+  });
+}
+
+for (const { backend, skip } of HERE.filter((b) => hasFusedKernels(b.backend))) {
+  describe(`fused dense step on ${backend}`, { skip }, () => {
     before(async () => {
       await initBackend(backend);
     });
@@ -86,14 +114,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
 
     for (const c of CASES) {
       it(`${c.name}: loss, accuracy count and gradients as tfjs's autodiff`, () => {
-        const spec = parseModelSpec({
-          layers: [
-            { type: 'dense', units: 5, activation: c.hidden, useBias: c.useBias ?? true },
-            { type: 'dense', units: c.units, activation: c.last, useBias: c.useBias ?? true },
-          ],
-          loss: c.loss,
-          metrics: ['accuracy'],
-        });
+        const spec = modelOf(c);
         const plan = denseStepPlan(spec, [INPUTS], BATCH, backend);
         assert.ok(plan, 'the fused step applies to this model');
         const before = tf.memory().numTensors;

@@ -1,7 +1,8 @@
 /**
  * Continuing is exact, for every optimizer: E1 epochs, then a job resumed from its weights
  * and optimizer state for E2 epochs, ends with the same weights as E1+E2 epochs in one go
- * (same seed, schedule, dropout and batch-norm statistics).
+ * (same seed, schedule, dropout and batch-norm statistics); on every backend this machine has,
+ * each against itself (bitwise exactness holds per backend: worker/resume-backend.ts).
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
@@ -9,6 +10,7 @@ import { initBackend } from '../../src/engine/backend.ts';
 import { OPTIMIZER_NAMES } from '../../src/spec/optimizer.ts';
 import { parseJobSpec } from '../../src/spec/job.ts';
 import { train, type StartingPoint, type StepRecord } from '../../src/engine/train.ts';
+import { backendsHere } from '../helpers/backends.ts';
 
 const LIMITS = { maxEpochs: 100, maxBatchSize: 1000, maxParameters: 1e6 };
 
@@ -54,32 +56,34 @@ async function run(parsed: ReturnType<typeof job>, start?: StartingPoint) {
   return { steps, epochs, result };
 }
 
-describe('resume is exact for every optimizer', () => {
-  before(async () => {
-    await initBackend('wasm');
-  });
-
-  for (const name of OPTIMIZER_NAMES) {
-    it(name, async () => {
-      const first = await run(job(name, 2));
-      const resumed = await run(job(name, 3), {
-        weights: first.result.model,
-        optimizerState: first.result.optimizerState,
-        epochOffset: 2,
-      });
-      const whole = await run(job(name, 5));
-      assert.deepEqual(resumed.epochs, [3, 4, 5], 'epochs continue the numbering');
-      assert.deepEqual(resumed.steps, whole.steps.slice(first.steps.length), 'same steps, losses and learning rates');
-      assert.deepEqual(new Float32Array(resumed.result.model.weightData), new Float32Array(whole.result.model.weightData));
-      assert.deepEqual(resumed.result.optimizerState, whole.result.optimizerState);
+for (const { backend, skip } of await backendsHere(['cpu', 'wasm', 'tensorflow'] as const)) {
+  describe(`resume is exact for every optimizer on ${backend}`, { skip }, () => {
+    before(async () => {
+      await initBackend(backend);
     });
-  }
 
-  it('from the weights alone, the optimizer starts afresh (steps from 1, schedule from its start)', async () => {
-    const first = await run(job('adam', 2));
-    const fresh = await run(job('adam', 1), { weights: first.result.model, epochOffset: 2 });
-    assert.equal(fresh.steps[0].step, 1);
-    assert.equal(fresh.steps[0].learningRate, 0.05);
-    assert.deepEqual(fresh.epochs, [3]);
+    for (const name of OPTIMIZER_NAMES) {
+      it(name, async () => {
+        const first = await run(job(name, 2));
+        const resumed = await run(job(name, 3), {
+          weights: first.result.model,
+          optimizerState: first.result.optimizerState,
+          epochOffset: 2,
+        });
+        const whole = await run(job(name, 5));
+        assert.deepEqual(resumed.epochs, [3, 4, 5], 'epochs continue the numbering');
+        assert.deepEqual(resumed.steps, whole.steps.slice(first.steps.length), 'same steps, losses and learning rates');
+        assert.deepEqual(new Float32Array(resumed.result.model.weightData), new Float32Array(whole.result.model.weightData));
+        assert.deepEqual(resumed.result.optimizerState, whole.result.optimizerState);
+      });
+    }
+
+    it('from the weights alone, the optimizer starts afresh (steps from 1, schedule from its start)', async () => {
+      const first = await run(job('adam', 2));
+      const fresh = await run(job('adam', 1), { weights: first.result.model, epochOffset: 2 });
+      assert.equal(fresh.steps[0].step, 1);
+      assert.equal(fresh.steps[0].learningRate, 0.05);
+      assert.deepEqual(fresh.epochs, [3]);
+    });
   });
-});
+}

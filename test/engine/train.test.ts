@@ -1,4 +1,4 @@
-/** The training loop as a library: determinism, memory, stopping, datasets. */
+/** The training loop as a library, on every backend this machine has: determinism, memory, stopping; datasets. */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
@@ -7,6 +7,7 @@ import { generateDataset } from '../../src/engine/builtin-datasets.ts';
 import { parseDatasetSpec } from '../../src/spec/dataset.ts';
 import { parseJobSpec } from '../../src/spec/job.ts';
 import { NonFiniteLossError, train, type StepRecord } from '../../src/engine/train.ts';
+import { backendsHere } from '../helpers/backends.ts';
 
 const LIMITS = { maxEpochs: 100, maxBatchSize: 1000, maxParameters: 1e6 };
 
@@ -46,58 +47,60 @@ async function run(parsed = job(), shouldStop = () => false) {
   return { steps, result };
 }
 
-describe('training loop', () => {
-  before(async () => {
-    await initBackend('wasm');
-  });
-
-  it('gives the same losses and weights for the same spec and seed, other ones for another seed', async () => {
-    const a = await run();
-    const b = await run();
-    assert.equal(a.steps.length, 27); // 90 training examples / 10 per batch × 3 epochs
-    assert.deepEqual(a.steps, b.steps);
-    assert.deepEqual(new Float32Array(a.result.model.weightData), new Float32Array(b.result.model.weightData));
-    const other = job();
-    other.spec.training.seed = 12;
-    const c = await run(other);
-    assert.notDeepEqual(
-      c.steps.map((s) => s.loss),
-      a.steps.map((s) => s.loss),
-    );
-  });
-
-  it('leaves no tensor behind', async () => {
-    const before = tf.memory().numTensors;
-    await run();
-    assert.equal(tf.memory().numTensors, before);
-  });
-
-  it('stops at the step it is asked to, with the state of that step', async () => {
-    let asked = 0;
-    const { steps, result } = await run(job(), () => ++asked > 5);
-    assert.equal(result.stopped, true);
-    assert.equal(steps.length, 5);
-    assert.equal(result.optimizerState.iterations, 5);
-  });
-
-  it('throws NonFiniteLossError naming the step when the loss diverges', async () => {
-    const parsed = job({
-      dataset: { builtin: 'linear', samples: 40 },
-      model: { layers: [{ type: 'dense', units: 1 }], loss: 'meanSquaredError' },
-      optimizer: { name: 'sgd', learningRate: 1e5 },
+for (const { backend, skip } of await backendsHere(['cpu', 'wasm', 'tensorflow'] as const)) {
+  describe(`training loop on ${backend}`, { skip }, () => {
+    before(async () => {
+      await initBackend(backend);
     });
-    await assert.rejects(run(parsed), (err: unknown) => err instanceof NonFiniteLossError && err.step > 1);
-  });
 
-  it('records the learning rate of every step from the schedule', async () => {
-    const parsed = job({
-      optimizer: { name: 'sgd', learningRate: { type: 'exponential', initialLearningRate: 0.1, decaySteps: 1, decayRate: 0.5 } },
+    it('gives the same losses and weights for the same spec and seed, other ones for another seed', async () => {
+      const a = await run();
+      const b = await run();
+      assert.equal(a.steps.length, 27); // 90 training examples / 10 per batch × 3 epochs
+      assert.deepEqual(a.steps, b.steps);
+      assert.deepEqual(new Float32Array(a.result.model.weightData), new Float32Array(b.result.model.weightData));
+      const other = job();
+      other.spec.training.seed = 12;
+      const c = await run(other);
+      assert.notDeepEqual(
+        c.steps.map((s) => s.loss),
+        a.steps.map((s) => s.loss),
+      );
     });
-    const { steps } = await run(parsed);
-    // Keras ExponentialDecay: lr(step) = 0.1 · 0.5^(step / 1), the step counted from 0 before each update.
-    steps.forEach((s, i) => assert.ok(Math.abs(s.learningRate - 0.1 * 0.5 ** i) < 1e-12, `step ${s.step}: ${s.learningRate}`));
+
+    it('leaves no tensor behind', async () => {
+      const before = tf.memory().numTensors;
+      await run();
+      assert.equal(tf.memory().numTensors, before);
+    });
+
+    it('stops at the step it is asked to, with the state of that step', async () => {
+      let asked = 0;
+      const { steps, result } = await run(job(), () => ++asked > 5);
+      assert.equal(result.stopped, true);
+      assert.equal(steps.length, 5);
+      assert.equal(result.optimizerState.iterations, 5);
+    });
+
+    it('throws NonFiniteLossError naming the step when the loss diverges', async () => {
+      const parsed = job({
+        dataset: { builtin: 'linear', samples: 40 },
+        model: { layers: [{ type: 'dense', units: 1 }], loss: 'meanSquaredError' },
+        optimizer: { name: 'sgd', learningRate: 1e5 },
+      });
+      await assert.rejects(run(parsed), (err: unknown) => err instanceof NonFiniteLossError && err.step > 1);
+    });
+
+    it('records the learning rate of every step from the schedule', async () => {
+      const parsed = job({
+        optimizer: { name: 'sgd', learningRate: { type: 'exponential', initialLearningRate: 0.1, decaySteps: 1, decayRate: 0.5 } },
+      });
+      const { steps } = await run(parsed);
+      // Keras ExponentialDecay: lr(step) = 0.1 · 0.5^(step / 1), the step counted from 0 before each update.
+      steps.forEach((s, i) => assert.ok(Math.abs(s.learningRate - 0.1 * 0.5 ** i) < 1e-12, `step ${s.step}: ${s.learningRate}`));
+    });
   });
-});
+}
 
 describe('builtin datasets', () => {
   it('iris has the 150 flowers of the package, 50 of each class, standardized', () => {

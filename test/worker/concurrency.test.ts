@@ -1,6 +1,7 @@
 /**
- * The default number of jobs a worker trains at once: one per core (CPU backends) or per GPU,
- * bounded by memory at the children's ceilings; an explicit WORKER_CONCURRENCY wins.
+ * The default number of jobs a worker trains at once: one per core on wasm and cpu, cores ÷
+ * threads per child on native TensorFlow (one by default: it uses every core itself), one per
+ * GPU, bounded by memory at the children's ceilings; an explicit WORKER_CONCURRENCY wins.
  * Expected values are worked out by hand from the machine described in each case.
  */
 import assert from 'node:assert/strict';
@@ -11,11 +12,30 @@ const GiB = 2 ** 30;
 const child = { maxHeapMb: 4096, maxWasmMb: 2048 };
 
 describe('worker concurrency default', () => {
-  it('is the number of cores on a CPU backend with memory to spare', () => {
+  it('is the number of cores on wasm and cpu with memory to spare', () => {
     // 24 GiB - 1 GiB reserve = 23 GiB; wasm child 6 GiB -> 3 fit; 2 cores -> 2
     assert.equal(chooseConcurrency(undefined, 'wasm', { cores: 2, gpus: 0, totalMemoryBytes: 24 * GiB }, child).concurrency, 2);
-    // tfjs-node's CPU backend has no wasm heap: 4 GiB per child, 16 cores, 64 GiB -> 15 by memory, 16 by cores
-    assert.equal(chooseConcurrency(undefined, 'tensorflow', { cores: 16, gpus: 0, totalMemoryBytes: 64 * GiB }, child).concurrency, 15);
+    assert.equal(chooseConcurrency(undefined, 'cpu', { cores: 2, gpus: 0, totalMemoryBytes: 24 * GiB }, child).concurrency, 2);
+    // a thread count reported for wasm changes nothing: it runs on one thread
+    assert.equal(
+      chooseConcurrency(undefined, 'wasm', { cores: 2, gpus: 0, totalMemoryBytes: 24 * GiB }, { ...child, threads: 2 }).concurrency,
+      2,
+    );
+  });
+
+  it('is one per machine on tensorflow, whose child uses every core itself, or cores ÷ its threads', () => {
+    const big = { cores: 16, gpus: 0, totalMemoryBytes: 64 * GiB };
+    // default: TensorFlow's pool is every core, so a second child would only fight the first
+    const byDefault = chooseConcurrency(undefined, 'tensorflow', big, { ...child, threads: 16 });
+    assert.equal(byDefault.concurrency, 1);
+    assert.match(byDefault.reason, /16 core\(s\) at 16 TensorFlow thread\(s\) per child on tensorflow/);
+    assert.equal(chooseConcurrency(undefined, 'tensorflow', big, child).concurrency, 1, 'threads unknown: every core');
+    // TF_NUM_THREADS=4: 16 ÷ 4 = 4; =5: 3.2 -> 3; more threads than cores: still 1
+    assert.equal(chooseConcurrency(undefined, 'tensorflow', big, { ...child, threads: 4 }).concurrency, 4);
+    assert.equal(chooseConcurrency(undefined, 'tensorflow', big, { ...child, threads: 5 }).concurrency, 3);
+    assert.equal(chooseConcurrency(undefined, 'tensorflow', big, { ...child, threads: 64 }).concurrency, 1);
+    // one thread each: 16 by cores, but no wasm heap: 4 GiB per child, 63 GiB -> 15 by memory
+    assert.equal(chooseConcurrency(undefined, 'tensorflow', big, { ...child, threads: 1 }).concurrency, 15);
   });
 
   it('is bounded by memory: children at their ceilings must fit', () => {

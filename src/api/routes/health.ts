@@ -12,9 +12,16 @@ import { RETRY_AFTER_SECONDS } from '../errors.ts';
 const Worker = Type.Object({
   id: Type.Optional(Type.String()),
   backend: Type.String(),
+  threads: Type.Optional(
+    Type.Integer({
+      description:
+        "threads one job of this worker uses: native TensorFlow's pool (TF_NUM_THREADS, default the cores), 1 on wasm and cpu; " +
+        'absent from workers older than this field',
+    }),
+  ),
   host: Type.Optional(Type.String()),
   pid: Type.Optional(Type.Integer()),
-  concurrency: Type.Integer(),
+  concurrency: Type.Integer({ description: 'jobs this worker trains at once' }),
 });
 const Readiness = Type.Object({
   status: Type.Unsafe<'ready' | 'unavailable'>({ type: 'string', enum: ['ready', 'unavailable'] }),
@@ -58,7 +65,8 @@ function isWorker(v: unknown): v is LiveWorker {
     typeof w.backend === 'string' &&
     typeof w.host === 'string' &&
     Number.isInteger(w.pid) &&
-    Number.isInteger(w.concurrency)
+    Number.isInteger(w.concurrency) &&
+    (w.threads === undefined || Number.isInteger(w.threads))
   );
 }
 
@@ -101,7 +109,7 @@ export function healthRoutes({ db, redis, config }: ApiContext): FastifyPluginAs
       '/readyz',
       {
         schema: {
-          summary: 'PostgreSQL and Redis reachable (or why not); the backends of live workers',
+          summary: 'PostgreSQL and Redis reachable (or why not); the live workers, their backends and threads',
           response: { 200: Readiness, 503: Readiness },
         },
       },
@@ -126,7 +134,7 @@ export function healthRoutes({ db, redis, config }: ApiContext): FastifyPluginAs
           database: shown(database),
           redis: shown(cache),
           backends: [...new Set(workers.map((w) => w.backend))],
-          workers: admin ? workers : workers.map(({ backend, concurrency }) => ({ backend, concurrency })),
+          workers: admin ? workers : workers.map(({ backend, threads, concurrency }) => ({ backend, threads, concurrency })),
         });
       },
     );

@@ -1,22 +1,26 @@
 /**
- * Every optimizer test runs on both backends: cpu (plain JavaScript) and wasm, the one this
- * service's users get on a machine without native TensorFlow (src/engine/backend.ts picks it;
- * `initBackend` here takes the same path, kernels registered as in production). Each test must
- * leave tf.memory().numTensors where it found it, as tfjs-core's own optimizer tests check: an
- * optimizer that leaks a tensor per step grows a long job's memory without bound.
+ * Every optimizer test runs on every backend this machine has (test/helpers/backends.ts): cpu
+ * (plain JavaScript), wasm, the one this service's users get on a machine without native
+ * TensorFlow, and tensorflow (tfjs-node) where it is built; a suite on an absent backend shows as
+ * skipped with the reason. `initBackend` here takes the same path as production, kernels
+ * registered as there, and each suite sets its own backend before it runs: tfjs-node makes
+ * `tensorflow` current when it loads. Each test must leave tf.memory().numTensors where it found
+ * it, as tfjs-core's own optimizer tests check: an optimizer that leaks a tensor per step grows a
+ * long job's memory without bound.
  */
 import assert from 'node:assert/strict';
 import { afterEach, before, beforeEach, describe } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/engine/backend.ts';
+import { backendsHere, type TestBackend } from '../../helpers/backends.ts';
 
-export const BACKENDS = ['cpu', 'wasm'] as const;
-export type TestBackend = (typeof BACKENDS)[number];
+export type { TestBackend };
+export const BACKENDS = await backendsHere(['cpu', 'wasm', 'tensorflow'] as const);
 
 /** Declares `body`'s tests once per backend, with a tensor-leak check around each test. */
 export function onEachBackend(body: (backend: TestBackend) => void): void {
-  for (const backend of BACKENDS) {
-    describe(`on the ${backend} backend`, () => {
+  for (const { backend, skip } of BACKENDS) {
+    describe(`on the ${backend} backend`, { skip }, () => {
       before(async () => {
         await initBackend(backend);
       });

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "JobCheckpoint" ADD COLUMN     "backend" TEXT;
+
