@@ -33,6 +33,8 @@ let databaseUrl = '';
 let wasmMemory: WasmMemoryLimit | undefined;
 /** Steps whose losses are read back together: more than one only where a read stalls a device (a GPU). */
 let lossReadEvery = 1;
+/** TensorFlow's threads on a native backend (TF_NUM_THREADS): tfjs-node's context and the compiled step use them. */
+let nativeThreads = 0;
 
 function hold(jobId: string, on: boolean): void {
   if (on && !held.has(jobId)) {
@@ -95,7 +97,7 @@ async function runJob(message: Extract<ToChild, { type: 'train' }>): Promise<voi
       },
       message.start,
       data,
-      { lossReadInterval: lossReadEvery },
+      { lossReadInterval: lossReadEvery, threads: nativeThreads },
     );
     if (lastProgress) flush(lastProgress);
     // A kernel whose scratch allocation was refused may have carried on with garbage: no result.
@@ -118,6 +120,7 @@ process.on('message', (message: ToChild) => {
   switch (message.type) {
     case 'init':
       databaseUrl = message.databaseUrl;
+      nativeThreads = message.nativeThreads;
       // Read by TensorFlow when tfjs-node creates its context, so before the backend loads. Only
       // native TensorFlow reads them; wasm and cpu run on this process's one JS thread.
       process.env.TF_NUM_INTRAOP_THREADS = String(message.nativeThreads);
