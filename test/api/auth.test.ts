@@ -216,7 +216,7 @@ describe('API keys and start-up modes', () => {
         const anonymous = await api(service.url, 'GET', '/readyz');
         assert.equal(anonymous.json.status, 'ready');
         assert.ok(anonymous.json.workers.length >= 1);
-        for (const w of anonymous.json.workers) assert.deepEqual(Object.keys(w).sort(), ['backend', 'concurrency']);
+        for (const w of anonymous.json.workers) assert.deepEqual(Object.keys(w).sort(), ['backend', 'concurrency', 'threads']);
         const asUser = await api(service.url, 'GET', '/readyz', undefined, bearer(user.key));
         assert.ok(asUser.json.workers.every((w: any) => w.host === undefined && w.pid === undefined));
         const asAdmin = await api(service.url, 'GET', '/readyz', undefined, bearer(admin.key));
