@@ -40,6 +40,9 @@ async function importNative(fromNpm: () => Promise<unknown>, needsGpu: boolean):
   }
 }
 
+/** The backends this process has loaded (initBackend's choice, then any useBackend added). */
+const loaded = new Set<BackendName>();
+
 async function tryBackend(name: BackendName): Promise<void> {
   switch (name) {
     case 'tensorflow-gpu':
@@ -75,6 +78,7 @@ export async function initBackend(choice: BackendName | 'auto'): Promise<{ backe
   for (const backend of candidates) {
     try {
       await tryBackend(backend);
+      loaded.add(backend);
       return { backend, skipped };
     } catch (err) {
       skipped.push({ backend, error: (err as Error).message.split('\n')[0] });
@@ -82,4 +86,20 @@ export async function initBackend(choice: BackendName | 'auto'): Promise<{ backe
   }
   const reasons = skipped.map((s) => `${s.backend}: ${s.error}`).join('; ');
   throw new Error(`TensorFlow.js backend ${choice} could not be loaded (${reasons})`);
+}
+
+/**
+ * Makes `name` the current backend for the next job, loading it first if this process has not
+ * (a process on native TensorFlow also trains the smallest models on wasm:
+ * spec/training-backend.ts). tfjs keeps every loaded backend; switching costs nothing.
+ */
+export async function useBackend(name: BackendName): Promise<void> {
+  const tfName = name === 'tensorflow-gpu' ? 'tensorflow' : name;
+  if (tf.getBackend() === tfName) return;
+  if (loaded.has(name)) {
+    if (!(await tf.setBackend(tfName))) throw new Error(`tf.setBackend('${tfName}') returned false`);
+    return;
+  }
+  await tryBackend(name);
+  loaded.add(name);
 }

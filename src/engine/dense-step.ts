@@ -21,50 +21,15 @@
  * and is chosen from the job's spec alone, so a job and its resumed attempts take the same path.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Loss, ModelSpec } from '../spec/model.ts';
+import type { Loss } from '../spec/model.ts';
+import { DENSE_STEP_BACKENDS, type DensePlan, type StepActivation } from '../spec/dense-plan.ts';
+
+export { denseStepPlan, DENSE_STEP_MAX_WORK, type DensePlan } from '../spec/dense-plan.ts';
 import type { CpuBackend, WasmBackend } from './optimizers/fused-kernel.ts';
 
 export const DENSE_STEP = 'TrainerDenseStep';
-const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as const;
-type StepActivation = (typeof ACTIVATIONS)[number];
-const BACKENDS = ['wasm', 'cpu'] as const;
 /** tfjs-layers' epsilon(). */
 const EPSILON = 1e-7;
-
-/**
- * Batch × parameters up to which the fused step is used. Measured here (wasm): xor 2-4-1 at
- * batch 2 (work 34) ran 12,000-50,000 steps/s with it against 2,400 without. The bound itself is
- * an estimate, not a measured crossover: at 32,768 a step is ~100,000 multiply-adds in JS
- * (~0.1 ms), about what the ~130 kernel calls it replaces cost; larger models keep wasm's SIMD.
- */
-export const DENSE_STEP_MAX_WORK = 32_768;
-
-export interface DenseLayer {
-  inputs: number;
-  units: number;
-  activation: StepActivation;
-  useBias: boolean;
-}
-
-export interface DensePlan {
-  layers: DenseLayer[];
-  loss: Loss;
-}
-
-/** The plan of a model the fused step can train, or undefined when it cannot or should not. */
-export function denseStepPlan(spec: ModelSpec, featureShape: number[], batchSize: number, backend: string): DensePlan | undefined {
-  if (!(BACKENDS as readonly string[]).includes(backend) || featureShape.length !== 1) return undefined;
-  const layers: DenseLayer[] = [];
-  let inputs = featureShape[0];
-  for (const layer of spec.layers) {
-    if (layer.type !== 'dense' || !(ACTIVATIONS as readonly string[]).includes(layer.activation)) return undefined;
-    layers.push({ inputs, units: layer.units, activation: layer.activation as StepActivation, useBias: layer.useBias });
-    inputs = layer.units;
-  }
-  const parameters = layers.reduce((n, l) => n + l.inputs * l.units + (l.useBias ? l.units : 0), 0);
-  if (layers.length === 0 || batchSize * parameters > DENSE_STEP_MAX_WORK) return undefined;
-  return { layers, loss: spec.loss };
-}
 
 export interface StepResult {
   loss: number;
@@ -274,7 +239,7 @@ function countCorrect(p: Float64Array, classes: Float32Array, batch: number, wid
 
 // ---- the kernel -------------------------------------------------------------------------------
 
-function stepKernel(backendName: (typeof BACKENDS)[number]): tf.KernelFunc {
+function stepKernel(backendName: (typeof DENSE_STEP_BACKENDS)[number]): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const plan = JSON.parse(attrs?.plan as string) as DensePlan; // the plan travels as a JSON string attribute
     const weightCount = Object.keys(inputs).filter((k) => k.startsWith('w')).length;
@@ -315,7 +280,7 @@ function stepKernel(backendName: (typeof BACKENDS)[number]): tf.KernelFunc {
 }
 
 function registerDenseStep(): void {
-  for (const backendName of BACKENDS) {
+  for (const backendName of DENSE_STEP_BACKENDS) {
     if (tf.getKernel(DENSE_STEP, backendName) === undefined) {
       tf.registerKernel({ kernelName: DENSE_STEP, backendName, kernelFunc: stepKernel(backendName) });
     }

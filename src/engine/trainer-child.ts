@@ -4,7 +4,7 @@
  * process, and memory tfjs leaks outside its tensor count goes away when the child is replaced.
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from './backend.ts';
+import { initBackend, useBackend, type BackendName } from './backend.ts';
 import { lossReadInterval } from './loss-reads.ts';
 import { NonFiniteLossError, train, type Progress, type StepRecord } from './train.ts';
 import { limitWasmMemory, type WasmMemoryLimit } from './wasm-memory.ts';
@@ -29,8 +29,9 @@ const stopRequested = new Map<string, StopReason>();
 /** Jobs held by their worker (its step buffer is full), each with what releases it. */
 const held = new Map<string, { promise: Promise<void>; release: () => void }>();
 let databaseUrl = '';
-/** The wasm memory's ceiling, when the backend is wasm. */
+/** The wasm memory's ceiling (CHILD_MAX_WASM_MB), set once wasm is loaded. */
 let wasmMemory: WasmMemoryLimit | undefined;
+let maxWasmMb: number | undefined;
 /** Steps whose losses are read back together: more than one only where a read stalls a device (a GPU). */
 let lossReadEvery = 1;
 /** TensorFlow's threads on a native backend (TF_NUM_THREADS): tfjs-node's context and the compiled step use them. */
@@ -69,6 +70,8 @@ async function runJob(message: Extract<ToChild, { type: 'train' }>): Promise<voi
   const intervalMs = message.checkpointIntervalS * 1000;
   let lastCheckpoint = performance.now();
   try {
+    await useBackend(message.backend as BackendName);
+    if (message.backend === 'wasm' && maxWasmMb !== undefined) wasmMemory ??= limitWasmMemory(maxWasmMb * 2 ** 20);
     const data = await loadData(message.spec);
     const result = await train(
       message.spec,
@@ -127,7 +130,8 @@ process.on('message', (message: ToChild) => {
       process.env.TF_NUM_INTEROP_THREADS = String(message.nativeThreads);
       initBackend(message.backend === 'auto' ? 'auto' : message.backend)
         .then(({ backend, skipped }) => {
-          if (message.maxWasmMb !== undefined) wasmMemory = limitWasmMemory(message.maxWasmMb * 2 ** 20);
+          maxWasmMb = message.maxWasmMb;
+          if (maxWasmMb !== undefined) wasmMemory = limitWasmMemory(maxWasmMb * 2 ** 20);
           lossReadEvery = lossReadInterval(backend);
           const threads = backend === 'tensorflow' || backend === 'tensorflow-gpu' ? message.nativeThreads : 1;
           send({ type: 'ready', backend, threads, skipped });

@@ -13,8 +13,11 @@ export type ToChild =
    * `nativeThreads`: threads native TensorFlow may use, should it be the backend that loads.
    */
   | { type: 'init'; backend: BackendChoice; databaseUrl: string; maxWasmMb?: number; nativeThreads: number }
-  /** `checkpointIntervalS`: seconds between checkpoints, 0 = at every epoch's end. */
-  | { type: 'train'; jobId: string; spec: JobSpec; plan: JobPlan; start?: StartingPoint; checkpointIntervalS: number }
+  /**
+   * `backend`: what the job trains on (spec/training-backend.ts): the loaded one, or wasm for the
+   * smallest dense models. `checkpointIntervalS`: seconds between checkpoints, 0 = at every epoch's end.
+   */
+  | { type: 'train'; jobId: string; spec: JobSpec; plan: JobPlan; backend: string; start?: StartingPoint; checkpointIntervalS: number }
   /** Stop at the next step; a shutdown or a time limit saves a checkpoint first, a cancel does not. */
   | { type: 'stop'; jobId: string; reason: StopReason }
   /** Hold training before its next step (true) or let it go on (false): the worker's step buffer is full. */

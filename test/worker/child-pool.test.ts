@@ -19,7 +19,7 @@ function trainIn(child: TrainerChild, body: object): Promise<FromChild> {
       }
     };
     child.on('message', onMessage);
-    child.send({ type: 'train', jobId, spec, plan, checkpointIntervalS: 0 });
+    child.send({ type: 'train', jobId, spec, plan, backend: child.backend, checkpointIntervalS: 0 });
   });
 }
 
