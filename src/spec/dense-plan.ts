@@ -44,4 +44,3 @@ export function denseStepPlan(spec: ModelSpec, featureShape: number[], batchSize
   if (layers.length === 0 || batchSize * parameters > DENSE_STEP_MAX_WORK) return undefined;
   return { layers, loss: spec.loss };
 }
-

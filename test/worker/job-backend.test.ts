@@ -46,7 +46,10 @@ const larger = {
   },
   optimizer: { name: 'adam', learningRate: 0.01 },
 };
-const withDropout = { ...tiny, model: { ...tiny.model, layers: [tiny.model.layers[0], { type: 'dropout', rate: 0.2 }, tiny.model.layers[1]] } };
+const withDropout = {
+  ...tiny,
+  model: { ...tiny.model, layers: [tiny.model.layers[0], { type: 'dropout', rate: 0.2 }, tiny.model.layers[1]] },
+};
 
 const parse = (body: object) => parseJobSpec(body, LIMITS, () => 0).spec;
 
@@ -63,7 +66,10 @@ describe('the backend a job trains on', () => {
       assert.equal(trainingBackend(parse(larger), loaded), loaded, 'too much work per step for the fused step');
       assert.equal(trainingBackend(parse(withDropout), loaded), loaded, 'dropout keeps a model off the fused step');
       const images = { ...tiny, dataset: { builtin: 'mnist', samples: 64, shape: 'image' } };
-      const cnn = { ...images, model: { layers: [{ type: 'flatten' }, { type: 'dense', units: 10, activation: 'softmax' }], loss: 'categoricalCrossentropy' } };
+      const cnn = {
+        ...images,
+        model: { layers: [{ type: 'flatten' }, { type: 'dense', units: 10, activation: 'softmax' }], loss: 'categoricalCrossentropy' },
+      };
       assert.equal(trainingBackend(parse(cnn), loaded), loaded, 'examples of rank 3');
     }
   });
