@@ -35,8 +35,9 @@ const ConfigSchema = Type.Object({
    * Threads native TensorFlow (tensorflow, tensorflow-gpu) uses inside one training child, for its
    * intra-op and inter-op pools. Unlike wasm (one thread per process under Node), it spreads every
    * op over all cores itself (oneDNN/Eigen), so two children on one machine would fight for the
-   * same cores. Unset: the machine's cores, and one child per machine (worker/concurrency.ts);
-   * set it lower to run cores ÷ TF_NUM_THREADS children side by side. The child hands it to
+   * same cores. Unset: half the cores (worker/concurrency.ts defaultNativeThreads, measured), so
+   * cores ÷ TF_NUM_THREADS = two children train side by side; set it to the cores for one job
+   * at a time over the whole machine. The child hands it to
    * TensorFlow as TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS before the backend loads:
    * tfjs-node 4.22 creates its context with default options, so TensorFlow reads those variables.
    */

@@ -10,6 +10,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
+import { defaultNativeThreads } from './concurrency.ts';
 import { fileURLToPath } from 'node:url';
 import { forkTypeScript, stopChild } from '../child-processes.ts';
 import type { BackendChoice } from '../config.ts';
@@ -65,7 +66,7 @@ export interface ChildPoolOptions {
   maxHeapMb?: number;
   /** Wasm memory ceiling of each child in MiB (CHILD_MAX_WASM_MB); absent = the wasm maximum, 4 GiB. */
   maxWasmMb?: number;
-  /** Threads of native TensorFlow in each child (TF_NUM_THREADS); absent = the machine's cores, TensorFlow's own default. */
+  /** Threads of native TensorFlow in each child (TF_NUM_THREADS); absent = half the cores (concurrency.ts). */
   nativeThreads?: number;
 }
 
@@ -124,7 +125,13 @@ export class ChildPool {
       child.once('exit', (code, signal) => reject(new Error(`training process exited while starting (code ${code}, signal ${signal})`)));
       child.once('message', resolve);
       const { backend, databaseUrl, maxWasmMb } = this.opts;
-      child.send({ type: 'init', backend, databaseUrl, maxWasmMb, nativeThreads: this.opts.nativeThreads ?? availableParallelism() });
+      child.send({
+        type: 'init',
+        backend,
+        databaseUrl,
+        maxWasmMb,
+        nativeThreads: this.opts.nativeThreads ?? defaultNativeThreads(availableParallelism()),
+      });
     });
     if (ready.type !== 'ready') {
       await child.stop();

@@ -11,7 +11,7 @@ import { givenUpByQueue } from '../jobs/outcome.ts';
 import type { Db } from '../store/db.ts';
 import { finishJob } from '../store/jobs.ts';
 import { ChildPool } from './child-pool.ts';
-import { chooseConcurrency, thisMachine } from './concurrency.ts';
+import { chooseConcurrency, defaultNativeThreads, thisMachine } from './concurrency.ts';
 import { PendingCancels } from './cancel-registry.ts';
 import { processTrainingJob } from './process-job.ts';
 import { cancelChannel, connectRedis, WORKER_HEARTBEAT_MS, workerKeyPrefix, type TrainingJobData } from '../queue.ts';
@@ -30,7 +30,7 @@ export async function startWorker(config: Config, db: Db, log: Logger): Promise<
     databaseUrl: config.DATABASE_URL,
     maxHeapMb: config.CHILD_MAX_HEAP_MB,
     maxWasmMb: config.CHILD_MAX_WASM_MB,
-    nativeThreads: config.TF_NUM_THREADS ?? availableParallelism(),
+    nativeThreads: config.TF_NUM_THREADS ?? defaultNativeThreads(availableParallelism()),
   });
   const cancels = new PendingCancels();
   let shuttingDown = false;

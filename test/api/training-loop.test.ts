@@ -128,10 +128,10 @@ for (const { backend, skip } of await backendsHere(['wasm', 'tensorflow'] as con
       assert.equal(ready.json.database, 'ok');
       assert.equal(ready.json.redis, 'ok');
       assert.deepEqual(ready.json.backends, [backend]);
-      // Native TensorFlow's pool: every core by default (TF_NUM_THREADS unset); wasm: one thread.
+      // Native TensorFlow's pool: half the cores by default (TF_NUM_THREADS unset); wasm: one thread.
       assert.deepEqual(
         ready.json.workers.map((w: { threads: number }) => w.threads),
-        [backend === 'tensorflow' ? availableParallelism() : 1],
+        [backend === 'tensorflow' ? Math.max(1, Math.ceil(availableParallelism() / 2)) : 1],
       );
       assert.equal((await api(service.url, 'GET', '/healthz')).json.status, 'ok');
       const openapi = await api(service.url, 'GET', '/openapi.json');

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { chooseConcurrency, countGpus } from '../../src/worker/concurrency.ts';
+import { chooseConcurrency, defaultNativeThreads, countGpus } from '../../src/worker/concurrency.ts';
 
 const GiB = 2 ** 30;
 const child = { maxHeapMb: 4096, maxWasmMb: 2048 };
@@ -21,6 +21,10 @@ describe('worker concurrency default', () => {
       chooseConcurrency(undefined, 'wasm', { cores: 2, gpus: 0, totalMemoryBytes: 24 * GiB }, { ...child, threads: 2 }).concurrency,
       2,
     );
+  });
+
+  it('gives native TensorFlow half the cores per child by default, at least one: two jobs at once', () => {
+    assert.deepEqual([1, 2, 3, 4, 16, 33].map(defaultNativeThreads), [1, 1, 2, 2, 8, 17]);
   });
 
   it('is one per machine on tensorflow, whose child uses every core itself, or cores ÷ its threads', () => {

@@ -15,7 +15,7 @@ const Worker = Type.Object({
   threads: Type.Optional(
     Type.Integer({
       description:
-        "threads one job of this worker uses: native TensorFlow's pool (TF_NUM_THREADS, default the cores), 1 on wasm and cpu; " +
+        "threads one job of this worker uses: native TensorFlow's pool (TF_NUM_THREADS, default half the cores), 1 on wasm and cpu; " +
         'absent from workers older than this field',
     }),
   ),
