@@ -10,6 +10,8 @@
  *   npm run native -- --tensorflow DIR   an installed `tensorflow` package folder
  *   npm run native -- --force            rebuild even when .native or the cache matches
  *   npm run native -- --check            say what it would use and whether .native is current
+ *   npm run native -- --if-available     as npm ci's postinstall: build when a TensorFlow is found,
+ *                                        else say so; never fails the install (exit 0 either way)
  *
  * Exit codes: 0 done, 1 a problem (one sentence says what is missing and how to get it),
  * 3 (--check only) no TensorFlow wheel or install was found: nothing to build.
@@ -54,6 +56,7 @@ const { values: opts } = parseArgs({
     nodedir: { type: 'string' },
     force: { type: 'boolean', default: false },
     check: { type: 'boolean', default: false },
+    'if-available': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -161,7 +164,12 @@ function main(): void {
   try {
     source = findTensorflow({ wheel: opts.wheel ?? process.env.TENSORFLOW_WHEEL, tensorflowDir: opts.tensorflow });
   } catch (err) {
-    if (opts.check && err instanceof NativeSetupError && !opts.wheel && !opts.tensorflow && !process.env.TENSORFLOW_WHEEL) {
+    const searched = err instanceof NativeSetupError && !opts.wheel && !opts.tensorflow && !process.env.TENSORFLOW_WHEEL;
+    if (searched && opts['if-available']) {
+      say('no TensorFlow wheel or install found: jobs train on wasm (see the README, "Native TensorFlow")');
+      return;
+    }
+    if (opts.check && searched) {
       say(err.message);
       process.exitCode = NO_TENSORFLOW;
       return;
@@ -188,7 +196,7 @@ function main(): void {
 try {
   main();
 } catch (err) {
-  if (err instanceof NativeSetupError) console.error(`native: ${err.message}`);
-  else console.error(`native: ${(err as Error).message}`);
-  process.exitCode = 1;
+  console.error(`native: ${(err as Error).message}`);
+  if (opts['if-available']) console.error('native: jobs will train on wasm until `npm run native` succeeds');
+  else process.exitCode = 1;
 }

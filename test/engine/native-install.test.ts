@@ -4,7 +4,7 @@
  * build — that the service's backend picker loads it. No test compiles anything.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -91,6 +91,31 @@ describe('finding a TensorFlow wheel', () => {
       () => findTensorflow({ pipConfig: `global.find-links='${empty}'`, arch: 'x86_64' }),
       (err: Error) => err instanceof NativeSetupError && err.message.includes(empty) && err.message.includes('--wheel'),
     );
+  });
+});
+
+describe("npm ci's postinstall (--if-available)", () => {
+  const script = path.join(import.meta.dirname, '..', '..', 'scripts', 'native.ts');
+  /** The script with no pip configuration at all: no file, no PIP_* variable. */
+  const runIfAvailable = (...args: string[]) => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PIP_') && k !== 'TENSORFLOW_WHEEL'));
+    return spawnSync(process.execPath, ['--import', 'tsx', script, '--if-available', ...args], {
+      env: { ...env, PIP_CONFIG_FILE: os.devNull },
+      encoding: 'utf8',
+    });
+  };
+
+  it('with no TensorFlow anywhere, says jobs train on wasm and lets the install go on', () => {
+    const run = runIfAvailable();
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /no TensorFlow wheel or install found: jobs train on wasm/);
+  });
+
+  it('a build that cannot start says why and still exits 0', () => {
+    const run = runIfAvailable('--wheel', path.join(os.tmpdir(), 'no-such-tensorflow.whl'));
+    assert.equal(run.status, 0);
+    assert.match(run.stderr, /no-such-tensorflow\.whl/);
+    assert.match(run.stderr, /jobs will train on wasm until `npm run native` succeeds/);
   });
 });
 
