@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend.ts';
 import { graphAddon } from '../../src/engine/compiled/addon.ts';
 import { compiledStepRefusal } from '../../src/engine/compiled/training.ts';
-import { CompiledStep } from '../../src/engine/compiled/step.ts';
+import { CompiledStep, compiledStepsBuilt } from '../../src/engine/compiled/step.ts';
 import { train, type Checkpoint, type StartingPoint, type StepRecord, type TrainOptions } from '../../src/engine/train.ts';
 import { parseJobSpec } from '../../src/spec/job.ts';
 
@@ -263,6 +263,20 @@ describe('the compiled step on native TensorFlow', { skip }, () => {
     const whole = await run(request({ epochs: 3 }));
     assert.deepEqual(continued.steps, whole.steps.slice(first.steps.length));
     assert.deepEqual(continued.weights, whole.weights);
+  });
+
+  it('a step kept from the previous job of the same shape trains exactly as a new one', async () => {
+    const a = request({ optimizer: { name: 'adam', learningRate: 0.02 } });
+    const b = request({ optimizer: { name: 'adam', learningRate: 0.05 } });
+    await run(request({ model: dense('relu') })); // another shape: whatever was kept is replaced
+    const built = compiledStepsBuilt();
+    const fresh = await run(b); // built anew
+    await run(a); // reuses b's step
+    const reused = await run(b); // reuses it again, after a's weights and slots
+    assert.equal(compiledStepsBuilt(), built + 1, 'one step built for the three jobs');
+    assert.deepEqual(reused.steps, fresh.steps);
+    assert.deepEqual(reused.weights, fresh.weights);
+    assert.deepEqual(reused.slots, fresh.slots);
   });
 
   it('holds losses on the device and reads them in groups (as on a GPU), with the same results', async () => {

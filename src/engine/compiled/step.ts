@@ -53,9 +53,15 @@ export interface StepOutput {
 const STEP = 'trainer_step';
 /** Compiled steps built in this process (their resource names are unique). */
 let stepsBuilt = 0;
+
+/** How many steps this process has built (tests check that a kept step is reused). */
+export const compiledStepsBuilt = () => stepsBuilt;
 const LOAD = 'trainer_load';
 
 export class CompiledStep {
+  /** The spec of the job now using this step (a reused step serves jobs of the same shape). */
+  spec: CompiledStepSpec;
+
   private readonly graph: Graph;
   private readonly session: SessionHandle;
   private readonly x: Ref;
@@ -70,10 +76,8 @@ export class CompiledStep {
   private readonly bufferSlot: Ref | undefined;
   private readonly bufferReads: Ref[] = [];
 
-  constructor(
-    addon: GraphAddon,
-    readonly spec: CompiledStepSpec,
-  ) {
+  constructor(addon: GraphAddon, spec: CompiledStepSpec) {
+    this.spec = spec;
     const G = (this.graph = new Graph(addon));
     this.x = G.placeholder('x', [-1, ...spec.featureShape]);
     this.y = G.placeholder('y', [-1, ...spec.targetShape]);
@@ -129,6 +133,12 @@ export class CompiledStep {
     this.loadFeeds = all.map((_, i) => G.placeholder(`load${i}`, shapes[i]));
     G.group(LOAD, [...all.map((variable, i) => G.assign(variable, this.loadFeeds[i])), ...zeroed]);
     this.session = G.addon.newSession(G.handle, sessionConfig(spec.threads));
+  }
+
+  /** This step, for a job whose graph is the same (training.ts decides); `load` must follow. */
+  reusedFor(spec: CompiledStepSpec): this {
+    this.spec = spec;
+    return this;
   }
 
   /** Puts weights and slots (per weight, in slotNames order) into the session. */

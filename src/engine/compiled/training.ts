@@ -13,9 +13,10 @@ import type { BatchArrays } from '../batches.ts';
 import { ON_DEVICE, type DeviceBufferReader } from '../loss-reads.ts';
 import type { TrainerOptimizer } from '../optimizers/base.ts';
 import type { JobSpec } from '../../spec/job.ts';
-import { graphAddon } from './addon.ts';
+import { graphAddon, type GraphAddon } from './addon.ts';
 import { ACTIVATION_OPS, SUPPORTED_LAYERS } from './forward.ts';
-import { CompiledStep, type StepOutput } from './step.ts';
+import { CompiledStep, type CompiledStepSpec, type StepOutput } from './step.ts';
+import { structuralFlags } from './update-rules.ts';
 
 const NATIVE_BACKENDS = ['tensorflow', 'tensorflow-gpu'];
 
@@ -64,21 +65,24 @@ export class CompiledTraining {
     const addon = graphAddon();
     const update = optimizer.compiledUpdate();
     if (addon === undefined || update === undefined) return undefined;
-    const step = new CompiledStep(addon, {
-      layers: spec.model.layers,
-      loss: spec.model.loss,
-      featureShape,
-      outputs: target.outputs,
-      targetShape: target.shape,
-      withClasses: target.withClasses,
-      weightShapes: trainable.map((v) => v.shape),
-      rule: update.rule,
-      slotNames: update.slots.map((s) => s.name),
-      c0: update.c,
-      decay: update.decay,
-      clip: update.clip,
-      ...how,
-    });
+    const step = keptStep(
+      {
+        layers: spec.model.layers,
+        loss: spec.model.loss,
+        featureShape,
+        outputs: target.outputs,
+        targetShape: target.shape,
+        withClasses: target.withClasses,
+        weightShapes: trainable.map((v) => v.shape),
+        rule: update.rule,
+        slotNames: update.slots.map((s) => s.name),
+        c0: update.c,
+        decay: update.decay,
+        clip: update.clip,
+        ...how,
+      },
+      addon,
+    );
     const weights = trainable.map((v) => v.dataSync() as Float32Array);
     const slots = trainable.map((v) => {
       const own = optimizer.slotsOf(v.name);
@@ -130,7 +134,32 @@ export class CompiledTraining {
     }
   }
 
+  /** Ends this job's use of the step: it is kept for the next job of the same shape. */
   close(): void {
-    this.step.close();
+    if (kept !== undefined) kept.step.close();
+    kept = { key: stepKey(this.step.spec), step: this.step };
   }
+}
+
+/**
+ * The last compiled step this process trained with. Building a step's graph and running its
+ * first step (TensorFlow optimizes the graph then) costs ~50–100 ms, a good part of a small
+ * job; jobs of one comparison or sweep share their model and optimizer, so the next job of the
+ * same shape loads its own weights and slots into the same session instead. Every variable is
+ * overwritten by `load`, so a reused step trains exactly as a new one.
+ */
+let kept: { key: string; step: CompiledStep } | undefined;
+
+/** What makes two steps' graphs the same: the spec without the first step's scalars, but with the flags among them. */
+function stepKey(spec: CompiledStepSpec): string {
+  const { c0, ...rest } = spec;
+  return JSON.stringify({ ...rest, scalars: c0.length, flags: structuralFlags(spec.rule, c0) });
+}
+
+function keptStep(spec: CompiledStepSpec, addon: GraphAddon): CompiledStep {
+  const mine = kept;
+  kept = undefined;
+  if (mine !== undefined && mine.key === stepKey(spec)) return mine.step.reusedFor(spec);
+  mine?.step.close();
+  return new CompiledStep(addon, spec);
 }

@@ -107,3 +107,17 @@ export const GRAPH_RULES: { readonly [R in FusedRuleName]: GraphRule } = {
 export function graphDecay(G: Graph, w: Ref, wd: Ref, lr: Ref): Ref {
   return G.sub(w, G.mul(G.mul(w, wd), lr));
 }
+
+/** The flags among a rule's scalars that shape its graph (see the file's comment), by rule. */
+export function structuralFlags(rule: FusedRuleName, c0: readonly number[]): number[] {
+  switch (rule) {
+    case 'momentum':
+      return [c0[2]];
+    case 'adam':
+      return [c0[4]];
+    case 'rmsprop':
+      return [c0[4] > 0 ? 1 : 0, c0[5] !== 0 ? 1 : 0];
+    default:
+      return [];
+  }
+}
