@@ -190,8 +190,10 @@ try {
   let metricsTrain: Awaited<ReturnType<typeof bareTf>> | undefined;
   if (parts.has('metrics')) {
     await part('metrics', async () => {
-      metricsBare = await bareTf('xor', 'tfadam', RUNS);
-      metricsTrain = await bareTf('xor', 'train', RUNS);
+      // On the backend the service trains this model on: wasm, even on a native worker
+      // (spec/training-backend.ts: the smallest dense models train there).
+      metricsBare = await bareTf('xor', 'tfadam', RUNS, 'wasm');
+      metricsTrain = await bareTf('xor', 'train', RUNS, 'wasm');
     });
   }
   results.metricsDiagnostics = { bareLoop: metricsBare, trainNoHooks: metricsTrain };
