@@ -111,6 +111,14 @@ bool getOutput(napi_env env, TF_Graph* graph, napi_value ref, TF_Output* out) {
   return true;
 }
 
+// A list of output refs into `out` (resized to the list's length).
+bool getOutputs(napi_env env, TF_Graph* graph, napi_value refs, std::vector<TF_Output>* out) {
+  out->resize(arrayLength(env, refs));
+  for (uint32_t i = 0; i < out->size(); i++)
+    if (!getOutput(env, graph, element(env, refs, i), &(*out)[i])) return false;
+  return true;
+}
+
 napi_value outputRef(napi_env env, TF_Output output) {
   napi_value ref, name, index;
   napi_create_array_with_length(env, 2, &ref);
@@ -223,13 +231,18 @@ void finalizeGraph(napi_env, void* data, void*) {
   delete g;
 }
 
+// Frees the session's resources (its variables, its executors); safe to call twice.
+void closeSession(Session* s) {
+  if (s->session == nullptr) return;
+  StatusGuard status;
+  TF_CloseSession(s->session, status.s);
+  TF_DeleteSession(s->session, status.s);
+  s->session = nullptr;
+}
+
 void finalizeSession(napi_env, void* data, void*) {
   auto* s = static_cast<Session*>(data);
-  if (s->session != nullptr) {
-    StatusGuard status;
-    TF_CloseSession(s->session, status.s);
-    TF_DeleteSession(s->session, status.s);
-  }
+  closeSession(s);
   delete s;
 }
 
@@ -326,11 +339,8 @@ napi_value AddGradients(napi_env env, napi_callback_info info) {
   Graph* g;
   std::string prefix;
   if (!unwrap(env, argv[0], &g, "a graph") || !getString(env, argv[1], &prefix)) return nullptr;
-  std::vector<TF_Output> ys(arrayLength(env, argv[2])), xs(arrayLength(env, argv[3]));
-  for (uint32_t i = 0; i < ys.size(); i++)
-    if (!getOutput(env, g->graph, element(env, argv[2], i), &ys[i])) return nullptr;
-  for (uint32_t i = 0; i < xs.size(); i++)
-    if (!getOutput(env, g->graph, element(env, argv[3], i), &xs[i])) return nullptr;
+  std::vector<TF_Output> ys, xs;
+  if (!getOutputs(env, g->graph, argv[2], &ys) || !getOutputs(env, g->graph, argv[3], &xs)) return nullptr;
   std::vector<TF_Output> dy(xs.size());
   StatusGuard status;
   TF_AddGradientsWithPrefix(g->graph, prefix.c_str(), ys.data(), static_cast<int>(ys.size()), xs.data(),
@@ -448,9 +458,8 @@ napi_value Run(napi_env env, napi_callback_info info) {
       return nullptr;
     }
   }
-  std::vector<TF_Output> outputs(arrayLength(env, argv[2]));
-  for (uint32_t i = 0; i < outputs.size(); i++)
-    if (!getOutput(env, s->graph, element(env, argv[2], i), &outputs[i])) return freeInputs(), nullptr;
+  std::vector<TF_Output> outputs;
+  if (!getOutputs(env, s->graph, argv[2], &outputs)) return freeInputs(), nullptr;
   std::vector<const TF_Operation*> targets(arrayLength(env, argv[3]));
   for (uint32_t i = 0; i < targets.size(); i++) {
     std::string name;
@@ -490,12 +499,7 @@ napi_value CloseSession(napi_env env, napi_callback_info info) {
   if (!getArgs(env, info, 1, argv)) return nullptr;
   Session* s;
   if (!unwrap(env, argv[0], &s, "a session")) return nullptr;
-  if (s->session != nullptr) {
-    StatusGuard status;
-    TF_CloseSession(s->session, status.s);
-    TF_DeleteSession(s->session, status.s);
-    s->session = nullptr;
-  }
+  closeSession(s);
   return nullptr;
 }
 
