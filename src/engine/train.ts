@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createOptimizer } from './optimizers/registry.ts';
 import type { TrainerOptimizer } from './optimizers/base.ts';
-import { BatchMaker, disposeBatch } from './batches.ts';
+import { BatchMaker, disposeBatch, type Batch, type BatchArrays } from './batches.ts';
 import { denseStepPlan, runDenseStep } from './dense-step.ts';
 import { CompiledTraining, compiledStepRefusal } from './compiled/training.ts';
 import { ON_DEVICE, PendingLosses } from './loss-reads.ts';
@@ -110,6 +110,38 @@ export async function train(
         : undefined;
     closeCompiled = () => compiled?.close();
     pending.readDevice = compiled?.readDevice;
+    /** One step of the compiled graph: its values are numbers, or held on the device. */
+    const compiledStep = (run: CompiledTraining, batch: BatchArrays) => {
+      const out = run.run(batch);
+      const [loss, correct] = out === ON_DEVICE ? [ON_DEVICE, ON_DEVICE] : [out.loss, out.correct];
+      return { loss, correct: withAccuracy ? correct : undefined, size: batch.size };
+    };
+    /** One eager step, the fused dense kernel's or tfjs's autodiff; it disposes the batch. */
+    const eagerStep = (batch: Batch) => {
+      let batchCorrect: tf.Scalar | undefined;
+      let cost: tf.Scalar;
+      if (dense) {
+        const fused = runDenseStep(dense, batch.xs, batch.ys, batch.classes, trainable);
+        optimizer.applyGradients(trainable.map((v, i) => ({ name: v.name, tensor: fused.gradients[i] })));
+        tf.dispose(fused.gradients);
+        cost = fused.loss;
+        if (batch.classes) batchCorrect = fused.correct;
+        else fused.correct.dispose();
+      } else {
+        setDropoutSeeds(model, seed, step);
+        cost = optimizer.minimize(
+          () => {
+            const yPred = model.apply(batch.xs, { training: true }) as tf.Tensor;
+            if (batch.classes) batchCorrect = tf.keep(countCorrect(yPred, batch.classes));
+            return meanLoss(spec.model.loss, batch.ys, yPred);
+          },
+          true,
+          trainable,
+        ) as tf.Scalar;
+      }
+      disposeBatch(batch);
+      return { loss: cost, correct: batchCorrect, size: batch.size };
+    };
     const { resume } = start;
     // With an optimizer state, steps continue its count; a resumed job's first step is its own.
     const firstStep = optimizer.iterations - (resume?.jobSteps ?? 0);
@@ -176,47 +208,20 @@ export async function train(
         }
         const to = Math.min(from + batchSize, order.length);
         const learningRate = optimizer.currentLearningRate();
-        if (compiled) {
-          const arrays = batches.fill(order, from, to);
-          const out = compiled.run(arrays);
-          step += 1;
-          const info = { step, epoch, learningRate, size: arrays.size };
-          const [loss, correct] = out === ON_DEVICE ? [ON_DEVICE, ON_DEVICE] : [out.loss, out.correct];
-          if (pending.push({ loss, correct: withAccuracy ? correct : undefined, info })) drain();
-          continue;
-        }
-        const batch = batches.make(order, from, to);
-        let batchCorrect: tf.Scalar | undefined;
-        let cost: tf.Scalar;
-        if (dense) {
-          const fused = runDenseStep(dense, batch.xs, batch.ys, batch.classes, trainable);
-          optimizer.applyGradients(trainable.map((v, i) => ({ name: v.name, tensor: fused.gradients[i] })));
-          tf.dispose(fused.gradients);
-          cost = fused.loss;
-          if (batch.classes) batchCorrect = fused.correct;
-          else fused.correct.dispose();
-        } else {
-          setDropoutSeeds(model, seed, step);
-          cost = optimizer.minimize(
-            () => {
-              const yPred = model.apply(batch.xs, { training: true }) as tf.Tensor;
-              if (batch.classes) batchCorrect = tf.keep(countCorrect(yPred, batch.classes));
-              return meanLoss(spec.model.loss, batch.ys, yPred);
-            },
-            true,
-            trainable,
-          ) as tf.Scalar;
-        }
-        disposeBatch(batch);
+        const { size, ...values } = compiled
+          ? compiledStep(compiled, batches.fill(order, from, to))
+          : eagerStep(batches.make(order, from, to));
         step += 1;
-        if (pending.push({ loss: cost, correct: batchCorrect, info: { step, epoch, learningRate, size: batch.size } })) drain();
+        if (pending.push({ ...values, info: { step, epoch, learningRate, size } })) drain();
       }
       drain();
       const rate = seenHere / ((performance.now() - started) / 1000);
       const record: EpochRecord = { epoch, loss: lossSum / seen };
       if (withAccuracy) record.accuracy = correct / seen;
-      compiled?.syncBack();
-      if (validation.length > 0) Object.assign(record, evaluate(model, batches, validation, spec.model.loss, withAccuracy));
+      if (validation.length > 0) {
+        compiled?.syncBack(); // the evaluation runs the tfjs model
+        Object.assign(record, evaluate(model, batches, validation, spec.model.loss, withAccuracy));
+      }
       await hooks.onEpoch(record, progress(epoch, rate));
       if (epoch < firstEpoch + epochs && hooks.checkpointDue?.(true)) await checkpoint(epoch + 1, 0, 0, 0, 0);
     }
