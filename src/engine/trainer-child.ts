@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, useBackend, type BackendName } from './backend.ts';
+import { isNativeBackend } from '../spec/training-backend.ts';
 import { lossReadInterval } from './loss-reads.ts';
 import { NonFiniteLossError, train, type Progress, type StepRecord } from './train.ts';
 import { limitWasmMemory, type WasmMemoryLimit } from './wasm-memory.ts';
@@ -133,7 +134,7 @@ process.on('message', (message: ToChild) => {
           maxWasmMb = message.maxWasmMb;
           if (maxWasmMb !== undefined) wasmMemory = limitWasmMemory(maxWasmMb * 2 ** 20);
           lossReadEvery = lossReadInterval(backend);
-          const threads = backend === 'tensorflow' || backend === 'tensorflow-gpu' ? message.nativeThreads : 1;
+          const threads = isNativeBackend(backend) ? message.nativeThreads : 1;
           send({ type: 'ready', backend, threads, skipped });
         })
         .catch((err: Error) => send({ type: 'init-failed', error: err.message }));

@@ -15,10 +15,11 @@ import { datasetInfo } from './dataset.ts';
 import { denseStepPlan } from './dense-plan.ts';
 import type { JobSpec } from './job.ts';
 
-const NATIVE = ['tensorflow', 'tensorflow-gpu'];
+/** The backends that run on native TensorFlow (tfjs-node, its GPU build). */
+export const isNativeBackend = (backend: string): boolean => backend === 'tensorflow' || backend === 'tensorflow-gpu';
 
 export function trainingBackend(spec: JobSpec, loaded: string): string {
-  if (!NATIVE.includes(loaded)) return loaded;
+  if (!isNativeBackend(loaded)) return loaded;
   const { featureShape } = datasetInfo(spec.dataset);
   return denseStepPlan(spec.model, featureShape, spec.training.batchSize, 'wasm') ? 'wasm' : loaded;
 }

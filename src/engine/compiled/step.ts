@@ -72,6 +72,8 @@ export class CompiledStep {
   private readonly weightReads: Ref[];
   private readonly slotReads: Ref[][];
   private readonly loadFeeds: Ref[];
+  /** Every variable's shape, in load order: the weights, then each weight's slots. */
+  private readonly variableShapes: ReadonlyArray<readonly number[]>;
   /** With a device buffer: the step's slot in it, and the buffer's reads. */
   private readonly bufferSlot: Ref | undefined;
   private readonly bufferReads: Ref[] = [];
@@ -129,8 +131,8 @@ export class CompiledStep {
 
     // Loading: one placeholder per variable, assigned together.
     const all = [...weights, ...slots.flat()];
-    const shapes = [...spec.weightShapes, ...spec.weightShapes.flatMap((shape) => spec.slotNames.map(() => shape))];
-    this.loadFeeds = all.map((_, i) => G.placeholder(`load${i}`, shapes[i]));
+    this.variableShapes = [...spec.weightShapes, ...spec.weightShapes.flatMap((shape) => spec.slotNames.map(() => shape))];
+    this.loadFeeds = all.map((_, i) => G.placeholder(`load${i}`, this.variableShapes[i]));
     G.group(LOAD, [...all.map((variable, i) => G.assign(variable, this.loadFeeds[i])), ...zeroed]);
     this.session = G.addon.newSession(G.handle, sessionConfig(spec.threads));
   }
@@ -144,8 +146,7 @@ export class CompiledStep {
   /** Puts weights and slots (per weight, in slotNames order) into the session. */
   load(weights: readonly Float32Array[], slots: readonly (readonly Float32Array[])[]): void {
     const values = [...weights, ...slots.flat()];
-    const shapes = [...this.spec.weightShapes, ...this.spec.weightShapes.flatMap((shape) => this.spec.slotNames.map(() => shape))];
-    const feeds = this.loadFeeds.map((ref, i) => [ref, float32(values[i], shapes[i])] as const);
+    const feeds = this.loadFeeds.map((ref, i) => [ref, float32(values[i], this.variableShapes[i])] as const);
     this.graph.addon.run(this.session, feeds, [], [LOAD]);
   }
 

@@ -13,16 +13,15 @@ import type { BatchArrays } from '../batches.ts';
 import { ON_DEVICE, type DeviceBufferReader } from '../loss-reads.ts';
 import type { TrainerOptimizer } from '../optimizers/base.ts';
 import type { JobSpec } from '../../spec/job.ts';
+import { isNativeBackend } from '../../spec/training-backend.ts';
 import { graphAddon, type GraphAddon } from './addon.ts';
 import { ACTIVATION_OPS, SUPPORTED_LAYERS } from './forward.ts';
 import { CompiledStep, type CompiledStepSpec, type StepOutput } from './step.ts';
 import { structuralFlags } from './update-rules.ts';
 
-const NATIVE_BACKENDS = ['tensorflow', 'tensorflow-gpu'];
-
 /** Why a job cannot take the compiled step here, or undefined when it can. */
 export function compiledStepRefusal(spec: JobSpec, featureShape: readonly number[], backend: string): string | undefined {
-  if (!NATIVE_BACKENDS.includes(backend)) return `the ${backend} backend has no compiled step`;
+  if (!isNativeBackend(backend)) return `the ${backend} backend has no compiled step`;
   if (graphAddon() === undefined) return 'the compiled-step addon is not built (npm run native)';
   let rank = featureShape.length + 1;
   for (const [i, layer] of spec.model.layers.entries()) {
@@ -122,10 +121,12 @@ export class CompiledTraining {
       variable.assign(value);
       value.dispose();
     });
-    const update = this.optimizer.compiledUpdate();
-    const names = update?.slots.map((s) => s.name) ?? [];
     const tensors = this.trainable.flatMap((variable, i) =>
-      names.map((slot, k) => ({ variable: variable.name, slot, tensor: tf.tensor(slots[i][k], variable.shape, 'float32') })),
+      this.step.spec.slotNames.map((slot, k) => ({
+        variable: variable.name,
+        slot,
+        tensor: tf.tensor(slots[i][k], variable.shape, 'float32'),
+      })),
     );
     try {
       this.optimizer.importState({ iterations: this.optimizer.iterations, slots: tensors });
