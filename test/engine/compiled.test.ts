@@ -215,6 +215,100 @@ describe('the compiled step on native TensorFlow', { skip }, () => {
       ));
   });
 
+  describe('runs a narrow stride-1 conv2d and the max-pooling after it as one MatMul (conv-matmul.ts)', () => {
+    const image = { builtin: 'mnist', samples: 48, shape: 'image' };
+    const cnn = (layers: object[]) => ({
+      layers: [...layers, { type: 'flatten' }, { type: 'dense', units: 10, activation: 'softmax' }],
+      loss: 'categoricalCrossentropy',
+      metrics: ['accuracy'],
+    });
+    it('conv and a pool that tiles it, as the bench CNN', () =>
+      assertMatchesEager(
+        request({
+          dataset: image,
+          model: cnn([
+            { type: 'conv2d', filters: 4, kernelSize: 3, activation: 'relu' },
+            { type: 'maxPooling2d', poolSize: 2 },
+          ]),
+        }),
+      ));
+    it('a pool that drops the last row and column, after a same-padded conv of several channels', () =>
+      assertMatchesEager(
+        request({
+          dataset: image,
+          model: cnn([
+            { type: 'conv2d', filters: 3, kernelSize: [3, 2], padding: 'same', activation: 'tanh' },
+            { type: 'conv2d', filters: 2, kernelSize: 2, useBias: false, activation: 'elu' },
+            { type: 'maxPooling2d', poolSize: [3, 2] },
+          ]),
+        }),
+      ));
+    it('a conv without a pool, and a pool that does not tile (kept as MaxPool)', () =>
+      assertMatchesEager(
+        request({
+          dataset: image,
+          model: cnn([
+            { type: 'conv2d', filters: 2, kernelSize: 5, activation: 'relu' },
+            { type: 'maxPooling2d', poolSize: 3, strides: 2 },
+          ]),
+        }),
+      ));
+
+    it('builds no Conv2D, MaxPool or their gradients for the bench CNN, and keeps them for a strided conv', () => {
+      const addon = graphAddon();
+      assert.ok(addon);
+      const kernels = (layers: object[], weightShapes: number[][]) => {
+        const step = new CompiledStep(addon, {
+          layers: parseJobSpec(request({ dataset: image, model: cnn(layers) }), LIMITS, () => 0).spec.model.layers,
+          loss: 'categoricalCrossentropy',
+          featureShape: [28, 28, 1],
+          outputs: 10,
+          targetShape: [10],
+          withClasses: false,
+          weightShapes,
+          rule: 'sgd',
+          slotNames: [],
+          c0: [0.1],
+          decay: false,
+          clip: {},
+          threads: 1,
+          deviceBuffer: 1,
+        });
+        try {
+          step.load(
+            weightShapes.map((s) => new Float32Array(s.reduce((a, b) => a * b, 1)).fill(0.01)),
+            weightShapes.map(() => []),
+          );
+          const y = new Float32Array(20);
+          y[3] = y[17] = 1;
+          return step.profile(new Float32Array(2 * 784).fill(0.5), y, undefined, 2, [0.1]).map((o) => o.node);
+        } finally {
+          step.close();
+        }
+      };
+      const folded = kernels(
+        [
+          { type: 'conv2d', filters: 8, kernelSize: 3, activation: 'relu' },
+          { type: 'maxPooling2d', poolSize: 2 },
+        ],
+        [[3, 3, 1, 8], [8], [13 * 13 * 8, 10], [10]],
+      );
+      assert.deepEqual(
+        folded.filter((n) => /Conv2D|MaxPool/.test(n)),
+        [],
+      );
+      assert.ok(folded.some((n) => /Transpose/.test(n)));
+      const strided = kernels(
+        [
+          { type: 'conv2d', filters: 8, kernelSize: 3, strides: 2, activation: 'relu' },
+          { type: 'maxPooling2d', poolSize: 2 },
+        ],
+        [[3, 3, 1, 8], [8], [6 * 6 * 8, 10], [10]],
+      );
+      assert.ok(strided.some((n) => /Conv2DBackpropFilter/.test(n)) && strided.some((n) => /MaxPoolGrad/.test(n)), strided.join(', '));
+    });
+  });
+
   it('is the path a supported job takes, and says why another does not', () => {
     const parse = (req: Request) => parseJobSpec(req, LIMITS, () => 0).spec;
     assert.equal(compiledStepRefusal(parse(request({})), [2], 'tensorflow'), undefined);

@@ -4,6 +4,8 @@
  * the eager path trains, to float32 rounding):
  *   dense:   act(BiasAdd(MatMul(x, K), b))            conv2d: act(BiasAdd(Conv2D(x, K), b)), NHWC
  *   pooling: MaxPool / AvgPool, NHWC                  flatten, reshape: Reshape([-1, …])
+ *   (a stride-1 conv2d with a narrow patch, and the max-pooling after it, run as one MatMul
+ *   over the patches instead: conv-matmul.ts)
  *   losses (tfjs-layers losses.ts, ε = 1e-7, then the mean over the batch):
  *     meanSquaredError          mean_j (p − y)²
  *     binaryCrossentropy        c = clip(p, ε, 1 − ε), x = log(c / (1 − c)),
@@ -15,6 +17,7 @@
  */
 import type { Activation, LayerSpec, Loss } from '../../spec/model.ts';
 import { DT, type Ref } from './addon.ts';
+import { convAsMatMul, convolveAsMatMul, poolFolds } from './conv-matmul.ts';
 import type { Graph } from './graph.ts';
 
 /** tfjs-layers' epsilon(). */
@@ -62,7 +65,17 @@ export function forward(g: Graph, layers: readonly LayerSpec[], x: Ref, weights:
   let next = 0;
   const take = () => weights[next++];
   let h = x;
-  for (const layer of layers) {
+  for (let at = 0; at < layers.length; at++) {
+    const layer = layers[at];
+    if (layer.type === 'conv2d' && convAsMatMul(layer, inputChannels(g, h))) {
+      const kernel = take();
+      const bias = layer.useBias ? take() : undefined;
+      const after = layers[at + 1];
+      const pool = after?.type === 'maxPooling2d' && poolFolds(after) ? after : undefined;
+      h = convolveAsMatMul(g, h, layer, kernel, bias, (y) => activationOp(layer.activation)(g, y), pool);
+      if (pool) at++;
+      continue;
+    }
     switch (layer.type) {
       case 'dense':
       case 'conv2d': {
@@ -81,9 +94,7 @@ export function forward(g: Graph, layers: readonly LayerSpec[], x: Ref, weights:
                 ],
               );
         if (layer.useBias) h = g.op1('BiasAdd', [h, take()]);
-        const activation = ACTIVATION_OPS[layer.activation];
-        if (!activation) throw new Error(`the compiled step has no ${layer.activation} activation`);
-        h = activation(g, h);
+        h = activationOp(layer.activation)(g, h);
         break;
       }
       case 'maxPooling2d':
@@ -114,6 +125,19 @@ export function forward(g: Graph, layers: readonly LayerSpec[], x: Ref, weights:
   }
   if (next !== weights.length) throw new Error(`forward used ${next} of ${weights.length} weights`);
   return h;
+}
+
+function activationOp(name: Activation): ActivationOp {
+  const op = ACTIVATION_OPS[name];
+  if (!op) throw new Error(`the compiled step has no ${name} activation`);
+  return op;
+}
+
+/** The last axis of an NHWC image. */
+function inputChannels(g: Graph, image: Ref): number {
+  const shape = g.shape(image);
+  if (!shape || shape.length !== 4) throw new Error('conv2d: an image input of rank 4 was expected');
+  return shape[3];
 }
 
 /** The batch's mean loss, as tfjs-layers' metrics compute it per example, averaged over the batch. */
