@@ -6,14 +6,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { createOptimizer } from './optimizers/registry.ts';
 import type { TrainerOptimizer } from './optimizers/base.ts';
-import { BatchMaker, disposeBatch, type Batch, type BatchArrays } from './batches.ts';
-import { denseStepPlan, runDenseStep } from './dense-step.ts';
-import { CompiledTraining, compiledStepRefusal } from './compiled/training.ts';
-import { ON_DEVICE, PendingLosses } from './loss-reads.ts';
+import { BatchMaker, disposeBatch } from './batches.ts';
+import { PendingLosses } from './loss-reads.ts';
+import { stepRunner, type StepRunner } from './step-runner.ts';
 import { generateDataset } from './builtin-datasets.ts';
 import type { Dataset } from '../spec/dataset-types.ts';
 import { countCorrect, meanLoss, targetEncoding, targetShape } from './losses.ts';
-import { buildModel, setDropoutSeeds } from './model.ts';
+import { buildModel } from './model.ts';
 import { exportOptimizerState, importOptimizerState } from './optimizer-state-io.ts';
 import { deriveSeed, permutation } from './random.ts';
 import { saveModel } from './artifacts.ts';
@@ -84,10 +83,8 @@ export async function train(
   const { train: trainOrder, validation } = split(data.count, spec, plan);
   const model = buildModel(spec.model, data.featureShape, seed);
   const optimizer: TrainerOptimizer = createOptimizer(spec.optimizer);
-  // Chosen from the spec and backend alone: every attempt of a job trains the same way.
-  const dense = denseStepPlan(spec.model, data.featureShape, batchSize, tf.getBackend());
-  let closeCompiled = () => {};
   const pending = new PendingLosses<{ step: number; epoch: number; learningRate: number; size: number }>(options.lossReadInterval ?? 1);
+  let runner: StepRunner | undefined;
   try {
     if (start.weights) loadWeights(model, start.weights);
     if (start.optimizerState) importOptimizerState(optimizer, model, start.optimizerState);
@@ -95,53 +92,18 @@ export async function train(
     const encoding = targetEncoding(spec.model.loss, data.target, outputUnits);
     const withAccuracy = spec.model.metrics.includes('accuracy');
     const batches = new BatchMaker(data, spec.model.loss, encoding, withAccuracy, Math.max(batchSize, EVAL_BATCH));
-    const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    // On native TensorFlow the whole step runs as one compiled graph where the model allows it.
-    const compiled =
-      options.compile !== false && compiledStepRefusal(spec, data.featureShape, tf.getBackend()) === undefined
-        ? CompiledTraining.start(
-            spec,
-            data.featureShape,
-            optimizer,
-            trainable,
-            { shape: targetShape(spec.model.loss, encoding, 1).slice(1), outputs: outputUnits, withClasses: withAccuracy },
-            { threads: options.threads ?? 0, deviceBuffer: pending.interval },
-          )
-        : undefined;
-    closeCompiled = () => compiled?.close();
-    pending.readDevice = compiled?.readDevice;
-    /** One step of the compiled graph: its values are numbers, or held on the device. */
-    const compiledStep = (run: CompiledTraining, batch: BatchArrays) => {
-      const out = run.run(batch);
-      const [loss, correct] = out === ON_DEVICE ? [ON_DEVICE, ON_DEVICE] : [out.loss, out.correct];
-      return { loss, correct: withAccuracy ? correct : undefined, size: batch.size };
-    };
-    /** One eager step, the fused dense kernel's or tfjs's autodiff; it disposes the batch. */
-    const eagerStep = (batch: Batch) => {
-      let batchCorrect: tf.Scalar | undefined;
-      let cost: tf.Scalar;
-      if (dense) {
-        const fused = runDenseStep(dense, batch.xs, batch.ys, batch.classes, trainable);
-        optimizer.applyGradients(trainable.map((v, i) => ({ name: v.name, tensor: fused.gradients[i] })));
-        tf.dispose(fused.gradients);
-        cost = fused.loss;
-        if (batch.classes) batchCorrect = fused.correct;
-        else fused.correct.dispose();
-      } else {
-        setDropoutSeeds(model, seed, step);
-        cost = optimizer.minimize(
-          () => {
-            const yPred = model.apply(batch.xs, { training: true }) as tf.Tensor;
-            if (batch.classes) batchCorrect = tf.keep(countCorrect(yPred, batch.classes));
-            return meanLoss(spec.model.loss, batch.ys, yPred);
-          },
-          true,
-          trainable,
-        ) as tf.Scalar;
-      }
-      disposeBatch(batch);
-      return { loss: cost, correct: batchCorrect, size: batch.size };
-    };
+    const steps = (runner = stepRunner({
+      spec,
+      featureShape: data.featureShape,
+      model,
+      optimizer,
+      trainable: model.trainableWeights.map((w) => w.read() as tf.Variable),
+      batches,
+      withAccuracy,
+      target: { shape: targetShape(spec.model.loss, encoding, 1).slice(1), outputs: outputUnits },
+      compiled: { allowed: options.compile !== false, threads: options.threads ?? 0, deviceBuffer: pending.interval },
+    }));
+    pending.readDevice = steps.readDevice;
     const { resume } = start;
     // With an optimizer state, steps continue its count; a resumed job's first step is its own.
     const firstStep = optimizer.iterations - (resume?.jobSteps ?? 0);
@@ -158,7 +120,7 @@ export async function train(
     });
     const checkpoint = async (epoch: number, epochOffset: number, epochLossSum: number, epochCorrect: number, epochSeen: number) => {
       if (!hooks.onCheckpoint) return;
-      compiled?.syncBack();
+      steps.syncBack();
       const { weightSpecs, weightData } = await saveModel(model);
       await hooks.onCheckpoint({
         step,
@@ -208,9 +170,7 @@ export async function train(
         }
         const to = Math.min(from + batchSize, order.length);
         const learningRate = optimizer.currentLearningRate();
-        const { size, ...values } = compiled
-          ? compiledStep(compiled, batches.fill(order, from, to))
-          : eagerStep(batches.make(order, from, to));
+        const { size, ...values } = steps.step(order, from, to, step);
         step += 1;
         if (pending.push({ ...values, info: { step, epoch, learningRate, size } })) drain();
       }
@@ -219,7 +179,7 @@ export async function train(
       const record: EpochRecord = { epoch, loss: lossSum / seen };
       if (withAccuracy) record.accuracy = correct / seen;
       if (validation.length > 0) {
-        compiled?.syncBack(); // the evaluation runs the tfjs model
+        steps.syncBack(); // the evaluation runs the tfjs model
         Object.assign(record, evaluate(model, batches, validation, spec.model.loss, withAccuracy));
       }
       await hooks.onEpoch(record, progress(epoch, rate));
@@ -228,7 +188,7 @@ export async function train(
     return await finish(false);
 
     async function finish(stopped: boolean): Promise<TrainResult> {
-      compiled?.syncBack();
+      steps.syncBack();
       return {
         stopped,
         model: await saveModel(model),
@@ -237,7 +197,7 @@ export async function train(
       };
     }
   } finally {
-    closeCompiled();
+    runner?.close();
     pending.dispose();
     model.dispose();
     optimizer.dispose();
