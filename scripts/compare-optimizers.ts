@@ -1,12 +1,13 @@
 /**
  * "How to choose, measured": every optimizer on each builtin classification dataset, compared by
- * the service itself through its public API (nothing here imports the service's code).
+ * the service itself through its public API (only the list of optimizers comes from the code:
+ * src/spec/optimizer.ts, the one list a new optimizer is added to).
  *
  *     API=http://127.0.0.1:3000 npm run compare-optimizers
  *     API=… npm run compare-optimizers -- --pictures     (only the trajectory pictures, seconds)
  *
- * For each dataset, one comparison per learning rate of LEARNING_RATES runs all eleven
- * optimizers at that rate (the same data, model, initial weights and shuffling: only the
+ * For each dataset, one comparison per learning rate of LEARNING_RATES runs every
+ * optimizer at that rate (the same data, model, initial weights and shuffling: only the
  * optimizer differs). Each optimizer's best rate (lowest validation loss after the last epoch:
  * the best epoch's would reward a lucky epoch of an unstable run) then goes into a
  * last comparison, whose chart is drawn. Written: docs/img/compare-<dataset>.svg and the tables
@@ -15,12 +16,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OPTIMIZER_NAMES } from '../src/spec/optimizer.ts';
 
 const API = process.env.API ?? 'http://127.0.0.1:3000';
 const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
 const IMG = path.join(DOCS, 'img');
 
-const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adagrad', 'adadelta', 'rmsprop', 'adam', 'adamw', 'adamax', 'nadam', 'lion'];
+const OPTIMIZERS: readonly string[] = OPTIMIZER_NAMES;
 const LEARNING_RATES = [0.001, 0.01, 0.1, 1];
 const SEED = 1;
 
