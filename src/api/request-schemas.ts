@@ -11,7 +11,7 @@
  */
 import { Type, type TSchema } from 'typebox';
 import { BUILTIN_DATASETS } from '../spec/dataset-types.ts';
-import { BUILTIN_OPTIONS } from '../spec/dataset.ts';
+import { BUILTINS } from '../spec/dataset.ts';
 import { MAX_SEED } from '../spec/job.ts';
 import { LAYERS, LAYER_TYPES } from '../spec/layers.ts';
 import { LOSSES, MAX_LAYERS, METRICS } from '../spec/model.ts';
@@ -125,10 +125,7 @@ const Uploaded: Schema = {
 
 export const DatasetSchema = unsafe<Record<string, unknown>>({
   type: 'object',
-  oneOf: [
-    ...BUILTIN_DATASETS.map((name) => variant('builtin', name, BUILTIN_OPTIONS[name].options, BUILTIN_OPTIONS[name].description)),
-    Uploaded,
-  ],
+  oneOf: [...BUILTIN_DATASETS.map((name) => variant('builtin', name, BUILTINS[name].options, BUILTINS[name].description)), Uploaded],
   description: 'a builtin dataset `{ builtin, ...options }` or an uploaded one `{ id, samples? }`',
   examples: [{ builtin: 'iris' }],
   [CHECKED_BY]: 'parseDatasetSpec',

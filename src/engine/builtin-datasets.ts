@@ -5,67 +5,72 @@
  */
 import { createRequire } from 'node:module';
 import { mulberry32, normal } from './random.ts';
-import { datasetInfo } from '../spec/dataset.ts';
-import type { Dataset, DatasetSpec } from '../spec/dataset-types.ts';
+import { datasetInfo, type BuiltinSpecOf } from '../spec/dataset.ts';
+import type { BuiltinName, Dataset, DatasetSpec } from '../spec/dataset-types.ts';
 
 const require = createRequire(import.meta.url);
+
+type Examples = Pick<Dataset, 'features' | 'targets'>;
+
+/** Each builtin dataset's examples, from its spec and a seeded random source; keyed by every BuiltinName. */
+const GENERATORS: { readonly [N in BuiltinName]: (spec: BuiltinSpecOf<N>, random: () => number) => Examples } = {
+  iris: (spec) => iris(spec.samples, spec.standardize),
+  mnist: (spec) => mnist(spec.samples),
+  xor: (spec, random) => {
+    // Two clusters per class around the corners of the unit square: (0,0),(1,1) → 0; (0,1),(1,0) → 1.
+    const features = new Float32Array(spec.samples * 2);
+    const targets = new Float32Array(spec.samples);
+    for (let i = 0; i < spec.samples; i++) {
+      const a = random() < 0.5 ? 0 : 1;
+      const b = random() < 0.5 ? 0 : 1;
+      features[2 * i] = a + spec.noise * normal(random);
+      features[2 * i + 1] = b + spec.noise * normal(random);
+      targets[i] = a ^ b;
+    }
+    return { features, targets };
+  },
+  spirals: (spec, random) => {
+    // Class k is the arm r = t, θ = 2π·turns·t + 2πk/K for t in (0, 1], plus gaussian noise.
+    const features = new Float32Array(spec.samples * 2);
+    const targets = new Float32Array(spec.samples);
+    for (let i = 0; i < spec.samples; i++) {
+      const k = i % spec.classes;
+      const t = (Math.floor(i / spec.classes) + 1) / Math.ceil(spec.samples / spec.classes);
+      const theta = 2 * Math.PI * spec.turns * t + (2 * Math.PI * k) / spec.classes;
+      features[2 * i] = t * Math.cos(theta) + spec.noise * normal(random);
+      features[2 * i + 1] = t * Math.sin(theta) + spec.noise * normal(random);
+      targets[i] = k;
+    }
+    return { features, targets };
+  },
+  linear: (spec, random) => {
+    // y = W·x + b + noise, with W, b drawn from the seed; x ~ N(0, 1).
+    const { samples, features: d, outputs: o } = spec;
+    const w = Array.from({ length: d * o }, () => normal(random));
+    const b = Array.from({ length: o }, () => normal(random));
+    const features = new Float32Array(samples * d);
+    const targets = new Float32Array(samples * o);
+    for (let i = 0; i < samples; i++) {
+      for (let j = 0; j < d; j++) features[i * d + j] = normal(random);
+      for (let k = 0; k < o; k++) {
+        let y = b[k];
+        for (let j = 0; j < d; j++) y += w[k * d + j] * features[i * d + j];
+        targets[i * o + k] = y + spec.noise * normal(random);
+      }
+    }
+    return { features, targets };
+  },
+};
 
 /** A builtin dataset's examples; uploaded ones are read from the store by the worker instead. */
 export function generateDataset(spec: DatasetSpec, seed: number): Dataset {
   if ('id' in spec) throw new Error(`dataset ${spec.id} is an upload: load it from the store, not here`);
-  const info = datasetInfo(spec);
-  const random = mulberry32(seed);
-  switch (spec.builtin) {
-    case 'iris':
-      return { ...info, ...iris(spec.samples, spec.standardize) };
-    case 'mnist':
-      return { ...info, ...mnist(spec.samples) };
-    case 'xor': {
-      // Two clusters per class around the corners of the unit square: (0,0),(1,1) → 0; (0,1),(1,0) → 1.
-      const features = new Float32Array(spec.samples * 2);
-      const targets = new Float32Array(spec.samples);
-      for (let i = 0; i < spec.samples; i++) {
-        const a = random() < 0.5 ? 0 : 1;
-        const b = random() < 0.5 ? 0 : 1;
-        features[2 * i] = a + spec.noise * normal(random);
-        features[2 * i + 1] = b + spec.noise * normal(random);
-        targets[i] = a ^ b;
-      }
-      return { ...info, features, targets };
-    }
-    case 'spirals': {
-      // Class k is the arm r = t, θ = 2π·turns·t + 2πk/K for t in (0, 1], plus gaussian noise.
-      const features = new Float32Array(spec.samples * 2);
-      const targets = new Float32Array(spec.samples);
-      for (let i = 0; i < spec.samples; i++) {
-        const k = i % spec.classes;
-        const t = (Math.floor(i / spec.classes) + 1) / Math.ceil(spec.samples / spec.classes);
-        const theta = 2 * Math.PI * spec.turns * t + (2 * Math.PI * k) / spec.classes;
-        features[2 * i] = t * Math.cos(theta) + spec.noise * normal(random);
-        features[2 * i + 1] = t * Math.sin(theta) + spec.noise * normal(random);
-        targets[i] = k;
-      }
-      return { ...info, features, targets };
-    }
-    case 'linear': {
-      // y = W·x + b + noise, with W, b drawn from the seed; x ~ N(0, 1).
-      const { samples, features: d, outputs: o } = spec;
-      const w = Array.from({ length: d * o }, () => normal(random));
-      const b = Array.from({ length: o }, () => normal(random));
-      const features = new Float32Array(samples * d);
-      const targets = new Float32Array(samples * o);
-      for (let i = 0; i < samples; i++) {
-        for (let j = 0; j < d; j++) features[i * d + j] = normal(random);
-        for (let k = 0; k < o; k++) {
-          let y = b[k];
-          for (let j = 0; j < d; j++) y += w[k * d + j] * features[i * d + j];
-          targets[i * o + k] = y + spec.noise * normal(random);
-        }
-      }
-      return { ...info, features, targets };
-    }
-  }
+  return { ...datasetInfo(spec), ...generatorOf(spec)(spec, mulberry32(seed)) };
 }
+
+/** The generator for a spec (TypeScript cannot pair a union's member with its table entry by itself). */
+const generatorOf = <N extends BuiltinName>(spec: BuiltinSpecOf<N>) =>
+  GENERATORS[spec.builtin] as (spec: BuiltinSpecOf<N>, random: () => number) => Examples;
 
 /** The first `samples` of Fisher's 150 irises, features standardized to mean 0, sd 1 by default. */
 function iris(samples: number, standardize: boolean) {

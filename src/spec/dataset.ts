@@ -28,19 +28,35 @@ const samples = (max: number, fallback: number, description: string): OptionInfo
 });
 const generated = (fallback: number) => samples(MAX_GENERATED_SAMPLES, fallback, 'examples generated (seeded by training.seed)');
 
+/** A builtin dataset's spec, by name. */
+export type BuiltinSpecOf<N extends BuiltinName> = Extract<BuiltinDatasetSpec, { builtin: N }>;
+
+/** Per builtin dataset: what it is, its options (the parser and the OpenAPI document read them), and its shape. */
+export interface BuiltinEntry<N extends BuiltinName> {
+  description: string;
+  options: { readonly [K in keyof BuiltinOptions[N]]-?: OptionInfo };
+  /** Count, example shape and target, without generating any data. */
+  info(spec: BuiltinSpecOf<N>): DatasetInfo;
+}
+
+const digits = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+
 /**
- * The builtin datasets and their options: the parser reads each option by its entry, and the
- * OpenAPI document describes them from the same entries. Keyed by every BuiltinName.
+ * The builtin datasets: one entry each, keyed by every BuiltinName (a new name without an entry,
+ * or without a generator in engine/builtin-datasets.ts, does not compile).
  */
-export const BUILTIN_OPTIONS: {
-  readonly [N in BuiltinName]: { description: string; options: { readonly [K in keyof BuiltinOptions[N]]-?: OptionInfo } };
-} = {
+export const BUILTINS: { readonly [N in BuiltinName]: BuiltinEntry<N> } = {
   iris: {
     description: "Fisher's iris flowers: 4 measurements, 3 classes",
     options: {
       samples: samples(IRIS_SIZE, IRIS_SIZE, 'examples used, of the 150'),
       standardize: { kind: 'boolean', default: true, description: 'scale each feature to mean 0, standard deviation 1' },
     },
+    info: (spec) => ({
+      count: spec.samples,
+      featureShape: [4],
+      target: { kind: 'classes', classes: 3, classNames: ['setosa', 'versicolor', 'virginica'] },
+    }),
   },
   mnist: {
     description: 'handwritten digits, 28×28 grey levels in [0, 1], 10 classes',
@@ -48,10 +64,16 @@ export const BUILTIN_OPTIONS: {
       samples: samples(MNIST_SIZE, 2000, 'examples used, of the 10,000 shipped'),
       shape: { kind: 'choice', choices: ['image', 'flat'], default: 'image', description: 'image: [28, 28, 1]; flat: [784]' },
     },
+    info: (spec) => ({
+      count: spec.samples,
+      featureShape: spec.shape === 'image' ? [28, 28, 1] : [784],
+      target: { kind: 'classes', classes: 10, classNames: digits },
+    }),
   },
   xor: {
     description: "noisy points around the corners of the unit square, class = XOR of the corner's coordinates: 2 features, 2 classes",
     options: { samples: generated(200), noise },
+    info: (spec) => ({ count: spec.samples, featureShape: [2], target: { kind: 'classes', classes: 2 } }),
   },
   spirals: {
     description: 'interleaved spiral arms, one class each: 2 features',
@@ -61,6 +83,7 @@ export const BUILTIN_OPTIONS: {
       turns: { kind: 'number', bounds: { min: 0.25, max: 5 }, default: 1, description: 'turns of each arm' },
       noise,
     },
+    info: (spec) => ({ count: spec.samples, featureShape: [2], target: { kind: 'classes', classes: spec.classes } }),
   },
   linear: {
     description: 'regression: y = W·x + b + noise, with W and b drawn from the seed and x ~ N(0, 1)',
@@ -70,8 +93,12 @@ export const BUILTIN_OPTIONS: {
       outputs: { kind: 'integer', bounds: { min: 1, max: 100 }, default: 1, description: 'targets per example' },
       noise,
     },
+    info: (spec) => ({ count: spec.samples, featureShape: [spec.features], target: { kind: 'regression', dims: spec.outputs } }),
   },
 };
+
+/** A builtin's entry for its spec (TypeScript cannot pair a union's member with its table entry by itself). */
+export const builtinEntry = <N extends BuiltinName>(spec: BuiltinSpecOf<N>) => BUILTINS[spec.builtin] as BuiltinEntry<N>;
 
 /** Looks up an uploaded dataset's shape by id (the API reads it from the database). */
 export type UploadedLookup = (id: string) => DatasetInfo | undefined;
@@ -91,7 +118,7 @@ export function parseDatasetSpec(input: unknown, path = 'dataset', uploaded?: Up
     invalid(`${path}.builtin`, `unknown dataset ${show(builtin)}; builtin datasets: ${BUILTIN_DATASETS.join(', ')}`);
   }
   const name = builtin as BuiltinName;
-  const options: Readonly<Record<string, OptionInfo>> = BUILTIN_OPTIONS[name].options;
+  const options: Readonly<Record<string, OptionInfo>> = BUILTINS[name].options;
   rejectUnknown(obj, ['builtin', ...Object.keys(options)], path, `option of dataset "${name}"`);
   const spec: Record<string, unknown> = { builtin: name };
   for (const [key, info] of Object.entries(options)) spec[key] = readOption(obj, key, path, info);
@@ -101,27 +128,7 @@ export function parseDatasetSpec(input: unknown, path = 'dataset', uploaded?: Up
 
 /** Count, example shape and target of a parsed spec, without generating any data. */
 export function datasetInfo(spec: DatasetSpec): DatasetInfo {
-  if ('id' in spec) return { ...spec.info, count: spec.samples };
-  switch (spec.builtin) {
-    case 'iris':
-      return {
-        count: spec.samples,
-        featureShape: [4],
-        target: { kind: 'classes', classes: 3, classNames: ['setosa', 'versicolor', 'virginica'] },
-      };
-    case 'mnist':
-      return {
-        count: spec.samples,
-        featureShape: spec.shape === 'image' ? [28, 28, 1] : [784],
-        target: { kind: 'classes', classes: 10, classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] },
-      };
-    case 'xor':
-      return { count: spec.samples, featureShape: [2], target: { kind: 'classes', classes: 2 } };
-    case 'spirals':
-      return { count: spec.samples, featureShape: [2], target: { kind: 'classes', classes: spec.classes } };
-    case 'linear':
-      return { count: spec.samples, featureShape: [spec.features], target: { kind: 'regression', dims: spec.outputs } };
-  }
+  return 'id' in spec ? { ...spec.info, count: spec.samples } : builtinEntry(spec).info(spec);
 }
 
 export type { Json };
