@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { mulberry32, normal } from './random.ts';
 import { datasetInfo, type BuiltinSpecOf } from '../spec/dataset.ts';
-import type { BuiltinName, Dataset, DatasetSpec } from '../spec/dataset-types.ts';
+import type { BuiltinDatasetSpec, BuiltinName, Dataset, DatasetSpec } from '../spec/dataset-types.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -61,6 +61,12 @@ const GENERATORS: { readonly [N in BuiltinName]: (spec: BuiltinSpecOf<N>, random
     return { features, targets };
   },
 };
+
+/** The builtins whose generators above take no randomness: their examples do not depend on the seed. */
+const UNSEEDED: ReadonlySet<BuiltinName> = new Set(['iris', 'mnist']);
+
+/** Whether a builtin's examples depend on the seed (a cache of them may ignore it when not). */
+export const isSeeded = (spec: BuiltinDatasetSpec) => !UNSEEDED.has(spec.builtin);
 
 /** A builtin dataset's examples; uploaded ones are read from the store by the worker instead. */
 export function generateDataset(spec: DatasetSpec, seed: number): Dataset {
