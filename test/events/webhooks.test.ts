@@ -21,6 +21,38 @@ const closeAll = async () => {
 };
 after(closeAll);
 
+/** A receiver on this machine that counts the calls it gets. */
+async function countingReceiver(host: string) {
+  let calls = 0;
+  const receiver = createServer((_req, res) => {
+    calls++;
+    res.end();
+  });
+  await new Promise<void>((r) => receiver.listen(0, host, r));
+  after(() => receiver.close());
+  return { port: (receiver.address() as AddressInfo).port, calls: () => calls };
+}
+
+/** Writes a delivery row for each URL, as a job's end would, and waits until each has failed once. */
+async function deliverAndFail(service: TestService, urls: string[]): Promise<Array<{ url: string; lastError: string | null }>> {
+  const ids: string[] = [];
+  for (const url of urls) {
+    const { json } = await api(service.url, 'POST', '/v1/jobs', irisJob());
+    ids.push(json.id);
+    await service.db.$executeRaw`INSERT INTO "WebhookDelivery" ("jobId", "url", "event") VALUES (${json.id}::uuid, ${url}, 'succeeded')`;
+  }
+  const deadline = Date.now() + 20_000;
+  let rows: Array<{ url: string; lastError: string | null }> = [];
+  while (Date.now() < deadline) {
+    rows = await service.db.$queryRaw`SELECT "url", "lastError" FROM "WebhookDelivery" WHERE "jobId" = ANY(${ids}::uuid[])`;
+    if (rows.length === urls.length && rows.every((r) => r.lastError)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // Their retries must not meet a later test's dispatcher (some allow private addresses).
+  await service.db.$executeRaw`DELETE FROM "Job" WHERE "id" = ANY(${ids}::uuid[])`;
+  return rows;
+}
+
 test('a job URL on loopback, a private network or link-local is refused at submit, named and explained', async () => {
   const service = await startService({ env: { WEBHOOK_SECRET: SECRET } });
   services.push(service);
@@ -124,39 +156,19 @@ test('every IPv6 form of a private address is refused at submit, naming notify.u
 });
 
 test('at delivery the IPv6 forms of loopback are refused too, and nothing is called', async () => {
-  let calls = 0;
-  const receiver = createServer((_req, res) => {
-    calls++;
-    res.end();
-  });
   // Dual-stack: a call that got through on any of these forms would reach it.
-  await new Promise<void>((r) => receiver.listen(0, '::', r));
-  after(() => receiver.close());
-  const port = (receiver.address() as AddressInfo).port;
+  const receiver = await countingReceiver('::');
   const service = await startService({ env: { WEBHOOK_SECRET: SECRET } });
   services.push(service);
+  // As if the check at submit had been passed (an older server, a row written by hand).
   const forms = ['[::ffff:127.0.0.1]', '[::ffff:7f00:1]', '[::127.0.0.1]', '[::7f00:1]', '[::1]', '[64:ff9b::7f00:1]'];
-  const ids: string[] = [];
-  for (const host of forms) {
-    const { json } = await api(service.url, 'POST', '/v1/jobs', irisJob());
-    ids.push(json.id);
-    // As if the check at submit had been passed (an older server, a row written by hand).
-    const url = `http://${host}:${port}/`;
-    await service.db.$executeRaw`INSERT INTO "WebhookDelivery" ("jobId", "url", "event") VALUES (${json.id}::uuid, ${url}, 'succeeded')`;
-  }
-  const deadline = Date.now() + 20_000;
-  let rows: Array<{ url: string; lastError: string | null }> = [];
-  while (Date.now() < deadline) {
-    rows = await service.db.$queryRaw`
-      SELECT "url", "lastError" FROM "WebhookDelivery" WHERE "jobId" = ANY(${ids}::uuid[])`;
-    if (rows.length === forms.length && rows.every((r) => r.lastError)) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const rows = await deliverAndFail(
+    service,
+    forms.map((host) => `http://${host}:${receiver.port}/`),
+  );
   assert.equal(rows.length, forms.length);
   for (const row of rows) assert.match(row.lastError ?? '', /not a public address/, row.url);
-  assert.equal(calls, 0);
-  // Their retries must not meet a later test's dispatcher (some allow private addresses).
-  await service.db.$executeRaw`DELETE FROM "Job" WHERE "id" = ANY(${ids}::uuid[])`;
+  assert.equal(receiver.calls(), 0);
   await closeAll();
 });
 
@@ -218,27 +230,12 @@ test('a finished job POSTs once to its notify URL, signed; a failed call is retr
 });
 
 test('at delivery the address is checked again: a name that now resolves to loopback is not called', async () => {
-  let calls = 0;
-  const receiver = createServer((_req, res) => {
-    calls++;
-    res.end();
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  after(() => receiver.close());
+  const receiver = await countingReceiver('127.0.0.1');
   const service = await startService({ env: { WEBHOOK_SECRET: SECRET } });
   services.push(service);
-  const { json } = await api(service.url, 'POST', '/v1/jobs', irisJob());
   // As if the name had resolved to a public address at submit and to 127.0.0.1 now (DNS rebinding).
-  const url = `http://localhost:${(receiver.address() as AddressInfo).port}/`;
-  await service.db.$executeRaw`INSERT INTO "WebhookDelivery" ("jobId", "url", "event") VALUES (${json.id}::uuid, ${url}, 'succeeded')`;
-  const deadline = Date.now() + 10_000;
-  let row: Array<{ lastError: string | null; attempts: number }> = [];
-  while (Date.now() < deadline) {
-    row = await service.db.$queryRaw`SELECT "lastError", "attempts" FROM "WebhookDelivery" WHERE "jobId" = ${json.id}::uuid`;
-    if (row[0]?.lastError) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.match(row[0]?.lastError ?? '', /not a public address/);
-  assert.equal(calls, 0);
+  const [row] = await deliverAndFail(service, [`http://localhost:${receiver.port}/`]);
+  assert.match(row?.lastError ?? '', /not a public address/);
+  assert.equal(receiver.calls(), 0);
   await closeAll();
 });
