@@ -77,7 +77,7 @@ describe('wrong API keys from one address', () => {
   });
 });
 
-test('the failure window: counted per address (an IPv6 /64), over when it ends', () => {
+test('the failure window: counted per address (an IPv6 /64), over when it ends; a wrong key is remembered for a window', () => {
   let now = 1_000_000;
   const failed = new FailedKeys(3, 60, () => now);
   for (let i = 0; i < 3; i++) failed.failed('2001:db8:1:2::10');
@@ -90,6 +90,10 @@ test('the failure window: counted per address (an IPv6 /64), over when it ends',
   assert.equal(failed.retryAfter('2001:db8:1:2::10'), 0, 'the window ended');
   failed.failed('2001:db8:1:2::10');
   assert.equal(failed.retryAfter('2001:db8:1:2::10'), 0, 'a new window starts from none');
+  failed.failed('192.0.2.9', 'hash-of-a-wrong-key');
+  assert.equal(failed.isKnownBad('hash-of-a-wrong-key'), true);
+  now += 60_000;
+  assert.equal(failed.isKnownBad('hash-of-a-wrong-key'), false, 'looked up again after the window (a restored key table)');
   assert.equal(clientOf('::ffff:192.0.2.1'), '192.0.2.1', 'IPv4-mapped counts as its IPv4 address');
   assert.equal(clientOf('2001:db8::1'), '2001:db8::/64');
 });

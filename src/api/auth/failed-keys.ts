@@ -3,8 +3,8 @@
  * - per client address, failed keys are counted in a fixed window; past AUTH_FAILURE_LIMIT the
  *   address is answered 429 without a lookup until the window ends, except for keys this
  *   process has seen valid (a shared NAT or proxy address keeps working for known users);
- * - keys found unknown or revoked are remembered, so a client repeating one costs no lookup.
- *   A key never becomes valid later: keys are random and revocation is final.
+ * - keys found unknown or revoked are remembered for the window, so a client repeating one
+ *   costs one lookup a window (not forever: a key table restored from a backup must be seen).
  * Keys are held by their SHA-256 only, as the database holds them. Each API process counts on
  * its own, so N processes let an address try N × the limit in a window: the limit is on
  * database load, not on guessing (a key is 256 random bits).
@@ -14,17 +14,20 @@ import ipaddr from 'ipaddr.js';
 /** Addresses, and keys of each kind, held at most: an attacker with many addresses cannot grow memory. */
 const MAX_ENTRIES = 10_000;
 
-/** A Set of at most `max` entries that forgets the least recently added first. */
+/** A Set of at most MAX_ENTRIES entries, each kept until `until` (ms); the least recently added goes first. */
 class BoundedSet {
-  private readonly entries = new Set<string>();
-  constructor(private readonly max: number) {}
-  has(key: string): boolean {
-    return this.entries.has(key);
-  }
-  add(key: string): void {
+  private readonly entries = new Map<string, number>();
+  has(key: string, now: number): boolean {
+    const until = this.entries.get(key);
+    if (until === undefined) return false;
+    if (until > now) return true;
     this.entries.delete(key);
-    this.entries.add(key);
-    if (this.entries.size > this.max) this.entries.delete(this.entries.values().next().value as string);
+    return false;
+  }
+  add(key: string, until = Infinity): void {
+    this.entries.delete(key);
+    this.entries.set(key, until);
+    if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
   }
   delete(key: string): void {
     this.entries.delete(key);
@@ -45,8 +48,8 @@ export function clientOf(address: string): string {
 
 export class FailedKeys {
   private readonly windows = new Map<string, { failures: number; endsAt: number }>();
-  private readonly badKeys = new BoundedSet(MAX_ENTRIES);
-  private readonly goodKeys = new BoundedSet(MAX_ENTRIES);
+  private readonly badKeys = new BoundedSet();
+  private readonly goodKeys = new BoundedSet();
 
   constructor(
     readonly limit: number,
@@ -63,12 +66,12 @@ export class FailedKeys {
 
   /** A key that was valid when last looked up: its lookups are not limited. */
   isKnownGood(hash: string): boolean {
-    return this.goodKeys.has(hash);
+    return this.goodKeys.has(hash, this.now());
   }
 
-  /** A key looked up and found unknown or revoked: refused without another lookup. */
+  /** A key looked up within the window and found unknown or revoked: refused without another lookup. */
   isKnownBad(hash: string): boolean {
-    return this.badKeys.has(hash);
+    return this.badKeys.has(hash, this.now());
   }
 
   succeeded(hash: string): void {
@@ -79,7 +82,7 @@ export class FailedKeys {
   failed(address: string, hash?: string): void {
     if (hash !== undefined) {
       this.goodKeys.delete(hash); // revoked since
-      this.badKeys.add(hash);
+      this.badKeys.add(hash, this.now() + this.windowSeconds * 1000);
     }
     const client = clientOf(address);
     const window = this.windowOf(client) ?? { failures: 0, endsAt: this.now() + this.windowSeconds * 1000 };
