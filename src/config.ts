@@ -96,6 +96,14 @@ const ConfigSchema = Type.Object({
   TENANT_MAX_STORED_BYTES: Type.Integer({ default: 10737418240, minimum: 0 }),
   /** Per tenant (per client address when open): requests per second, shared by every API process through Redis. */
   RATE_LIMIT_PER_SECOND: Type.Integer({ default: 50, minimum: 1 }),
+  /**
+   * Wrong API keys one client address (an IPv6 /64) may send in AUTH_FAILURE_WINDOW_S before its
+   * further unknown keys are answered 429 without a database lookup, until the window ends. Keys
+   * this process has seen valid still work from that address. Counted per API process.
+   */
+  AUTH_FAILURE_LIMIT: Type.Integer({ default: 20, minimum: 1 }),
+  /** The window of AUTH_FAILURE_LIMIT, in seconds. */
+  AUTH_FAILURE_WINDOW_S: Type.Integer({ default: 60, minimum: 1, maximum: 86400 }),
   /** Webhooks may call loopback, private and link-local addresses only when this is true. */
   WEBHOOK_ALLOW_PRIVATE: Type.Boolean({ default: false }),
   /** Variants one comparison may hold. */

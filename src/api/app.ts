@@ -4,7 +4,7 @@
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { AuthGate } from './auth/gate.ts';
 import { keyRoutes } from './auth/key-routes.ts';
@@ -12,6 +12,7 @@ import { securityPlugin } from './auth/plugin.ts';
 import type { ApiContext } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
 import { registerInputGuards } from './json-body.ts';
+import { withRedactedRequests } from './request-log.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { datasetRoutes } from './routes/datasets.ts';
@@ -27,7 +28,8 @@ import { dashboardRoutes } from './dashboard.ts';
 
 export async function buildApp(ctx: ApiContext, logger: Logger | false = false): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: (logger || undefined) as FastifyBaseLogger | undefined,
+    // Request lines log the path and the query's names, never its values (request-log.ts).
+    loggerInstance: logger ? withRedactedRequests(logger) : undefined,
     bodyLimit: ctx.config.MAX_BODY_BYTES,
     return503OnClosing: true,
     // Bodies are validated without coercion, query strings and paths with it (validation.ts).

@@ -65,9 +65,8 @@ export async function anyKeyExists(db: Db): Promise<boolean> {
   return found;
 }
 
-/** The live key a presented secret belongs to, or null (unknown or revoked). */
-export async function verifyKey(db: Db, presented: string): Promise<KeyRow | null> {
-  const hash = hashKey(presented);
+/** The live key whose hash (hashKey of the presented secret) this is, or null (unknown or revoked). */
+export async function verifyKeyHash(db: Db, hash: string): Promise<KeyRow | null> {
   const row = await db.apiKey.findUnique({ where: { hash }, select: { ...VIEW, hash: true } });
   // The lookup is by hash already; the constant-time compare keeps it so should the lookup change.
   if (!row || !timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash)) || row.revokedAt) return null;

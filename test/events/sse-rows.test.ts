@@ -7,6 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { startService, type TestService } from '../helpers/service.ts';
 import { readSse, stepsOf, type SseEvent } from '../helpers/sse.ts';
 
@@ -132,4 +133,39 @@ test('when the LISTEN connection is cut, the API reconnects and the stream goes 
   assert.deepEqual(s.seen(), range(1, 12));
   await service.db.job.update({ where: { id }, data: { status: 'canceled', finishedAt: new Date() } });
   await s.done;
+});
+
+/** Reads the stream on a raw socket; `ended` settles when the server closes its side (FIN). */
+function rawStream(id: string, connection: string) {
+  const { hostname, port } = new URL(service.url);
+  const socket = connect(Number(port), hostname);
+  socket.write(`GET /v1/jobs/${id}/events HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: ${connection}\r\n\r\n`);
+  let text = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => (text += chunk));
+  const ended = new Promise<void>((resolve, reject) => {
+    socket.on('end', resolve);
+    socket.on('error', reject);
+  });
+  return { socket, text: () => text, ended };
+}
+
+test('after the final event the server ends the response and closes the socket, whatever Connection the client sent', async () => {
+  for (const connection of ['close', 'keep-alive']) {
+    const id = await runningJob();
+    const stream = rawStream(id, connection);
+    await until(() => stream.text().includes('"status":"running"'));
+    assert.match(stream.text(), /^HTTP\/1\.1 200 /);
+    assert.match(stream.text(), /\r\nconnection: close\r\n/i, 'the stream says it ends its connection');
+    await service.db.job.update({ where: { id }, data: { status: 'succeeded', finishedAt: new Date() } });
+    // The client never ends or destroys its socket: only the server can close it.
+    const closed = await Promise.race([stream.ended.then(() => true), sleep(10_000).then(() => false)]);
+    assert.ok(closed, `Connection: ${connection}: the server closes the socket after the last event`);
+    assert.match(
+      stream.text(),
+      /event: status\ndata: \{"status":"succeeded"[^\n]*\n\n\r\n0\r\n\r\n$/,
+      'the last event, then the end of the body',
+    );
+    stream.socket.destroy();
+  }
 });

@@ -21,6 +21,38 @@ const closeAll = async () => {
 };
 after(closeAll);
 
+/** A receiver on this machine that counts the calls it gets. */
+async function countingReceiver(host: string) {
+  let calls = 0;
+  const receiver = createServer((_req, res) => {
+    calls++;
+    res.end();
+  });
+  await new Promise<void>((r) => receiver.listen(0, host, r));
+  after(() => receiver.close());
+  return { port: (receiver.address() as AddressInfo).port, calls: () => calls };
+}
+
+/** Writes a delivery row for each URL, as a job's end would, and waits until each has failed once. */
+async function deliverAndFail(service: TestService, urls: string[]): Promise<Array<{ url: string; lastError: string | null }>> {
+  const ids: string[] = [];
+  for (const url of urls) {
+    const { json } = await api(service.url, 'POST', '/v1/jobs', irisJob());
+    ids.push(json.id);
+    await service.db.$executeRaw`INSERT INTO "WebhookDelivery" ("jobId", "url", "event") VALUES (${json.id}::uuid, ${url}, 'succeeded')`;
+  }
+  const deadline = Date.now() + 20_000;
+  let rows: Array<{ url: string; lastError: string | null }> = [];
+  while (Date.now() < deadline) {
+    rows = await service.db.$queryRaw`SELECT "url", "lastError" FROM "WebhookDelivery" WHERE "jobId" = ANY(${ids}::uuid[])`;
+    if (rows.length === urls.length && rows.every((r) => r.lastError)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // Their retries must not meet a later test's dispatcher (some allow private addresses).
+  await service.db.$executeRaw`DELETE FROM "Job" WHERE "id" = ANY(${ids}::uuid[])`;
+  return rows;
+}
+
 test('a job URL on loopback, a private network or link-local is refused at submit, named and explained', async () => {
   const service = await startService({ env: { WEBHOOK_SECRET: SECRET } });
   services.push(service);
@@ -38,7 +70,7 @@ test('a job URL on loopback, a private network or link-local is refused at submi
     const res = await api(service.url, 'POST', '/v1/jobs', { ...irisJob(), notify: { url } });
     assert.equal(res.status, 400, url);
     assert.equal(res.json.error, 'invalid_request');
-    assert.match(res.json.message, /^notify\.url: .*(loopback, private or link-local|not resolve)/, url);
+    assert.match(res.json.message, /^notify\.url: .*(not a public address|not resolve)/, url);
   }
   for (const url of ['ftp://example.com/x', 'file:///etc/passwd', 'not a url', 'http://user:pw@example.com/']) {
     const res = await api(service.url, 'POST', '/v1/jobs', { ...irisJob(), notify: { url } });
@@ -48,6 +80,95 @@ test('a job URL on loopback, a private network or link-local is refused at submi
   const extra = await api(service.url, 'POST', '/v1/jobs', { ...irisJob(), notify: { url: 'https://example.com/', method: 'PUT' } });
   assert.equal(extra.status, 400);
   assert.match(extra.json.message, /notify\.method: unknown field/);
+  await closeAll();
+});
+
+/** Every IPv6 spelling of a private, loopback or special address, and the public forms beside them. */
+const REFUSED_FORMS: Array<[url: string, why: RegExp]> = [
+  // IPv4-mapped ::ffff:0:0/96, dotted and hex; IPv4-translated ::ffff:0:0:0/96.
+  ['http://[::ffff:127.0.0.1]:8080/', /IPv4-mapped 127\.0\.0\.1: loopback/],
+  ['http://[::ffff:7f00:1]/', /IPv4-mapped 127\.0\.0\.1: loopback/],
+  ['http://[0:0:0:0:0:ffff:a00:1]/', /IPv4-mapped 10\.0\.0\.1: private/],
+  ['http://[::ffff:169.254.169.254]/', /IPv4-mapped 169\.254\.169\.254: link-local/],
+  ['http://[::ffff:0:c0a8:1]/', /IPv4-translated .*192\.168\.0\.1: private/],
+  // IPv4-compatible ::/96 (the probe's hole: ::7f00:1 read as plain unicast).
+  ['http://[::127.0.0.1]:8080/', /IPv4-compatible/],
+  ['http://[::7f00:1]/', /IPv4-compatible/],
+  ['http://[::10.0.0.1]/', /IPv4-compatible/],
+  ['http://[::8.8.8.8]/', /IPv4-compatible/],
+  // NAT64: the well-known prefix judged by the IPv4 it carries; the local-use one refused.
+  ['http://[64:ff9b::127.0.0.1]/', /NAT64 .*127\.0\.0\.1: loopback/],
+  ['http://[64:ff9b::a9fe:a9fe]/', /NAT64 .*169\.254\.169\.254: link-local/],
+  ['http://[64:ff9b::192.168.1.1]/', /NAT64 .*192\.168\.1\.1: private/],
+  ['http://[64:ff9b:1::a00:1]/', /local-use NAT64/],
+  ['http://[64:ff9b:1::808:808]/', /local-use NAT64/],
+  // 6to4 2002::/16 of a private IPv4; Teredo 2001::/32 with a private server or client.
+  ['http://[2002:7f00:1::1]/', /6to4 127\.0\.0\.1: loopback/],
+  ['http://[2002:a00:1::]/', /6to4 10\.0\.0\.1: private/],
+  ['http://[2002:c0a8:101::1]/', /6to4 192\.168\.1\.1: private/],
+  ['http://[2001:0:a00:1::f7f7:f7f7]/', /Teredo 10\.0\.0\.1: private/],
+  ['http://[2001:0:808:808::f5ff:fffe]/', /Teredo 10\.0\.0\.1: private/],
+  // Site-local, unique-local, link-local, loopback, unspecified, multicast, and the rest.
+  ['http://[fec0::1]/', /site-local/],
+  ['http://[feff::1]/', /site-local/],
+  ['http://[fc00::1]/', /unique-local/],
+  ['http://[fd12:3456::1]/', /unique-local/],
+  ['http://[fe80::1]/', /link-local/],
+  ['http://[febf::1]/', /link-local/],
+  ['http://[::1]/', /loopback/],
+  ['http://[0:0:0:0:0:0:0:1]/', /loopback/],
+  ['http://[::]/', /unspecified/],
+  ['http://[ff02::1]/', /multicast/],
+  ['http://[ff05::1:3]/', /multicast/],
+  ['http://[100::1]/', /discard/],
+  ['http://[2001:db8::1]/', /reserved/],
+  ['http://[4000::1]/', /outside global unicast/],
+];
+const ACCEPTED_FORMS = [
+  'https://8.8.8.8/hook',
+  'http://[2606:4700:4700::1111]/hook',
+  'http://[2a00:1450:4001::200e]:8443/hook',
+  'http://[::ffff:8.8.8.8]/hook',
+  'http://[64:ff9b::8.8.8.8]/hook',
+  'http://[2002:808:808::1]/hook',
+  'http://[2001:0:808:808::f7f7:f7f7]/hook',
+];
+
+test('every IPv6 form of a private address is refused at submit, naming notify.url and the form; public forms are accepted', async () => {
+  const service = await startService({ env: { WEBHOOK_SECRET: SECRET } });
+  services.push(service);
+  for (const [url, why] of REFUSED_FORMS) {
+    const res = await api(service.url, 'POST', '/v1/jobs', { ...irisJob(), notify: { url } });
+    assert.equal(res.status, 400, url);
+    assert.equal(res.json.error, 'invalid_request', url);
+    assert.equal(res.json.details.field, 'notify.url', url);
+    assert.match(res.json.message, /^notify\.url: [0-9a-f:.]+ is not a public address \(/, url);
+    assert.match(res.json.message, why, url);
+  }
+  for (const url of ACCEPTED_FORMS) {
+    const res = await api(service.url, 'POST', '/v1/jobs', { ...irisJob(), notify: { url } });
+    assert.equal(res.status, 201, `${url}: ${res.text}`);
+    assert.equal(res.json.spec.notify.url, new URL(url).toString());
+    // Gone before anything could end it: ending it (a cancel too) would call a public address.
+    await service.db.$executeRaw`DELETE FROM "Job" WHERE "id" = ${res.json.id}::uuid`;
+  }
+  await closeAll();
+});
+
+test('at delivery the IPv6 forms of loopback are refused too, and nothing is called', async () => {
+  // Dual-stack: a call that got through on any of these forms would reach it.
+  const receiver = await countingReceiver('::');
+  const service = await startService({ env: { WEBHOOK_SECRET: SECRET } });
+  services.push(service);
+  // As if the check at submit had been passed (an older server, a row written by hand).
+  const forms = ['[::ffff:127.0.0.1]', '[::ffff:7f00:1]', '[::127.0.0.1]', '[::7f00:1]', '[::1]', '[64:ff9b::7f00:1]'];
+  const rows = await deliverAndFail(
+    service,
+    forms.map((host) => `http://${host}:${receiver.port}/`),
+  );
+  assert.equal(rows.length, forms.length);
+  for (const row of rows) assert.match(row.lastError ?? '', /not a public address/, row.url);
+  assert.equal(receiver.calls(), 0);
   await closeAll();
 });
 
@@ -109,27 +230,12 @@ test('a finished job POSTs once to its notify URL, signed; a failed call is retr
 });
 
 test('at delivery the address is checked again: a name that now resolves to loopback is not called', async () => {
-  let calls = 0;
-  const receiver = createServer((_req, res) => {
-    calls++;
-    res.end();
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  after(() => receiver.close());
+  const receiver = await countingReceiver('127.0.0.1');
   const service = await startService({ env: { WEBHOOK_SECRET: SECRET } });
   services.push(service);
-  const { json } = await api(service.url, 'POST', '/v1/jobs', irisJob());
   // As if the name had resolved to a public address at submit and to 127.0.0.1 now (DNS rebinding).
-  const url = `http://localhost:${(receiver.address() as AddressInfo).port}/`;
-  await service.db.$executeRaw`INSERT INTO "WebhookDelivery" ("jobId", "url", "event") VALUES (${json.id}::uuid, ${url}, 'succeeded')`;
-  const deadline = Date.now() + 10_000;
-  let row: Array<{ lastError: string | null; attempts: number }> = [];
-  while (Date.now() < deadline) {
-    row = await service.db.$queryRaw`SELECT "lastError", "attempts" FROM "WebhookDelivery" WHERE "jobId" = ${json.id}::uuid`;
-    if (row[0]?.lastError) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.match(row[0]?.lastError ?? '', /loopback, private or link-local|not a public address/);
-  assert.equal(calls, 0);
+  const [row] = await deliverAndFail(service, [`http://localhost:${receiver.port}/`]);
+  assert.match(row?.lastError ?? '', /not a public address/);
+  assert.equal(receiver.calls(), 0);
   await closeAll();
 });

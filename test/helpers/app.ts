@@ -5,6 +5,7 @@
  */
 import { after, before } from 'node:test';
 import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { Logger } from 'pino';
 import { buildApp } from '../../src/api/app.ts';
 import type { Config } from '../../src/config.ts';
 import { createDb, type Db } from '../../src/store/db.ts';
@@ -27,23 +28,31 @@ export interface TestApp {
 
 const prepared = new Map<string, Promise<unknown>>(); // migrations run once per database and process
 
-/** Builds the app for one test and closes it, and its connections, when the test ends. */
-export async function buildTestApp(t: { after(fn: () => Promise<void>): void }, env: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * Builds the app for one test and closes it, and its connections, when the test ends. `logger`:
+ * one as main.ts hands it; `db`: wraps the database client (e.g. to count its queries).
+ */
+export async function buildTestApp(
+  t: { after(fn: () => Promise<void>): void },
+  env: Record<string, string> = {},
+  opts: { logger?: Logger; db?: (db: Db) => Db } = {},
+): Promise<TestApp> {
   const config = testConfig(env);
   if (!prepared.has(config.DATABASE_URL)) prepared.set(config.DATABASE_URL, prepareDatabase(config.DATABASE_URL));
   await prepared.get(config.DATABASE_URL);
-  const db = createDb(config.DATABASE_URL);
+  const plainDb = createDb(config.DATABASE_URL);
+  const db = opts.db ? opts.db(plainDb) : plainDb;
   const redis = connectRedis(config, 'api');
   const queueConnection = connectRedis(config, 'api');
   const queue = createQueue(config, queueConnection);
-  const app = await buildApp({ config, db, redis, queue });
+  const app = await buildApp({ config, db, redis, queue }, opts.logger);
   t.after(async () => {
     await app.close();
     await queue.obliterate({ force: true }).catch(() => {});
     await queue.close();
     redis.disconnect();
     queueConnection.disconnect();
-    await db.$disconnect();
+    await plainDb.$disconnect();
   });
   return {
     app,

@@ -8,7 +8,9 @@ import { DASHBOARD_PAGES } from '../dashboard.ts';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../store/db.ts';
-import { anyKeyExists, KEY_PREFIX, touchKey, verifyKey } from '../../store/keys.ts';
+import { QuotaExceededError } from '../../errors.ts';
+import { anyKeyExists, hashKey, KEY_PREFIX, touchKey, verifyKeyHash, type KeyRow } from '../../store/keys.ts';
+import { FailedKeys } from './failed-keys.ts';
 import { isLoopbackAddress } from './browser-guard.ts';
 import { OPEN_PRINCIPAL, type Principal } from './principal.ts';
 import { Refusal } from './refusal.ts';
@@ -38,11 +40,14 @@ export function isPublicRoute(url: string | undefined): boolean {
 export class AuthGate {
   /** Latched: once a key exists, the service never goes back to open mode in this process. */
   private keysRequired = false;
+  private readonly failedKeys: FailedKeys;
 
   constructor(
     private readonly db: Db,
     private readonly config: Config,
-  ) {}
+  ) {
+    this.failedKeys = new FailedKeys(config.AUTH_FAILURE_LIMIT, config.AUTH_FAILURE_WINDOW_S);
+  }
 
   /** Decides the start-up mode and says it in the log; throws when starting would be unsafe. */
   async start(log: FastifyBaseLogger): Promise<void> {
@@ -96,7 +101,17 @@ export class AuthGate {
         );
       return OPEN_PRINCIPAL;
     }
-    const key = await this.keyOf(header);
+    const key = await this.keyOf(header, request.ip);
+    if (typeof key === 'number') {
+      // Probes and the docs keep answering a blocked address, as to anyone without a key.
+      if (isPublic) return ANONYMOUS;
+      throw new QuotaExceededError(
+        'AUTH_FAILURE_LIMIT',
+        this.failedKeys.limit,
+        `authorization: too many wrong API keys from this address within ${this.failedKeys.windowSeconds} s; ` + `try again in ${key} s`,
+        key,
+      );
+    }
     if (!key) {
       if (isPublic) return ANONYMOUS;
       throw new Refusal(
@@ -119,12 +134,26 @@ export class AuthGate {
     touchKey(this.db, keyId).catch((err) => request.log.warn({ err, keyId }, 'recording a key use failed'));
   }
 
-  private async keyOf(header: string) {
+  /**
+   * The key of an Authorization header; null when it is wrong; a number (seconds to wait) when
+   * `address` sent too many wrong ones lately and this key is not known to be good (failed-keys.ts).
+   */
+  private async keyOf(header: string, address: string): Promise<KeyRow | null | number> {
     const match = /^Bearer +(\S+) *$/i.exec(header);
     const presented = match?.[1];
-    // Not shaped like one of our keys: no lookup needed to refuse it.
-    if (!presented || !presented.startsWith(KEY_PREFIX) || presented.length > 100) return null;
-    return verifyKey(this.db, presented);
+    const shaped = presented !== undefined && presented.startsWith(KEY_PREFIX) && presented.length <= 100;
+    const hash = shaped ? hashKey(presented) : undefined;
+    const wait = this.failedKeys.retryAfter(address);
+    if (wait > 0 && !(hash !== undefined && this.failedKeys.isKnownGood(hash))) return wait;
+    // Not shaped like one of our keys, or already looked up and found wrong: refused without a lookup.
+    if (hash === undefined || this.failedKeys.isKnownBad(hash)) {
+      this.failedKeys.failed(address);
+      return null;
+    }
+    const key = await verifyKeyHash(this.db, hash);
+    if (key) this.failedKeys.succeeded(hash);
+    else this.failedKeys.failed(address, hash);
+    return key;
   }
 }
 

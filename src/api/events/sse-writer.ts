@@ -26,7 +26,10 @@ export class SseWriter {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
+      // A stream ends only when its job has (or the client is dropped): the socket closes with
+      // it. `keep-alive` here made Node keep it open after the last event, even against the
+      // client's own `Connection: close`; nothing is lost, one stream is one connection anyway.
+      connection: 'close',
       'x-accel-buffering': 'no', // nginx: do not buffer the stream
     });
     // Tell EventSource how soon to reconnect after a drop.

@@ -42,7 +42,7 @@ export function liveEventRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
           summary: 'Live events of a job (text/event-stream): steps, epoch, progress, status',
           description:
             'Each `steps` event carries `id` = its last step; reconnect with `Last-Event-ID` to continue with no gap and no ' +
-            'repeat. The stream ends after the final status.',
+            'repeat. The stream ends after the final status, and the server closes the connection.',
           params: JobIdParams,
           headers: EventsHeaders,
           response: { 404: ErrorBody },
