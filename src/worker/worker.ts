@@ -13,7 +13,7 @@ import { finishJob } from '../store/jobs.ts';
 import { ChildPool } from './child-pool.ts';
 import { chooseConcurrency, defaultNativeThreads, thisMachine } from './concurrency.ts';
 import { PendingCancels } from './cancel-registry.ts';
-import { processTrainingJob } from './process-job.ts';
+import { processTrainingJob, type WorkerHooks } from './process-job.ts';
 import { cancelChannel, connectRedis, WORKER_HEARTBEAT_MS, workerKeyPrefix, type TrainingJobData } from '../queue.ts';
 
 export interface TrainingWorker {
@@ -22,7 +22,8 @@ export interface TrainingWorker {
   readonly id: string;
 }
 
-export async function startWorker(config: Config, db: Db, log: Logger): Promise<TrainingWorker> {
+/** `hooks`: seams for tests (process-job.ts); a production worker has none. */
+export async function startWorker(config: Config, db: Db, log: Logger, { hooks }: { hooks?: WorkerHooks } = {}): Promise<TrainingWorker> {
   const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const pool = new ChildPool({
     backend: config.TFJS_BACKEND,
@@ -66,7 +67,7 @@ export async function startWorker(config: Config, db: Db, log: Logger): Promise<
     config.QUEUE_NAME,
     // Three parameters: BullMQ then hands the processor an AbortSignal (worker.cancelJob aborts it).
     (job, token, signal) =>
-      processTrainingJob(job, token, signal, { db, pool, log: workerLog, config, cancels, shuttingDown: () => shuttingDown }),
+      processTrainingJob(job, token, signal, { db, pool, log: workerLog, config, cancels, shuttingDown: () => shuttingDown, hooks }),
     {
       connection,
       concurrency,
