@@ -357,6 +357,24 @@ export function queuedJobs(db: Db, limit: number, afterId?: string) {
   });
 }
 
+/**
+ * Runs `enqueue` only if the job is still `queued`, its row locked until `enqueue` is done: a list
+ * of queued jobs read a moment ago may be stale (a worker may have run the job to its end since),
+ * and while the row is locked no worker takes the job and nobody ends it. A row another
+ * transaction is changing is waited for, then looked at again. Answers `enqueue`'s answer, or
+ * false when the job is no longer queued.
+ */
+export function whileStillQueued(db: Db, id: string, enqueue: () => Promise<boolean>): Promise<boolean> {
+  return db.$transaction(
+    async (tx) => {
+      const rows = await tx.$queryRaw<unknown[]>`SELECT 1 FROM "Job" WHERE id = ${id}::uuid AND status = 'queued' FOR UPDATE`;
+      return rows.length === 1 ? enqueue() : false;
+    },
+    // enqueue talks to Redis: more than Prisma's 5 s default on a busy machine.
+    { timeout: 30_000 },
+  );
+}
+
 /** Running jobs whose worker has not been heard of since `staleBefore`. */
 export function silentRunningJobs(db: Db, staleBefore: Date, limit: number) {
   return db.job.findMany({
