@@ -13,6 +13,7 @@ import { finishJob } from '../store/jobs.ts';
 import { ChildPool } from './child-pool.ts';
 import { chooseConcurrency, defaultNativeThreads, thisMachine } from './concurrency.ts';
 import { PendingCancels } from './cancel-registry.ts';
+import { LostLocks } from './lost-locks.ts';
 import { processTrainingJob, type WorkerHooks } from './process-job.ts';
 import { cancelChannel, connectRedis, WORKER_HEARTBEAT_MS, workerKeyPrefix, type TrainingJobData } from '../queue.ts';
 
@@ -76,7 +77,12 @@ export async function startWorker(config: Config, db: Db, log: Logger, { hooks }
       maxStalledCount: config.MAX_STALLED_COUNT,
     },
   );
-  worker.on('error', (err) => workerLog.error({ err }, 'worker error'));
+  // A lock lost with Redis's data is a warning once per job, not an error every renewal (lost-locks.ts).
+  const lostLocks = new LostLocks(workerLog);
+  worker.on('error', (err) => {
+    if (!lostLocks.handled(err)) workerLog.error({ err }, 'worker error');
+  });
+  worker.on('locksRenewed', ({ jobIds }) => lostLocks.renewed(jobIds));
   // A cancel reaches the job through BullMQ's AbortSignal when this worker runs it; otherwise it
   // is remembered, in case the job starts here soon.
   subscriber.on('message', (_channel, jobId: string) => {
