@@ -7,7 +7,15 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
-import { endAttempt, finishJob, IncompleteMetricsError, succeedAttempt, type Attempt, type Ending } from '../store/jobs.ts';
+import {
+  cancelRequestedJob,
+  endAttempt,
+  finishJob,
+  IncompleteMetricsError,
+  succeedAttempt,
+  type Attempt,
+  type Ending,
+} from '../store/jobs.ts';
 import { retryWhileUnreachable } from '../store/unavailable.ts';
 import { planJob, type JobSpec } from '../spec/job.ts';
 import { encodeOptimizerState } from '../spec/optimizer-state.ts';
@@ -54,6 +62,14 @@ export function givenUpByQueue(stalls: number, maxStalls: number, reason: string
 /** A job canceled before any attempt trained it. */
 export async function recordCanceledBeforeStart(db: Db, jobId: string): Promise<void> {
   await finishJob(db, jobId, 'canceled');
+}
+
+/**
+ * A job whose attempt was refused at its start because a cancel was asked for, canceled (with the
+ * events and webhook of any cancel). False when it was not that: it had finished meanwhile.
+ */
+export function recordCanceledAtStart(db: Db, jobId: string): Promise<boolean> {
+  return cancelRequestedJob(db, jobId);
 }
 
 /** The attempt could not start training (its starting point cannot be read): failed for good, saying why. */

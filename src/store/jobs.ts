@@ -170,8 +170,9 @@ export async function listJobs(
 
 /**
  * A worker takes the job: queued (or running, when a crashed attempt is started again) becomes
- * running. Returns null when the job was canceled or finished in the meantime. The attempt
- * number it returns fences every later write of this attempt (see `Attempt`).
+ * running. Returns null when the job finished or a cancel was asked for in the meantime (the
+ * caller ends a cancel-requested one: cancelRequestedJob). The attempt number it returns fences
+ * every later write of this attempt (see `Attempt`).
  */
 export async function startAttempt(db: Db, id: string, backend: string): Promise<JobRow | null> {
   const now = new Date();
@@ -180,6 +181,19 @@ export async function startAttempt(db: Db, id: string, backend: string): Promise
     data: { status: 'running', backend, attempts: { increment: 1 }, startedAt: now, heartbeatAt: now, resumedFromStep: 0, error: null },
   });
   return count === 1 ? getJob(db, id) : null;
+}
+
+/**
+ * Cancels a job that is still queued or running with a cancel asked for: what a worker does with
+ * the job startAttempt refused for that flag. One conditional update: a job that has finished
+ * stays as it is. Answers whether it canceled it.
+ */
+export async function cancelRequestedJob(db: Db, id: string): Promise<boolean> {
+  const { count } = await db.job.updateMany({
+    where: { id, status: { in: ['queued', 'running'] }, cancelRequested: true },
+    data: { status: 'canceled', finishedAt: new Date() },
+  });
+  return count === 1;
 }
 
 /**
@@ -341,6 +355,24 @@ export function queuedJobs(db: Db, limit: number, afterId?: string) {
     take: limit,
     select: { id: true, attempts: true },
   });
+}
+
+/**
+ * Runs `enqueue` only if the job is still `queued`, its row locked until `enqueue` is done: a list
+ * of queued jobs read a moment ago may be stale (a worker may have run the job to its end since),
+ * and while the row is locked no worker takes the job and nobody ends it. A row another
+ * transaction is changing is waited for, then looked at again. Answers `enqueue`'s answer, or
+ * false when the job is no longer queued.
+ */
+export function whileStillQueued(db: Db, id: string, enqueue: () => Promise<boolean>): Promise<boolean> {
+  return db.$transaction(
+    async (tx) => {
+      const rows = await tx.$queryRaw<unknown[]>`SELECT 1 FROM "Job" WHERE id = ${id}::uuid AND status = 'queued' FOR UPDATE`;
+      return rows.length === 1 ? enqueue() : false;
+    },
+    // enqueue talks to Redis: more than Prisma's 5 s default on a busy machine.
+    { timeout: 30_000 },
+  );
 }
 
 /** Running jobs whose worker has not been heard of since `staleBefore`. */

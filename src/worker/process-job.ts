@@ -8,6 +8,7 @@ import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import {
+  recordCanceledAtStart,
   recordCanceledBeforeStart,
   recordOutcome,
   recordStartFailure,
@@ -40,6 +41,13 @@ export interface JobContext {
   cancels: PendingCancels;
   /** True once the worker is shutting down: running jobs stop and go back to the queue. */
   shuttingDown: () => boolean;
+  hooks?: WorkerHooks;
+}
+
+/** Seams for tests, to hold a job at a known point; a production worker has none. */
+export interface WorkerHooks {
+  /** Awaited once the job holds its tenant slot (its row is `running`), just before its attempt starts. */
+  beforeStart?: (jobId: string) => Promise<void>;
 }
 
 /** While PostgreSQL is down a job cannot even start: it waits in BullMQ's delayed set this long. */
@@ -96,8 +104,16 @@ async function takeJob(
   // The smallest dense models train faster on wasm than on native TensorFlow (training-backend.ts).
   const backend = trainingBackend(row.spec, child.backend);
   try {
+    await ctx.hooks?.beforeStart?.(jobId);
     const started = await startAttempt(db, jobId, backend);
-    if (!started) return 'skipped: canceled or finished meanwhile';
+    if (!started) {
+      // Refused: the job finished meanwhile, or a cancel came after the slot claim had marked it
+      // running. That cancel saw a fresh heartbeat and only set the flag, for a worker to act on:
+      // this one, now; left running, the job would wait for the reconciler.
+      if (!(await recordCanceledAtStart(db, jobId))) return 'skipped: finished meanwhile';
+      ctx.log.info({ jobId }, 'canceled before its attempt started');
+      return 'canceled before it started';
+    }
     const attempt: Attempt = { id: jobId, attempt: started.attempts };
     const log = ctx.log.child({ jobId, attempt: attempt.attempt });
     const { spec } = started;

@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { givenUpByQueue } from '../jobs/outcome.ts';
 import type { Db } from '../store/db.ts';
-import { queuedJobs, recoverSilentJob, silentRunningJobs } from '../store/jobs.ts';
+import { queuedJobs, recoverSilentJob, silentRunningJobs, whileStillQueued } from '../store/jobs.ts';
 import type { TrainingJobData } from '../queue.ts';
 
 /** Any constant: the same in every process of one deployment (the migration lock uses another). */
@@ -85,7 +85,7 @@ export class Reconciler {
     for (let after: string | undefined; ;) {
       const page = await queuedJobs(this.db, PAGE, after);
       for (const { id } of page) {
-        if (await this.enqueueUnlessDriven(id)) report.requeued.push(id);
+        if (await this.requeueIfLost(id)) report.requeued.push(id);
       }
       if (page.length < PAGE) return;
       after = page[page.length - 1].id;
@@ -112,10 +112,19 @@ export class Reconciler {
         const error = `its worker stopped responding and it had been tried ${attempts} times (JOB_ATTEMPTS)`;
         if (await recoverSilentJob(this.db, attempt, staleBefore, error)) report.failed.push(id);
       } else if (await recoverSilentJob(this.db, attempt, staleBefore)) {
-        await this.enqueueUnlessDriven(id);
+        await this.requeueIfLost(id);
         report.recovered.push(id);
       }
     }
+  }
+
+  /**
+   * Adds a job PostgreSQL holds as queued to the queue, unless Redis already drives it or the job
+   * is no longer queued (a worker may have run it to its end since the page was read: it would
+   * be queued for nothing, and reported as requeued). Answers whether it added it.
+   */
+  private requeueIfLost(id: string): Promise<boolean> {
+    return whileStillQueued(this.db, id, () => this.enqueueUnlessDriven(id));
   }
 
   /** Adds the job to the queue unless Redis already drives it; answers whether it added it. */

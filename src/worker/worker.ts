@@ -13,7 +13,8 @@ import { finishJob } from '../store/jobs.ts';
 import { ChildPool } from './child-pool.ts';
 import { chooseConcurrency, defaultNativeThreads, thisMachine } from './concurrency.ts';
 import { PendingCancels } from './cancel-registry.ts';
-import { processTrainingJob } from './process-job.ts';
+import { LostLocks } from './lost-locks.ts';
+import { processTrainingJob, type WorkerHooks } from './process-job.ts';
 import { cancelChannel, connectRedis, WORKER_HEARTBEAT_MS, workerKeyPrefix, type TrainingJobData } from '../queue.ts';
 
 export interface TrainingWorker {
@@ -22,7 +23,8 @@ export interface TrainingWorker {
   readonly id: string;
 }
 
-export async function startWorker(config: Config, db: Db, log: Logger): Promise<TrainingWorker> {
+/** `hooks`: seams for tests (process-job.ts); a production worker has none. */
+export async function startWorker(config: Config, db: Db, log: Logger, { hooks }: { hooks?: WorkerHooks } = {}): Promise<TrainingWorker> {
   const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const pool = new ChildPool({
     backend: config.TFJS_BACKEND,
@@ -66,7 +68,7 @@ export async function startWorker(config: Config, db: Db, log: Logger): Promise<
     config.QUEUE_NAME,
     // Three parameters: BullMQ then hands the processor an AbortSignal (worker.cancelJob aborts it).
     (job, token, signal) =>
-      processTrainingJob(job, token, signal, { db, pool, log: workerLog, config, cancels, shuttingDown: () => shuttingDown }),
+      processTrainingJob(job, token, signal, { db, pool, log: workerLog, config, cancels, shuttingDown: () => shuttingDown, hooks }),
     {
       connection,
       concurrency,
@@ -75,7 +77,12 @@ export async function startWorker(config: Config, db: Db, log: Logger): Promise<
       maxStalledCount: config.MAX_STALLED_COUNT,
     },
   );
-  worker.on('error', (err) => workerLog.error({ err }, 'worker error'));
+  // A lock lost with Redis's data is a warning once per job, not an error every renewal (lost-locks.ts).
+  const lostLocks = new LostLocks(workerLog);
+  worker.on('error', (err) => {
+    if (!lostLocks.handled(err)) workerLog.error({ err }, 'worker error');
+  });
+  worker.on('locksRenewed', ({ jobIds }) => lostLocks.renewed(jobIds));
   // A cancel reaches the job through BullMQ's AbortSignal when this worker runs it; otherwise it
   // is remembered, in case the job starts here soon.
   subscriber.on('message', (_channel, jobId: string) => {

@@ -4,12 +4,13 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { buildApp } from '../../src/api/app.ts';
 import { PlaygroundRunner } from '../../src/playground/runner.ts';
 import type { Config } from '../../src/config.ts';
 import { connectRedis, createQueue } from '../../src/queue.ts';
 import { Reconciler } from '../../src/worker/reconciler.ts';
+import type { WorkerHooks } from '../../src/worker/process-job.ts';
 import { startWorker, type TrainingWorker } from '../../src/worker/worker.ts';
 import { createDb, type Db } from '../../src/store/db.ts';
 import { prepareDatabase } from '../../src/store/migrate.ts';
@@ -23,7 +24,8 @@ export interface TestService {
   worker?: TrainingWorker;
   /** Present with `reconcile: true`: it shares PostgreSQL's view with Redis, as in main.ts. */
   reconciler?: Reconciler;
-  startWorker(): Promise<TrainingWorker>;
+  /** `hooks`: seams that hold a job at a known point (src/worker/process-job.ts). */
+  startWorker(opts?: { hooks?: WorkerHooks; log?: Logger }): Promise<TrainingWorker>;
   /** Closes every in-process worker started so far. */
   stopWorkers(): Promise<void>;
   close(): Promise<void>;
@@ -53,8 +55,8 @@ export async function startService(
     app,
     db,
     url: `http://127.0.0.1:${port}`,
-    async startWorker() {
-      const worker = await startWorker(config, db, log);
+    async startWorker({ hooks, log: workerLog = log }: { hooks?: WorkerHooks; log?: Logger } = {}) {
+      const worker = await startWorker(config, db, workerLog, { hooks });
       workers.push(worker);
       service.worker ??= worker;
       return worker;

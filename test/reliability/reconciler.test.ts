@@ -1,15 +1,18 @@
 /**
- * The reconciler runs one pass at a time across every process (a PostgreSQL advisory lock), and
- * a job BullMQ failed by itself is failed in PostgreSQL too, never run again.
+ * The reconciler runs one pass at a time across every process (a PostgreSQL advisory lock), a
+ * job BullMQ failed by itself is failed in PostgreSQL too, never run again, and a job that ends
+ * while the reconciler looks at it is not queued again.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { UnrecoverableError, Worker } from 'bullmq';
 import pg from 'pg';
 import { connectRedis, createQueue } from '../../src/queue.ts';
+import { Reconciler } from '../../src/worker/reconciler.ts';
 import { api, longJob } from '../helpers/http.ts';
 import { ownDatabase } from '../helpers/own-database.ts';
 import { startService, type TestService } from '../helpers/service.ts';
+import { capturedLog, mentions } from '../helpers/captured-log.ts';
 
 describe('reconciler', () => {
   let service: TestService;
@@ -56,6 +59,52 @@ describe('reconciler', () => {
       assert.equal(await queue.getJobState(job.id), 'failed', 'not queued again');
     } finally {
       await bare.close();
+      await queue.close();
+      connection.disconnect();
+    }
+  });
+
+  it('a job that finishes between its read as queued and its requeue is neither requeued nor logged', async () => {
+    const connection = connectRedis(service.config, 'api');
+    const queue = createQueue(service.config, connection);
+    const { log, lines } = capturedLog('info');
+    const reconciler = new Reconciler(service.db, queue, service.config, log);
+    const worker = new pg.Client({ connectionString: service.config.DATABASE_URL });
+    await worker.connect();
+    try {
+      // Two queued jobs Redis has lost; one of them a worker is finishing as the pass reads them:
+      // its update holds the row, not yet committed, so the pass reads the job as queued.
+      const { json: lost } = await api(service.url, 'POST', '/v1/jobs', longJob());
+      const { json: finishing } = await api(service.url, 'POST', '/v1/jobs', longJob());
+      for (const id of [lost.id, finishing.id]) await queue.remove(id);
+      await worker.query('BEGIN');
+      await worker.query(`UPDATE "Job" SET status = 'succeeded', "finishedAt" = now() WHERE id = $1`, [finishing.id]);
+
+      let passOver = false;
+      const pass = reconciler.runOnce().finally(() => (passOver = true));
+      // Observed, not slept: the pass waits for the row (or, wrongly, ends without looking at it again).
+      const waitingForRow = async () => {
+        const [{ n }] = await service.db.$queryRaw<Array<{ n: number }>>`
+          SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+        return n > 0;
+      };
+      while (!passOver && !(await waitingForRow())) await new Promise((r) => setTimeout(r, 20));
+      await worker.query('COMMIT');
+      const report = await pass;
+
+      assert.deepEqual(report, { requeued: [lost.id], recovered: [], failed: [] });
+      assert.equal(await queue.getJobState(lost.id), 'waiting', 'the lost job is queued again');
+      assert.equal(await queue.getJobState(finishing.id), 'unknown', 'the finished job is not');
+      const reconciled = lines.filter((l) => l.msg === 'reconciled PostgreSQL with Redis');
+      assert.equal(reconciled.length, 1);
+      assert.ok(mentions(reconciled[0], lost.id));
+      assert.deepEqual(
+        lines.filter((l) => mentions(l, finishing.id)),
+        [],
+        'no line names the finished job',
+      );
+    } finally {
+      await worker.end();
       await queue.close();
       connection.disconnect();
     }
