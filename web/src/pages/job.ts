@@ -7,7 +7,7 @@
 import { api, ApiError, download } from '../api.ts';
 import { lineChart, type Chart } from '../chart.ts';
 import { fmt, h, replace, statusBadge, when } from '../dom.ts';
-import { navigate } from '../main.ts';
+import { navigate } from '../navigation.ts';
 import { openEventStream, type EventStream } from '../sse.ts';
 import { smooth } from '../smoothing.ts';
 import { FINISHED, type BucketedMetrics, type EpochRecord, type Job, type Progress, type StepPoint } from '../types.ts';

@@ -5,7 +5,7 @@
 import { api, ApiError } from '../api.ts';
 import { h } from '../dom.ts';
 import { field, FieldErrors, input, parseJson, select, textarea } from '../forms.ts';
-import { navigate } from '../main.ts';
+import { navigate } from '../navigation.ts';
 import type { Dataset, Job } from '../types.ts';
 
 const BUILTINS = ['iris', 'mnist', 'xor', 'spirals', 'linear'];
