@@ -1,14 +1,17 @@
 /**
  * Builds the dashboard (web/) into dist/web with esbuild: one hashed JS and CSS bundle under
  * dist/web/assets (cached for a year by the server) and an index.html naming them (never cached).
- * Run by `npm run build:web` and by postinstall, so `npm ci && npm start` serves it. Without web/
- * (a Docker layer that installs before copying sources) it says so and succeeds.
+ * Run by `npm run build:web` and by postinstall, so `npm ci && npm start` serves it; run so, it
+ * first writes the dashboard's types from the OpenAPI document (web-types.ts), which esbuild
+ * does not need but `tsc -p web` and the editor do. Without web/ (a Docker layer that installs
+ * before copying sources) it says so and succeeds.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile, copyFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { writeWebTypes } from './web-types.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -55,6 +58,7 @@ if (process.argv[1] && basename(process.argv[1]) === 'build-web.ts') {
   if (!existsSync(join(root, 'web', 'src', 'main.ts'))) {
     console.log('build:web: no web/ folder here; the dashboard is not built (the API still runs)');
   } else {
+    await writeWebTypes();
     await buildWeb();
     console.log('build:web: dashboard built into dist/web');
   }

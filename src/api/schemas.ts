@@ -109,20 +109,41 @@ export const MetricsQuery = Type.Object({
   ),
 });
 
+const EpochMetrics = Type.Array(
+  Type.Object({
+    epoch: Type.Integer(),
+    loss: Type.Number(),
+    valLoss: Type.Optional(Nullable(Type.Number({ description: 'null when it was not finite (the model diverged)' }))),
+    accuracy: Type.Optional(Type.Number()),
+    valAccuracy: Type.Optional(Type.Number()),
+  }),
+);
+
 export const Metrics = Type.Object({
   steps: Type.Array(Type.Object({ step: Type.Integer(), epoch: Type.Integer(), loss: Type.Number(), learningRate: Type.Number() })),
-  epochs: Type.Array(
-    Type.Object({
-      epoch: Type.Integer(),
-      loss: Type.Number(),
-      valLoss: Type.Optional(Nullable(Type.Number({ description: 'null when it was not finite (the model diverged)' }))),
-      accuracy: Type.Optional(Type.Number()),
-      valAccuracy: Type.Optional(Type.Number()),
-    }),
-  ),
+  epochs: EpochMetrics,
   nextFromStep: Nullable(
     Type.Integer({ description: 'fromStep of the next page; null once the job has finished and every step was returned' }),
   ),
+});
+
+/** `?points=N`: the whole run in at most N buckets (store/metric-buckets.ts), so the dashboard's types know it too. */
+export const MetricBuckets = Type.Object({
+  points: Type.Integer(),
+  steps: Type.Integer({ description: 'steps recorded in all' }),
+  buckets: Type.Array(
+    Type.Object({
+      firstStep: Type.Integer(),
+      lastStep: Type.Integer(),
+      steps: Type.Integer(),
+      minLoss: Type.Number(),
+      maxLoss: Type.Number(),
+      meanLoss: Type.Number(),
+      lastLoss: Type.Number({ description: "the loss of the bucket's last step" }),
+      learningRate: Type.Number({ description: "the learning rate of the bucket's last step" }),
+    }),
+  ),
+  epochs: EpochMetrics,
 });
 
 export const OptimizerState = Type.Object({

@@ -10,6 +10,11 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildWeb } from '../../scripts/build-web.ts';
+import { FUNCTION_NAMES } from '../../src/playground/functions.ts';
+import { BUILTIN_DATASETS } from '../../src/spec/dataset-types.ts';
+import { LOSSES } from '../../src/spec/model.ts';
+import { OPTIMIZER_NAMES } from '../../src/spec/optimizer.ts';
+import { SCHEDULE_TYPES } from '../../src/spec/schedules.ts';
 import { launchChromium, noChromium as skip } from '../helpers/chromium.ts';
 import { api } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
@@ -61,6 +66,7 @@ async function until(ok: () => Promise<boolean>, timeoutMs: number): Promise<voi
   }
 }
 const points = async () => Number((await page.getAttribute('#loss-chart', 'data-points')) ?? '0');
+const texts = async (selector: string) => (await page.locator(selector).allTextContents()).map((t) => t.trim());
 
 test('the job list answers at / and names the page', { skip }, async () => {
   await page.goto(`${service.url}/`);
@@ -115,6 +121,15 @@ test('a job submitted from the form shows its chart growing while it runs, and c
 
 test("a bad optimizer option is shown beside the optimizer options, with the API's message", { skip }, async () => {
   await page.goto(`${service.url}/new`);
+  // The form's lists are the service's own (the pages import them from src/spec).
+  assert.deepEqual(await texts('[data-field="optimizer.name"] option'), [...OPTIMIZER_NAMES]);
+  assert.deepEqual((await texts('[data-field="model.loss"] option')).sort(), [...LOSSES].sort());
+  assert.deepEqual(await texts('[data-field="optimizer.learningRate.type"] option'), ['constant', ...SCHEDULE_TYPES]);
+  const builtins = (await texts('[data-field="dataset"] option')).filter((t) => t.endsWith(' (builtin)'));
+  assert.deepEqual(
+    builtins,
+    BUILTIN_DATASETS.map((b) => `${b} (builtin)`),
+  );
   await page.getByLabel('Optimizer options (JSON)').fill('{ "beta1": 2 }');
   expected = /status of 400/;
   await page.getByRole('button', { name: 'Submit job' }).click();
@@ -187,6 +202,8 @@ test('a succeeded job downloads its model and continues from its weights and opt
 
 test("the playground animates each optimizer's path over the contour plot", { skip }, async () => {
   await page.getByRole('link', { name: 'Playground' }).click();
+  assert.deepEqual(await texts('#pg-function option'), [...FUNCTION_NAMES]);
+  assert.deepEqual(await texts('#pg-form tbody label'), [...OPTIMIZER_NAMES]);
   await page.getByLabel('Function').selectOption('rosenbrock');
   await page.getByLabel('Steps').fill('150');
   await page.getByRole('button', { name: 'Run' }).click();

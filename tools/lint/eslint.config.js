@@ -10,7 +10,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', 'src/store/generated/**', 'dist/**', 'web/dist/**', '.native/**', 'tmp/**'],
+    ignores: ['**/node_modules/**', 'src/store/generated/**', 'web/src/generated/**', 'dist/**', 'web/dist/**', '.native/**', 'tmp/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

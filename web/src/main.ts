@@ -13,9 +13,10 @@ import { comparisonPage } from './pages/comparison.ts';
 import { playgroundPage } from './pages/playground.ts';
 import { datasetsPage } from './pages/datasets.ts';
 import { keyPage } from './pages/key.ts';
+import { navigate } from './navigation.ts';
 
-export type Cleanup = () => void;
-export type Page = (main: HTMLElement, params: Record<string, string>) => Cleanup | void;
+type Cleanup = () => void;
+type Page = (main: HTMLElement, params: Record<string, string>) => Cleanup | void;
 
 const routes: [RegExp, Page, string][] = [
   [/^\/$/, jobListPage, 'Jobs'],
@@ -29,11 +30,6 @@ const routes: [RegExp, Page, string][] = [
 let cleanup: Cleanup | void;
 let askingForKey = false;
 let keyRefused = false;
-
-export function navigate(path: string): void {
-  history.pushState(null, '', path);
-  render();
-}
 
 function render(): void {
   if (cleanup) cleanup();
@@ -105,5 +101,6 @@ document.addEventListener('click', (ev) => {
   navigate(a.pathname + a.search);
   (document.getElementById('main') as HTMLElement).focus();
 });
+// The back button, and navigate() from the pages (navigation.ts).
 window.addEventListener('popstate', render);
 render();

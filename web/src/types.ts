@@ -1,100 +1,34 @@
-/** The shapes of the API's answers that the dashboard reads (see README.md). */
-export interface Progress {
-  epoch: number;
-  epochs: number;
-  step: number;
-  totalSteps: number;
-  loss: number | null;
-  samplesPerSecond: number;
-}
+/**
+ * The API's answers as the pages name them: every type here is read from the OpenAPI document
+ * (generated/openapi.ts, written by scripts/web-types.ts at install and before each type
+ * check), so a change of the API that breaks a page fails `tsc -p web`.
+ */
+import type { paths } from './generated/openapi.ts';
 
-export interface Job {
-  id: string;
-  name: string | null;
-  status: string;
-  progress: Progress;
-  backend: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  attempts: number;
-  error?: string;
-  spec: Record<string, unknown> & { optimizer: { name: string } };
-}
+type JsonOf<R> = R extends { content: { 'application/json': infer Body } } ? Body : never;
+type Ok<Responses> = JsonOf<Responses[Extract<keyof Responses, 200 | 201 | 202>]>;
 
-export interface StepPoint {
-  step: number;
-  epoch: number;
-  loss: number;
-  learningRate: number;
-}
+/** The JSON body of a successful answer to `method` on `path` (a path as the document spells it). */
+export type Answer<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { responses: infer R } ? Ok<R> : never;
 
-export interface EpochRecord {
-  epoch: number;
-  loss?: number;
-  valLoss?: number;
-  accuracy?: number;
-  valAccuracy?: number;
-}
+/** The JSON body `method` on `path` takes. */
+export type Body<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { requestBody?: infer B } ? JsonOf<B> : never;
 
-export interface Bucket {
-  firstStep: number;
-  lastStep: number;
-  steps: number;
-  meanLoss: number;
-  lastLoss: number;
-  learningRate: number;
-}
+/** A job request; a job's `spec` is one with every default filled in (the document types it loosely). */
+export type JobRequest = Body<'/v1/jobs', 'post'>;
+export type Job = Omit<Answer<'/v1/jobs/{id}', 'get'>, 'spec'> & { spec: JobRequest };
+export type JobStatus = Job['status'];
+export type Progress = Job['progress'];
 
-export interface BucketedMetrics {
-  points: number;
-  steps: number;
-  buckets: Bucket[];
-  epochs: EpochRecord[];
-}
+type Metrics = Answer<'/v1/jobs/{id}/metrics', 'get'>;
+/** `?points=N`: the whole run in buckets. */
+export type BucketedMetrics = Extract<Metrics, { buckets: unknown }>;
+/** A step's record, as the paged metrics and the event stream's `steps` events carry it. */
+export type StepPoint = Extract<Metrics, { nextFromStep: unknown }>['steps'][number];
+/** An epoch's record, as the metrics and the event stream's `epoch` events carry it. */
+export type EpochRecord = Metrics['epochs'][number];
 
-export interface ComparisonRow {
-  variant: number;
-  jobId: string;
-  label: string;
-  optimizer: string;
-  learningRate: number | null;
-  status: string;
-  finalLoss: number | null;
-  finalValLoss: number | null;
-  finalValAccuracy: number | null;
-  bestValLoss: number | null;
-  bestValAccuracy: number | null;
-  stepToTarget: number | null;
-  wallSeconds: number | null;
-  diverged: boolean;
-  divergedAtStep: number | null;
-  error?: string;
-}
+export type Comparison = Answer<'/v1/comparisons/{id}', 'get'>;
+export type Trajectory = Answer<'/v1/trajectories', 'post'>;
 
-export interface Comparison {
-  id: string;
-  name: string | null;
-  status: string;
-  metric: string;
-  target: number | null;
-  jobs: string[];
-  createdAt: string;
-  rows?: ComparisonRow[];
-  best?: { jobId: string; variant: number; label: string; metric: string; value: number } | null;
-}
-
-export interface Dataset {
-  id: string;
-  name: string | null;
-  rows: number;
-  featureShape: number[];
-  labelKind: string;
-  classes?: string[] | null;
-  targetDims?: number;
-  labelColumn?: string | null;
-  bytes?: number;
-  createdAt: string;
-}
-
-export const FINISHED = new Set(['succeeded', 'failed', 'canceled']);
+export const FINISHED: ReadonlySet<string> = new Set<JobStatus>(['succeeded', 'failed', 'canceled']);

@@ -10,7 +10,7 @@ import { listEpochs, listSteps } from '../../store/metrics.ts';
 import type { ApiContext } from '../context.ts';
 import { requireJob } from '../../jobs/find.ts';
 import { isMetricsVariant, sendMetricsVariant } from '../metrics-export.ts';
-import { ErrorBody, JobIdParams, Metrics, MetricsQuery, OptimizerState } from '../schemas.ts';
+import { ErrorBody, JobIdParams, MetricBuckets, Metrics, MetricsQuery, OptimizerState } from '../schemas.ts';
 
 /** The file model.json names for the weights, relative to itself. */
 const WEIGHTS_FILE = 'weights.bin';
@@ -39,7 +39,7 @@ export function resultRoutes({ db }: ApiContext): FastifyPluginAsyncTypebox {
           summary: 'Loss and learning rate of every step (paged), and per-epoch metrics',
           params: JobIdParams,
           querystring: MetricsQuery,
-          response: { 200: Metrics, 404: ErrorBody },
+          response: { 200: Type.Union([Metrics, MetricBuckets]), 404: ErrorBody },
         },
       },
       async (request, reply) => {

@@ -5,7 +5,7 @@
 import { api, ApiError } from '../api.ts';
 import { COLORS, lineChart, uPlot, type Chart } from '../chart.ts';
 import { fmt, h, replace, statusBadge, when } from '../dom.ts';
-import type { BucketedMetrics, Comparison } from '../types.ts';
+import type { Answer, BucketedMetrics, Comparison } from '../types.ts';
 
 const POINTS = 500;
 
@@ -93,7 +93,7 @@ export function comparisonPage(main: HTMLElement, params: Record<string, string>
               type: 'button',
               id: 'cancel-comparison',
               onclick: () => {
-                api<Comparison>(`/v1/comparisons/${id}/cancel`, { method: 'POST' })
+                api<Answer<'/v1/comparisons/{id}/cancel', 'post'>>(`/v1/comparisons/${id}/cancel`, { method: 'POST' })
                   .then(show)
                   .catch((e: Error) => replace(message, e.message));
               },

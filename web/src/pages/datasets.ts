@@ -5,7 +5,7 @@
 import { api, ApiError, request } from '../api.ts';
 import { h, replace, when } from '../dom.ts';
 import { field, FieldErrors, input, select } from '../forms.ts';
-import type { Dataset } from '../types.ts';
+import type { Answer } from '../types.ts';
 
 export function datasetsPage(main: HTMLElement): () => void {
   const general = h('p', { class: 'error', role: 'alert', id: 'upload-error' });
@@ -73,7 +73,7 @@ export function datasetsPage(main: HTMLElement): () => void {
   );
 
   const load = async () => {
-    const { datasets } = await api<{ datasets: Dataset[] }>('/v1/datasets');
+    const { datasets } = await api<Answer<'/v1/datasets', 'get'>>('/v1/datasets');
     replace(
       tbody,
       datasets.length
@@ -126,7 +126,7 @@ export function datasetsPage(main: HTMLElement): () => void {
     if (task.control.value) q.set('task', task.control.value);
     const isJson = /\.json$/i.test(f.name) || f.type === 'application/json';
     try {
-      const d = await api<Dataset>(`/v1/datasets?${q}`, {
+      const d = await api<Answer<'/v1/datasets', 'post'>>(`/v1/datasets?${q}`, {
         method: 'POST',
         body: f,
         headers: { 'content-type': isJson ? 'application/json' : 'text/csv' },

@@ -7,13 +7,21 @@
 import { api, ApiError, download } from '../api.ts';
 import { lineChart, type Chart } from '../chart.ts';
 import { fmt, h, replace, statusBadge, when } from '../dom.ts';
-import { navigate } from '../main.ts';
+import { navigate } from '../navigation.ts';
 import { openEventStream, type EventStream } from '../sse.ts';
-import { smooth } from '../smoothing.ts';
-import { FINISHED, type BucketedMetrics, type EpochRecord, type Job, type Progress, type StepPoint } from '../types.ts';
+import { smooth } from '../../../src/analysis/smoothing.ts';
+import {
+  FINISHED,
+  type BucketedMetrics,
+  type EpochRecord,
+  type Job,
+  type JobRequest,
+  type JobStatus,
+  type Progress,
+  type StepPoint,
+} from '../types.ts';
 
 const HISTORY_POINTS = 4000;
-const SMOOTHING = 0.8;
 
 export function jobPage(main: HTMLElement, params: Record<string, string>): () => void {
   const id = params.id;
@@ -78,7 +86,7 @@ export function jobPage(main: HTMLElement, params: Record<string, string>): () =
     const val: (number | null)[] = new Array<number | null>(xs.length).fill(null);
     // A continued job numbers its epochs and steps after its source's; `training.epochs` is
     // the number it adds, and `totalSteps` its own steps.
-    const ownEpochs = Number((job?.spec.training as { epochs?: number } | undefined)?.epochs) || 1;
+    const ownEpochs = job?.spec.training.epochs || 1;
     const perEpoch = job ? Math.max(1, Math.round(job.progress.totalSteps / ownEpochs)) : 1;
     const sorted = [...epochs.values()].sort((a, b) => a.epoch - b.epoch);
     const first = sorted[0]?.epoch ?? 1;
@@ -95,7 +103,8 @@ export function jobPage(main: HTMLElement, params: Record<string, string>): () =
       }
       if (xs.length) val[lo] = e.valLoss;
     }
-    chart.set([xs, losses, smooth(losses, SMOOTHING), val, rates]);
+    // The service's smoothing, so the curve is the one GET /v1/jobs/:id/loss.svg draws.
+    chart.set([xs, losses, smooth(losses), val, rates]);
   };
 
   const showEpochs = () => {
@@ -183,8 +192,8 @@ export function jobPage(main: HTMLElement, params: Record<string, string>): () =
 
   async function continueJob() {
     if (!job) return;
-    const s = job.spec as Record<string, unknown>;
-    const body = {
+    const s = job.spec;
+    const body: JobRequest = {
       name: `${job.name ?? 'job'} (continued)`.slice(0, 200),
       dataset: s.dataset,
       model: s.model,
@@ -220,7 +229,7 @@ export function jobPage(main: HTMLElement, params: Record<string, string>): () =
       job.progress = JSON.parse(data) as Progress;
       showJob();
     } else if (event === 'status') {
-      const st = JSON.parse(data) as { status: string; error?: string; finishedAt: string | null };
+      const st = JSON.parse(data) as { status: JobStatus; error?: string; finishedAt: string | null };
       job.status = st.status;
       if (st.error) job.error = st.error;
       job.finishedAt = st.finishedAt;

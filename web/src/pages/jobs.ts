@@ -6,7 +6,9 @@
 import { api } from '../api.ts';
 import { fmt, h, replace, statusBadge, when } from '../dom.ts';
 import { openEventStream, type EventStream } from '../sse.ts';
-import { FINISHED, type Comparison, type Job, type Progress } from '../types.ts';
+import { FINISHED, type Answer, type Progress } from '../types.ts';
+
+type Job = Answer<'/v1/jobs', 'get'>['jobs'][number];
 
 const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'];
 const MAX_STREAMS = 4;
@@ -91,7 +93,7 @@ export function jobListPage(main: HTMLElement): () => void {
 
   const load = async () => {
     const q = filter.value ? `?status=${filter.value}&limit=50` : '?limit=50';
-    const { jobs } = await api<{ jobs: Job[] }>(`/v1/jobs${q}`);
+    const { jobs } = await api<Answer<'/v1/jobs', 'get'>>(`/v1/jobs${q}`);
     if (stopped) return;
     rows.clear();
     replace(
@@ -126,7 +128,7 @@ export function jobListPage(main: HTMLElement): () => void {
   };
 
   const loadComparisons = async () => {
-    const { comparisons } = await api<{ comparisons: Comparison[] }>('/v1/comparisons?limit=10');
+    const { comparisons } = await api<Answer<'/v1/comparisons', 'get'>>('/v1/comparisons?limit=10');
     if (stopped) return;
     replace(
       cmpList,

@@ -2,16 +2,20 @@
  * `/new`: a job (or, with "compare optimizers", a comparison) from a form. The API validates;
  * its message is shown beside the field that `details.field` names.
  */
+import { BUILTIN_DATASETS } from '../../../src/spec/dataset-types.ts';
+import { LAYER_TYPES, LOSSES, type Loss } from '../../../src/spec/model.ts';
+import { OPTIMIZER_NAMES, type OptimizerName } from '../../../src/spec/optimizer.ts';
+import { SCHEDULE_TYPES, type LearningRateSchedule, type ScheduleType } from '../../../src/spec/schedules.ts';
 import { api, ApiError } from '../api.ts';
 import { h } from '../dom.ts';
 import { field, FieldErrors, input, parseJson, select, textarea } from '../forms.ts';
-import { navigate } from '../main.ts';
-import type { Dataset, Job } from '../types.ts';
+import { navigate } from '../navigation.ts';
+import type { Answer, Job, JobRequest } from '../types.ts';
 
-const BUILTINS = ['iris', 'mnist', 'xor', 'spirals', 'linear'];
-const LOSSES = ['sparseCategoricalCrossentropy', 'categoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError'];
-export const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adagrad', 'adadelta', 'rmsprop', 'adam', 'adamw', 'adamax', 'nadam', 'lion'];
-const SCHEDULES: Record<string, Record<string, unknown>> = {
+const DEFAULT_LOSS: Loss = 'sparseCategoricalCrossentropy';
+const DEFAULT_OPTIMIZER: OptimizerName = 'adam';
+/** A starting point for each schedule's options, shown when it is picked (keyed by type: a new schedule needs one). */
+const SCHEDULES: { [T in ScheduleType]: Partial<Omit<Extract<LearningRateSchedule, { type: T }>, 'type'>> } = {
   exponential: { decaySteps: 100, decayRate: 0.9 },
   inverseTime: { decaySteps: 100, decayRate: 0.5 },
   polynomial: { decaySteps: 1000, endLearningRate: 0.0001 },
@@ -19,7 +23,7 @@ const SCHEDULES: Record<string, Record<string, unknown>> = {
   cosineRestarts: { firstDecaySteps: 100 },
   piecewiseConstant: { boundaries: [500], values: [0.01, 0.001] },
 };
-const IRIS_LAYERS = [
+const IRIS_LAYERS: JobRequest['model']['layers'] = [
   { type: 'dense', units: 16, activation: 'relu' },
   { type: 'dense', units: 3, activation: 'softmax' },
 ];
@@ -33,7 +37,7 @@ export function newJobPage(main: HTMLElement): () => void {
     'dataset',
     'Dataset',
     select(
-      BUILTINS.map((b) => [`builtin:${b}`, `${b} (builtin)`]),
+      BUILTIN_DATASETS.map((b) => [`builtin:${b}`, `${b} (builtin)`]),
       'builtin:iris',
     ),
   );
@@ -47,14 +51,14 @@ export function newJobPage(main: HTMLElement): () => void {
     'model.layers',
     'Layers (JSON)',
     textarea(JSON.stringify(IRIS_LAYERS, null, 2), 6),
-    'A list of { type, ...options }: dense, dropout, flatten, reshape, conv2d, pooling, batchNormalization.',
+    `A list of { type, ...options }: ${LAYER_TYPES.join(', ')}.`,
   );
   const loss = field(
     'model.loss',
     'Loss',
     select(
       LOSSES.map((l) => [l, l]),
-      LOSSES[0],
+      DEFAULT_LOSS,
     ),
   );
   const accuracy = h('input', { type: 'checkbox', id: 'metric-accuracy', checked: true });
@@ -62,15 +66,15 @@ export function newJobPage(main: HTMLElement): () => void {
     'optimizer.name',
     'Optimizer',
     select(
-      OPTIMIZERS.map((o) => [o, o]),
-      'adam',
+      OPTIMIZER_NAMES.map((o) => [o, o]),
+      DEFAULT_OPTIMIZER,
     ),
   );
   const lr = field('optimizer.learningRate', 'Learning rate', input('number', 0.01, { step: 'any', min: 0 }));
   const schedule = field(
     'optimizer.learningRate.type',
     'Schedule',
-    select([['', 'constant'], ...Object.keys(SCHEDULES).map((s): [string, string] => [s, s])], ''),
+    select([['', 'constant'], ...SCHEDULE_TYPES.map((s): [string, string] => [s, s])], ''),
   );
   const scheduleOpts = field(
     'optimizer.learningRate',
@@ -103,7 +107,7 @@ export function newJobPage(main: HTMLElement): () => void {
   schedule.control.addEventListener('change', () => {
     const t = schedule.control.value;
     scheduleOpts.row.hidden = !t;
-    if (t) (scheduleOpts.control as HTMLTextAreaElement).value = JSON.stringify(SCHEDULES[t]);
+    if (t) (scheduleOpts.control as HTMLTextAreaElement).value = JSON.stringify(SCHEDULES[t as ScheduleType]);
   });
   compare.addEventListener('change', () => {
     single.hidden = compare.checked;
@@ -147,7 +151,7 @@ export function newJobPage(main: HTMLElement): () => void {
   main.append(form);
 
   // Uploaded datasets join the builtin ones in the list.
-  api<{ datasets: Dataset[] }>('/v1/datasets')
+  api<Answer<'/v1/datasets', 'get'>>('/v1/datasets')
     .then(({ datasets }) => {
       for (const d of datasets)
         dataset.control.append(h('option', { value: `id:${d.id}` }, `${d.name ?? d.id.slice(0, 8)} (uploaded, ${d.rows} rows)`));
@@ -236,7 +240,7 @@ export function newJobPage(main: HTMLElement): () => void {
     submit.disabled = true;
     try {
       if (compare.checked) {
-        const c = await api<{ id: string }>('/v1/comparisons', { json: body });
+        const c = await api<Answer<'/v1/comparisons', 'post'>>('/v1/comparisons', { json: body });
         navigate(`/comparisons/${c.id}`);
       } else {
         const job = await api<Job>('/v1/jobs', { json: body });

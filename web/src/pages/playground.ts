@@ -7,18 +7,15 @@ import { api, ApiError } from '../api.ts';
 import { COLORS } from '../chart.ts';
 import { fmt, h, replace, svg } from '../dom.ts';
 import { input, select } from '../forms.ts';
-import { PLOT_FUNCTIONS } from '../functions.ts';
-import { OPTIMIZERS } from './new-job.ts';
-
-interface Trajectory {
-  points: [number, number, number][];
-  minima: [number, number][];
-  diverged?: { step: number; reason: string };
-}
+import { FUNCTION_NAMES, type FunctionName } from '../../../src/playground/functions.ts';
+import { OPTIMIZER_NAMES, type OptimizerName } from '../../../src/spec/optimizer.ts';
+import { plotFunction } from '../functions.ts';
+import type { Trajectory } from '../types.ts';
 
 const SIZE = 480;
 const GRID = 120;
-const DEFAULT_RATES: Record<string, number> = {
+/** A rate that makes a telling path on the default function (keyed by name: a new optimizer needs one). */
+const DEFAULT_RATES: { readonly [N in OptimizerName]: number } = {
   sgd: 0.001,
   momentum: 0.001,
   nesterov: 0.001,
@@ -31,12 +28,12 @@ const DEFAULT_RATES: Record<string, number> = {
   nadam: 0.1,
   lion: 0.05,
 };
-const DEFAULT_ON = new Set(['sgd', 'momentum', 'adam']);
+const DEFAULT_ON = new Set<OptimizerName>(['sgd', 'momentum', 'adam']);
 const ANIMATION_MS = 3000;
 
 export function playgroundPage(main: HTMLElement): () => void {
   const fnSelect = select(
-    Object.keys(PLOT_FUNCTIONS).map((f) => [f, f]),
+    FUNCTION_NAMES.map((f) => [f, f]),
     'rosenbrock',
   );
   fnSelect.id = 'pg-function';
@@ -44,14 +41,14 @@ export function playgroundPage(main: HTMLElement): () => void {
   const sy = input('number', 2, { step: 'any', id: 'pg-y' });
   const steps = input('number', 200, { min: 1, max: 10000, step: 1, id: 'pg-steps' });
   fnSelect.addEventListener('change', () => {
-    const f = PLOT_FUNCTIONS[fnSelect.value];
+    const f = plotFunction(fnSelect.value as FunctionName);
     sx.value = String(f.start[0]);
     sy.value = String(f.start[1]);
     drawContours();
   });
-  const rows = OPTIMIZERS.map((name, i) => {
+  const rows = OPTIMIZER_NAMES.map((name, i) => {
     const on = h('input', { type: 'checkbox', id: `pg-on-${name}`, checked: DEFAULT_ON.has(name) });
-    const lr = input('number', DEFAULT_RATES[name] ?? 0.01, {
+    const lr = input('number', DEFAULT_RATES[name], {
       step: 'any',
       min: 0,
       id: `pg-lr-${name}`,
@@ -142,7 +139,7 @@ export function playgroundPage(main: HTMLElement): () => void {
   );
 
   const scale = () => {
-    const f = PLOT_FUNCTIONS[fnSelect.value];
+    const f = plotFunction(fnSelect.value as FunctionName);
     return {
       f,
       px: (x: number) => ((x - f.x[0]) / (f.x[1] - f.x[0])) * SIZE,
