@@ -33,7 +33,7 @@ for (const { backend, skip } of await backendsHere(['wasm', 'tensorflow'] as con
         training: { epochs: 3, batchSize: 32, validationSplit: 0.2, seed: 4 },
       });
       assert.equal(res.status, 201, res.text);
-      const job = await waitForJob(service.url, res.json.id, finished, 120_000);
+      const job = await waitForJob(service.url, res.json.id, finished);
       assert.equal(job.status, 'succeeded', job.error);
       assert.equal(job.backend, backend);
       const { json } = await api(service.url, 'GET', `/v1/jobs/${job.id}/metrics`);

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { DOMParser } from '@xmldom/xmldom';
 import { api } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
+import { untilValue } from '../helpers/until.ts';
 
 /** y = W·x + b + noise, 200 examples: a few dozen steps per variant. */
 const base = {
@@ -24,14 +25,12 @@ const base = {
 
 const TARGET = 1.0;
 
-async function waitForComparison(url: string, id: string, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { json } = await api(url, 'GET', `/v1/comparisons/${id}`);
-    if (json.status === 'completed' || json.status === 'canceled' || Date.now() > deadline) return json;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitForComparison = (url: string, id: string) =>
+  untilValue(
+    async () => (await api(url, 'GET', `/v1/comparisons/${id}`)).json,
+    (c) => c.status === 'completed' || c.status === 'canceled',
+    200,
+  );
 
 describe('comparisons', () => {
   let service: TestService;

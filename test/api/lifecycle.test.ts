@@ -64,7 +64,7 @@ describe('job lifecycle', () => {
     assert.equal(running.status, 'running');
     const res = await api(service.url, 'POST', `/v1/jobs/${job.id}/cancel`);
     assert.equal(res.status, 200);
-    const done = await waitForJob(service.url, job.id, finished, 10_000);
+    const done = await waitForJob(service.url, job.id, finished);
     assert.equal(done.status, 'canceled');
     assert.ok(done.progress.step < done.progress.totalSteps, 'stopped before the end');
     const recorded = await steps(job.id);

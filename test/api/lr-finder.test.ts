@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { DOMParser } from '@xmldom/xmldom';
 import { api, finished, waitForJob } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
+import { untilValue } from '../helpers/until.ts';
 
 const base = {
   dataset: { builtin: 'iris' },
@@ -20,14 +21,12 @@ const base = {
   training: { epochs: 1, batchSize: 16, seed: 11 },
 };
 
-async function waitForTest(url: string, id: string, timeoutMs = 90_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { json } = await api(url, 'GET', `/v1/lr-finder/${id}`);
-    if (!['queued', 'running'].includes(json.status) || Date.now() > deadline) return json;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitForTest = (url: string, id: string) =>
+  untilValue(
+    async () => (await api(url, 'GET', `/v1/lr-finder/${id}`)).json,
+    (test) => !['queued', 'running'].includes(test.status),
+    200,
+  );
 
 describe('learning-rate range test', () => {
   let service: TestService;

@@ -76,7 +76,7 @@ describe('pictures', () => {
       training: { epochs: 60, batchSize: 8, seed: 1 },
     };
     const { json } = await api(service.url, 'POST', '/v1/jobs', long);
-    const job = await waitForJob(service.url, json.id, finished, 120_000);
+    const job = await waitForJob(service.url, json.id, finished);
     assert.equal(job.progress.step, 1500);
     const doc = parseSvg((await svg(`${service.url}/v1/jobs/${job.id}/loss.svg`)).text);
     // Buckets of ceil(1500 / 1000) = 2 steps.

@@ -28,7 +28,7 @@ describe('tenants', () => {
     // Tenant A: a succeeded job (so its model files exist), a dataset, an uploaded model.
     const job = await as(a, 'POST', '/v1/jobs', irisJob({ training: { epochs: 1 } }));
     assert.equal(job.status, 201, JSON.stringify(job.json));
-    assert.equal((await waitForJob(service.url, job.json.id, finished, 60_000, bearer(a.key))).status, 'succeeded');
+    assert.equal((await waitForJob(service.url, job.json.id, finished, bearer(a.key))).status, 'succeeded');
     own['/v1/jobs'] = job.json.id;
     const csv = await fetch(`${service.url}/v1/datasets?label=y`, {
       method: 'POST',
@@ -183,6 +183,6 @@ describe('tenants', () => {
     assert.equal(replay.status, 200);
     assert.equal(replay.json.id, other.json.id);
     for (const id of [first.json.id, other.json.id])
-      await waitForJob(service.url, id, finished, 60_000, bearer(id === first.json.id ? a.key : b.key));
+      await waitForJob(service.url, id, finished, bearer(id === first.json.id ? a.key : b.key));
   });
 });

@@ -11,6 +11,7 @@ import { bearer, freshTenant, keysDatabase, newKey } from '../helpers/auth.ts';
 import { launchChromium, noChromium as skip } from '../helpers/chromium.ts';
 import { api, irisJob, waitForJob } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
+import { until } from '../helpers/until.ts';
 
 let service: TestService;
 let browser: import('playwright-core').Browser;
@@ -37,7 +38,7 @@ test("with real keys: asked for a key, a refused one asked again, then the tenan
   const other = await api(service.url, 'POST', '/v1/jobs', irisJob(), bearer(theirs.key));
   assert.equal(ours.status, 201, ours.text);
   assert.equal(other.status, 201, other.text);
-  await waitForJob(service.url, ours.json.id, (j) => j.status === 'succeeded', 60_000, bearer(mine.key));
+  await waitForJob(service.url, ours.json.id, (j) => j.status === 'succeeded', bearer(mine.key));
 
   const page = await browser.newPage();
   const errors: string[] = [];
@@ -62,11 +63,7 @@ test("with real keys: asked for a key, a refused one asked again, then the tenan
 
   // The job's own page reads its metrics with the key: the chart has the job's steps.
   await page.goto(`${service.url}/jobs/${ours.json.id}`);
-  const deadline = Date.now() + 20_000;
-  while (Number((await page.getAttribute('#loss-chart', 'data-points')) ?? '0') === 0) {
-    assert.ok(Date.now() < deadline, 'the loss chart stayed empty');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await until(async () => Number((await page.getAttribute('#loss-chart', 'data-points')) ?? '0') > 0, 100);
   // Another tenant's job reads exactly like no job.
   await page.goto(`${service.url}/jobs/${other.json.id}`);
   await page.getByText(`no job ${other.json.id}`).waitFor();

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { startService, type TestService } from '../helpers/service.ts';
 import { readSse, stepsOf, type SseEvent } from '../helpers/sse.ts';
+import { until } from '../helpers/until.ts';
 
 let service: TestService;
 before(async () => {
@@ -42,7 +43,11 @@ function follow(id: string, lastEventId?: string) {
   return { done, seen: () => stepsOf(events), events };
 }
 
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
+/**
+ * Waits up to `ms` for `cond`: only where the test's claim is a latency (the stream catches up
+ * before the 15 s heartbeat pass would); every other wait is until()'s, without a deadline.
+ */
+async function within(cond: () => boolean, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
   while (!cond() && Date.now() < deadline) await sleep(20);
 }
@@ -126,10 +131,10 @@ test('when the LISTEN connection is cut, the API reconnects and the stream goes 
   assert.ok(cut.length >= 1 && cut.every((r) => r.ok), 'a LISTEN connection was cut');
   await sleep(100);
   await writeSteps(id, range(6, 10)); // its notification may be lost: the reconnect must catch up
-  await until(() => s.seen().length === 10, 5000); // heartbeat passes are 15 s apart
+  await within(() => s.seen().length === 10, 10_000); // heartbeat passes are 15 s apart
   assert.deepEqual(s.seen(), range(1, 10));
   await writeSteps(id, range(11, 12)); // and notifications flow again
-  await until(() => s.seen().length === 12, 5000);
+  await within(() => s.seen().length === 12, 10_000);
   assert.deepEqual(s.seen(), range(1, 12));
   await service.db.job.update({ where: { id }, data: { status: 'canceled', finishedAt: new Date() } });
   await s.done;

@@ -11,6 +11,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { api, irisJob, waitForJob, finished } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
+import { until, untilValue } from '../helpers/until.ts';
 
 const SECRET = 'test-webhook-secret-0123456789';
 // Every API process runs a dispatcher for every delivery of the database: each test closes
@@ -41,13 +42,13 @@ async function deliverAndFail(service: TestService, urls: string[]): Promise<Arr
     ids.push(json.id);
     await service.db.$executeRaw`INSERT INTO "WebhookDelivery" ("jobId", "url", "event") VALUES (${json.id}::uuid, ${url}, 'succeeded')`;
   }
-  const deadline = Date.now() + 20_000;
-  let rows: Array<{ url: string; lastError: string | null }> = [];
-  while (Date.now() < deadline) {
-    rows = await service.db.$queryRaw`SELECT "url", "lastError" FROM "WebhookDelivery" WHERE "jobId" = ANY(${ids}::uuid[])`;
-    if (rows.length === urls.length && rows.every((r) => r.lastError)) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const rows = await untilValue(
+    () =>
+      service.db.$queryRaw<
+        Array<{ url: string; lastError: string | null }>
+      >`SELECT "url", "lastError" FROM "WebhookDelivery" WHERE "jobId" = ANY(${ids}::uuid[])`,
+    (found) => found.length === urls.length && found.every((r) => r.lastError),
+  );
   // Their retries must not meet a later test's dispatcher (some allow private addresses).
   await service.db.$executeRaw`DELETE FROM "Job" WHERE "id" = ANY(${ids}::uuid[])`;
   return rows;
@@ -207,8 +208,7 @@ test('a finished job POSTs once to its notify URL, signed; a failed call is retr
   const job = await waitForJob(service.url, submitted.json.id, finished);
   assert.equal(job.status, 'succeeded');
 
-  const deadline = Date.now() + 20_000;
-  while (received.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await until(() => received.length >= 2, 100);
   await new Promise((r) => setTimeout(r, 3000)); // room for a wrong third call
   assert.equal(received.length, 2, 'one failed call, one retry, nothing more');
   const [first, second] = received;

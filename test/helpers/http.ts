@@ -1,4 +1,6 @@
 /** Small HTTP helpers over fetch, and the job specs tests submit. */
+import { untilValue } from './until.ts';
+
 export async function api(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(base + path, {
     method,
@@ -15,20 +17,14 @@ export async function api(base: string, method: string, path: string, body?: unk
   return { status: res.status, headers: res.headers, json, text };
 }
 
-/** Polls a job until `done(job)` or the deadline; returns the last job seen. */
+/** Polls a job until `done(job)` (no deadline: see until.ts); returns it. */
 export async function waitForJob(
   base: string,
   id: string,
   done: (job: any) => boolean,
-  timeoutMs = 60_000,
   headers: Record<string, string> = {},
 ): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { json } = await api(base, 'GET', `/v1/jobs/${id}`, undefined, headers);
-    if (done(json) || Date.now() > deadline) return json;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return untilValue(async () => (await api(base, 'GET', `/v1/jobs/${id}`, undefined, headers)).json, done);
 }
 
 /** The step numbers a job has recorded, in order. */

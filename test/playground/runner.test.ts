@@ -6,17 +6,12 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { PlaygroundRunner, PlaygroundUnavailableError } from '../../src/playground/runner.ts';
 import { parseTrajectoryRequest } from '../../src/playground/request.ts';
+import { until } from '../helpers/until.ts';
 
 const request = (steps: number) =>
   parseTrajectoryRequest({ function: 'rosenbrock', start: [-1.5, 2], steps, optimizer: { name: 'adam', learningRate: 0.02 } });
 
-async function waitFor(condition: () => boolean, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const waitFor = (condition: () => boolean) => until(condition, 20);
 
 describe('PlaygroundRunner', () => {
   const runner = new PlaygroundRunner();

@@ -81,7 +81,7 @@ for (const { backend, skip } of await backendsHere(['wasm', 'tensorflow'] as con
       const perEpoch = STEPS_PER_EPOCH;
       const { json: job } = await api(service.url, 'POST', '/v1/jobs', spec);
       const midEpoch = (j: any) => j?.checkpoint != null && j.checkpoint.step > perEpoch && j.checkpoint.step % perEpoch !== 0;
-      const before = await waitForJob(service.url, job.id, (j) => finished(j) || midEpoch(j), 90_000);
+      const before = await waitForJob(service.url, job.id, (j) => finished(j) || midEpoch(j));
       // Killed whatever happens: left alive, it would train this shared database's next jobs.
       if (!midEpoch(before)) killGroup(doomed);
       assert.ok(
@@ -97,7 +97,7 @@ for (const { backend, skip } of await backendsHere(['wasm', 'tensorflow'] as con
       assert.equal(row?.backend, backend, 'the checkpoint records the backend that wrote it');
 
       await service.startWorker();
-      const done = await waitForJob(service.url, job.id, finished, 120_000);
+      const done = await waitForJob(service.url, job.id, finished);
       assert.equal(done.status, 'succeeded', done.error);
       assert.equal(done.attempts, 2);
       assert.equal(done.resumedFromStep, checkpoint.step, 'the second attempt started at the checkpoint');
@@ -110,7 +110,7 @@ for (const { backend, skip } of await backendsHere(['wasm', 'tensorflow'] as con
       );
 
       const { json: twin } = await api(service.url, 'POST', '/v1/jobs', { ...spec, name: 'uninterrupted' });
-      const twinDone = await waitForJob(service.url, twin.id, finished, 120_000);
+      const twinDone = await waitForJob(service.url, twin.id, finished);
       assert.equal(twinDone.status, 'succeeded', twinDone.error);
       assert.equal(twinDone.resumedFromStep, 0);
 
@@ -136,7 +136,7 @@ describe('time limit', () => {
 
   it('a job past MAX_JOB_SECONDS fails saying so, keeping its checkpoint and every step up to it', async () => {
     const { json: job } = await api(service.url, 'POST', '/v1/jobs', { ...spec, training: { ...spec.training, epochs: 100 } });
-    const done = await waitForJob(service.url, job.id, finished, 60_000);
+    const done = await waitForJob(service.url, job.id, finished);
     assert.equal(done.status, 'failed');
     assert.match(done.error, /time limit reached: the job ran for 2 s \(MAX_JOB_SECONDS\)/);
     assert.ok(done.checkpoint, 'the checkpoint is kept');

@@ -9,17 +9,14 @@ import { after, before, describe, it } from 'node:test';
 import { api, irisJob } from '../helpers/http.ts';
 import { startPostgres, startRedis, type OwnPostgres, type OwnRedis } from '../helpers/servers.ts';
 import { startService, type TestService } from '../helpers/service.ts';
+import { until } from '../helpers/until.ts';
 
 const MISSING = '00000000-0000-4000-8000-000000000000';
 
-/** Polls `probe` until it returns true or `ms` pass; returns whether it did. */
-async function eventually(probe: () => Promise<boolean>, ms = 20_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await probe()) return true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return false;
+/** Polls `probe` until it returns true (no deadline: see until.ts); then answers true. */
+async function eventually(probe: () => Promise<boolean>): Promise<boolean> {
+  await until(probe, 200);
+  return true;
 }
 
 function assertUnavailable(res: Awaited<ReturnType<typeof api>>, dependency: 'database' | 'redis', what: string) {

@@ -27,11 +27,11 @@ describe('PostgreSQL down under a running job', () => {
 
   it('no row is lost: every step and epoch row is stored once the database returns, and only then does the job succeed', async () => {
     const { json: job } = await api(service.url, 'POST', '/v1/jobs', longJob(150));
-    await waitForJob(service.url, job.id, (j) => finished(j) || j?.progress?.step > 1000, 60_000);
+    await waitForJob(service.url, job.id, (j) => finished(j) || j?.progress?.step > 1000);
     await pg.stop();
     await sleep(4000);
     await pg.start();
-    const done = await waitForJob(service.url, job.id, finished, 120_000);
+    const done = await waitForJob(service.url, job.id, finished);
     assert.equal(done.status, 'succeeded', done.error);
     const steps = await recordedSteps(service.url, job.id);
     assert.equal(done.progress.totalSteps, 150 * 64);
@@ -48,16 +48,16 @@ describe('PostgreSQL down under a running job', () => {
 
   it('after an outage progress moves again and the database cancel flag still stops the job', async () => {
     const { json: job } = await api(service.url, 'POST', '/v1/jobs', longJob(1000));
-    await waitForJob(service.url, job.id, (j) => finished(j) || j?.progress?.step > 500, 60_000);
+    await waitForJob(service.url, job.id, (j) => finished(j) || j?.progress?.step > 500);
     await pg.stop();
     await sleep(2000);
     await pg.start();
-    const before = await waitForJob(service.url, job.id, (j) => j?.progress !== undefined, 30_000);
-    const moved = await waitForJob(service.url, job.id, (j) => finished(j) || j?.progress?.step > before.progress.step, 30_000);
+    const before = await waitForJob(service.url, job.id, (j) => j?.progress !== undefined);
+    const moved = await waitForJob(service.url, job.id, (j) => finished(j) || j?.progress?.step > before.progress.step);
     assert.ok(moved.progress.step > before.progress.step, 'progress is written again');
     // The cancel as only the database says it (as if the pub/sub message were lost).
     await service.db.job.update({ where: { id: job.id }, data: { cancelRequested: true } });
-    const done = await waitForJob(service.url, job.id, finished, 30_000);
+    const done = await waitForJob(service.url, job.id, finished);
     assert.equal(done.status, 'canceled');
   });
 
@@ -68,7 +68,7 @@ describe('PostgreSQL down under a running job', () => {
     await service.startWorker();
     await sleep(1500); // the worker has taken it, found the database gone and put it aside
     await pg.start();
-    const done = await waitForJob(service.url, job.id, finished, 60_000);
+    const done = await waitForJob(service.url, job.id, finished);
     assert.equal(done.status, 'succeeded', done.error);
     assert.equal(done.attempts, 1);
   });

@@ -47,7 +47,7 @@ describe('Redis loses its data', () => {
     await loseRedis();
     await service.startWorker();
     for (const id of ids) {
-      const done = await waitForJob(service.url, id, finished, 60_000);
+      const done = await waitForJob(service.url, id, finished);
       assert.equal(done.status, 'succeeded', done.error);
     }
     await service.stopWorkers();
@@ -63,7 +63,7 @@ describe('Redis loses its data', () => {
     await queue.close();
     connection.disconnect();
     await service.startWorker();
-    const done = await waitForJob(service.url, job.id, finished, 60_000);
+    const done = await waitForJob(service.url, job.id, finished);
     assert.equal(done.status, 'succeeded', done.error);
     await service.stopWorkers();
   });
@@ -71,7 +71,7 @@ describe('Redis loses its data', () => {
   it("a running job whose worker died with Redis's data continues from its checkpoint elsewhere", async () => {
     const doomed = workerProcess(service.config, { detached: true });
     const { json: job } = await api(service.url, 'POST', '/v1/jobs', longJob(120));
-    const running = await waitForJob(service.url, job.id, (j) => finished(j) || (j?.checkpoint?.step ?? 0) >= 640, 60_000);
+    const running = await waitForJob(service.url, job.id, (j) => finished(j) || (j?.checkpoint?.step ?? 0) >= 640);
     assert.equal(running.status, 'running');
     killGroup(doomed);
     await once(doomed, 'exit');
@@ -79,7 +79,7 @@ describe('Redis loses its data', () => {
     const checkpoint = (await get(job.id)).checkpoint;
 
     await service.startWorker();
-    const done = await waitForJob(service.url, job.id, finished, 90_000);
+    const done = await waitForJob(service.url, job.id, finished);
     assert.equal(done.status, 'succeeded', done.error);
     assert.equal(done.attempts, 2);
     assert.equal(done.resumedFromStep, checkpoint.step);
@@ -94,7 +94,7 @@ describe('Redis loses its data', () => {
   it('a cancel of a running job that no worker runs any more takes effect at once', async () => {
     const doomed = workerProcess(service.config, { detached: true });
     const { json: job } = await api(service.url, 'POST', '/v1/jobs', longJob(400));
-    await waitForJob(service.url, job.id, (j) => finished(j) || j?.progress?.step > 100, 60_000);
+    await waitForJob(service.url, job.id, (j) => finished(j) || j?.progress?.step > 100);
     killGroup(doomed);
     await once(doomed, 'exit');
     // No worker is left: nobody will read the cancel flag. After a lock's length the job is orphaned.
@@ -108,7 +108,7 @@ describe('Redis loses its data', () => {
     const { log, lines } = capturedLog('debug');
     await service.startWorker({ log });
     const { json: job } = await api(service.url, 'POST', '/v1/jobs', longJob(400));
-    await waitForJob(service.url, job.id, (j) => finished(j) || j?.progress?.step > 100, 60_000);
+    await waitForJob(service.url, job.id, (j) => finished(j) || j?.progress?.step > 100);
     execFileSync('redis-cli', ['-p', String(redis.port), 'flushall']);
     // Observed, not slept: BullMQ has failed to renew the lock three times (a renewal every
     // JOB_LOCK_MS / 4), each of which used to be an error line.
@@ -119,7 +119,7 @@ describe('Redis loses its data', () => {
     assert.ok(lostLock().length >= 3, `three renewals failed (lines: ${JSON.stringify(lostLock())})`);
     // The job still ends as asked: PostgreSQL and the cancel channel do not need the lost keys.
     await api(service.url, 'POST', `/v1/jobs/${job.id}/cancel`);
-    const done = await waitForJob(service.url, job.id, finished, 60_000);
+    const done = await waitForJob(service.url, job.id, finished);
     assert.equal(done.status, 'canceled');
     await service.stopWorkers();
 

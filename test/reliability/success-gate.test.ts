@@ -30,7 +30,7 @@ describe('success needs every row', () => {
   it('a step row lost on the way: the job fails saying how many rows are stored, never succeeded', async () => {
     await loseRow('StepMetric', 'step', 5);
     const { json: job } = await api(service.url, 'POST', '/v1/jobs', irisJob());
-    const done = await waitForJob(service.url, job.id, finished, 60_000);
+    const done = await waitForJob(service.url, job.id, finished);
     await service.db.$executeRawUnsafe('DROP TRIGGER lose_a_row ON "StepMetric"');
     assert.equal(done.status, 'failed');
     const total = done.progress.totalSteps;
@@ -45,7 +45,7 @@ describe('success needs every row', () => {
   it('an epoch row lost on the way: the same', async () => {
     await loseRow('EpochMetric', 'epoch', 2);
     const { json: job } = await api(service.url, 'POST', '/v1/jobs', irisJob());
-    const done = await waitForJob(service.url, job.id, finished, 60_000);
+    const done = await waitForJob(service.url, job.id, finished);
     await service.db.$executeRawUnsafe('DROP TRIGGER lose_a_row ON "EpochMetric"');
     assert.equal(done.status, 'failed');
     assert.match(done.error, /and 4 of 5 epoch rows are stored/);
@@ -53,7 +53,7 @@ describe('success needs every row', () => {
 
   it('with nothing lost the same job succeeds', async () => {
     const { json: job } = await api(service.url, 'POST', '/v1/jobs', irisJob());
-    const done = await waitForJob(service.url, job.id, finished, 60_000);
+    const done = await waitForJob(service.url, job.id, finished);
     assert.equal(done.status, 'succeeded', done.error);
   });
 });

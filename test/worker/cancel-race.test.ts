@@ -112,7 +112,7 @@ describe('a cancel between the tenant-slot claim and the start of the attempt', 
       gate.release(job.id); // a failed assertion must not leave the worker held (its close would wait)
     }
     // Polled, never slept: without the fix it stays running and this returns it running.
-    const done = await waitForJob(service.url, job.id, finished, 30_000);
+    const done = await waitForJob(service.url, job.id, finished);
     assert.equal(done.status, 'canceled', `job ${job.id} is ${done.status}`);
     assert.equal(done.attempts, 0, 'it never started an attempt');
     assert.equal(done.progress.step, 0);

@@ -25,7 +25,7 @@ describe('worker crash and shutdown', () => {
   it('a job whose worker is killed finishes on another worker, every step recorded once', async () => {
     const doomed = workerProcess(service);
     const { json: job } = await api(service.url, 'POST', '/v1/jobs', longJob(60));
-    const running = await waitForJob(service.url, job.id, (j) => j.status === 'running' && j.progress.step > 200, 60_000);
+    const running = await waitForJob(service.url, job.id, (j) => j.status === 'running' && j.progress.step > 200);
     assert.equal(running.status, 'running', 'the first worker took the job');
     doomed.kill('SIGKILL');
     await once(doomed, 'exit');
@@ -33,7 +33,7 @@ describe('worker crash and shutdown', () => {
     assert.ok(recordedBefore > 0, 'the killed attempt had recorded steps');
 
     await service.startWorker(); // the other machine
-    const done = await waitForJob(service.url, job.id, finished, 90_000);
+    const done = await waitForJob(service.url, job.id, finished);
     assert.equal(done.status, 'succeeded', done.error);
     assert.equal(done.attempts, 2, 'started once by each worker');
     const steps = await stepsOf(job.id);
@@ -55,7 +55,7 @@ describe('worker crash and shutdown', () => {
       const group = how.startsWith('Ctrl-C');
       const leaving = workerProcess(service, group);
       const { json: job } = await api(service.url, 'POST', '/v1/jobs', longJob(60));
-      await waitForJob(service.url, job.id, (j) => j.status === 'running' && j.progress.step > 200, 60_000);
+      await waitForJob(service.url, job.id, (j) => j.status === 'running' && j.progress.step > 200);
       const started = Date.now();
       // The group signal also reaches the training child, which must leave the stop to its worker.
       if (group) process.kill(-leaving.pid!, 'SIGINT');
@@ -68,7 +68,7 @@ describe('worker crash and shutdown', () => {
       assert.ok(requeued.checkpoint?.step > 200, 'the stopped attempt saved a checkpoint where it stopped');
 
       await service.startWorker();
-      const done = await waitForJob(service.url, job.id, finished, 90_000);
+      const done = await waitForJob(service.url, job.id, finished);
       assert.equal(done.status, 'succeeded', done.error);
       assert.equal(done.resumedFromStep, requeued.checkpoint.step, 'the next attempt continued from that checkpoint');
       const steps = await stepsOf(job.id);
@@ -94,11 +94,11 @@ describe('a job that keeps stalling', () => {
   it('fails with a reason a user understands once it stalled more often than allowed', async () => {
     const doomed = workerProcess(service);
     const { json: job } = await api(service.url, 'POST', '/v1/jobs', longJob(60));
-    await waitForJob(service.url, job.id, (j) => j.status === 'running' && j.progress.step > 100, 60_000);
+    await waitForJob(service.url, job.id, (j) => j.status === 'running' && j.progress.step > 100);
     doomed.kill('SIGKILL');
     await once(doomed, 'exit');
     await service.startWorker(); // its stalled-job check finds the orphan
-    const done = await waitForJob(service.url, job.id, finished, 30_000);
+    const done = await waitForJob(service.url, job.id, finished);
     assert.equal(done.status, 'failed');
     assert.match(done.error, /stopped responding too many times/);
   });

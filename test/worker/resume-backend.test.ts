@@ -48,7 +48,7 @@ describe('resuming on another backend', () => {
 
     await service.startWorker();
     const res = await api(service.url, 'GET', `/v1/jobs/${job.id}`);
-    const done = await waitForJob(service.url, job.id, finished, 60_000);
+    const done = await waitForJob(service.url, job.id, finished);
     assert.equal(res.status, 200);
     assert.equal(done.status, 'failed');
     assert.equal(done.error, resumeRefusal({ step: 3, backend: 'tensorflow' }, 'wasm'));

@@ -10,6 +10,7 @@ import { connectRedis } from '../../src/queue.ts';
 import { bearer, freshTenant, keysDatabase, newKey } from '../helpers/auth.ts';
 import { api, finished, irisJob, longJob, waitForJob } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
+import { until } from '../helpers/until.ts';
 
 describe('tenant running limit', () => {
   let service: TestService;
@@ -35,16 +36,12 @@ describe('tenant running limit', () => {
     }
     // Wait until one of A's jobs runs, then submit B's job behind A's queue.
     const running = async () => (await api(service.url, 'GET', '/v1/jobs?status=running', undefined, bearer(a.key))).json.jobs.length;
-    const deadline = Date.now() + 30_000;
-    while ((await running()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await until(async () => (await running()) > 0, 100);
     const other = await api(service.url, 'POST', '/v1/jobs', irisJob({ training: { epochs: 1 } }), bearer(b.key));
     assert.equal(other.status, 201);
     let mostRunning = 0;
     let done: any;
-    while (
-      !finished((done = (await api(service.url, 'GET', `/v1/jobs/${other.json.id}`, undefined, bearer(b.key))).json)) &&
-      Date.now() < deadline + 30_000
-    ) {
+    while (!finished((done = (await api(service.url, 'GET', `/v1/jobs/${other.json.id}`, undefined, bearer(b.key))).json))) {
       mostRunning = Math.max(mostRunning, await running());
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -66,6 +63,6 @@ describe('tenant running limit', () => {
       connection.disconnect();
     }
     for (const id of busy) await api(service.url, 'POST', `/v1/jobs/${id}/cancel`, undefined, bearer(a.key));
-    for (const id of busy) assert.equal((await waitForJob(service.url, id, finished, 30_000, bearer(a.key))).status, 'canceled');
+    for (const id of busy) assert.equal((await waitForJob(service.url, id, finished, bearer(a.key))).status, 'canceled');
   });
 });
