@@ -74,6 +74,44 @@ const ConfigSchema = Type.Object({
   CHILD_MAX_HEAP_MB: Type.Integer({ default: 4096, minimum: 64 }),
   /** Ceiling of a training child's wasm memory; a job that needs more fails in words and the child is retired. */
   CHILD_MAX_WASM_MB: Type.Integer({ default: 2048, minimum: 16, maximum: 4096 }),
+  /**
+   * Whole request, headers and body, from its first byte (Node's requestTimeout; 408 past it):
+   * the last resort against a client that keeps a request open. An hour lets a 1 GiB upload
+   * arrive at 300 KB/s; the upload guards below cut a stalled one off far sooner.
+   */
+  REQUEST_TIMEOUT_MS: Type.Integer({ default: 3600000, minimum: 100 }),
+  /** Request line and headers (Node's headersTimeout; 408 past it). Apache's mod_reqtimeout allows 20-40 s. */
+  HEADERS_TIMEOUT_MS: Type.Integer({ default: 30000, minimum: 100 }),
+  /** An idle keep-alive connection is closed after this long; Fastify's 72 s outlasts load balancers' 60 s. */
+  KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ default: 72000, minimum: 100 }),
+  /** A connection with no byte either way for this long is closed (longer than the SSE heartbeat of 15 s). */
+  CONNECTION_TIMEOUT_MS: Type.Integer({ default: 120000, minimum: 1000 }),
+  /**
+   * Dataset uploads at once in one API process, and per tenant: one more is a 429 with Retry-After.
+   * An upload holds no database connection while it waits for its body (see UPLOAD_DB_CONNECTIONS).
+   */
+  UPLOAD_MAX_CONCURRENT: Type.Integer({ default: 16, minimum: 1 }),
+  UPLOAD_MAX_CONCURRENT_PER_TENANT: Type.Integer({ default: 4, minimum: 1 }),
+  /** PostgreSQL connections the uploads of one API process write their slices through, each only while writing one. */
+  UPLOAD_DB_CONNECTIONS: Type.Integer({ default: 4, minimum: 1, maximum: 100 }),
+  /**
+   * An upload whose body stalls this long (no byte, or fewer than UPLOAD_MIN_BYTES_PER_SECOND on
+   * average over this window) is cut off with a 408 and removed; time the service itself spends
+   * not reading (writing slices) does not count against the client.
+   */
+  UPLOAD_IDLE_TIMEOUT_MS: Type.Integer({ default: 30000, minimum: 100 }),
+  /**
+   * Slowest accepted upload body, in bytes a second over UPLOAD_IDLE_TIMEOUT_MS (Apache
+   * mod_reqtimeout's MinRate is 500). 0: only a body that stops altogether is cut off.
+   */
+  UPLOAD_MIN_BYTES_PER_SECOND: Type.Integer({ default: 500, minimum: 0 }),
+  /**
+   * How often an API process marks its uploads under way as alive and removes the pending rows of
+   * uploads that are not (their process died, or their clean-up met a database that was down):
+   * a pending row untouched for UPLOAD_IDLE_TIMEOUT_MS + 2 × this is abandoned. Also once at start.
+   * Every API process on one database must use the same two values.
+   */
+  UPLOAD_SWEEP_INTERVAL_MS: Type.Integer({ default: 15000, minimum: 100 }),
   /** Feature columns of one dataset example (CSV columns or JSON values per row). */
   MAX_FEATURES: Type.Integer({ default: 100000, minimum: 1 }),
   /** How often PostgreSQL's queued and running jobs are reconciled with Redis (also once at start). */

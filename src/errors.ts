@@ -47,6 +47,19 @@ export class UnsupportedFormatError extends DomainError {
   override readonly name = 'UnsupportedFormatError';
 }
 
+/** The client sent its request too slowly (a body that stalled or crawled): it was cut off. */
+export class RequestTimeoutError extends DomainError {
+  override readonly name = 'RequestTimeoutError';
+}
+
+/**
+ * This process is shutting down: what was under way was stopped, and the client may send it
+ * again (to another process, or to this one restarted). The API's 503 with Retry-After.
+ */
+export class ShuttingDownError extends Error {
+  override readonly name = 'ShuttingDownError';
+}
+
 /**
  * Over one of a tenant's quotas (jobs at once, stored bytes, requests a second): the request is
  * fine but cannot be served now. The message names the quota and its value; `retryAfterSeconds`

@@ -10,7 +10,6 @@ import { PlaygroundRunner } from './playground/runner.ts';
 import { connectRedis, createQueue } from './queue.ts';
 import { Reconciler } from './worker/reconciler.ts';
 import { startWorker } from './worker/worker.ts';
-import { deleteAbandonedUploads } from './store/datasets.ts';
 import { createDb } from './store/db.ts';
 import { MigrationError, prepareDatabase } from './store/migrate.ts';
 
@@ -69,14 +68,13 @@ async function main(mode: Mode): Promise<void> {
   reconciler.start();
   closers.push(() => reconciler.close());
   if (mode === 'api' || mode === 'all') {
-    const abandoned = await deleteAbandonedUploads(db);
-    if (abandoned > 0) log.info({ abandoned }, 'removed dataset uploads that never finished');
     const redis = connectRedis(config, 'api');
     const playground = new PlaygroundRunner({ log });
     playground.start().catch((err) => log.warn({ err }, 'playground process did not start; requests will retry'));
     const app = await buildApp({ config, db, redis, queue, playground }, log);
     await app.listen({ port: config.PORT, host: config.HOST });
-    // Stop taking requests first (503 while closing), then the workers, then the connections.
+    // Stop taking requests first (503 while closing; dataset uploads under way are stopped and
+    // removed, see routes/datasets.ts), then the workers, then the connections.
     closers.unshift(() => app.close());
     closers.push(
       async () => redis.disconnect(),

@@ -24,6 +24,7 @@ import { comparisonRoutes } from './routes/comparisons.ts';
 import { pictureRoutes } from './routes/pictures.ts';
 import { lrFinderRoutes } from './routes/lr-finder.ts';
 import { buildValidator, rejectUnknownQuery } from './validation.ts';
+import { requestTimeoutMessage, serverTimeouts } from './server-timeouts.ts';
 import { dashboardRoutes } from './dashboard.ts';
 
 export async function buildApp(ctx: ApiContext, logger: Logger | false = false): Promise<FastifyInstance> {
@@ -32,25 +33,36 @@ export async function buildApp(ctx: ApiContext, logger: Logger | false = false):
     loggerInstance: logger ? withRedactedRequests(logger) : undefined,
     bodyLimit: ctx.config.MAX_BODY_BYTES,
     return503OnClosing: true,
+    ...serverTimeouts(ctx.config),
     // Bodies are validated without coercion, query strings and paths with it (validation.ts).
     schemaController: { compilersFactory: { buildValidator } },
     // A malformed URL ("%zz") answers in our shape and does not echo the URL back.
     frameworkErrors: (_err, _request, reply) => {
       (reply as FastifyReply).status(400).send({ error: 'invalid_request', message: 'url: not a valid URL', details: {} });
     },
-    // Errors before a request is parsed (headers past Node's 16 KiB, a broken request line) in our shape too.
+    // Errors before a request is parsed (headers past Node's 16 KiB, a broken request line) in our
+    // shape too, and a request too slow for Node's timeouts (serverTimeouts).
     clientErrorHandler: (err, socket) => {
-      if (!socket.writable) return socket.destroy(err);
-      const tooLarge = (err as { code?: string }).code === 'HPE_HEADER_OVERFLOW';
-      const [status, text] = tooLarge ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
-      const body = JSON.stringify(
-        tooLarge
-          ? { error: 'request_header_fields_too_large', message: 'url and headers: larger than 16 KiB together', details: {} }
-          : { error: 'invalid_request', message: 'not a well-formed HTTP request', details: {} },
-      );
+      // A response already under way on this socket cannot be answered over (Node's own rule).
+      const response = (socket as { _httpMessage?: { headersSent: boolean } })._httpMessage;
+      if (!socket.writable || response?.headersSent) return socket.destroy(err);
+      const code = (err as { code?: string }).code;
+      const [status, text, body] =
+        code === 'HPE_HEADER_OVERFLOW'
+          ? [
+              431,
+              'Request Header Fields Too Large',
+              { error: 'request_header_fields_too_large', message: 'url and headers: larger than 16 KiB together' },
+            ]
+          : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? [408, 'Request Timeout', { error: 'request_timeout', message: requestTimeoutMessage(ctx.config, response !== undefined) }]
+            : [400, 'Bad Request', { error: 'invalid_request', message: 'not a well-formed HTTP request' }];
+      const json = JSON.stringify({ ...body, details: {} });
       socket.end(
         `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ` +
-          `${Buffer.byteLength(body)}\r\n\r\n${body}`,
+          `${Buffer.byteLength(json)}\r\n\r\n${json}`,
+        // A client too slow is not read any further either (end alone leaves the socket half open).
+        () => status === 408 && socket.destroy(),
       );
     },
     ajv: {

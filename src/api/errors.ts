@@ -13,6 +13,8 @@ import {
   InvalidInputError,
   NotFoundError,
   QuotaExceededError,
+  RequestTimeoutError,
+  ShuttingDownError,
   TooLargeError,
   UnsupportedFormatError,
 } from '../errors.ts';
@@ -30,6 +32,7 @@ type DomainErrorClass = abstract new (field: string, reason: string) => DomainEr
 const STATUS = new Map<DomainErrorClass, number>([
   [InvalidInputError, 400],
   [NotFoundError, 404],
+  [RequestTimeoutError, 408],
   [ConflictError, 409],
   [TooLargeError, 413],
   [UnsupportedFormatError, 415],
@@ -41,6 +44,7 @@ const KIND: Record<number, string> = {
   401: 'unauthorized',
   403: 'forbidden',
   404: 'not_found',
+  408: 'request_timeout',
   409: 'conflict',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
@@ -113,6 +117,12 @@ export function registerErrorHandling(app: FastifyInstance): void {
         .status(429)
         .header('retry-after', String(err.retryAfterSeconds))
         .send({ error: KIND[429], message: err.message, details: { quota: err.quota, limit: err.limit } });
+    }
+    if (err instanceof ShuttingDownError) {
+      return reply
+        .status(503)
+        .header('retry-after', String(RETRY_AFTER_SECONDS))
+        .send({ error: KIND[503], message: err.message, details: { reason: 'shutting_down' } });
     }
     const down = unavailable(err);
     if (down) {

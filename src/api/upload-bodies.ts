@@ -23,7 +23,10 @@ function exampleOfRank(rank: number, maxFeatures: number): TSchema {
   return schema;
 }
 
-const sizeLimit = (config: Config) => `at most ${config.MAX_DATASET_BYTES} bytes (MAX_DATASET_BYTES; 413 above)`;
+const sizeLimit = (config: Config) =>
+  `at most ${config.MAX_DATASET_BYTES} bytes (MAX_DATASET_BYTES; 413 above), sent at ${config.UPLOAD_MIN_BYTES_PER_SECOND} ` +
+  `bytes a second at least over any ${config.UPLOAD_IDLE_TIMEOUT_MS} ms (UPLOAD_MIN_BYTES_PER_SECOND, UPLOAD_IDLE_TIMEOUT_MS; ` +
+  '408 and nothing kept below)';
 
 function datasetCsv(config: Config): TSchema {
   return Type.String({

@@ -1,5 +1,5 @@
 /** Uploaded datasets: the row that describes one, and its rows stored in slices. */
-import type { Chunk } from '../ingest/chunks.ts';
+import type { Chunk, ChunkSink } from '../ingest/chunks.ts';
 import type { ClassEntry } from '../ingest/labels.ts';
 import pg from 'pg';
 import { float32FromBytes } from '../bytes.ts';
@@ -36,33 +36,31 @@ export async function beginDataset(db: Db, tenant: string, id: string, name: str
 }
 
 /** Writes one upload's slices. */
-export interface ChunkWriter {
-  write(chunk: Chunk): Promise<void>;
-  /** Labels of a slice written without them (its x came before its y). */
-  writeTargets(index: number, values: Float32Array, codes: Float32Array): Promise<void>;
-  close(): Promise<void>;
-}
+export type ChunkWriter = ChunkSink;
 
 /** The float32 values' bytes, without a copy (pg sends a Buffer as a binary parameter). */
 const raw = (values: Float32Array) => Buffer.from(values.buffer, values.byteOffset, values.byteLength);
 
 /**
- * A connection of its own for one upload's slices, written with pg directly: through Prisma,
- * a 60 MB CSV took 31 s instead of 24 s and raised the API's peak memory by 130 MB instead of
- * 80 MB (its bytes pass through its query engine as text; see readDataset). Close it in every case.
+ * One upload's slices, written with pg directly: through Prisma, a 60 MB CSV took 31 s instead
+ * of 24 s and raised the API's peak memory by 130 MB instead of 80 MB (its bytes pass through its
+ * query engine as text; see readDataset). Each statement takes a connection of `pool`
+ * (db.ts createPool) and gives it back: an upload waiting for its client's bytes holds none.
  */
-export async function openChunkWriter(databaseUrl: string, datasetId: string): Promise<ChunkWriter> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
+export function chunkWriter(pool: pg.Pool, datasetId: string): ChunkWriter {
   return {
     async write(chunk) {
-      await client.query(
-        'INSERT INTO "DatasetChunk" ("datasetId", index, rows, features, targets, codes) VALUES ($1, $2, $3, $4, $5, $6)',
-        [datasetId, chunk.index, chunk.rows, raw(chunk.features), raw(chunk.values), raw(chunk.codes)],
-      );
+      await pool.query('INSERT INTO "DatasetChunk" ("datasetId", index, rows, features, targets, codes) VALUES ($1, $2, $3, $4, $5, $6)', [
+        datasetId,
+        chunk.index,
+        chunk.rows,
+        raw(chunk.features),
+        raw(chunk.values),
+        raw(chunk.codes),
+      ]);
     },
     async writeTargets(index, values, codes) {
-      const { rowCount } = await client.query('UPDATE "DatasetChunk" SET targets = $3, codes = $4 WHERE "datasetId" = $1 AND index = $2', [
+      const { rowCount } = await pool.query('UPDATE "DatasetChunk" SET targets = $3, codes = $4 WHERE "datasetId" = $1 AND index = $2', [
         datasetId,
         index,
         raw(values),
@@ -70,7 +68,6 @@ export async function openChunkWriter(databaseUrl: string, datasetId: string): P
       ]);
       if (rowCount !== 1) throw new Error(`dataset ${datasetId} has no slice ${index} to label`);
     },
-    close: () => client.end(),
   };
 }
 
@@ -101,9 +98,27 @@ export function finishDataset(
     .then(toDatasetRow);
 }
 
-/** Uploads that never finished (their process died mid-way) and are older than `hours`. */
-export async function deleteAbandonedUploads(db: Db, hours = 24): Promise<number> {
-  const { count } = await db.dataset.deleteMany({ where: { ready: false, createdAt: { lt: new Date(Date.now() - hours * 3600_000) } } });
+/** Says the uploads of these pending rows are still under way (see deleteAbandonedUploads). */
+export async function touchUploads(db: Db, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.dataset.updateMany({ where: { id: { in: ids }, ready: false }, data: { lastActiveAt: new Date() } });
+}
+
+/**
+ * Pending rows (and their slices) whose upload nobody has said is alive for `staleMs`: their
+ * process died mid-way, or stopped hearing from them. `live` are this process's own uploads.
+ */
+export async function deleteAbandonedUploads(db: Db, staleMs: number, live: string[] = []): Promise<number> {
+  const { count } = await db.dataset.deleteMany({
+    where: { ready: false, lastActiveAt: { lt: new Date(Date.now() - staleMs) }, id: { notIn: live } },
+  });
+  return count;
+}
+
+/** Pending rows (and their slices) of these uploads, which have ended without finishing. */
+export async function deletePendingUploads(db: Db, ids: string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const { count } = await db.dataset.deleteMany({ where: { id: { in: ids }, ready: false } });
   return count;
 }
 
@@ -139,6 +154,9 @@ export function activeJobsUsing(db: Db, id: string) {
  */
 export async function readDataset(databaseUrl: string, id: string): Promise<{ classes: unknown; chunks: AsyncGenerator<Chunk> } | null> {
   const client = new pg.Client({ connectionString: databaseUrl });
+  // A connection PostgreSQL drops between two reads must not end the process with an unhandled
+  // 'error': the next query fails with it instead, and the caller's job with that.
+  client.on('error', () => {});
   await client.connect();
   const found = await client.query<{ classes: unknown }>('SELECT classes FROM "Dataset" WHERE id = $1 AND ready', [id]);
   if (found.rowCount === 0) {

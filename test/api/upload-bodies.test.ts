@@ -30,6 +30,7 @@ describe('the upload bodies of the OpenAPI document', () => {
     assert.match(csv.description, /header row\. The column named by \?label=/);
     assert.match(csv.description, /at most 6 of them \(MAX_FEATURES\)/);
     assert.ok(csv.description.includes(`at most ${config.MAX_DATASET_BYTES} bytes (MAX_DATASET_BYTES`), csv.description);
+    assert.ok(csv.description.includes(`sent at ${config.UPLOAD_MIN_BYTES_PER_SECOND} bytes a second at least`), csv.description);
     assert.deepEqual(dataset['text/plain'].schema, csv);
     const json = dataset['application/json'].schema;
     assert.deepEqual(json.required, ['x', 'y']);

@@ -75,16 +75,22 @@ export interface OwnPostgres {
   port: number;
   /** A URL of database `name` on this server (the service creates it if missing). */
   url(name?: string): string;
-  /** Stops the server at once (`-m immediate`): connections break as in a crash. */
-  stop(): Promise<void>;
+  /**
+   * Stops the server at once (`-m immediate`): connections break as in a crash. `fast` ends each
+   * session with a FATAL "terminating connection due to administrator command" first.
+   */
+  stop(mode?: 'immediate' | 'fast'): Promise<void>;
   start(): Promise<void>;
   close(): Promise<void>;
 }
 
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 
-/** A PostgreSQL 15 cluster of its own (initdb refuses root, so it runs as the postgres user). */
-export async function startPostgres(): Promise<OwnPostgres> {
+/**
+ * A PostgreSQL 15 cluster of its own (initdb refuses root, so it runs as the postgres user).
+ * `settings`: server parameters on top (`max_connections`, …).
+ */
+export async function startPostgres(settings: Record<string, string | number> = {}): Promise<OwnPostgres> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'test-pg-'));
   chownSync(dir, uidOf('postgres'), gidOf('postgres'));
@@ -101,12 +107,14 @@ export async function startPostgres(): Promise<OwnPostgres> {
       '-w',
       'start',
       '-o',
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off${Object.entries(settings)
+        .map(([k, v]) => ` -c ${k}=${v}`)
+        .join('')}`,
     ]);
   };
-  const stop = async () => {
+  const stop = async (mode: 'immediate' | 'fast' = 'immediate') => {
     try {
-      asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      asPostgres('pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']);
     } catch {
       // already stopped
     }

@@ -3,11 +3,20 @@
  * it arrives and stored in slices; a bad row refuses the whole upload and nothing stays.
  */
 import { randomUUID } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { ConflictError, InvalidInputError, NotFoundError, TooLargeError, UnsupportedFormatError } from '../../errors.ts';
+import {
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+  RequestTimeoutError,
+  ShuttingDownError,
+  TooLargeError,
+  UnsupportedFormatError,
+} from '../../errors.ts';
 import {
   activeJobsUsing,
   beginDataset,
@@ -15,11 +24,10 @@ import {
   finishDataset,
   getDataset,
   listDatasets,
-  openChunkWriter,
-  type ChunkWriter,
+  chunkWriter,
   type DatasetRow,
 } from '../../store/datasets.ts';
-import type { ChunkSink } from '../../ingest/chunks.ts';
+import { createPool } from '../../store/db.ts';
 import { ingestCsv } from '../../ingest/csv.ts';
 import { ingestJson } from '../../ingest/json.ts';
 import { checkText } from '../../ingest/values.ts';
@@ -29,6 +37,9 @@ import { documentedBody } from '../documented-body.ts';
 import { multipartError } from '../multipart-errors.ts';
 import { ErrorBody } from '../schemas.ts';
 import { datasetUploadBody } from '../upload-bodies.ts';
+import { byteLimit, forwardFailures, within } from '../uploads/body.ts';
+import { watchBody } from '../uploads/body-watch.ts';
+import { UploadRegistry, type UploadLease } from '../uploads/registry.ts';
 
 const Dataset = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -54,6 +65,7 @@ const UploadQuery = Type.Object({
   }),
 });
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+type UploadRequest = FastifyRequest<{ Querystring: Static<typeof UploadQuery> }>;
 
 function view(row: DatasetRow): Static<typeof Dataset> {
   return {
@@ -70,43 +82,120 @@ function view(row: DatasetRow): Static<typeof Dataset> {
   };
 }
 
-/** Passes the stream through, counting; past `limit` bytes it fails with a 413. */
-function byteLimit(limit: number): Transform & { bytes: number } {
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      counter.bytes += chunk.length;
-      if (counter.bytes > limit) done(new TooLargeError('body', `larger than the dataset limit of ${limit} bytes`));
-      else done(null, chunk);
-    },
-  }) as Transform & { bytes: number };
-  counter.bytes = 0;
-  return counter;
-}
-
-/**
- * `source` piped into `counted`, with what pipe() leaves out: an error of the source, or its
- * end before the body is whole (the client hung up), ends `counted` with an error, so the
- * parser reading it stops and the upload is refused instead of waiting forever.
- */
-function forwardFailures(source: Readable, counted: Transform): void {
-  const cutShort = () =>
-    new InvalidInputError('body', 'ended before it was complete: the client disconnected, or a multipart body lacks its closing boundary');
-  // A multipart file stream can fail before the handler gets it (busboy sees a body cut short as
-  // soon as the request ends): its 'error' and 'close' have been emitted already.
-  if (source.errored) counted.destroy(multipartError(source.errored) as Error);
-  else if (source.destroyed && !source.readableEnded) counted.destroy(cutShort());
-  source.on('error', (err) => counted.destroy(multipartError(err) as Error));
-  source.on('close', () => {
-    if (!source.readableEnded) counted.destroy(cutShort());
-  });
-}
-
 export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     // In this plugin, bodies reach the handler as streams: CSV is parsed while it arrives.
     app.removeContentTypeParser(['application/json', 'text/plain']);
     app.addContentTypeParser(['text/csv', 'application/json', 'text/plain'], (_request, payload, done) => done(null, payload));
     await app.register(multipart, { limits: { fileSize: config.MAX_DATASET_BYTES, files: 1, fields: 0, parts: 1 } });
+
+    // Slices are written through a few connections of their own, each held for one statement.
+    const pool = createPool(config.DATABASE_URL, config.UPLOAD_DB_CONNECTIONS, (err) =>
+      app.log.warn({ err }, 'an idle upload connection to PostgreSQL failed; it is replaced'),
+    );
+    const uploads = new UploadRegistry(db, config, app.log);
+    app.addHook('onReady', async () => uploads.start());
+    // Before the server waits for its connections to end: the uploads under way end now (503) and remove their rows.
+    app.addHook('preClose', () => uploads.close());
+    app.addHook('onClose', () => pool.end());
+
+    /** The upload itself, once admitted: parsed while it arrives, its slices stored, or nothing of it kept. */
+    async function receive(request: UploadRequest, reply: FastifyReply, lease: UploadLease) {
+      const { label, name, task } = request.query;
+      await checkStoredBytes(db, config, request.principal.tenant, Number(request.headers['content-length']) || 0);
+      let stream: Readable;
+      let format: 'csv' | 'json';
+      // Multipart: read as parts, so a part after the file is seen (and refused) rather than dropped.
+      let parts: AsyncIterableIterator<unknown> | undefined;
+      if (request.isMultipart()) {
+        parts = request.parts();
+        const next = parts.next().catch((err: unknown) => {
+          throw multipartError(err);
+        });
+        const first = await within(next, config.UPLOAD_IDLE_TIMEOUT_MS, lease.signal);
+        const file = first.value as Awaited<ReturnType<typeof request.file>>;
+        if (!file) throw new InvalidInputError('file', 'is missing: send the data as a multipart field named file');
+        stream = file.file;
+        format = file.mimetype === 'application/json' || file.filename.endsWith('.json') ? 'json' : 'csv';
+      } else {
+        const type = (request.headers['content-type'] ?? '').split(';')[0].trim();
+        if (!['text/csv', 'application/json', 'text/plain'].includes(type)) {
+          throw new UnsupportedFormatError(
+            'content-type',
+            `must be text/csv, application/json or multipart/form-data, got ${type || 'none'}`,
+          );
+        }
+        stream = request.body as Readable;
+        format = type === 'application/json' ? 'json' : 'csv';
+      }
+      const counted = byteLimit(config.MAX_DATASET_BYTES);
+      stream.pipe(counted); // counted's error (the limit) reaches the parser that reads it
+      forwardFailures(stream, counted);
+      // Refusing early, the rest of the body is read and dropped: the client gets a clean answer
+      // instead of a connection torn down under it.
+      const drain = () => {
+        stream.unpipe(counted);
+        stream.resume();
+      };
+      counted.on('error', drain);
+      let answered = false;
+      const limits = { windowMs: config.UPLOAD_IDLE_TIMEOUT_MS, minBytesPerSecond: config.UPLOAD_MIN_BYTES_PER_SECOND };
+      watchBody(stream, limits, (err) => {
+        // Still parsing: the upload fails with it. Answered already (the rest of a refused body is
+        // being read and dropped), the connection goes.
+        if (answered) request.raw.destroy();
+        else counted.destroy(err);
+      });
+      const stop = () => counted.destroy(lease.signal.reason as Error);
+      if (lease.signal.aborted) stop();
+      else lease.signal.addEventListener('abort', stop, { once: true });
+      const id = randomUUID();
+      lease.track(id);
+      try {
+        await beginDataset(db, request.principal.tenant, id, name);
+        const ingestLimits = { task, maxFeatures: config.MAX_FEATURES };
+        const sink = chunkWriter(pool, id);
+        const ingested =
+          format === 'csv' ? await ingestCsv(counted, { label, ...ingestLimits }, sink) : await ingestJson(counted, ingestLimits, sink);
+        await checkStoredBytes(db, config, request.principal.tenant, counted.bytes); // this row counts 0 bytes until finished
+        if (
+          parts &&
+          !(
+            await parts.next().catch((err: unknown) => {
+              throw multipartError(err);
+            })
+          ).done
+        )
+          throw new InvalidInputError('body', 'more parts than this upload takes: send one file field');
+        const row = await finishDataset(db, id, {
+          rows: ingested.rows,
+          featureShape: ingested.featureShape,
+          labelKind: ingested.labels.kind,
+          classes: ingested.labels.kind === 'classes' ? ingested.labels.classes : null,
+          targetDims: ingested.targetDims,
+          labelColumn: ingested.labelColumn,
+          bytes: counted.bytes,
+        });
+        return reply.status(201).header('location', `/v1/datasets/${id}`).send(view(row));
+      } catch (err) {
+        drain();
+        // Refused whole: no slice of it stays. The database down, the registry removes it later.
+        await deleteDataset(db, id).catch((cleanupErr: unknown) => {
+          lease.leaveBehind(id);
+          request.log.warn(
+            { err: cleanupErr, datasetId: id },
+            'could not remove a failed upload yet; it is removed once the database answers',
+          );
+        });
+        const code = (err as { code?: string }).code;
+        if (code === 'FST_REQ_FILE_TOO_LARGE')
+          throw new TooLargeError('file', `larger than the dataset limit of ${config.MAX_DATASET_BYTES} bytes`);
+        throw err;
+      } finally {
+        answered = true;
+        lease.signal.removeEventListener('abort', stop);
+      }
+    }
 
     app.post(
       '/v1/datasets',
@@ -116,86 +205,37 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
         schema: {
           summary: 'Upload a dataset: CSV with a header (?label=COLUMN) or JSON { x, y }, as the body or a multipart file field',
           querystring: UploadQuery,
-          response: { 201: Dataset, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody },
+          response: {
+            201: Dataset,
+            400: ErrorBody,
+            408: ErrorBody,
+            413: ErrorBody,
+            415: ErrorBody,
+            429: ErrorBody,
+            503: ErrorBody,
+          },
         },
       },
       async (request, reply) => {
-        const { label, name, task } = request.query;
+        const { label, name } = request.query;
         if (name !== undefined) checkText(name, 'name');
         if (label !== undefined) checkText(label, 'label');
-        await checkStoredBytes(db, config, request.principal.tenant, Number(request.headers['content-length']) || 0);
-        let stream: Readable;
-        let format: 'csv' | 'json';
-        // Multipart: read as parts, so a part after the file is seen (and refused) rather than dropped.
-        let parts: AsyncIterableIterator<unknown> | undefined;
-        if (request.isMultipart()) {
-          parts = request.parts();
-          const first = await parts.next().catch((err: unknown) => {
-            throw multipartError(err);
-          });
-          const file = first.value as Awaited<ReturnType<typeof request.file>>;
-          if (!file) throw new InvalidInputError('file', 'is missing: send the data as a multipart field named file');
-          stream = file.file;
-          format = file.mimetype === 'application/json' || file.filename.endsWith('.json') ? 'json' : 'csv';
-        } else {
-          const type = (request.headers['content-type'] ?? '').split(';')[0].trim();
-          if (!['text/csv', 'application/json', 'text/plain'].includes(type)) {
-            throw new UnsupportedFormatError(
-              'content-type',
-              `must be text/csv, application/json or multipart/form-data, got ${type || 'none'}`,
-            );
-          }
-          stream = request.body as Readable;
-          format = type === 'application/json' ? 'json' : 'csv';
-        }
-        const counted = byteLimit(config.MAX_DATASET_BYTES);
-        stream.pipe(counted); // counted's error (the limit) reaches the parser that reads it
-        forwardFailures(stream, counted);
-        // Refusing early, the rest of the body is read and dropped: the client gets a clean answer
-        // instead of a connection torn down under it.
-        const drain = () => {
-          stream.unpipe(counted);
-          stream.resume();
-        };
-        counted.on('error', drain);
-        const id = randomUUID();
-        await beginDataset(db, request.principal.tenant, id, name);
-        let writer: ChunkWriter | undefined;
+        let lease: UploadLease;
         try {
-          writer = await openChunkWriter(config.DATABASE_URL, id);
-          const sink: ChunkSink = writer;
-          const limits = { task, maxFeatures: config.MAX_FEATURES };
-          const ingested =
-            format === 'csv' ? await ingestCsv(counted, { label, ...limits }, sink) : await ingestJson(counted, limits, sink);
-          await checkStoredBytes(db, config, request.principal.tenant, counted.bytes); // this row counts 0 bytes until finished
-          if (
-            parts &&
-            !(
-              await parts.next().catch((err: unknown) => {
-                throw multipartError(err);
-              })
-            ).done
-          )
-            throw new InvalidInputError('body', 'more parts than this upload takes: send one file field');
-          const row = await finishDataset(db, id, {
-            rows: ingested.rows,
-            featureShape: ingested.featureShape,
-            labelKind: ingested.labels.kind,
-            classes: ingested.labels.kind === 'classes' ? ingested.labels.classes : null,
-            targetDims: ingested.targetDims,
-            labelColumn: ingested.labelColumn,
-            bytes: counted.bytes,
-          });
-          return reply.status(201).header('location', `/v1/datasets/${id}`).send(view(row));
+          lease = uploads.admit(request.principal.tenant);
         } catch (err) {
-          drain();
-          await deleteDataset(db, id); // refused whole: no slice of it stays
-          const code = (err as { code?: string }).code;
-          if (code === 'FST_REQ_FILE_TOO_LARGE')
-            throw new TooLargeError('file', `larger than the dataset limit of ${config.MAX_DATASET_BYTES} bytes`);
+          // Its body is left unread: a client refused at the door does not keep its connection either.
+          reply.header('connection', 'close');
+          throw err;
+        }
+        try {
+          return await receive(request, reply, lease);
+        } catch (err) {
+          // A client cut off for being slow, or an upload stopped by a shutdown: the rest of its body is not waited for.
+          if (err instanceof RequestTimeoutError || err instanceof ShuttingDownError) reply.header('connection', 'close');
           throw err;
         } finally {
-          await writer?.close().catch((err: unknown) => request.log.warn({ err }, 'closing the upload connection failed'));
+          lease.release();
         }
       },
     );
