@@ -32,17 +32,13 @@ export async function startApiProcess(env: Record<string, string>): Promise<ApiP
   });
   const exited = once(proc, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
   const alive = () => proc.exitCode === null && proc.signalCode === null;
-  await until(
-    () => {
-      if (!alive()) throw new Error(`the API process exited while starting (${proc.exitCode ?? proc.signalCode})`);
-      return fetch(`${url}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-    },
-    'the API process answers',
-    60_000,
-  );
+  await until(() => {
+    if (!alive()) throw new Error(`the API process exited while starting (${proc.exitCode ?? proc.signalCode})`);
+    return fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+  }, 'the API process answers');
   return {
     url,
     proc,

@@ -4,6 +4,7 @@
  * upload open, trickle it, or hang up, and still read the answer the service sends meanwhile.
  */
 import { request, type ClientRequest } from 'node:http';
+import { until as waitUntil } from './until.ts';
 
 export interface Answer {
   status: number;
@@ -74,13 +75,18 @@ export function holdUpload(base: string, path: string, headers: Record<string, s
   };
 }
 
-/** Polls `check` until it holds (what the test waits for is observable, not a length of time); fails after `timeoutMs`. */
-export async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`still not so after ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/**
+ * Polls `check` until it holds, `what` saying what is awaited (and naming a check that throws).
+ * No deadline: see until.ts.
+ */
+export async function until(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
+  await waitUntil(async () => {
+    try {
+      return await check();
+    } catch (err) {
+      throw new Error(`while waiting until ${what}: ${(err as Error).message}`, { cause: err });
+    }
+  });
 }
 
 /** `n` CSV rows `i,i%7,label` for columns a,b,y. */
