@@ -1,7 +1,7 @@
 /**
  * "How to choose, measured": every optimizer on each builtin classification dataset, compared by
  * the service itself through its public API (only the list of optimizers comes from the code:
- * src/spec/optimizer.ts, the one list a new optimizer is added to).
+ * src/domain/optimizer.ts, the one list a new optimizer is added to).
  *
  *     API=http://127.0.0.1:3000 npm run compare-optimizers
  *     API=… npm run compare-optimizers -- --pictures     (only the trajectory pictures, seconds)
@@ -16,7 +16,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OPTIMIZER_NAMES } from '../src/spec/optimizer.ts';
+import { OPTIMIZER_NAMES } from '../src/domain/optimizer.ts';
 
 const API = process.env.API ?? 'http://127.0.0.1:3000';
 const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));

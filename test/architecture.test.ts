@@ -23,7 +23,7 @@ interface Rule {
 
 const PURE = ['api/', 'jobs/', 'worker/', 'store/', 'engine/', 'cli/'];
 const RULES: Record<string, Rule> = {
-  'spec/': { tensorflow: false, forbidden: PURE },
+  'domain/': { tensorflow: false, forbidden: PURE },
   'ingest/': { tensorflow: false, forbidden: PURE },
   'analysis/': { tensorflow: false, forbidden: PURE },
   'pictures/': { tensorflow: false, forbidden: PURE },

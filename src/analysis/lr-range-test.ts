@@ -22,7 +22,7 @@
  *   few noisy batches could win. No negative slope → no suggestion.
  */
 import { debiasedEma } from './smoothing.ts';
-import type { ExponentialSchedule } from '../spec/schedules.ts';
+import type { ExponentialSchedule } from '../domain/schedules.ts';
 
 export interface RangeTestOptions {
   minLearningRate: number;

@@ -6,7 +6,7 @@
  * request's fields by `variantField`.
  */
 import { invalid } from '../errors.ts';
-import { OPTIMIZER_NAMES } from '../spec/optimizer.ts';
+import { OPTIMIZER_NAMES } from '../domain/optimizer.ts';
 
 export const METRICS = ['finalLoss', 'finalValLoss', 'bestValLoss', 'bestValAccuracy', 'stepToTarget'] as const;
 export type Metric = (typeof METRICS)[number];

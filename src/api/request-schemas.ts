@@ -10,15 +10,15 @@
  * branch of a oneOf was meant).
  */
 import { Type, type TSchema } from 'typebox';
-import { BUILTIN_DATASETS } from '../spec/dataset-types.ts';
-import { BUILTINS } from '../spec/dataset.ts';
-import { MAX_SEED } from '../spec/job.ts';
-import { LAYERS, LAYER_TYPES } from '../spec/layers.ts';
-import { LOSSES, MAX_LAYERS, METRICS } from '../spec/model.ts';
-import type { Bounds } from '../spec/fields.ts';
-import { MAX_PAIR, type OptionInfo } from '../spec/options.ts';
-import { OPTIMIZER_NAMES, optimizerOptions } from '../spec/optimizer.ts';
-import { SCHEDULE_OPTIONS, SCHEDULE_TYPES, WARMUP_OPTION } from '../spec/schedules.ts';
+import { BUILTIN_DATASETS } from '../domain/dataset-types.ts';
+import { BUILTINS } from '../domain/dataset.ts';
+import { MAX_SEED } from '../domain/job.ts';
+import { LAYERS, LAYER_TYPES } from '../domain/layers.ts';
+import { LOSSES, MAX_LAYERS, METRICS } from '../domain/model.ts';
+import type { Bounds } from '../domain/fields.ts';
+import { MAX_PAIR, type OptionInfo } from '../domain/options.ts';
+import { OPTIMIZER_NAMES, optimizerOptions } from '../domain/optimizer.ts';
+import { SCHEDULE_OPTIONS, SCHEDULE_TYPES, WARMUP_OPTION } from '../domain/schedules.ts';
 
 /** The keyword that marks a part checked by a parser; its value names the parser. */
 export const CHECKED_BY = 'x-checked-by';

@@ -3,7 +3,7 @@
  * terminal it is redrawn in place (at most 10 times a second); otherwise one line per epoch,
  * so logs and CI output stay readable.
  */
-import type { Progress } from '../spec/records.ts';
+import type { Progress } from '../domain/records.ts';
 
 const WIDTH = 24;
 

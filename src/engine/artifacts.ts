@@ -1,6 +1,6 @@
 /** The trained model as TensorFlow.js artifacts: what model.json and weights.bin are made of. */
 import * as tf from '@tensorflow/tfjs';
-import type { ModelArtifacts } from '../spec/records.ts';
+import type { ModelArtifacts } from '../domain/records.ts';
 
 export type { ModelArtifacts };
 

@@ -6,9 +6,9 @@
  * 2,600 samples/s with slices, 6,500 with tf.gather and 7,400 this way.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../spec/dataset-types.ts';
+import type { Dataset } from '../domain/dataset-types.ts';
 import { fillTargets, targetShape, type TargetEncoding } from './losses.ts';
-import type { Loss } from '../spec/model.ts';
+import type { Loss } from '../domain/model.ts';
 
 export interface Batch {
   xs: tf.Tensor;

@@ -5,8 +5,8 @@
  */
 import { createRequire } from 'node:module';
 import { mulberry32, normal } from './random.ts';
-import { datasetInfo, type BuiltinSpecOf } from '../spec/dataset.ts';
-import type { BuiltinDatasetSpec, BuiltinName, Dataset, DatasetSpec } from '../spec/dataset-types.ts';
+import { datasetInfo, type BuiltinSpecOf } from '../domain/dataset.ts';
+import type { BuiltinDatasetSpec, BuiltinName, Dataset, DatasetSpec } from '../domain/dataset-types.ts';
 
 const require = createRequire(import.meta.url);
 

@@ -7,9 +7,9 @@
  * same way), so the child is retired.
  */
 import { DomainError } from '../errors.ts';
-import { checkModel } from '../spec/model.ts';
-import { describeLargest, estimateJobMemory, formatBytes } from '../spec/memory.ts';
-import type { JobPlan, JobSpec } from '../spec/job.ts';
+import { checkModel } from '../domain/model.ts';
+import { describeLargest, estimateJobMemory, formatBytes } from '../domain/memory.ts';
+import type { JobPlan, JobSpec } from '../domain/job.ts';
 import { NonFiniteLossError } from './train.ts';
 import { WasmMemoryLimitError, type WasmMemoryLimit } from './wasm-memory.ts';
 

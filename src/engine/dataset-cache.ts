@@ -7,8 +7,8 @@
  */
 import { generateDataset, isSeeded } from './builtin-datasets.ts';
 import { deriveSeed } from './random.ts';
-import type { Dataset } from '../spec/dataset-types.ts';
-import type { JobSpec } from '../spec/job.ts';
+import type { Dataset } from '../domain/dataset-types.ts';
+import type { JobSpec } from '../domain/job.ts';
 
 let last: { key: string; data: Dataset } | undefined;
 

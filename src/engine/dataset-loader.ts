@@ -4,7 +4,7 @@
  */
 import { readDataset } from '../store/datasets.ts';
 import type { ClassEntry } from '../ingest/labels.ts';
-import type { Dataset, UploadedDatasetSpec } from '../spec/dataset-types.ts';
+import type { Dataset, UploadedDatasetSpec } from '../domain/dataset-types.ts';
 
 export async function loadUploadedDataset(databaseUrl: string, spec: UploadedDatasetSpec): Promise<Dataset> {
   const { info, samples } = spec;

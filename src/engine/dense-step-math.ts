@@ -19,8 +19,8 @@
  * batch × parameters small: a JS loop is far slower than wasm's SIMD matMul on large layers),
  * and is chosen from the job's spec alone, so a job and its resumed attempts take the same path.
  */
-import type { Loss } from '../spec/model.ts';
-import type { DensePlan, StepActivation } from '../spec/dense-plan.ts';
+import type { Loss } from '../domain/model.ts';
+import type { DensePlan, StepActivation } from '../domain/dense-plan.ts';
 
 /** tfjs-layers' epsilon(). */
 const EPSILON = 1e-7;

@@ -4,11 +4,11 @@
  * models take it, are in dense-step-math.ts and spec/dense-plan.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { DENSE_STEP_BACKENDS, type DensePlan } from '../spec/dense-plan.ts';
+import { DENSE_STEP_BACKENDS, type DensePlan } from '../domain/dense-plan.ts';
 import { denseStep } from './dense-step-math.ts';
 import type { CpuBackend, WasmBackend } from './optimizers/fused-kernel.ts';
 
-export { denseStepPlan, DENSE_STEP_MAX_WORK, type DensePlan } from '../spec/dense-plan.ts';
+export { denseStepPlan, DENSE_STEP_MAX_WORK, type DensePlan } from '../domain/dense-plan.ts';
 
 export const DENSE_STEP = 'TrainerDenseStep';
 

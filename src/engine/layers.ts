@@ -3,7 +3,7 @@
  * Keyed by every LayerType, so a layer type without a builder does not compile.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Initializer, LayerOf, LayerType } from '../spec/layers.ts';
+import type { Initializer, LayerOf, LayerType } from '../domain/layers.ts';
 
 export type Layer = Parameters<tf.Sequential['add']>[0];
 type Init = ReturnType<typeof tf.initializers.glorotUniform>;

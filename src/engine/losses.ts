@@ -3,8 +3,8 @@
  * clips probabilities by epsilon before the log), averaged over the batch.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Target } from '../spec/dataset-types.ts';
-import type { Loss } from '../spec/model.ts';
+import type { Target } from '../domain/dataset-types.ts';
+import type { Loss } from '../domain/model.ts';
 
 const PER_EXAMPLE: Record<Loss, (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor> = {
   meanSquaredError: (t, p) => tf.metrics.meanSquaredError(t, p),

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { LAYER_BUILDERS, type BuildContext, type Layer } from './layers.ts';
 import { deriveSeed } from './random.ts';
-import type { Initializer, LayerSpec, ModelSpec } from '../spec/model.ts';
+import type { Initializer, LayerSpec, ModelSpec } from '../domain/model.ts';
 
 const INITIALIZERS: Record<Initializer, (seed: number) => ReturnType<typeof tf.initializers.glorotUniform>> = {
   glorotUniform: (seed) => tf.initializers.glorotUniform({ seed }),

@@ -9,8 +9,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TrainerOptimizer } from './optimizers/base.ts';
-import type { OptimizerSpec } from '../spec/optimizer.ts';
-import { OPTIMIZER_STATE_FORMAT, type OptimizerStateData } from '../spec/optimizer-state.ts';
+import type { OptimizerSpec } from '../domain/optimizer.ts';
+import { OPTIMIZER_STATE_FORMAT, type OptimizerStateData } from '../domain/optimizer-state.ts';
 
 export { OPTIMIZER_STATE_FORMAT, type OptimizerStateData };
 

@@ -6,7 +6,7 @@
  *   - eager: tfjs's autodiff through the model and our optimizer.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { JobSpec } from '../spec/job.ts';
+import type { JobSpec } from '../domain/job.ts';
 import { BatchMaker, disposeBatch } from './batches.ts';
 import { CompiledTraining, compiledStepRefusal } from './compiled/training.ts';
 import { denseStepPlan, runDenseStep } from './dense-step.ts';

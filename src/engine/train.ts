@@ -10,16 +10,16 @@ import { BatchMaker, disposeBatch } from './batches.ts';
 import { PendingLosses } from './loss-reads.ts';
 import { stepRunner, type StepRunner } from './step-runner.ts';
 import { generateDataset } from './builtin-datasets.ts';
-import type { Dataset } from '../spec/dataset-types.ts';
+import type { Dataset } from '../domain/dataset-types.ts';
 import { countCorrect, meanLoss, targetEncoding, targetShape } from './losses.ts';
 import { buildModel } from './model.ts';
 import { exportOptimizerState, importOptimizerState } from './optimizer-state-io.ts';
 import { deriveSeed, permutation } from './random.ts';
 import { saveModel } from './artifacts.ts';
-import type { Checkpoint, EpochRecord, Progress, StartingPoint, StepRecord, TrainResult } from '../spec/records.ts';
+import type { Checkpoint, EpochRecord, Progress, StartingPoint, StepRecord, TrainResult } from '../domain/records.ts';
 
 export type { Checkpoint, EpochRecord, Progress, StartingPoint, StepRecord, TrainResult };
-import type { JobPlan, JobSpec } from '../spec/job.ts';
+import type { JobPlan, JobSpec } from '../domain/job.ts';
 
 /**
  * Why the loop should stop before its next step: `cancel` ends the job; `suspend` (a shutdown, a

@@ -5,12 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, useBackend, type BackendName } from './backend.ts';
-import { isNativeBackend } from '../spec/training-backend.ts';
+import { isNativeBackend } from '../domain/training-backend.ts';
 import { lossReadInterval } from './loss-reads.ts';
 import { NonFiniteLossError, train, type Progress, type StepRecord } from './train.ts';
 import { limitWasmMemory, type WasmMemoryLimit } from './wasm-memory.ts';
-import type { Dataset } from '../spec/dataset-types.ts';
-import type { JobSpec } from '../spec/job.ts';
+import type { Dataset } from '../domain/dataset-types.ts';
+import type { JobSpec } from '../domain/job.ts';
 import { describeFailure } from './child-failure.ts';
 import { loadUploadedDataset } from './dataset-loader.ts';
 import { builtinDataset } from './dataset-cache.ts';

@@ -8,8 +8,8 @@ import { InvalidInputError, invalid } from '../errors.ts';
 import type { Db } from '../store/db.ts';
 import { getModelArtifacts, getTenantJob } from '../store/jobs.ts';
 import { getUploadedModel } from '../store/models.ts';
-import type { ParsedJob } from '../spec/job.ts';
-import { checkWeightsFit } from '../spec/weights.ts';
+import type { ParsedJob } from '../domain/job.ts';
+import { checkWeightsFit } from '../domain/weights.ts';
 
 type Manifest = Array<{ name: string; shape: number[] }>;
 

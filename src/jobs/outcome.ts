@@ -17,9 +17,9 @@ import {
   type Ending,
 } from '../store/jobs.ts';
 import { retryWhileUnreachable } from '../store/unavailable.ts';
-import { planJob, type JobSpec } from '../spec/job.ts';
-import { encodeOptimizerState } from '../spec/optimizer-state.ts';
-import type { Progress, TrainResult } from '../spec/records.ts';
+import { planJob, type JobSpec } from '../domain/job.ts';
+import { encodeOptimizerState } from '../domain/optimizer-state.ts';
+import type { Progress, TrainResult } from '../domain/records.ts';
 import type { StopReason } from '../worker/protocol.ts';
 
 /** How the training child's work ended, as the worker saw it. */

@@ -7,7 +7,7 @@ import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { ConflictError, DependencyUnavailableError } from '../errors.ts';
 import { enqueueTraining, redisReason } from '../queue.ts';
 import { deleteJob, findJobByIdempotencyKey, insertJob, type JobRow, type NewJob } from '../store/jobs.ts';
-import { MAX_SEED, parseJobSpec } from '../spec/job.ts';
+import { MAX_SEED, parseJobSpec } from '../domain/job.ts';
 import type { JobsContext } from './context.ts';
 import { resolveInitFrom } from './continue.ts';
 import { parseNotify } from './notify.ts';

@@ -2,8 +2,8 @@
 import type { DatasetRow } from '../store/datasets.ts';
 import { getDataset } from '../store/datasets.ts';
 import type { Db } from '../store/db.ts';
-import type { DatasetInfo } from '../spec/dataset-types.ts';
-import { UUID } from '../spec/job.ts';
+import type { DatasetInfo } from '../domain/dataset-types.ts';
+import { UUID } from '../domain/job.ts';
 
 export function datasetInfoOf(row: DatasetRow): DatasetInfo {
   const target: DatasetInfo['target'] =

@@ -5,8 +5,8 @@
  * Input: `{ "function": "rosenbrock", "start": [-1.5, 2], "steps": 500, "optimizer": { "name": "adam" } }`.
  */
 import { invalid } from '../errors.ts';
-import { parseOptimizerSpec, type OptimizerSpec } from '../spec/optimizer.ts';
-import { numberIn, oneOf, requireObject, show } from '../spec/fields.ts';
+import { parseOptimizerSpec, type OptimizerSpec } from '../domain/optimizer.ts';
+import { numberIn, oneOf, requireObject, show } from '../domain/fields.ts';
 import { FUNCTION_NAMES, type FunctionName, type Point } from './functions.ts';
 
 /**

@@ -2,8 +2,8 @@
  * A running job's latest checkpoint (one row per job, replaced each time), and what resuming from
  * it means for the metrics: rows past it are dropped, since the next attempt writes them again.
  */
-import type { Checkpoint } from '../spec/records.ts';
-import { decodeOptimizerState, encodeOptimizerState } from '../spec/optimizer-state.ts';
+import type { Checkpoint } from '../domain/records.ts';
+import { decodeOptimizerState, encodeOptimizerState } from '../domain/optimizer-state.ts';
 import { ownArrayBuffer } from '../bytes.ts';
 import type { Db } from './db.ts';
 import type { Attempt } from './jobs.ts';

@@ -5,8 +5,8 @@
 import type { Db } from './db.ts';
 import { Prisma } from './generated/client.ts';
 import type { JobStatus } from './generated/enums.ts';
-import type { JobSpec } from '../spec/job.ts';
-import type { Progress } from '../spec/records.ts';
+import type { JobSpec } from '../domain/job.ts';
+import type { Progress } from '../domain/records.ts';
 
 export type { JobStatus };
 

@@ -13,7 +13,7 @@ import type { Db } from '../store/db.ts';
 import { beat, type Attempt } from '../store/jobs.ts';
 import { insertSteps, saveEpoch, type EpochRow, type StepRow } from '../store/metrics.ts';
 import { isDatabaseUnreachable, isReachable } from '../store/unavailable.ts';
-import type { Checkpoint, Progress } from '../spec/records.ts';
+import type { Checkpoint, Progress } from '../domain/records.ts';
 
 export interface RecorderOptions {
   /** Step rows held while they cannot be written; past it training is held. */

@@ -22,14 +22,14 @@ import type { Db } from '../store/db.ts';
 import { getJob, markResumed, startAttempt, type Attempt } from '../store/jobs.ts';
 import { claimTenantSlot } from '../store/tenant-slots.ts';
 import { isDatabaseUnreachable, isReachable } from '../store/unavailable.ts';
-import { planJob, type JobSpec } from '../spec/job.ts';
-import type { StartingPoint } from '../spec/records.ts';
+import { planJob, type JobSpec } from '../domain/job.ts';
+import type { StartingPoint } from '../domain/records.ts';
 import type { PendingCancels } from './cancel-registry.ts';
 import type { ChildPool, TrainerChild } from './child-pool.ts';
 import { JobRecorder } from './job-recorder.ts';
 import type { FromChild, StopReason } from './protocol.ts';
 import { resumeRefusal } from './resume-backend.ts';
-import { trainingBackend } from '../spec/training-backend.ts';
+import { trainingBackend } from '../domain/training-backend.ts';
 import { loadStartingPoint } from './starting-point.ts';
 
 export interface JobContext {

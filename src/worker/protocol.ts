@@ -1,7 +1,7 @@
 /** Messages between a worker and its training child process (IPC, advanced serialization). */
 import type { BackendChoice } from '../config.ts';
-import type { JobPlan, JobSpec } from '../spec/job.ts';
-import type { Checkpoint, EpochRecord, Progress, StartingPoint, StepRecord, TrainResult } from '../spec/records.ts';
+import type { JobPlan, JobSpec } from '../domain/job.ts';
+import type { Checkpoint, EpochRecord, Progress, StartingPoint, StepRecord, TrainResult } from '../domain/records.ts';
 
 /** Why a worker stops a job: the user canceled it, the worker shuts down, or its time ran out. */
 export type StopReason = 'cancel' | 'shutdown' | 'timeout';

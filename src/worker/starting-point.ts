@@ -6,10 +6,10 @@ import { ownArrayBuffer } from '../bytes.ts';
 import type { Db } from '../store/db.ts';
 import { getStartingArtifacts } from '../store/jobs.ts';
 import { getUploadedWeights } from '../store/models.ts';
-import type { JobSpec } from '../spec/job.ts';
-import type { StartingPoint } from '../spec/records.ts';
+import type { JobSpec } from '../domain/job.ts';
+import type { StartingPoint } from '../domain/records.ts';
 import type { StoredCheckpoint } from '../store/checkpoints.ts';
-import { decodeOptimizerState } from '../spec/optimizer-state.ts';
+import { decodeOptimizerState } from '../domain/optimizer-state.ts';
 
 export async function loadStartingPoint(db: Db, spec: JobSpec, checkpoint: StoredCheckpoint | null): Promise<StartingPoint | undefined> {
   const from = spec.initFrom;

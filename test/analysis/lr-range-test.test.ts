@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { analyseRangeTest, rangeTestSchedule, type RangePoint, type RangeTestOptions } from '../../src/analysis/lr-range-test.ts';
-import { learningRateAt, parseLearningRate } from '../../src/spec/schedules.ts';
+import { learningRateAt, parseLearningRate } from '../../src/domain/schedules.ts';
 
 const options: RangeTestOptions = { minLearningRate: 1e-7, maxLearningRate: 10, steps: 100, stopFactor: 4 };
 

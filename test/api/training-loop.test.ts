@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend.ts';
 import { generateDataset } from '../../src/engine/builtin-datasets.ts';
-import { planJob, type JobSpec } from '../../src/spec/job.ts';
+import { planJob, type JobSpec } from '../../src/domain/job.ts';
 import { deriveSeed } from '../../src/engine/random.ts';
 import { train } from '../../src/engine/train.ts';
 import { api, finished, irisJob, waitForJob } from '../helpers/http.ts';

@@ -21,10 +21,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../../src/engine/backend.ts';
 import { generateDataset } from '../../src/engine/builtin-datasets.ts';
-import { parseDatasetSpec } from '../../src/spec/dataset.ts';
+import { parseDatasetSpec } from '../../src/domain/dataset.ts';
 import { createOptimizer } from '../../src/engine/optimizers/registry.ts';
-import { parseOptimizerSpec } from '../../src/spec/optimizer.ts';
-import { parseJobSpec } from '../../src/spec/job.ts';
+import { parseOptimizerSpec } from '../../src/domain/optimizer.ts';
+import { parseJobSpec } from '../../src/domain/job.ts';
 import { train } from '../../src/engine/train.ts';
 import { mnistJob, xorJob } from './specs.ts';
 

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { generateDataset } from '../../src/engine/builtin-datasets.ts';
-import { parseDatasetSpec } from '../../src/spec/dataset.ts';
+import { parseDatasetSpec } from '../../src/domain/dataset.ts';
 import { benchQuery, cpuSnapshot, jobLog, type BenchService } from './service.ts';
 import { mnistJob, MNIST_SAMPLES, xorJob, type ModelName } from './specs.ts';
 

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { generateDataset, isSeeded } from '../../src/engine/builtin-datasets.ts';
 import { builtinDataset } from '../../src/engine/dataset-cache.ts';
-import { parseDatasetSpec } from '../../src/spec/dataset.ts';
-import { parseJobSpec } from '../../src/spec/job.ts';
-import { BUILTIN_DATASETS, type BuiltinDatasetSpec } from '../../src/spec/dataset-types.ts';
+import { parseDatasetSpec } from '../../src/domain/dataset.ts';
+import { parseJobSpec } from '../../src/domain/job.ts';
+import { BUILTIN_DATASETS, type BuiltinDatasetSpec } from '../../src/domain/dataset-types.ts';
 
 const LIMITS = { maxEpochs: 100, maxBatchSize: 1000, maxParameters: 1e6 };
 const builtin = (name: string) => parseDatasetSpec({ builtin: name, samples: 40 }) as BuiltinDatasetSpec;

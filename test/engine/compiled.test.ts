@@ -15,8 +15,8 @@ import { graphAddon } from '../../src/engine/compiled/addon.ts';
 import { compiledStepRefusal } from '../../src/engine/compiled/training.ts';
 import { CompiledStep, compiledStepsBuilt } from '../../src/engine/compiled/step.ts';
 import { train, type Checkpoint, type StartingPoint, type StepRecord, type TrainOptions } from '../../src/engine/train.ts';
-import { parseJobSpec } from '../../src/spec/job.ts';
-import { ACTIVATIONS } from '../../src/spec/model.ts';
+import { parseJobSpec } from '../../src/domain/job.ts';
+import { ACTIVATIONS } from '../../src/domain/model.ts';
 
 const LIMITS = { maxEpochs: 100, maxBatchSize: 1000, maxParameters: 1e6 };
 

@@ -13,7 +13,7 @@ import { initBackend } from '../../src/engine/backend.ts';
 import { denseStepPlan, runDenseStep } from '../../src/engine/dense-step.ts';
 import { countCorrect, meanLoss } from '../../src/engine/losses.ts';
 import { buildModel } from '../../src/engine/model.ts';
-import { parseModelSpec } from '../../src/spec/model.ts';
+import { parseModelSpec } from '../../src/domain/model.ts';
 import { backendsHere, hasFusedKernels } from '../helpers/backends.ts';
 
 const BATCH = 6;

@@ -11,9 +11,9 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend.ts';
 import { denseStepPlan } from '../../src/engine/dense-step.ts';
-import { parseJobSpec } from '../../src/spec/job.ts';
+import { parseJobSpec } from '../../src/domain/job.ts';
 import { NonFiniteLossError, train, type TrainHooks } from '../../src/engine/train.ts';
-import type { Checkpoint, StepRecord } from '../../src/spec/records.ts';
+import type { Checkpoint, StepRecord } from '../../src/domain/records.ts';
 
 const LIMITS = { maxEpochs: 100, maxBatchSize: 1000, maxParameters: 1e6 };
 

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { initBackend } from '../../src/engine/backend.ts';
-import { OPTIMIZER_NAMES } from '../../src/spec/optimizer.ts';
-import { parseJobSpec } from '../../src/spec/job.ts';
+import { OPTIMIZER_NAMES } from '../../src/domain/optimizer.ts';
+import { parseJobSpec } from '../../src/domain/job.ts';
 import { train, type StartingPoint, type StepRecord } from '../../src/engine/train.ts';
 import { backendsHere } from '../helpers/backends.ts';
 

@@ -4,8 +4,8 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend.ts';
 import { generateDataset } from '../../src/engine/builtin-datasets.ts';
-import { parseDatasetSpec } from '../../src/spec/dataset.ts';
-import { parseJobSpec } from '../../src/spec/job.ts';
+import { parseDatasetSpec } from '../../src/domain/dataset.ts';
+import { parseJobSpec } from '../../src/domain/job.ts';
 import { NonFiniteLossError, train, type StepRecord } from '../../src/engine/train.ts';
 import { backendsHere } from '../helpers/backends.ts';
 

@@ -12,7 +12,7 @@ import { recordOutcome, type AttemptEnd } from '../../src/jobs/outcome.ts';
 import { createDb, type Db } from '../../src/store/db.ts';
 import { getJob, insertJob, startAttempt, type Attempt } from '../../src/store/jobs.ts';
 import { prepareDatabase } from '../../src/store/migrate.ts';
-import type { TrainResult } from '../../src/spec/records.ts';
+import type { TrainResult } from '../../src/domain/records.ts';
 import { TEST_DATABASE_URL, testConfig } from '../helpers/env.ts';
 
 const log = pino({ level: 'silent' });

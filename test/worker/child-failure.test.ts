@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidInputError } from '../../src/errors.ts';
 import { describeFailure } from '../../src/engine/child-failure.ts';
-import { parseJobSpec } from '../../src/spec/job.ts';
+import { parseJobSpec } from '../../src/domain/job.ts';
 import { NonFiniteLossError } from '../../src/engine/train.ts';
 import { WasmMemoryLimitError } from '../../src/engine/wasm-memory.ts';
 import { irisJob } from '../helpers/http.ts';

@@ -5,7 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { ConflictError } from '../../errors.ts';
 import { getModelArtifacts, getOptimizerState, getWeightData } from '../../store/jobs.ts';
-import { decodeOptimizerState, optimizerStateJson } from '../../spec/optimizer-state.ts';
+import { decodeOptimizerState, optimizerStateJson } from '../../domain/optimizer-state.ts';
 import { listEpochs, listSteps } from '../../store/metrics.ts';
 import type { ApiContext } from '../context.ts';
 import { requireJob } from '../../jobs/find.ts';

@@ -2,7 +2,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError, EXIT, isFinal, type ApiClient, type JobView } from '../client.ts';
-import type { Progress } from '../../spec/records.ts';
+import type { Progress } from '../../domain/records.ts';
 import { ProgressBar } from '../progress.ts';
 import { followJob } from '../sse.ts';
 

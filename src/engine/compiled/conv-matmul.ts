@@ -20,7 +20,7 @@
  * The same sums in another order: the compiled step still matches the eager path to float32
  * rounding (test/engine/compiled.test.ts), not bit for bit.
  */
-import type { LayerOf } from '../../spec/layers.ts';
+import type { LayerOf } from '../../domain/layers.ts';
 import type { Ref } from './addon.ts';
 import type { Graph } from './graph.ts';
 

@@ -15,7 +15,7 @@
  *   lo ≤ v ≤ hi, as tfjs's clipByValue does.
  * Layers and activations outside SUPPORTED keep the eager path (plan.ts decides).
  */
-import type { Activation, LayerSpec, Loss } from '../../spec/model.ts';
+import type { Activation, LayerSpec, Loss } from '../../domain/model.ts';
 import { DT, type Ref } from './addon.ts';
 import { convAsMatMul, convolveAsMatMul, poolFolds } from './conv-matmul.ts';
 import type { Graph } from './graph.ts';

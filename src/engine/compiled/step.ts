@@ -11,7 +11,7 @@
  */
 import type { ClipOptions } from '../optimizers/clipping.ts';
 import type { FusedRuleName } from '../optimizers/fused-rules.ts';
-import type { LayerSpec, Loss } from '../../spec/model.ts';
+import type { LayerSpec, Loss } from '../../domain/model.ts';
 import { DT, type GraphAddon, type HostTensor, type Ref, type SessionHandle } from './addon.ts';
 import { countCorrect, forward, meanLoss } from './forward.ts';
 import { Graph } from './graph.ts';

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { TrainerOptimizer, type SlotSpec, type Slots, type StepContext } from './base.ts';
-import type { SpecOf } from '../../spec/optimizer.ts';
+import type { SpecOf } from '../../domain/optimizer.ts';
 
 export class Adamax extends TrainerOptimizer {
   static override readonly className = 'TrainerAdamax';

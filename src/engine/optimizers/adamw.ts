@@ -10,7 +10,7 @@
  * eps 1e-8 added to the bias-corrected sqrt(v_hat).
  */
 import { Adam } from './adam.ts';
-import type { SpecOf } from '../../spec/optimizer.ts';
+import type { SpecOf } from '../../domain/optimizer.ts';
 
 export class AdamW extends Adam {
   static override readonly className: string = 'TrainerAdamW';

@@ -19,8 +19,8 @@ import { invalid } from '../../errors.ts';
 import { clipGradients, type ClipOptions } from './clipping.ts';
 import { fusedUpdateAvailable, runFusedUpdate } from './fused-kernel.ts';
 import type { FusedRuleName } from './fused-rules.ts';
-import { learningRateAt } from '../../spec/schedules.ts';
-import type { CommonOptions, OptimizerName } from '../../spec/optimizer.ts';
+import { learningRateAt } from '../../domain/schedules.ts';
+import type { CommonOptions, OptimizerName } from '../../domain/optimizer.ts';
 
 /** A slot an optimizer keeps per variable, and the value it starts from. */
 export interface SlotSpec {

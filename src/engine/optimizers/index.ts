@@ -9,7 +9,7 @@ export {
   type OptimizerSpec,
   type OptionsByName,
   type SpecOf,
-} from '../../spec/optimizer.ts';
+} from '../../domain/optimizer.ts';
 export {
   SCHEDULE_TYPES,
   learningRateAt,
@@ -17,7 +17,7 @@ export {
   type LearningRate,
   type LearningRateSchedule,
   type ScheduleType,
-} from '../../spec/schedules.ts';
+} from '../../domain/schedules.ts';
 export { TrainerOptimizer, type OptimizerState, type SlotTensor } from './base.ts';
 export { createOptimizer } from './registry.ts';
 export { SGD } from './sgd.ts';

@@ -12,7 +12,7 @@ import { Lion } from './lion.ts';
 import { Nadam } from './nadam.ts';
 import { RMSprop } from './rmsprop.ts';
 import { SGD } from './sgd.ts';
-import type { OptimizerName, OptimizerSpec, SpecOf } from '../../spec/optimizer.ts';
+import type { OptimizerName, OptimizerSpec, SpecOf } from '../../domain/optimizer.ts';
 
 type Factories = { readonly [N in OptimizerName]: (spec: SpecOf<N>) => TrainerOptimizer };
 

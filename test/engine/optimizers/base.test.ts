@@ -128,7 +128,7 @@ onEachBackend(() => {
           else assert.fail(`${file} imports the package ${target}`);
         }
       };
-      visit(resolve(here, '../../../src/spec/optimizer.ts'));
+      visit(resolve(here, '../../../src/domain/optimizer.ts'));
       assert.ok(seen.size >= 4, 'followed optimizer.ts, schedules.ts, fields.ts, errors.ts');
     });
   });

@@ -2,10 +2,10 @@
  * `/new`: a job (or, with "compare optimizers", a comparison) from a form. The API validates;
  * its message is shown beside the field that `details.field` names.
  */
-import { BUILTIN_DATASETS } from '../../../src/spec/dataset-types.ts';
-import { LAYER_TYPES, LOSSES, type Loss } from '../../../src/spec/model.ts';
-import { OPTIMIZER_NAMES, type OptimizerName } from '../../../src/spec/optimizer.ts';
-import { SCHEDULE_TYPES, type LearningRateSchedule, type ScheduleType } from '../../../src/spec/schedules.ts';
+import { BUILTIN_DATASETS } from '../../../src/domain/dataset-types.ts';
+import { LAYER_TYPES, LOSSES, type Loss } from '../../../src/domain/model.ts';
+import { OPTIMIZER_NAMES, type OptimizerName } from '../../../src/domain/optimizer.ts';
+import { SCHEDULE_TYPES, type LearningRateSchedule, type ScheduleType } from '../../../src/domain/schedules.ts';
 import { api, ApiError } from '../api.ts';
 import { h } from '../dom.ts';
 import { field, FieldErrors, input, parseJson, select, textarea } from '../forms.ts';

@@ -8,7 +8,7 @@ import { COLORS } from '../chart.ts';
 import { fmt, h, replace, svg } from '../dom.ts';
 import { input, select } from '../forms.ts';
 import { FUNCTION_NAMES, type FunctionName } from '../../../src/playground/functions.ts';
-import { OPTIMIZER_NAMES, type OptimizerName } from '../../../src/spec/optimizer.ts';
+import { OPTIMIZER_NAMES, type OptimizerName } from '../../../src/domain/optimizer.ts';
 import { plotFunction } from '../functions.ts';
 import type { Trajectory } from '../types.ts';
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { InvalidInputError } from '../../src/errors.ts';
-import { numberIn, readChoice, rejectUnknown, requireObject, show, type Bounds } from '../../src/spec/fields.ts';
+import { numberIn, readChoice, rejectUnknown, requireObject, show, type Bounds } from '../../src/domain/fields.ts';
 
 /** The error message `check` throws (field and reason). */
 function message(check: () => unknown): string {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { InvalidInputError } from '../../src/errors.ts';
-import { OPTIMIZER_NAMES, parseOptimizerSpec } from '../../src/spec/optimizer.ts';
+import { OPTIMIZER_NAMES, parseOptimizerSpec } from '../../src/domain/optimizer.ts';
 
 /** Asserts that parsing `input` throws a 400 whose field is `field` and whose message matches. */
 function rejects(input: unknown, field: string, message?: RegExp): void {

@@ -8,7 +8,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../../src/engine/model.ts';
 import { mulberry32 } from '../../src/engine/random.ts';
-import { checkModel, parseModelSpec, resolveReshapes } from '../../src/spec/model.ts';
+import { checkModel, parseModelSpec, resolveReshapes } from '../../src/domain/model.ts';
 
 before(async () => {
   await tf.setBackend('cpu');

@@ -8,11 +8,11 @@ import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '../../src/errors.ts';
 import { createOptimizer } from '../../src/engine/optimizers/registry.ts';
-import { OPTIMIZER_NAMES, parseOptimizerSpec } from '../../src/spec/optimizer.ts';
-import { datasetInfo } from '../../src/spec/dataset.ts';
-import { parseJobSpec, planJob, type JobLimits } from '../../src/spec/job.ts';
-import { estimateJobMemory, slotsPerWeight } from '../../src/spec/memory.ts';
-import { checkModel } from '../../src/spec/model.ts';
+import { OPTIMIZER_NAMES, parseOptimizerSpec } from '../../src/domain/optimizer.ts';
+import { datasetInfo } from '../../src/domain/dataset.ts';
+import { parseJobSpec, planJob, type JobLimits } from '../../src/domain/job.ts';
+import { estimateJobMemory, slotsPerWeight } from '../../src/domain/memory.ts';
+import { checkModel } from '../../src/domain/model.ts';
 
 const MIB = 2 ** 20;
 /** The service's defaults (src/config.ts): MAX_STEPS, and CHILD_MAX_WASM_MB = 2048 as the memory limit. */

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { learningRateAt, parseLearningRate, type LearningRate } from '../../src/spec/schedules.ts';
+import { learningRateAt, parseLearningRate, type LearningRate } from '../../src/domain/schedules.ts';
 
 const at = (input: Record<string, unknown>, step: number) => learningRateAt(parseLearningRate(input, 'lr'), step);
 

@@ -1,8 +1,8 @@
 /** The stored optimizer state (JSON header + float32 bytes) reads back exactly, and its API JSON is lossless. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeOptimizerState, encodeOptimizerState, optimizerStateJson } from '../../src/spec/optimizer-state.ts';
-import { OPTIMIZER_STATE_FORMAT, type OptimizerStateData } from '../../src/spec/optimizer-state.ts';
+import { decodeOptimizerState, encodeOptimizerState, optimizerStateJson } from '../../src/domain/optimizer-state.ts';
+import { OPTIMIZER_STATE_FORMAT, type OptimizerStateData } from '../../src/domain/optimizer-state.ts';
 
 const state: OptimizerStateData = {
   format: OPTIMIZER_STATE_FORMAT,
