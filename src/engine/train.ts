@@ -20,18 +20,13 @@ import type { Checkpoint, EpochRecord, Progress, StartingPoint, StepRecord, Trai
 
 export type { Checkpoint, EpochRecord, Progress, StartingPoint, StepRecord, TrainResult };
 import type { JobPlan, JobSpec } from '../domain/job.ts';
-
-/**
- * Why the loop should stop before its next step: `cancel` ends the job; `suspend` (a shutdown, a
- * time limit) first saves a checkpoint so a later attempt continues from exactly here.
- */
-export type StopRequest = 'cancel' | 'suspend' | undefined;
+import { keepsCheckpoint, type StopReason } from '../domain/stopping.ts';
 
 export interface TrainHooks {
   onStep(record: StepRecord, progress: Progress): void;
   onEpoch(record: EpochRecord, progress: Progress): void | Promise<void>;
-  /** Checked before every step. */
-  stopRequested(): StopRequest;
+  /** Checked before every step: why to stop now (domain/stopping.ts), if at all. */
+  stopRequested(): StopReason | undefined;
   /** Awaited before every step: the worker holds training while it cannot store what it has. */
   mayContinue?(): Promise<void>;
   /** Asked before every step and at every epoch's end whether to save a checkpoint now. */
@@ -162,7 +157,7 @@ export async function train(
         await hooks.mayContinue?.();
         const stop = hooks.stopRequested();
         if (stop) drain(); // what a checkpoint or the result holds must have been recorded
-        if (stop === 'suspend') await checkpoint(epoch, from, lossSum, correct, seen);
+        if (stop && keepsCheckpoint(stop)) await checkpoint(epoch, from, lossSum, correct, seen);
         if (stop) return await finish(true);
         if (hooks.checkpointDue?.(false)) {
           drain();

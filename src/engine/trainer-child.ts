@@ -14,7 +14,8 @@ import type { JobSpec } from '../domain/job.ts';
 import { describeFailure } from './child-failure.ts';
 import { loadUploadedDataset } from './dataset-loader.ts';
 import { builtinDataset } from './dataset-cache.ts';
-import type { FromChild, StopReason, ToChild } from '../worker/protocol.ts';
+import type { FromChild, ToChild } from '../domain/child-protocol.ts';
+import type { StopReason } from '../domain/stopping.ts';
 
 /** Steps are flushed to the worker this often, or sooner when this many are waiting. */
 const STEP_FLUSH_MS = 100;
@@ -88,8 +89,7 @@ async function runJob(message: Extract<ToChild, { type: 'train' }>): Promise<voi
           send({ type: 'epoch', jobId, epoch, progress });
         },
         stopRequested() {
-          const reason = stopRequested.get(jobId);
-          return reason === undefined ? undefined : reason === 'cancel' ? 'cancel' : 'suspend';
+          return stopRequested.get(jobId);
         },
         mayContinue: () => held.get(jobId)?.promise ?? Promise.resolve(),
         checkpointDue: (atEpochEnd) => (intervalMs === 0 ? atEpochEnd : performance.now() - lastCheckpoint >= intervalMs),

@@ -20,7 +20,7 @@ import { retryWhileUnreachable } from '../store/unavailable.ts';
 import { planJob, type JobSpec } from '../domain/job.ts';
 import { encodeOptimizerState } from '../domain/optimizer-state.ts';
 import type { Progress, TrainResult } from '../domain/records.ts';
-import type { StopReason } from '../worker/protocol.ts';
+import type { StopReason } from '../domain/stopping.ts';
 
 /** How the training child's work ended, as the worker saw it. */
 export type TrainingOutcome =

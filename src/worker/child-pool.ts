@@ -14,7 +14,7 @@ import { defaultNativeThreads } from './concurrency.ts';
 import { fileURLToPath } from 'node:url';
 import { forkTypeScript, stopChild } from '../child-processes.ts';
 import type { BackendChoice } from '../config.ts';
-import type { FromChild, ToChild } from './protocol.ts';
+import type { FromChild, ToChild } from '../domain/child-protocol.ts';
 
 const CHILD_ENTRY = fileURLToPath(new URL('../engine/trainer-child.ts', import.meta.url));
 

@@ -72,7 +72,7 @@ async function run(req: Request, options: TrainOptions = {}, start?: StartingPoi
     {
       onStep: (s) => void steps.push(s),
       onEpoch: (e) => void epochs.push(e),
-      stopRequested: () => (stopAfterStep !== undefined && steps.length >= stopAfterStep ? 'suspend' : undefined),
+      stopRequested: () => (stopAfterStep !== undefined && steps.length >= stopAfterStep ? 'shutdown' : undefined),
       onCheckpoint: (c) => void checkpoints.push(c),
     },
     start,

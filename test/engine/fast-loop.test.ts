@@ -51,7 +51,7 @@ async function run(parsed: ReturnType<typeof job>, opts: { k?: number; suspendAt
     onEpoch: (e) => {
       epochs.push(e);
     },
-    stopRequested: () => (opts.suspendAt !== undefined && steps.length >= opts.suspendAt ? 'suspend' : undefined),
+    stopRequested: () => (opts.suspendAt !== undefined && steps.length >= opts.suspendAt ? 'shutdown' : undefined),
     checkpointDue: () => false,
     onCheckpoint: (c) => {
       checkpoint = c;

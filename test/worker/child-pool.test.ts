@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChildPool, type TrainerChild } from '../../src/worker/child-pool.ts';
-import type { FromChild } from '../../src/worker/protocol.ts';
+import type { FromChild } from '../../src/domain/child-protocol.ts';
 import { parseJobSpec } from '../../src/domain/job.ts';
 import { TEST_DATABASE_URL } from '../helpers/env.ts';
 import { OUT_OF_MEMORY_ERROR, OUT_OF_MEMORY_JOB } from '../helpers/out-of-memory.ts';

@@ -1,10 +1,11 @@
-/** Messages between a worker and its training child process (IPC, advanced serialization). */
+/**
+ * Messages between a worker and its training child process (IPC, advanced serialization). Here,
+ * in the domain, because both sides speak it: worker/ sends ToChild, engine/trainer-child.ts FromChild.
+ */
 import type { BackendChoice } from '../config.ts';
-import type { JobPlan, JobSpec } from '../domain/job.ts';
-import type { Checkpoint, EpochRecord, Progress, StartingPoint, StepRecord, TrainResult } from '../domain/records.ts';
-
-/** Why a worker stops a job: the user canceled it, the worker shuts down, or its time ran out. */
-export type StopReason = 'cancel' | 'shutdown' | 'timeout';
+import type { JobPlan, JobSpec } from './job.ts';
+import type { Checkpoint, EpochRecord, Progress, StartingPoint, StepRecord, TrainResult } from './records.ts';
+import type { StopReason } from './stopping.ts';
 
 export type ToChild =
   /**
@@ -14,7 +15,7 @@ export type ToChild =
    */
   | { type: 'init'; backend: BackendChoice; databaseUrl: string; maxWasmMb?: number; nativeThreads: number }
   /**
-   * `backend`: what the job trains on (spec/training-backend.ts): the loaded one, or wasm for the
+   * `backend`: what the job trains on (domain/training-backend.ts): the loaded one, or wasm for the
    * smallest dense models. `checkpointIntervalS`: seconds between checkpoints, 0 = at every epoch's end.
    */
   | { type: 'train'; jobId: string; spec: JobSpec; plan: JobPlan; backend: string; start?: StartingPoint; checkpointIntervalS: number }
