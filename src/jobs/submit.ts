@@ -8,7 +8,7 @@ import { ConflictError, DependencyUnavailableError } from '../errors.ts';
 import { enqueueTraining, redisReason } from '../queue.ts';
 import { deleteJob, findJobByIdempotencyKey, insertJob, type JobRow, type NewJob } from '../store/jobs.ts';
 import { MAX_SEED, parseJobSpec } from '../domain/job.ts';
-import type { JobsContext } from './context.ts';
+import type { UseCaseContext } from '../use-case-context.ts';
 import { resolveInitFrom } from './continue.ts';
 import { parseNotify } from './notify.ts';
 import { checkActiveJobs, insertingActiveJobs } from './quotas.ts';
@@ -34,7 +34,7 @@ export type PreparedJob = Omit<NewJob, 'id' | 'idempotencyKey' | 'requestHash'>;
  * jobs alone it may name; `seed` is drawn only when the body has none.
  */
 export async function prepareJob(
-  ctx: JobsContext,
+  ctx: UseCaseContext,
   tenant: string,
   body: { name?: string; dataset?: unknown },
   seed: () => number = drawSeed,
@@ -63,7 +63,7 @@ export type SubmitResult =
   | { kind: 'replayed'; job: JobRow };
 
 export async function submitJob(
-  ctx: JobsContext,
+  ctx: UseCaseContext,
   tenant: string,
   body: { name?: string; dataset?: unknown },
   opts: { idempotencyKey?: string },

@@ -33,7 +33,8 @@ import { resumeRefusal } from './resume-backend.ts';
 import { trainingBackend } from '../domain/training-backend.ts';
 import { loadStartingPoint } from './starting-point.ts';
 
-export interface JobContext {
+/** What the worker hands the processor for every job it takes (the use cases' context is UseCaseContext). */
+export interface WorkerContext {
   db: Db;
   pool: ChildPool;
   log: Logger;
@@ -64,7 +65,7 @@ export async function processTrainingJob(
   job: Job<TrainingJobData>,
   token: string | undefined,
   signal: AbortSignal | undefined,
-  ctx: JobContext,
+  ctx: WorkerContext,
 ): Promise<string> {
   try {
     return await takeJob(job, token, signal, ctx);
@@ -83,7 +84,7 @@ async function takeJob(
   job: Job<TrainingJobData>,
   token: string | undefined,
   signal: AbortSignal | undefined,
-  ctx: JobContext,
+  ctx: WorkerContext,
 ): Promise<string> {
   const { db } = ctx;
   const { jobId } = job.data;
@@ -172,7 +173,7 @@ function trainInChild(
   { spec, backend }: { spec: JobSpec; backend: string },
   start: StartingPoint | undefined,
   signal: AbortSignal | undefined,
-  ctx: JobContext,
+  ctx: WorkerContext,
   log: Logger,
 ): Promise<Run> {
   const { config } = ctx;
