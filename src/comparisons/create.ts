@@ -19,8 +19,8 @@ import {
 } from '../store/comparisons.ts';
 import type { Db } from '../store/db.ts';
 import type { JobStatus } from '../store/jobs.ts';
-import { chooseMetric, variantField, variantLabel, type ComparisonBody, type Metric, type Variant } from './comparison-request.ts';
-import type { ApiContext } from './context.ts';
+import { chooseMetric, variantField, variantLabel, type ComparisonBody, type Metric, type Variant } from './request.ts';
+import type { UseCaseContext } from '../use-case-context.ts';
 import { checkActiveJobs, insertingActiveJobs } from '../jobs/quotas.ts';
 import { drawSeed, prepareJob, type PreparedJob } from '../jobs/submit.ts';
 
@@ -35,7 +35,7 @@ export async function requireComparison(db: Db, tenant: string, kind: Comparison
 
 /** Checks one variant's job like any job, naming the request's own fields in errors. */
 export async function prepareVariant(
-  ctx: ApiContext,
+  ctx: UseCaseContext,
   tenant: string,
   body: Record<string, unknown>,
   variant: Variant,
@@ -59,7 +59,7 @@ export interface Created {
  * Redis refuses them, everything is removed again (as a single job is) and the answer is null.
  */
 export async function createComparison(
-  ctx: ApiContext,
+  ctx: UseCaseContext,
   tenant: string,
   kind: ComparisonKind,
   body: ComparisonBody,
@@ -165,7 +165,7 @@ export function bestRow(
   return best && { jobId: best.row.jobId, variant: best.row.variant, label: best.row.label, metric, value: best.value };
 }
 
-export async function comparisonView(ctx: ApiContext, row: ComparisonRow) {
+export async function comparisonView(ctx: UseCaseContext, row: ComparisonRow) {
   const results = await comparisonResults(ctx.db, row.id, row.target);
   const names = labels(results);
   const rows = results.map((r, i) => tableRow(r, names[i]));
