@@ -6,7 +6,7 @@ import type { UseCaseContext } from '../use-case-context.ts';
 import { requireJob } from './find.ts';
 
 /** Where a failed announcement is logged (a pino or Fastify logger). */
-interface Log {
+export interface Log {
   warn(obj: object, msg: string): void;
 }
 

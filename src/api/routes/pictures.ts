@@ -13,7 +13,8 @@ import { comparisonResults, epochSeries, lossSeries } from '../../store/comparis
 import { FUNCTIONS, FUNCTION_NAMES, type FunctionName } from '../../playground/functions.ts';
 import { MAX_STEPS, parseTrajectoryRequest, type TrajectoryRequest } from '../../playground/request.ts';
 import { variantLabel } from '../../comparisons/request.ts';
-import { labels, requireComparison } from '../../comparisons/create.ts';
+import { requireComparison } from '../../comparisons/find.ts';
+import { labels } from '../../comparisons/view.ts';
 import type { ApiContext } from '../context.ts';
 import { requireJob } from '../../jobs/find.ts';
 import { OptimizerSchema } from '../request-schemas.ts';
