@@ -8,30 +8,14 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
-import {
-  ConflictError,
-  InvalidInputError,
-  NotFoundError,
-  RequestTimeoutError,
-  ShuttingDownError,
-  TooLargeError,
-  UnsupportedFormatError,
-} from '../../errors.ts';
-import {
-  activeJobsUsing,
-  beginDataset,
-  deleteDataset,
-  finishDataset,
-  getDataset,
-  listDatasets,
-  chunkWriter,
-  type DatasetRow,
-} from '../../store/datasets.ts';
+import { InvalidInputError, RequestTimeoutError, ShuttingDownError, TooLargeError, UnsupportedFormatError } from '../../errors.ts';
+import { deleteUnusedDataset } from '../../datasets/delete.ts';
+import { requireDataset } from '../../datasets/find.ts';
+import { storeUpload, type UploadSource } from '../../datasets/upload.ts';
+import { listDatasets, type DatasetRow } from '../../store/datasets.ts';
 import { createPool } from '../../store/db.ts';
-import { ingestCsv } from '../../ingest/csv.ts';
-import { ingestJson } from '../../ingest/json.ts';
 import { checkText } from '../../ingest/values.ts';
-import { checkStoredBytes } from '../auth/quotas.ts';
+import { checkStoredBytes } from '../../datasets/stored-bytes.ts';
 import type { ApiContext } from '../context.ts';
 import { documentedBody } from '../documented-body.ts';
 import { multipartError } from '../multipart-errors.ts';
@@ -151,42 +135,30 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
       else lease.signal.addEventListener('abort', stop, { once: true });
       const id = randomUUID();
       lease.track(id);
+      const tenant = request.principal.tenant;
+      const source: UploadSource = {
+        format,
+        body: counted,
+        async checkEnd() {
+          if (!parts) return;
+          const next = await parts.next().catch((err: unknown) => {
+            throw multipartError(err);
+          });
+          if (!next.done) throw new InvalidInputError('body', 'more parts than this upload takes: send one file field');
+        },
+        abandon: drain,
+      };
+      const leftBehind = (cleanupErr: unknown) => {
+        lease.leaveBehind(id);
+        request.log.warn(
+          { err: cleanupErr, datasetId: id },
+          'could not remove a failed upload yet; it is removed once the database answers',
+        );
+      };
       try {
-        await beginDataset(db, request.principal.tenant, id, name);
-        const ingestLimits = { task, maxFeatures: config.MAX_FEATURES };
-        const sink = chunkWriter(pool, id);
-        const ingested =
-          format === 'csv' ? await ingestCsv(counted, { label, ...ingestLimits }, sink) : await ingestJson(counted, ingestLimits, sink);
-        await checkStoredBytes(db, config, request.principal.tenant, counted.bytes); // this row counts 0 bytes until finished
-        if (
-          parts &&
-          !(
-            await parts.next().catch((err: unknown) => {
-              throw multipartError(err);
-            })
-          ).done
-        )
-          throw new InvalidInputError('body', 'more parts than this upload takes: send one file field');
-        const row = await finishDataset(db, id, {
-          rows: ingested.rows,
-          featureShape: ingested.featureShape,
-          labelKind: ingested.labels.kind,
-          classes: ingested.labels.kind === 'classes' ? ingested.labels.classes : null,
-          targetDims: ingested.targetDims,
-          labelColumn: ingested.labelColumn,
-          bytes: counted.bytes,
-        });
+        const row = await storeUpload({ db, config, pool }, { tenant, id, name, label, task }, source, leftBehind);
         return reply.status(201).header('location', `/v1/datasets/${id}`).send(view(row));
       } catch (err) {
-        drain();
-        // Refused whole: no slice of it stays. The database down, the registry removes it later.
-        await deleteDataset(db, id).catch((cleanupErr: unknown) => {
-          lease.leaveBehind(id);
-          request.log.warn(
-            { err: cleanupErr, datasetId: id },
-            'could not remove a failed upload yet; it is removed once the database answers',
-          );
-        });
         const code = (err as { code?: string }).code;
         if (code === 'FST_REQ_FILE_TOO_LARGE')
           throw new TooLargeError('file', `larger than the dataset limit of ${config.MAX_DATASET_BYTES} bytes`);
@@ -257,11 +229,7 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
       {
         schema: { summary: 'An uploaded dataset', params: IdParams, response: { 200: Dataset, 404: ErrorBody } },
       },
-      async (request) => {
-        const row = await getDataset(db, request.principal.tenant, request.params.id);
-        if (!row) throw new NotFoundError('id', `no dataset ${request.params.id}`);
-        return view(row);
-      },
+      async (request) => view(await requireDataset(db, request.principal.tenant, request.params.id)),
     );
 
     app.delete(
@@ -274,16 +242,7 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
         },
       },
       async (request, reply) => {
-        const row = await getDataset(db, request.principal.tenant, request.params.id);
-        if (!row) throw new NotFoundError('id', `no dataset ${request.params.id}`);
-        const users = await activeJobsUsing(db, row.id);
-        if (users.length > 0) {
-          throw new ConflictError(
-            'id',
-            `dataset ${row.id} is used by ${users.map((j) => `${j.status} job ${j.id}`).join(', ')}; cancel or wait for them first`,
-          );
-        }
-        await deleteDataset(db, row.id);
+        await deleteUnusedDataset(db, request.principal.tenant, request.params.id);
         return reply.status(204).send(null);
       },
     );
