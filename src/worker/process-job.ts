@@ -19,7 +19,8 @@ import {
 import type { TrainingJobData } from '../queue.ts';
 import { loadCheckpoint, rewindMetrics } from '../store/checkpoints.ts';
 import type { Db } from '../store/db.ts';
-import { getJob, markResumed, startAttempt, type Attempt } from '../store/jobs.ts';
+import { markResumed, startAttempt, type Attempt } from '../store/attempts.ts';
+import { getJob } from '../store/jobs.ts';
 import { claimTenantSlot } from '../store/tenant-slots.ts';
 import { isDatabaseUnreachable, isReachable } from '../store/unavailable.ts';
 import { planJob, type JobSpec } from '../domain/job.ts';
