@@ -50,6 +50,11 @@ const UploadQuery = Type.Object({
 });
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 type UploadRequest = FastifyRequest<{ Querystring: Static<typeof UploadQuery> }>;
+interface OpenedBody {
+  stream: Readable;
+  format: 'csv' | 'json';
+  parts?: AsyncIterableIterator<unknown>;
+}
 
 function view(row: DatasetRow): Static<typeof Dataset> {
   return {
@@ -83,35 +88,35 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
     app.addHook('preClose', () => uploads.close());
     app.addHook('onClose', () => pool.end());
 
-    /** The upload itself, once admitted: parsed while it arrives, its slices stored, or nothing of it kept. */
-    async function receive(request: UploadRequest, reply: FastifyReply, lease: UploadLease) {
-      const { label, name, task } = request.query;
-      await checkStoredBytes(db, config, request.principal.tenant, Number(request.headers['content-length']) || 0);
-      let stream: Readable;
-      let format: 'csv' | 'json';
+    /** The data of the request: a multipart body's `file` part (the rest of its parts kept to check), or the body itself. */
+    async function openBody(request: UploadRequest, lease: UploadLease): Promise<OpenedBody> {
       // Multipart: read as parts, so a part after the file is seen (and refused) rather than dropped.
-      let parts: AsyncIterableIterator<unknown> | undefined;
       if (request.isMultipart()) {
-        parts = request.parts();
+        const parts = request.parts();
         const next = parts.next().catch((err: unknown) => {
           throw multipartError(err);
         });
         const first = await within(next, config.UPLOAD_IDLE_TIMEOUT_MS, lease.signal);
         const file = first.value as Awaited<ReturnType<typeof request.file>>;
         if (!file) throw new InvalidInputError('file', 'is missing: send the data as a multipart field named file');
-        stream = file.file;
-        format = file.mimetype === 'application/json' || file.filename.endsWith('.json') ? 'json' : 'csv';
-      } else {
-        const type = (request.headers['content-type'] ?? '').split(';')[0].trim();
-        if (!['text/csv', 'application/json', 'text/plain'].includes(type)) {
-          throw new UnsupportedFormatError(
-            'content-type',
-            `must be text/csv, application/json or multipart/form-data, got ${type || 'none'}`,
-          );
-        }
-        stream = request.body as Readable;
-        format = type === 'application/json' ? 'json' : 'csv';
+        const format = file.mimetype === 'application/json' || file.filename.endsWith('.json') ? 'json' : 'csv';
+        return { stream: file.file, format, parts };
       }
+      const type = (request.headers['content-type'] ?? '').split(';')[0].trim();
+      if (!['text/csv', 'application/json', 'text/plain'].includes(type)) {
+        throw new UnsupportedFormatError(
+          'content-type',
+          `must be text/csv, application/json or multipart/form-data, got ${type || 'none'}`,
+        );
+      }
+      return { stream: request.body as Readable, format: type === 'application/json' ? 'json' : 'csv' };
+    }
+
+    /** The upload itself, once admitted: parsed while it arrives, its slices stored, or nothing of it kept. */
+    async function receive(request: UploadRequest, reply: FastifyReply, lease: UploadLease) {
+      const { label, name, task } = request.query;
+      await checkStoredBytes(db, config, request.principal.tenant, Number(request.headers['content-length']) || 0);
+      const { stream, format, parts } = await openBody(request, lease);
       const counted = byteLimit(config.MAX_DATASET_BYTES);
       stream.pipe(counted); // counted's error (the limit) reaches the parser that reads it
       forwardFailures(stream, counted);
