@@ -21,22 +21,32 @@ interface Rule {
   allowed?: string[];
 }
 
-const PURE = ['api/', 'jobs/', 'worker/', 'store/', 'engine/', 'cli/'];
+/** The use cases: each a folder of its own, called by the API (and jobs/ by the worker too). */
+const USE_CASES = ['jobs/', 'comparisons/', 'lr-finder/', 'datasets/', 'models/'];
+const PURE = ['api/', ...USE_CASES, 'worker/', 'store/', 'engine/', 'cli/'];
+/** A use case may import domain/, store/, the other use cases, errors, config and the queue; never a caller of it. */
+const USE_CASE: Rule = { tensorflow: false, forbidden: ['api/', 'worker/', 'engine/', 'cli/'] };
 const RULES: Record<string, Rule> = {
   'domain/': { tensorflow: false, forbidden: PURE },
   'ingest/': { tensorflow: false, forbidden: PURE },
   'analysis/': { tensorflow: false, forbidden: PURE },
   'pictures/': { tensorflow: false, forbidden: PURE },
-  'playground/': { tensorflow: false, forbidden: ['api/', 'jobs/', 'worker/', 'store/', 'cli/'] },
-  'store/': { tensorflow: false, forbidden: ['api/', 'jobs/', 'worker/', 'engine/', 'cli/'] },
+  'playground/': { tensorflow: false, forbidden: ['api/', ...USE_CASES, 'worker/', 'store/', 'cli/'] },
+  'store/': { tensorflow: false, forbidden: ['api/', ...USE_CASES, 'worker/', 'engine/', 'cli/'] },
   // The use cases on jobs (submit, cancel, continue, record the outcome): called by the API and
   // the worker, they call neither.
-  'jobs/': { tensorflow: false, forbidden: ['api/', 'worker/', 'engine/', 'cli/'] },
+  'jobs/': USE_CASE,
+  // Comparisons and searches, learning-rate range tests, uploaded datasets and models: called by the API only.
+  'comparisons/': USE_CASE,
+  'lr-finder/': USE_CASE,
+  'datasets/': USE_CASE,
+  'models/': USE_CASE,
   'api/': { tensorflow: false, forbidden: ['worker/', 'engine/', 'cli/'] },
-  'worker/': { tensorflow: false, forbidden: ['api/', 'engine/', 'cli/'] },
+  // The worker records outcomes through jobs/; the other use cases are the API's.
+  'worker/': { tensorflow: false, forbidden: ['api/', 'comparisons/', 'lr-finder/', 'datasets/', 'models/', 'engine/', 'cli/'] },
   // The training child reads uploaded datasets from PostgreSQL itself (they are too large for IPC).
-  'engine/': { tensorflow: true, forbidden: ['api/', 'jobs/', 'worker/', 'store/', 'cli/'], allowed: ['store/datasets.ts'] },
-  'cli/': { tensorflow: false, forbidden: ['api/', 'jobs/', 'worker/', 'store/', 'engine/'] },
+  'engine/': { tensorflow: true, forbidden: ['api/', ...USE_CASES, 'worker/', 'store/', 'cli/'], allowed: ['store/datasets.ts'] },
+  'cli/': { tensorflow: false, forbidden: ['api/', ...USE_CASES, 'worker/', 'store/', 'engine/'] },
 };
 
 function sourceFiles(dir: string): string[] {

@@ -2,11 +2,11 @@
 import { ConflictError } from '../errors.ts';
 import { cancelChannel, withRedis } from '../queue.ts';
 import { requestCancel, type JobRow } from '../store/jobs.ts';
-import type { JobsContext } from './context.ts';
+import type { UseCaseContext } from '../use-case-context.ts';
 import { requireJob } from './find.ts';
 
 /** Where a failed announcement is logged (a pino or Fastify logger). */
-interface Log {
+export interface Log {
   warn(obj: object, msg: string): void;
 }
 
@@ -14,7 +14,7 @@ interface Log {
  * Cancels the tenant's job `id`: a NotFoundError when it has none, a ConflictError when the job
  * has already succeeded or failed (a canceled one stays canceled).
  */
-export async function cancelTenantJob(ctx: JobsContext, tenant: string, id: string, log: Log): Promise<JobRow> {
+export async function cancelTenantJob(ctx: UseCaseContext, tenant: string, id: string, log: Log): Promise<JobRow> {
   const before = await requireJob(ctx.db, tenant, id);
   if (before.status === 'succeeded' || before.status === 'failed') {
     throw new ConflictError('id', `job ${before.id} has already ${before.status}; there is nothing to cancel`);
@@ -27,7 +27,7 @@ export async function cancelTenantJob(ctx: JobsContext, tenant: string, id: stri
  * lock's length (nobody is left to stop it); a running one is told to stop. Finished jobs are
  * left as they are. Redis being down (a bounded wait) does not fail the cancel: PostgreSQL holds it.
  */
-export async function cancelJob({ db, queue, redis, config }: JobsContext, id: string, log: Log): Promise<JobRow> {
+export async function cancelJob({ db, queue, redis, config }: UseCaseContext, id: string, log: Log): Promise<JobRow> {
   const job = (await requestCancel(db, id, new Date(Date.now() - config.JOB_LOCK_MS)))!;
   if (job.status === 'canceled') {
     // A worker holding it sees the status and skips it.

@@ -6,7 +6,8 @@
  */
 import { InvalidInputError, invalid } from '../errors.ts';
 import type { Db } from '../store/db.ts';
-import { getModelArtifacts, getTenantJob } from '../store/jobs.ts';
+import { getModelArtifacts } from '../store/artifacts.ts';
+import { getTenantJob } from '../store/jobs.ts';
 import { getUploadedModel } from '../store/models.ts';
 import type { ParsedJob } from '../domain/job.ts';
 import { checkWeightsFit } from '../domain/weights.ts';

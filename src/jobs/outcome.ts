@@ -15,7 +15,7 @@ import {
   succeedAttempt,
   type Attempt,
   type Ending,
-} from '../store/jobs.ts';
+} from '../store/attempts.ts';
 import { retryWhileUnreachable } from '../store/unavailable.ts';
 import { planJob, type JobSpec } from '../domain/job.ts';
 import { encodeOptimizerState } from '../domain/optimizer-state.ts';

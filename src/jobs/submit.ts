@@ -1,17 +1,17 @@
 /**
  * Submitting a job, shared by POST /v1/jobs and the comparisons: check the whole spec (without
- * TensorFlow.js), resolve its starting point, insert the row, queue it. `prepareJob` is the
+ * TensorFlow.js), resolve its starting point, insert the row, queue it (admit.ts). `prepareJob` is the
  * check alone, for callers that insert several rows in one transaction.
  */
 import { createHash, randomInt, randomUUID } from 'node:crypto';
-import { ConflictError, DependencyUnavailableError } from '../errors.ts';
-import { enqueueTraining, redisReason } from '../queue.ts';
+import { ConflictError } from '../errors.ts';
 import { deleteJob, findJobByIdempotencyKey, insertJob, type JobRow, type NewJob } from '../store/jobs.ts';
 import { MAX_SEED, parseJobSpec } from '../domain/job.ts';
-import type { JobsContext } from './context.ts';
+import type { UseCaseContext } from '../use-case-context.ts';
+import { admitJobs } from './admit.ts';
 import { resolveInitFrom } from './continue.ts';
 import { parseNotify } from './notify.ts';
-import { checkActiveJobs, insertingActiveJobs } from './quotas.ts';
+import { checkActiveJobs } from './quotas.ts';
 import { prefetchUploaded } from './uploaded-datasets.ts';
 
 /** JSON with object keys sorted: the same request hashes the same whatever its key order. */
@@ -34,7 +34,7 @@ export type PreparedJob = Omit<NewJob, 'id' | 'idempotencyKey' | 'requestHash'>;
  * jobs alone it may name; `seed` is drawn only when the body has none.
  */
 export async function prepareJob(
-  ctx: JobsContext,
+  ctx: UseCaseContext,
   tenant: string,
   body: { name?: string; dataset?: unknown },
   seed: () => number = drawSeed,
@@ -63,12 +63,12 @@ export type SubmitResult =
   | { kind: 'replayed'; job: JobRow };
 
 export async function submitJob(
-  ctx: JobsContext,
+  ctx: UseCaseContext,
   tenant: string,
   body: { name?: string; dataset?: unknown },
   opts: { idempotencyKey?: string },
 ): Promise<SubmitResult> {
-  const { db, queue, redis, config } = ctx;
+  const { db, config } = ctx;
   const key = opts.idempotencyKey;
   const requestHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
   if (key) {
@@ -78,15 +78,13 @@ export async function submitJob(
   await checkActiveJobs(db, config, tenant);
   const prepared = await prepareJob(ctx, tenant, body);
   const row = { id: randomUUID(), ...prepared, idempotencyKey: key, requestHash: key ? requestHash : undefined };
-  const { job, created } = await insertingActiveJobs(config, 1, () => insertJob(db, row, config.TENANT_MAX_ACTIVE_JOBS));
+  const { job, created } = await admitJobs(ctx, {
+    adding: 1,
+    insert: () => insertJob(db, row, config.TENANT_MAX_ACTIVE_JOBS),
+    queued: (inserted) => (inserted.created ? [inserted.job.id] : []),
+    remove: (inserted) => deleteJob(db, inserted.job.id),
+  });
   if (!created) return { kind: 'replayed', job: replayed(job, requestHash) };
-  try {
-    await enqueueTraining(queue, job.id);
-  } catch (err) {
-    // Not queued means not accepted: remove the row so a retry with the same key starts afresh.
-    await deleteJob(db, job.id);
-    throw new DependencyUnavailableError('redis', redisReason(redis), { cause: err });
-  }
   return { kind: 'created', job };
 }
 

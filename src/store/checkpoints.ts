@@ -6,7 +6,7 @@ import type { Checkpoint } from '../domain/records.ts';
 import { decodeOptimizerState, encodeOptimizerState } from '../domain/optimizer-state.ts';
 import { ownArrayBuffer } from '../bytes.ts';
 import type { Db } from './db.ts';
-import type { Attempt } from './jobs.ts';
+import type { Attempt } from './attempts.ts';
 
 /** A checkpoint as stored, with the backend that wrote it (null: stored before that was recorded). */
 export type StoredCheckpoint = Checkpoint & { backend: string | null };

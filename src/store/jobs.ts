@@ -1,6 +1,9 @@
 /**
- * Reads and writes of job rows. Status changes are conditional updates (WHERE status IN …),
- * so a late or repeated message (BullMQ delivers at least once) never moves a finished job.
+ * Job rows: inserts (within the tenant's limit), reads, lists, and a user's cancel. The rest of
+ * a job's life is in attempts.ts (a worker's attempt, fenced, and the success transaction),
+ * artifacts.ts (what a finished job produced) and reconciling.ts (the reconciler's queries).
+ * Status changes are conditional updates (WHERE status IN …), so a late or repeated message
+ * (BullMQ delivers at least once) never moves a finished job.
  */
 import type { Db } from './db.ts';
 import { Prisma } from './generated/client.ts';
@@ -34,9 +37,6 @@ type JobRecord = Prisma.JobGetPayload<{ select: typeof JOB_FIELDS }>;
 
 /** A job row with its JSON columns decoded, here and only here, into the types they were written from. */
 export type JobRow = Omit<JobRecord, 'spec' | 'progress'> & { spec: JobSpec; progress: Progress | null };
-
-/** Our records as Prisma's JSON input (they are plain JSON data: no dates, no classes). */
-const json = (value: object): Prisma.InputJsonValue => value;
 
 const toJobRow = (row: JobRecord): JobRow => ({
   ...row,
@@ -169,150 +169,6 @@ export async function listJobs(
 }
 
 /**
- * A worker takes the job: queued (or running, when a crashed attempt is started again) becomes
- * running. Returns null when the job finished or a cancel was asked for in the meantime (the
- * caller ends a cancel-requested one: cancelRequestedJob). The attempt number it returns fences
- * every later write of this attempt (see `Attempt`).
- */
-export async function startAttempt(db: Db, id: string, backend: string): Promise<JobRow | null> {
-  const now = new Date();
-  const { count } = await db.job.updateMany({
-    where: { id, status: { in: ['queued', 'running'] }, cancelRequested: false },
-    data: { status: 'running', backend, attempts: { increment: 1 }, startedAt: now, heartbeatAt: now, resumedFromStep: 0, error: null },
-  });
-  return count === 1 ? getJob(db, id) : null;
-}
-
-/**
- * Cancels a job that is still queued or running with a cancel asked for: what a worker does with
- * the job startAttempt refused for that flag. One conditional update: a job that has finished
- * stays as it is. Answers whether it canceled it.
- */
-export async function cancelRequestedJob(db: Db, id: string): Promise<boolean> {
-  const { count } = await db.job.updateMany({
-    where: { id, status: { in: ['queued', 'running'] }, cancelRequested: true },
-    data: { status: 'canceled', finishedAt: new Date() },
-  });
-  return count === 1;
-}
-
-/**
- * One attempt at a job. Its writes apply only while the row is still `running` with this attempt
- * number: a worker presumed dead (and replaced) that wakes up again can change nothing.
- */
-export interface Attempt {
-  id: string;
-  attempt: number;
-}
-
-const current = (a: Attempt) => ({ id: a.id, status: 'running' as const, attempts: a.attempt });
-
-/**
- * The running attempt's heartbeat, with its progress when given. Answers whether the row is still
- * this attempt's, and whether a cancel was asked for (the fallback to the pub/sub message).
- */
-export async function beat(db: Db, a: Attempt, progress?: object): Promise<{ ours: boolean; cancelRequested: boolean }> {
-  const rows = await db.job.updateManyAndReturn({
-    where: current(a),
-    data: { heartbeatAt: new Date(), ...(progress ? { progress } : {}) },
-    select: { cancelRequested: true },
-  });
-  return rows.length === 0 ? { ours: false, cancelRequested: false } : { ours: true, cancelRequested: rows[0].cancelRequested };
-}
-
-export async function markResumed(db: Db, a: Attempt, step: number): Promise<void> {
-  await db.job.updateMany({ where: current(a), data: { resumedFromStep: step } });
-}
-
-export type Ending = { error?: string; progress?: object; divergedAtStep?: number };
-
-/** The columns a job's end sets (or a return to `queued`, which clears finishedAt). */
-const ending = (status: 'failed' | 'canceled' | 'queued', fields: Ending) => ({
-  status,
-  error: fields.error,
-  divergedAtStep: fields.divergedAtStep,
-  ...(fields.progress ? { progress: json(fields.progress) } : {}),
-  finishedAt: status === 'queued' ? null : new Date(),
-});
-
-/** Ends the attempt: failed, canceled, or back to `queued` (a shutdown) for another worker. */
-export async function endAttempt(db: Db, a: Attempt, status: 'failed' | 'canceled' | 'queued', fields: Ending = {}): Promise<boolean> {
-  const { count } = await db.job.updateMany({ where: current(a), data: ending(status, fields) });
-  return count === 1;
-}
-
-/** Ends a job that no attempt holds (not started yet, or given up on by BullMQ), whoever ran it. */
-export async function finishJob(db: Db, id: string, status: 'failed' | 'canceled' | 'queued', fields: Ending = {}): Promise<boolean> {
-  const { count } = await db.job.updateMany({ where: { id, status: { in: ['queued', 'running'] } }, data: ending(status, fields) });
-  return count === 1;
-}
-
-export interface Artifacts {
-  modelTopology: object;
-  weightSpecs: object[];
-  weightData: Uint8Array;
-  /** The optimizer state's JSON without values, and the values as float32 bytes. */
-  optimizerState: { header: object; slotData: Uint8Array };
-}
-
-/** Why a success was refused: the rows stored are not the rows the plan makes. */
-export class IncompleteMetricsError extends Error {
-  override readonly name = 'IncompleteMetricsError';
-  constructor(
-    readonly stored: { steps: number; epochs: number },
-    readonly expected: { steps: number; epochs: number },
-  ) {
-    super(`only ${stored.steps} of ${expected.steps} step rows and ${stored.epochs} of ${expected.epochs} epoch rows are stored`);
-  }
-}
-
-/**
- * Stores what the job produced and marks it succeeded, in one short transaction, only if every
- * step and epoch row the plan makes is stored (a success with rows missing is the worst bug a
- * training service can have). The checkpoint, no longer needed, goes. The optimizer state's
- * values go in as bytes: as JSON (through Prisma's Json) they took about 500 ms for Adam on a
- * 100,000-weight model, and a model at the parameter limit would make hundreds of MB of text.
- * False when the attempt is no longer the job's; IncompleteMetricsError when rows are missing.
- */
-export async function succeedAttempt(
-  db: Db,
-  a: Attempt,
-  artifacts: Artifacts,
-  progress: Progress | undefined,
-  expected: { steps: number; epochs: number },
-): Promise<boolean> {
-  const { id } = a;
-  const topology = JSON.stringify(artifacts.modelTopology);
-  const specs = JSON.stringify(artifacts.weightSpecs);
-  const state = JSON.stringify(artifacts.optimizerState.header);
-  const slotData = new Uint8Array(artifacts.optimizerState.slotData);
-  const weights = new Uint8Array(artifacts.weightData);
-  return db.$transaction(
-    async (tx) => {
-      const { count } = await tx.job.updateMany({
-        where: current(a),
-        data: { status: 'succeeded', finishedAt: new Date(), ...(progress ? { progress: json(progress) } : {}) },
-      });
-      if (count !== 1) return false;
-      const [steps, epochs] = await Promise.all([
-        tx.stepMetric.count({ where: { jobId: id } }),
-        tx.epochMetric.count({ where: { jobId: id } }),
-      ]);
-      if (steps !== expected.steps || epochs !== expected.epochs) throw new IncompleteMetricsError({ steps, epochs }, expected);
-      await tx.jobCheckpoint.deleteMany({ where: { jobId: id } });
-      await tx.$executeRaw`
-      INSERT INTO "JobArtifacts" ("jobId", "modelTopology", "weightSpecs", "weightData", "optimizerState", "optimizerSlotData")
-      VALUES (${id}::uuid, ${topology}::jsonb, ${specs}::jsonb, ${weights}, ${state}::jsonb, ${slotData})
-      ON CONFLICT ("jobId") DO UPDATE SET "modelTopology" = EXCLUDED."modelTopology",
-        "weightSpecs" = EXCLUDED."weightSpecs", "weightData" = EXCLUDED."weightData",
-        "optimizerState" = EXCLUDED."optimizerState", "optimizerSlotData" = EXCLUDED."optimizerSlotData"`;
-      return true;
-    },
-    { timeout: 30_000 },
-  );
-}
-
-/**
  * Asks a job to stop. A queued job is canceled at once, and so is a running one whose worker is
  * gone (no heartbeat since `staleBefore`): nobody would ever see the flag. Otherwise the worker
  * stops it when it sees the flag.
@@ -324,75 +180,4 @@ export async function requestCancel(db: Db, id: string, staleBefore: Date): Prom
   });
   await db.job.updateMany({ where: { id, status: 'running' }, data: { cancelRequested: true } });
   return getJob(db, id);
-}
-
-export function getModelArtifacts(db: Db, id: string) {
-  return db.jobArtifacts.findUnique({ where: { jobId: id }, select: { modelTopology: true, weightSpecs: true } });
-}
-
-/** What a job started from another needs: its weights and, if asked, its optimizer state. */
-export function getStartingArtifacts(db: Db, id: string, withOptimizerState: boolean) {
-  return db.jobArtifacts.findUnique({
-    where: { jobId: id },
-    select: { weightSpecs: true, weightData: true, optimizerState: withOptimizerState, optimizerSlotData: withOptimizerState },
-  });
-}
-
-export function getWeightData(db: Db, id: string) {
-  return db.jobArtifacts.findUnique({ where: { jobId: id }, select: { weightData: true } });
-}
-
-/** The optimizer state as stored: its JSON header and its values' bytes. */
-export function getOptimizerState(db: Db, id: string) {
-  return db.jobArtifacts.findUnique({ where: { jobId: id }, select: { optimizerState: true, optimizerSlotData: true } });
-}
-
-/** Jobs PostgreSQL says are queued, oldest first, a page at a time (the reconciler's input). */
-export function queuedJobs(db: Db, limit: number, afterId?: string) {
-  return db.job.findMany({
-    where: { status: 'queued', ...(afterId ? { id: { gt: afterId } } : {}) },
-    orderBy: { id: 'asc' },
-    take: limit,
-    select: { id: true, attempts: true },
-  });
-}
-
-/**
- * Runs `enqueue` only if the job is still `queued`, its row locked until `enqueue` is done: a list
- * of queued jobs read a moment ago may be stale (a worker may have run the job to its end since),
- * and while the row is locked no worker takes the job and nobody ends it. A row another
- * transaction is changing is waited for, then looked at again. Answers `enqueue`'s answer, or
- * false when the job is no longer queued.
- */
-export function whileStillQueued(db: Db, id: string, enqueue: () => Promise<boolean>): Promise<boolean> {
-  return db.$transaction(
-    async (tx) => {
-      const rows = await tx.$queryRaw<unknown[]>`SELECT 1 FROM "Job" WHERE id = ${id}::uuid AND status = 'queued' FOR UPDATE`;
-      return rows.length === 1 ? enqueue() : false;
-    },
-    // enqueue talks to Redis: more than Prisma's 5 s default on a busy machine.
-    { timeout: 30_000 },
-  );
-}
-
-/** Running jobs whose worker has not been heard of since `staleBefore`. */
-export function silentRunningJobs(db: Db, staleBefore: Date, limit: number) {
-  return db.job.findMany({
-    where: { status: 'running', OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: staleBefore } }] },
-    orderBy: { heartbeatAt: 'asc' },
-    take: limit,
-    select: { id: true, attempts: true },
-  });
-}
-
-/**
- * A silent running job back to `queued` (or `failed` with `error`), only if it is still silent
- * and still at the attempt the reconciler saw: a worker that speaks up in between keeps it.
- */
-export async function recoverSilentJob(db: Db, a: Attempt, staleBefore: Date, error?: string): Promise<boolean> {
-  const { count } = await db.job.updateMany({
-    where: { ...current(a), OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: staleBefore } }] },
-    data: error ? { status: 'failed', error, finishedAt: new Date() } : { status: 'queued' },
-  });
-  return count === 1;
 }

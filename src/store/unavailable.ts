@@ -9,10 +9,15 @@ import type { Db } from './db.ts';
 /** An error that says PostgreSQL is unreachable (classified in connection-errors.ts). */
 export const isDatabaseUnreachable = (err: unknown): boolean => databaseUnavailable(err) !== null;
 
+/** The cheapest query: it answers when PostgreSQL does (/readyz races it against a deadline). */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.$queryRaw`SELECT 1`;
+}
+
 /** Whether PostgreSQL answers right now. */
 export async function isReachable(db: Db): Promise<boolean> {
   try {
-    await db.$queryRaw`SELECT 1`;
+    await pingDatabase(db);
     return true;
   } catch {
     return false;

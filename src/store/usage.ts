@@ -1,4 +1,4 @@
-/** What a tenant holds, for its quotas (api/auth/quotas.ts for bytes, jobs/quotas.ts for jobs). */
+/** What a tenant holds, for its quotas (datasets/stored-bytes.ts for bytes, jobs/quotas.ts for jobs). */
 import type { Db } from './db.ts';
 
 /** Bytes of the tenant's datasets (as uploaded) and uploaded models (their weights). */

@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import { saveCheckpoint } from '../store/checkpoints.ts';
 import type { Db } from '../store/db.ts';
-import { beat, type Attempt } from '../store/jobs.ts';
+import { beat, type Attempt } from '../store/attempts.ts';
 import { insertSteps, saveEpoch, type EpochRow, type StepRow } from '../store/metrics.ts';
 import { isDatabaseUnreachable, isReachable } from '../store/unavailable.ts';
 import type { Checkpoint, Progress } from '../domain/records.ts';

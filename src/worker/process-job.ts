@@ -19,7 +19,8 @@ import {
 import type { TrainingJobData } from '../queue.ts';
 import { loadCheckpoint, rewindMetrics } from '../store/checkpoints.ts';
 import type { Db } from '../store/db.ts';
-import { getJob, markResumed, startAttempt, type Attempt } from '../store/jobs.ts';
+import { markResumed, startAttempt, type Attempt } from '../store/attempts.ts';
+import { getJob } from '../store/jobs.ts';
 import { claimTenantSlot } from '../store/tenant-slots.ts';
 import { isDatabaseUnreachable, isReachable } from '../store/unavailable.ts';
 import { planJob, type JobSpec } from '../domain/job.ts';
@@ -33,7 +34,8 @@ import { resumeRefusal } from './resume-backend.ts';
 import { trainingBackend } from '../domain/training-backend.ts';
 import { loadStartingPoint } from './starting-point.ts';
 
-export interface JobContext {
+/** What the worker hands the processor for every job it takes (the use cases' context is UseCaseContext). */
+export interface WorkerContext {
   db: Db;
   pool: ChildPool;
   log: Logger;
@@ -64,7 +66,7 @@ export async function processTrainingJob(
   job: Job<TrainingJobData>,
   token: string | undefined,
   signal: AbortSignal | undefined,
-  ctx: JobContext,
+  ctx: WorkerContext,
 ): Promise<string> {
   try {
     return await takeJob(job, token, signal, ctx);
@@ -83,7 +85,7 @@ async function takeJob(
   job: Job<TrainingJobData>,
   token: string | undefined,
   signal: AbortSignal | undefined,
-  ctx: JobContext,
+  ctx: WorkerContext,
 ): Promise<string> {
   const { db } = ctx;
   const { jobId } = job.data;
@@ -172,7 +174,7 @@ function trainInChild(
   { spec, backend }: { spec: JobSpec; backend: string },
   start: StartingPoint | undefined,
   signal: AbortSignal | undefined,
-  ctx: JobContext,
+  ctx: WorkerContext,
   log: Logger,
 ): Promise<Run> {
   const { config } = ctx;

@@ -9,18 +9,16 @@
  *   workers have missed BullMQ's event.
  * Jobs Redis still drives are left to BullMQ (its stalled-job check restarts those whose worker
  * died). One reconciler runs at a time across every API and worker process: a PostgreSQL
- * advisory lock held for the duration of the pass.
+ * advisory lock held for the duration of the pass (store/reconciling.ts).
  */
 import { Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { givenUpByQueue } from '../jobs/outcome.ts';
 import type { Db } from '../store/db.ts';
-import { queuedJobs, recoverSilentJob, silentRunningJobs, whileStillQueued } from '../store/jobs.ts';
+import { queuedJobs, recoverSilentJob, silentRunningJobs, whileStillQueued, withReconcileLock } from '../store/reconciling.ts';
 import type { TrainingJobData } from '../queue.ts';
 
-/** Any constant: the same in every process of one deployment (the migration lock uses another). */
-const RECONCILE_LOCK_KEY = 72_616_124;
 const PAGE = 500;
 /** BullMQ states in which a worker will (still) run the job without our help. */
 const DRIVEN_BY_REDIS = new Set(['waiting', 'delayed', 'prioritized', 'waiting-children', 'active']);
@@ -63,22 +61,15 @@ export class Reconciler {
 
   /** One pass; null when another process holds the lock (it is reconciling right now). */
   runOnce(): Promise<ReconcileReport | null> {
-    return this.db.$transaction(
-      async (tx) => {
-        const [{ locked }] = await tx.$queryRaw<
-          Array<{ locked: boolean }>
-        >`SELECT pg_try_advisory_xact_lock(${RECONCILE_LOCK_KEY}) AS locked`;
-        if (!locked) return null;
-        const report: ReconcileReport = { requeued: [], recovered: [], failed: [] };
-        await this.requeueLostQueuedJobs(report);
-        await this.recoverSilentRunningJobs(report);
-        if (report.requeued.length + report.recovered.length + report.failed.length > 0) {
-          this.log.info(report, 'reconciled PostgreSQL with Redis');
-        }
-        return report;
-      },
-      { maxWait: 10_000, timeout: 10 * 60_000 },
-    );
+    return withReconcileLock(this.db, async () => {
+      const report: ReconcileReport = { requeued: [], recovered: [], failed: [] };
+      await this.requeueLostQueuedJobs(report);
+      await this.recoverSilentRunningJobs(report);
+      if (report.requeued.length + report.recovered.length + report.failed.length > 0) {
+        this.log.info(report, 'reconciled PostgreSQL with Redis');
+      }
+      return report;
+    });
   }
 
   private async requeueLostQueuedJobs(report: ReconcileReport): Promise<void> {

@@ -4,7 +4,7 @@
  */
 import { ownArrayBuffer } from '../bytes.ts';
 import type { Db } from '../store/db.ts';
-import { getStartingArtifacts } from '../store/jobs.ts';
+import { getStartingArtifacts } from '../store/artifacts.ts';
 import { getUploadedWeights } from '../store/models.ts';
 import type { JobSpec } from '../domain/job.ts';
 import type { StartingPoint } from '../domain/records.ts';

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { givenUpByQueue } from '../jobs/outcome.ts';
 import type { Db } from '../store/db.ts';
-import { finishJob } from '../store/jobs.ts';
+import { finishJob } from '../store/attempts.ts';
 import { ChildPool } from './child-pool.ts';
 import { chooseConcurrency, defaultNativeThreads, thisMachine } from './concurrency.ts';
 import { PendingCancels } from './cancel-registry.ts';

@@ -199,7 +199,8 @@ export async function metricsWriterCapacity(
   rows = 20_000,
 ): Promise<{ rows: number; seconds: number; rowsPerSecond: number }> {
   const { createDb } = await import('../../src/store/db.ts');
-  const { insertJob, deleteJob, startAttempt } = await import('../../src/store/jobs.ts');
+  const { insertJob, deleteJob } = await import('../../src/store/jobs.ts');
+  const { startAttempt } = await import('../../src/store/attempts.ts');
   const { JobRecorder } = await import('../../src/worker/job-recorder.ts');
   const { pino } = await import('pino');
   const db = createDb(databaseUrl);

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createDb, type Db } from '../../src/store/db.ts';
-import { getJob, getTenantJob, insertJob, startAttempt } from '../../src/store/jobs.ts';
+import { startAttempt } from '../../src/store/attempts.ts';
+import { getJob, getTenantJob, insertJob } from '../../src/store/jobs.ts';
 import { prepareDatabase } from '../../src/store/migrate.ts';
 import { TEST_DATABASE_URL } from '../helpers/env.ts';
 

@@ -1,11 +1,13 @@
 /** /v1/comparisons: several optimizers on the same job side by side ("which optimizer for my task?"). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { ConflictError, InvalidInputError } from '../../errors.ts';
-import { getComparison, listComparisons, markCanceled, type ComparisonRow } from '../../store/comparisons.ts';
-import { cancelJob } from '../../jobs/cancel.ts';
-import { expandVariants, METRICS, type ComparisonBody } from '../comparison-request.ts';
-import { comparisonStatus, comparisonView, createComparison, requireComparison } from '../comparisons.ts';
+import { InvalidInputError } from '../../errors.ts';
+import { getComparison, listComparisons, type ComparisonRow } from '../../store/comparisons.ts';
+import { expandVariants, METRICS, type ComparisonBody } from '../../comparisons/request.ts';
+import { cancelComparison } from '../../comparisons/cancel.ts';
+import { createComparison } from '../../comparisons/create.ts';
+import { requireComparison } from '../../comparisons/find.ts';
+import { comparisonStatus, comparisonView } from '../../comparisons/view.ts';
 import type { ApiContext } from '../context.ts';
 import { decodeCursor, encodeCursor } from '../job-view.ts';
 import { JobBaseSchema, OptimizerSchema } from '../request-schemas.ts';
@@ -173,16 +175,7 @@ export function comparisonRoutes(ctx: ApiContext): FastifyPluginAsyncTypebox {
           response: { 200: ComparisonView, 404: ErrorBody, 409: ErrorBody },
         },
       },
-      async (request) => {
-        const { tenant } = request.principal;
-        const before = await requireOne(tenant, request.params.id);
-        if (comparisonStatus(before) === 'completed') {
-          throw new ConflictError('id', `comparison ${before.id} has already completed; there is nothing to cancel`);
-        }
-        await markCanceled(db, tenant, 'comparison', before.id);
-        for (const jobId of before.jobIds) await cancelJob(ctx, jobId, request.log);
-        return comparisonView(ctx, (await getComparison(db, tenant, 'comparison', before.id))!);
-      },
+      async (request) => comparisonView(ctx, await cancelComparison(ctx, request.principal.tenant, request.params.id, request.log)),
     );
   };
 }

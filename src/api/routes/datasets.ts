@@ -8,30 +8,14 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
-import {
-  ConflictError,
-  InvalidInputError,
-  NotFoundError,
-  RequestTimeoutError,
-  ShuttingDownError,
-  TooLargeError,
-  UnsupportedFormatError,
-} from '../../errors.ts';
-import {
-  activeJobsUsing,
-  beginDataset,
-  deleteDataset,
-  finishDataset,
-  getDataset,
-  listDatasets,
-  chunkWriter,
-  type DatasetRow,
-} from '../../store/datasets.ts';
+import { InvalidInputError, RequestTimeoutError, ShuttingDownError, TooLargeError, UnsupportedFormatError } from '../../errors.ts';
+import { deleteUnusedDataset } from '../../datasets/delete.ts';
+import { requireDataset } from '../../datasets/find.ts';
+import { storeUpload, type UploadSource } from '../../datasets/upload.ts';
+import { listDatasets, type DatasetRow } from '../../store/datasets.ts';
 import { createPool } from '../../store/db.ts';
-import { ingestCsv } from '../../ingest/csv.ts';
-import { ingestJson } from '../../ingest/json.ts';
 import { checkText } from '../../ingest/values.ts';
-import { checkStoredBytes } from '../auth/quotas.ts';
+import { checkStoredBytes } from '../../datasets/stored-bytes.ts';
 import type { ApiContext } from '../context.ts';
 import { documentedBody } from '../documented-body.ts';
 import { multipartError } from '../multipart-errors.ts';
@@ -66,6 +50,11 @@ const UploadQuery = Type.Object({
 });
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 type UploadRequest = FastifyRequest<{ Querystring: Static<typeof UploadQuery> }>;
+interface OpenedBody {
+  stream: Readable;
+  format: 'csv' | 'json';
+  parts?: AsyncIterableIterator<unknown>;
+}
 
 function view(row: DatasetRow): Static<typeof Dataset> {
   return {
@@ -99,35 +88,35 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
     app.addHook('preClose', () => uploads.close());
     app.addHook('onClose', () => pool.end());
 
-    /** The upload itself, once admitted: parsed while it arrives, its slices stored, or nothing of it kept. */
-    async function receive(request: UploadRequest, reply: FastifyReply, lease: UploadLease) {
-      const { label, name, task } = request.query;
-      await checkStoredBytes(db, config, request.principal.tenant, Number(request.headers['content-length']) || 0);
-      let stream: Readable;
-      let format: 'csv' | 'json';
+    /** The data of the request: a multipart body's `file` part (the rest of its parts kept to check), or the body itself. */
+    async function openBody(request: UploadRequest, lease: UploadLease): Promise<OpenedBody> {
       // Multipart: read as parts, so a part after the file is seen (and refused) rather than dropped.
-      let parts: AsyncIterableIterator<unknown> | undefined;
       if (request.isMultipart()) {
-        parts = request.parts();
+        const parts = request.parts();
         const next = parts.next().catch((err: unknown) => {
           throw multipartError(err);
         });
         const first = await within(next, config.UPLOAD_IDLE_TIMEOUT_MS, lease.signal);
         const file = first.value as Awaited<ReturnType<typeof request.file>>;
         if (!file) throw new InvalidInputError('file', 'is missing: send the data as a multipart field named file');
-        stream = file.file;
-        format = file.mimetype === 'application/json' || file.filename.endsWith('.json') ? 'json' : 'csv';
-      } else {
-        const type = (request.headers['content-type'] ?? '').split(';')[0].trim();
-        if (!['text/csv', 'application/json', 'text/plain'].includes(type)) {
-          throw new UnsupportedFormatError(
-            'content-type',
-            `must be text/csv, application/json or multipart/form-data, got ${type || 'none'}`,
-          );
-        }
-        stream = request.body as Readable;
-        format = type === 'application/json' ? 'json' : 'csv';
+        const format = file.mimetype === 'application/json' || file.filename.endsWith('.json') ? 'json' : 'csv';
+        return { stream: file.file, format, parts };
       }
+      const type = (request.headers['content-type'] ?? '').split(';')[0].trim();
+      if (!['text/csv', 'application/json', 'text/plain'].includes(type)) {
+        throw new UnsupportedFormatError(
+          'content-type',
+          `must be text/csv, application/json or multipart/form-data, got ${type || 'none'}`,
+        );
+      }
+      return { stream: request.body as Readable, format: type === 'application/json' ? 'json' : 'csv' };
+    }
+
+    /** The upload itself, once admitted: parsed while it arrives, its slices stored, or nothing of it kept. */
+    async function receive(request: UploadRequest, reply: FastifyReply, lease: UploadLease) {
+      const { label, name, task } = request.query;
+      await checkStoredBytes(db, config, request.principal.tenant, Number(request.headers['content-length']) || 0);
+      const { stream, format, parts } = await openBody(request, lease);
       const counted = byteLimit(config.MAX_DATASET_BYTES);
       stream.pipe(counted); // counted's error (the limit) reaches the parser that reads it
       forwardFailures(stream, counted);
@@ -151,42 +140,30 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
       else lease.signal.addEventListener('abort', stop, { once: true });
       const id = randomUUID();
       lease.track(id);
+      const tenant = request.principal.tenant;
+      const source: UploadSource = {
+        format,
+        body: counted,
+        async checkEnd() {
+          if (!parts) return;
+          const next = await parts.next().catch((err: unknown) => {
+            throw multipartError(err);
+          });
+          if (!next.done) throw new InvalidInputError('body', 'more parts than this upload takes: send one file field');
+        },
+        abandon: drain,
+      };
+      const leftBehind = (cleanupErr: unknown) => {
+        lease.leaveBehind(id);
+        request.log.warn(
+          { err: cleanupErr, datasetId: id },
+          'could not remove a failed upload yet; it is removed once the database answers',
+        );
+      };
       try {
-        await beginDataset(db, request.principal.tenant, id, name);
-        const ingestLimits = { task, maxFeatures: config.MAX_FEATURES };
-        const sink = chunkWriter(pool, id);
-        const ingested =
-          format === 'csv' ? await ingestCsv(counted, { label, ...ingestLimits }, sink) : await ingestJson(counted, ingestLimits, sink);
-        await checkStoredBytes(db, config, request.principal.tenant, counted.bytes); // this row counts 0 bytes until finished
-        if (
-          parts &&
-          !(
-            await parts.next().catch((err: unknown) => {
-              throw multipartError(err);
-            })
-          ).done
-        )
-          throw new InvalidInputError('body', 'more parts than this upload takes: send one file field');
-        const row = await finishDataset(db, id, {
-          rows: ingested.rows,
-          featureShape: ingested.featureShape,
-          labelKind: ingested.labels.kind,
-          classes: ingested.labels.kind === 'classes' ? ingested.labels.classes : null,
-          targetDims: ingested.targetDims,
-          labelColumn: ingested.labelColumn,
-          bytes: counted.bytes,
-        });
+        const row = await storeUpload({ db, config, pool }, { tenant, id, name, label, task }, source, leftBehind);
         return reply.status(201).header('location', `/v1/datasets/${id}`).send(view(row));
       } catch (err) {
-        drain();
-        // Refused whole: no slice of it stays. The database down, the registry removes it later.
-        await deleteDataset(db, id).catch((cleanupErr: unknown) => {
-          lease.leaveBehind(id);
-          request.log.warn(
-            { err: cleanupErr, datasetId: id },
-            'could not remove a failed upload yet; it is removed once the database answers',
-          );
-        });
         const code = (err as { code?: string }).code;
         if (code === 'FST_REQ_FILE_TOO_LARGE')
           throw new TooLargeError('file', `larger than the dataset limit of ${config.MAX_DATASET_BYTES} bytes`);
@@ -257,11 +234,7 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
       {
         schema: { summary: 'An uploaded dataset', params: IdParams, response: { 200: Dataset, 404: ErrorBody } },
       },
-      async (request) => {
-        const row = await getDataset(db, request.principal.tenant, request.params.id);
-        if (!row) throw new NotFoundError('id', `no dataset ${request.params.id}`);
-        return view(row);
-      },
+      async (request) => view(await requireDataset(db, request.principal.tenant, request.params.id)),
     );
 
     app.delete(
@@ -274,16 +247,7 @@ export function datasetRoutes({ db, config }: ApiContext): FastifyPluginAsyncTyp
         },
       },
       async (request, reply) => {
-        const row = await getDataset(db, request.principal.tenant, request.params.id);
-        if (!row) throw new NotFoundError('id', `no dataset ${request.params.id}`);
-        const users = await activeJobsUsing(db, row.id);
-        if (users.length > 0) {
-          throw new ConflictError(
-            'id',
-            `dataset ${row.id} is used by ${users.map((j) => `${j.status} job ${j.id}`).join(', ')}; cancel or wait for them first`,
-          );
-        }
-        await deleteDataset(db, row.id);
+        await deleteUnusedDataset(db, request.principal.tenant, request.params.id);
         return reply.status(204).send(null);
       },
     );

@@ -5,6 +5,7 @@ import { Type, type Static } from 'typebox';
 import { redisReason, withRedis, workerKeyPrefix } from '../../queue.ts';
 import type { Db } from '../../store/db.ts';
 import { databaseUnavailable } from '../../store/connection-errors.ts';
+import { pingDatabase } from '../../store/unavailable.ts';
 import type { ApiContext } from '../context.ts';
 import { RETRY_AFTER_SECONDS } from '../errors.ts';
 
@@ -41,7 +42,7 @@ async function checkDatabase(db: Db): Promise<string> {
   const late = Symbol('late');
   try {
     const answer = await Promise.race([
-      db.$queryRaw`SELECT 1`,
+      pingDatabase(db),
       new Promise<typeof late>((resolve) => {
         timer = setTimeout(() => resolve(late), CHECK_MS);
       }),

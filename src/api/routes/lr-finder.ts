@@ -4,8 +4,8 @@ import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { lrChart } from '../../pictures/lr-chart.ts';
 import type { ApiContext } from '../context.ts';
-import { requireComparison } from '../comparisons.ts';
-import { createLrFinder, lrFinderView } from '../lr-finder.ts';
+import { requireComparison } from '../../comparisons/find.ts';
+import { createLrFinder, lrFinderView } from '../../lr-finder/lr-finder.ts';
 import { JobBaseSchema, OptimizerSchema } from '../request-schemas.ts';
 import { ErrorBody, JobIdParams } from '../schemas.ts';
 

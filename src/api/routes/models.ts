@@ -1,11 +1,10 @@
 /** /v1/models: TensorFlow.js models users upload to start jobs from (`initFrom: { modelId }`). */
-import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { NotFoundError } from '../../errors.ts';
-import { getUploadedModel, insertUploadedModel } from '../../store/models.ts';
-import { checkStoredBytes } from '../auth/quotas.ts';
+import { requireModel } from '../../models/find.ts';
+import { storeModel } from '../../models/upload.ts';
+import { checkStoredBytes } from '../../datasets/stored-bytes.ts';
 import type { ApiContext } from '../context.ts';
 import { documentedBody } from '../documented-body.ts';
 import { MAX_MODEL_FILES, readModelUpload } from '../model-upload.ts';
@@ -47,8 +46,7 @@ export function modelRoutes({ db, config }: ApiContext): FastifyPluginAsyncTypeb
       async (request, reply) => {
         await checkStoredBytes(db, config, request.principal.tenant, Number(request.headers['content-length']) || 0);
         const upload = await readModelUpload(request);
-        await checkStoredBytes(db, config, request.principal.tenant, upload.weightData.byteLength);
-        const row = await insertUploadedModel(db, { id: randomUUID(), tenant: request.principal.tenant, ...upload });
+        const row = await storeModel(db, config, { tenant: request.principal.tenant, ...upload });
         return reply.status(201).header('location', `/v1/models/${row.id}`).send(view(row));
       },
     );
@@ -62,11 +60,7 @@ export function modelRoutes({ db, config }: ApiContext): FastifyPluginAsyncTypeb
           response: { 200: UploadedModel, 404: ErrorBody },
         },
       },
-      async (request) => {
-        const row = await getUploadedModel(db, request.principal.tenant, request.params.id);
-        if (!row) throw new NotFoundError('id', `no uploaded model ${request.params.id}`);
-        return view(row);
-      },
+      async (request) => view(await requireModel(db, request.principal.tenant, request.params.id)),
     );
   };
 }

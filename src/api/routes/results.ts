@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { ConflictError } from '../../errors.ts';
-import { getModelArtifacts, getOptimizerState, getWeightData } from '../../store/jobs.ts';
+import { getModelArtifacts, getOptimizerState, getWeightData } from '../../store/artifacts.ts';
 import { decodeOptimizerState, optimizerStateJson } from '../../domain/optimizer-state.ts';
 import { listEpochs, listSteps } from '../../store/metrics.ts';
 import type { ApiContext } from '../context.ts';

@@ -1,7 +1,7 @@
 /**
  * Sends the webhooks of finished jobs. A trigger writes a "WebhookDelivery" row in the same
  * transaction that sets the final status; every API process runs one dispatcher, which claims
- * due rows with FOR UPDATE SKIP LOCKED and a lease (nextAttemptAt moves past the request's
+ * due rows (store/webhooks.ts) with FOR UPDATE SKIP LOCKED and a lease (nextAttemptAt moves past the request's
  * timeout), so one process sends each delivery and a crashed sender's rows come due again.
  * Failed calls are retried with exponential backoff. A crash between the receiver's 2xx and
  * our "delivered" mark sends it again: receivers drop repeats by the `webhook-id` header.
@@ -12,6 +12,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../store/db.ts';
 import { getJob } from '../../store/jobs.ts';
+import { claimDueDeliveries, markAttemptFailed, markDelivered, type ClaimedDelivery } from '../../store/webhooks.ts';
 import type { EventHub } from '../events/hub.ts';
 import { progressView } from '../events/job-stream.ts';
 import { jobView } from '../job-view.ts';
@@ -27,14 +28,6 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const LEASE_S = 60;
 /** Due retries are looked for this often; new deliveries wake the dispatcher at once. */
 const POLL_MS = 2_000;
-
-interface Claimed {
-  id: string;
-  jobId: string;
-  url: string;
-  event: string;
-  attempts: number;
-}
 
 export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined;
@@ -77,7 +70,7 @@ export class WebhookDispatcher {
       do {
         this.again = false;
         try {
-          const claimed = await this.claim();
+          const claimed = await claimDueDeliveries(this.db, LEASE_S);
           this.failing = false;
           await Promise.all(claimed.map((d) => this.deliver(d)));
           if (claimed.length > 0) this.again = true;
@@ -92,18 +85,7 @@ export class WebhookDispatcher {
     });
   }
 
-  private claim(): Promise<Claimed[]> {
-    return this.db.$queryRaw<Claimed[]>`
-      UPDATE "WebhookDelivery" d
-      SET "nextAttemptAt" = CURRENT_TIMESTAMP + make_interval(secs => ${LEASE_S}), "attempts" = d."attempts" + 1
-      WHERE d."id" IN (
-        SELECT "id" FROM "WebhookDelivery"
-        WHERE "state" = 'pending' AND "nextAttemptAt" <= CURRENT_TIMESTAMP
-        ORDER BY "nextAttemptAt" LIMIT 10 FOR UPDATE SKIP LOCKED)
-      RETURNING d."id", d."jobId", d."url", d."event", d."attempts"`;
-  }
-
-  private async deliver(d: Claimed): Promise<void> {
+  private async deliver(d: ClaimedDelivery): Promise<void> {
     const log = this.log.child({ jobId: d.jobId, deliveryId: d.id });
     try {
       const job = await getJob(this.db, d.jobId);
@@ -111,25 +93,19 @@ export class WebhookDispatcher {
       const body = JSON.stringify({ type: 'job.finished', event: d.event, job: { ...jobView(job), progress: progressView(job.progress) } });
       const status = await this.post(d, body);
       if (status < 200 || status >= 300) throw new Error(`the receiver answered ${status}`);
-      await this.db.$executeRaw`
-        UPDATE "WebhookDelivery" SET "state" = 'delivered', "deliveredAt" = CURRENT_TIMESTAMP, "lastError" = NULL
-        WHERE "id" = ${d.id}::uuid`;
+      await markDelivered(this.db, d.id);
       log.info({ attempts: d.attempts }, 'webhook delivered');
     } catch (err) {
       const message = (err as Error).message.slice(0, 500);
       const giveUp = d.attempts >= MAX_ATTEMPTS;
       const delay = BACKOFF_BASE_S * 2 ** (d.attempts - 1);
-      await this.db.$executeRaw`
-        UPDATE "WebhookDelivery" SET "lastError" = ${message},
-          "state" = ${giveUp ? 'failed' : 'pending'},
-          "nextAttemptAt" = CURRENT_TIMESTAMP + make_interval(secs => ${delay})
-        WHERE "id" = ${d.id}::uuid`.catch(() => {}); // the lease expires and it is tried again anyway
+      await markAttemptFailed(this.db, d.id, message, giveUp, delay).catch(() => {}); // the lease expires and it is tried again anyway
       log.warn({ err: message, attempts: d.attempts, giveUp }, 'webhook delivery failed');
     }
   }
 
   /** One POST; the address is checked again on the connection itself (DNS may have changed). */
-  private async post(d: Claimed, body: string): Promise<number> {
+  private async post(d: ClaimedDelivery, body: string): Promise<number> {
     const allowPrivate = this.config.WEBHOOK_ALLOW_PRIVATE;
     const url = await checkWebhookUrl(d.url, allowPrivate);
     const timestamp = Math.floor(Date.now() / 1000);

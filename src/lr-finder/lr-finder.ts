@@ -8,9 +8,9 @@ import { analyseRangeTest, RANGE_TEST_DEFAULTS, rangeTestSchedule, type RangeTes
 import { divergedAt, type ComparisonRow } from '../store/comparisons.ts';
 import { getJob } from '../store/jobs.ts';
 import { listSteps } from '../store/metrics.ts';
-import type { Variant } from './comparison-request.ts';
-import { createComparison, prepareVariant } from './comparisons.ts';
-import type { ApiContext } from './context.ts';
+import type { Variant } from '../comparisons/request.ts';
+import { createComparison, prepareVariant } from '../comparisons/create.ts';
+import type { UseCaseContext } from '../use-case-context.ts';
 
 export interface LrFinderBody {
   name?: string;
@@ -34,7 +34,7 @@ function optimizerOf(body: LrFinderBody, options: RangeTestOptions): Variant {
 }
 
 /** Epochs enough for `steps` steps: how many steps an epoch has depends on the data and batch size. */
-async function epochsFor(ctx: ApiContext, tenant: string, body: LrFinderBody, variant: Variant, steps: number): Promise<number> {
+async function epochsFor(ctx: UseCaseContext, tenant: string, body: LrFinderBody, variant: Variant, steps: number): Promise<number> {
   const probe: Record<string, unknown> = {
     ...body.base,
     training: { ...(body.base.training as object | undefined), epochs: 1 },
@@ -48,7 +48,7 @@ async function epochsFor(ctx: ApiContext, tenant: string, body: LrFinderBody, va
   return epochs;
 }
 
-export async function createLrFinder(ctx: ApiContext, tenant: string, body: LrFinderBody): Promise<string> {
+export async function createLrFinder(ctx: UseCaseContext, tenant: string, body: LrFinderBody): Promise<string> {
   const options: RangeTestOptions = {
     minLearningRate: body.minLearningRate ?? RANGE_TEST_DEFAULTS.minLearningRate,
     maxLearningRate: body.maxLearningRate ?? RANGE_TEST_DEFAULTS.maxLearningRate,
@@ -68,7 +68,7 @@ export async function createLrFinder(ctx: ApiContext, tenant: string, body: LrFi
 
 export type LrFinderStatus = 'queued' | 'running' | 'completed' | 'failed' | 'canceled';
 
-export async function lrFinderView(ctx: ApiContext, row: ComparisonRow) {
+export async function lrFinderView(ctx: UseCaseContext, row: ComparisonRow) {
   const config = row.config as unknown as StoredConfig;
   const jobId = row.jobIds[0];
   const job = (await getJob(ctx.db, jobId))!;

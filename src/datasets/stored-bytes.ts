@@ -1,12 +1,12 @@
 /**
  * The tenant's quota on bytes stored (datasets and models), checked when something is uploaded.
  * Over it: a QuotaExceededError (429 with Retry-After) naming the quota and its value. (Jobs at
- * once: jobs/quotas.ts; requests per second: the rate limit in plugin.ts.)
+ * once: jobs/quotas.ts; requests per second: the rate limit in api/auth/plugin.ts.)
  */
-import type { Config } from '../../config.ts';
-import { QuotaExceededError } from '../../errors.ts';
-import type { Db } from '../../store/db.ts';
-import { storedBytes } from '../../store/usage.ts';
+import type { Config } from '../config.ts';
+import { QuotaExceededError } from '../errors.ts';
+import type { Db } from '../store/db.ts';
+import { storedBytes } from '../store/usage.ts';
 
 /** Stored bytes free only when the tenant deletes something: an hour is "not soon". */
 const STORAGE_RETRY_S = 3600;
