@@ -10,7 +10,7 @@
  *   ... cancel it, kill its worker, stop PostgreSQL ...
  *   hold.release(job.id);                         // it goes on (or was stopped meanwhile)
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { until } from './until.ts';
@@ -20,10 +20,11 @@ export interface JobHold {
   env: Record<string, string>;
   /** Resolves with the last step the job recorded once it is held (no deadline: see until.ts). */
   reached(jobId: string): Promise<number>;
-  /** Forgets that the job was held, to await its next hold (after its worker died, say). */
-  forget(jobId: string): void;
-  /** Lets the job go on; it is never held again. */
-  release(jobId: string): void;
+  /**
+   * Lets the job go on. With `holdAgainAt`, it is held again once it has recorded that step (await
+   * `reached` again); without, it is never held again, on any attempt.
+   */
+  release(jobId: string, holdAgainAt?: number): void;
 }
 
 /**
@@ -42,11 +43,12 @@ export function holdJobs(atStep = 1): JobHold {
       await until(() => existsSync(held(jobId)));
       return Number(readFileSync(held(jobId), 'utf8'));
     },
-    forget(jobId) {
-      rmSync(held(jobId), { force: true });
-    },
-    release(jobId) {
-      writeFileSync(join(dir, `${jobId}.release`), '');
+    release(jobId, holdAgainAt) {
+      if (holdAgainAt !== undefined) rmSync(held(jobId), { force: true }); // `reached` awaits the next hold
+      // Written aside and renamed: the child never reads a half-written (empty: for good) release.
+      const file = join(dir, `${jobId}.release`);
+      writeFileSync(`${file}.tmp`, holdAgainAt === undefined ? '' : String(holdAgainAt));
+      renameSync(`${file}.tmp`, file);
     },
   };
 }
