@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { holdJobs } from '../helpers/hold.ts';
-import { api, finished, heldJob, irisJob, recordedSteps, waitForJob } from '../helpers/http.ts';
+import { api, finished, xorJob, irisJob, recordedSteps, waitForJob } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 
 /** The running job is held here for its cancel; the file's other jobs end before this step. */
@@ -64,7 +64,7 @@ describe('job lifecycle', () => {
   });
 
   it('a running job stops within a step of the cancel, keeping the metrics recorded so far', async () => {
-    const { json: job } = await api(service.url, 'POST', '/v1/jobs', heldJob());
+    const { json: job } = await api(service.url, 'POST', '/v1/jobs', xorJob());
     assert.equal(await hold.reached(job.id), HOLD_AT);
     const running = await waitForJob(service.url, job.id, (j) => j.progress?.step === HOLD_AT);
     assert.equal(running.status, 'running');

@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { holdJobs } from '../helpers/hold.ts';
-import { api, heldJob, waitForJob, finished, recordedSteps, irisJob } from '../helpers/http.ts';
+import { api, xorJob, waitForJob, finished, recordedSteps, irisJob } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 import { readSse, stepsOf } from '../helpers/sse.ts';
 import { until } from '../helpers/until.ts';
@@ -30,7 +30,7 @@ after(async () => {
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 test('a stream cut mid-job, resumed with Last-Event-ID, misses no step and repeats none; a second API process streams it too', async () => {
-  const submitted = await api(service.url, 'POST', '/v1/jobs', heldJob(60)); // 64 steps an epoch
+  const submitted = await api(service.url, 'POST', '/v1/jobs', xorJob(60)); // 64 steps an epoch
   assert.equal(submitted.status, 201);
   const { id } = submitted.json;
   const totalSteps = submitted.json.progress.totalSteps;
@@ -125,7 +125,7 @@ test('a client connecting to a finished job gets every step, every epoch and the
 });
 
 test("a canceled job's stream ends with status canceled", async () => {
-  const { json } = await api(service.url, 'POST', '/v1/jobs', heldJob());
+  const { json } = await api(service.url, 'POST', '/v1/jobs', xorJob());
   const stream = readSse(`${service.url}/v1/jobs/${json.id}/events`);
   await hold.reached(json.id);
   await api(service.url, 'POST', `/v1/jobs/${json.id}/cancel`); // it ends the hold

@@ -56,10 +56,10 @@ export function irisJob(overrides: { training?: object; optimizer?: object; mode
 }
 
 /**
- * A job for a test to interrupt: 64 small steps an epoch, on the fused dense step (fast). The
- * test holds it at a step (helpers/hold.ts) and interrupts it there, rather than racing it.
+ * A job of 64 small steps an epoch, on the fused dense step (fast). A test that needs it running
+ * (to cancel it, kill its worker) holds it at a step (helpers/hold.ts) rather than racing it.
  */
-export function heldJob(epochs = 20) {
+export function xorJob(epochs = 20) {
   return {
     dataset: { builtin: 'xor', samples: 256 },
     model: {
@@ -77,7 +77,7 @@ export function heldJob(epochs = 20) {
 /**
  * A job long enough to cancel or kill mid-way: many small steps (64 an epoch). The dropout layer
  * keeps it off the fused dense step, which would finish it before a test could interrupt it.
- * Racing it is what heldJob and helpers/hold.ts replace; the tests not yet moved still use it.
+ * Racing it is what xorJob and helpers/hold.ts replace; the tests not yet moved still use it.
  */
 export function longJob(epochs = 400) {
   return {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { holdJobs } from '../helpers/hold.ts';
-import { api, finished, heldJob, irisJob, recordedSteps, waitForJob } from '../helpers/http.ts';
+import { api, finished, xorJob, irisJob, recordedSteps, waitForJob } from '../helpers/http.ts';
 import { startPostgres, type OwnPostgres } from '../helpers/servers.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 
@@ -31,7 +31,7 @@ describe('PostgreSQL down under a running job', () => {
   });
 
   it('no row is lost: every step and epoch row is stored once the database returns, and only then does the job succeed', async () => {
-    const { json: job } = await api(service.url, 'POST', '/v1/jobs', heldJob(150));
+    const { json: job } = await api(service.url, 'POST', '/v1/jobs', xorJob(150));
     await hold.reached(job.id);
     await pg.stop();
     hold.release(job.id); // it trains on through the outage until its buffer of 1,000 rows is full
@@ -53,7 +53,7 @@ describe('PostgreSQL down under a running job', () => {
   });
 
   it('after an outage progress moves again and the database cancel flag still stops the job', async () => {
-    const { json: job } = await api(service.url, 'POST', '/v1/jobs', heldJob(40));
+    const { json: job } = await api(service.url, 'POST', '/v1/jobs', xorJob(40));
     await hold.reached(job.id);
     await pg.stop();
     hold.release(job.id, HOLD_AT + 500); // trains on through the outage, and is held again there

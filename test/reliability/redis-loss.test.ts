@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { Queue } from 'bullmq';
 import { connectRedis } from '../../src/queue.ts';
 import { holdJobs } from '../helpers/hold.ts';
-import { api, finished, heldJob, irisJob, recordedSteps, waitForJob } from '../helpers/http.ts';
+import { api, finished, xorJob, irisJob, recordedSteps, waitForJob } from '../helpers/http.ts';
 import { capturedLog, LEVEL, mentions } from '../helpers/captured-log.ts';
 import { ownDatabase } from '../helpers/own-database.ts';
 import { startRedis, type OwnRedis } from '../helpers/servers.ts';
@@ -76,7 +76,7 @@ describe('Redis loses its data', () => {
 
   it("a running job whose worker died with Redis's data continues from its checkpoint elsewhere", async () => {
     const doomed = workerProcess(service.config, { detached: true });
-    const { json: job } = await api(service.url, 'POST', '/v1/jobs', heldJob(20));
+    const { json: job } = await api(service.url, 'POST', '/v1/jobs', xorJob(20));
     await hold.reached(job.id);
     const running = await waitForJob(service.url, job.id, (j) => j?.checkpoint?.step === HOLD_AT);
     assert.equal(running.status, 'running');
@@ -102,7 +102,7 @@ describe('Redis loses its data', () => {
 
   it('a cancel of a running job that no worker runs any more takes effect at once', async () => {
     const doomed = workerProcess(service.config, { detached: true });
-    const { json: job } = await api(service.url, 'POST', '/v1/jobs', heldJob());
+    const { json: job } = await api(service.url, 'POST', '/v1/jobs', xorJob());
     await hold.reached(job.id);
     killGroup(doomed);
     await once(doomed, 'exit');
@@ -116,7 +116,7 @@ describe('Redis loses its data', () => {
   it('a running job whose lock went with the data is one warning, not an error at every renewal', async () => {
     const { log, lines } = capturedLog('debug');
     await service.startWorker({ log });
-    const { json: job } = await api(service.url, 'POST', '/v1/jobs', heldJob());
+    const { json: job } = await api(service.url, 'POST', '/v1/jobs', xorJob());
     await hold.reached(job.id);
     execFileSync('redis-cli', ['-p', String(redis.port), 'flushall']);
     // Observed, not slept: BullMQ has failed to renew the lock three times (a renewal every

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { holdJobs } from '../helpers/hold.ts';
-import { api, finished, heldJob, recordedSteps, waitForJob } from '../helpers/http.ts';
+import { api, finished, xorJob, recordedSteps, waitForJob } from '../helpers/http.ts';
 import { ownDatabase } from '../helpers/own-database.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 import { workerProcess as spawnWorker } from '../helpers/worker-process.ts';
@@ -29,7 +29,7 @@ describe('worker crash and shutdown', () => {
 
   it('a job whose worker is killed finishes on another worker, every step recorded once', async () => {
     const doomed = workerProcess(service);
-    const { json: job } = await api(service.url, 'POST', '/v1/jobs', heldJob(60));
+    const { json: job } = await api(service.url, 'POST', '/v1/jobs', xorJob(60));
     await hold.reached(job.id);
     const running = await waitForJob(service.url, job.id, (j) => j.progress?.step === HOLD_AT);
     assert.equal(running.status, 'running', 'the first worker took the job');
@@ -60,7 +60,7 @@ describe('worker crash and shutdown', () => {
       await service.stopWorkers(); // only the process below takes jobs now
       const group = how.startsWith('Ctrl-C');
       const leaving = workerProcess(service, group);
-      const { json: job } = await api(service.url, 'POST', '/v1/jobs', heldJob(60));
+      const { json: job } = await api(service.url, 'POST', '/v1/jobs', xorJob(60));
       await hold.reached(job.id);
       const started = Date.now();
       // The group signal also reaches the training child, which must leave the stop to its worker.
@@ -100,7 +100,7 @@ describe('a job that keeps stalling', () => {
 
   it('fails with a reason a user understands once it stalled more often than allowed', async () => {
     const doomed = workerProcess(service);
-    const { json: job } = await api(service.url, 'POST', '/v1/jobs', heldJob(60));
+    const { json: job } = await api(service.url, 'POST', '/v1/jobs', xorJob(60));
     await hold.reached(job.id);
     doomed.kill('SIGKILL');
     await once(doomed, 'exit');
