@@ -73,24 +73,3 @@ export function xorJob(epochs = 20) {
     training: { epochs, batchSize: 4, seed: 3 },
   };
 }
-
-/**
- * A job long enough to cancel or kill mid-way: many small steps (64 an epoch). The dropout layer
- * keeps it off the fused dense step, which would finish it before a test could interrupt it.
- * Racing it is what xorJob and helpers/hold.ts replace; the tests not yet moved still use it.
- */
-export function longJob(epochs = 400) {
-  return {
-    dataset: { builtin: 'xor', samples: 256 },
-    model: {
-      layers: [
-        { type: 'dense', units: 8, activation: 'tanh' },
-        { type: 'dropout', rate: 0.01 },
-        { type: 'dense', units: 1, activation: 'sigmoid' },
-      ],
-      loss: 'binaryCrossentropy',
-    },
-    optimizer: { name: 'sgd', learningRate: 0.05 },
-    training: { epochs, batchSize: 4, seed: 3 },
-  };
-}
