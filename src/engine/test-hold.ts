@@ -31,7 +31,8 @@ export function testHoldFromEnv(env: NodeJS.ProcessEnv = process.env): TestHold 
   const dir = env.TRAINER_TEST_HOLD_DIR;
   if (!dir) return undefined;
   const atStep = Number(env.TRAINER_TEST_HOLD_AT_STEP ?? '1');
-  if (!Number.isInteger(atStep) || atStep < 1) throw new Error(`TRAINER_TEST_HOLD_AT_STEP must be a positive integer, not ${env.TRAINER_TEST_HOLD_AT_STEP}`);
+  if (!Number.isInteger(atStep) || atStep < 1)
+    throw new Error(`TRAINER_TEST_HOLD_AT_STEP must be a positive integer, not ${env.TRAINER_TEST_HOLD_AT_STEP}`);
   /** Per job, the step it is held at next (the default until a release names another). */
   const nextHold = new Map<string, number>();
   const release = (jobId: string) => join(dir, `${jobId}.release`);

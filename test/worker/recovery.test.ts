@@ -35,7 +35,11 @@ describe('worker crash and shutdown', () => {
     assert.equal(running.status, 'running', 'the first worker took the job');
     doomed.kill('SIGKILL');
     await once(doomed, 'exit');
-    assert.deepEqual(await stepsOf(job.id), Array.from({ length: HOLD_AT }, (_, i) => i + 1), 'the killed attempt had recorded steps');
+    assert.deepEqual(
+      await stepsOf(job.id),
+      Array.from({ length: HOLD_AT }, (_, i) => i + 1),
+      'the killed attempt had recorded steps',
+    );
 
     hold.release(job.id); // on the next worker it runs to its end
     await service.startWorker(); // the other machine
