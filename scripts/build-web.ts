@@ -7,7 +7,7 @@
  * before copying sources) it says so and succeeds.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile, copyFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile, copyFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -15,7 +15,26 @@ import { writeWebTypes } from './web-types.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * Built aside and swapped in only when it differs from what is there: two test files that build
+ * it while the other serves it (the suite runs two files at a time) never see it half-written or
+ * gone. The names are content hashes, so an equal index.html means equal files.
+ */
 export async function buildWeb(outDir = join(root, 'dist', 'web')): Promise<void> {
+  const building = `${outDir}.building-${process.pid}`;
+  await buildInto(building);
+  const index = (dir: string) => readFile(join(dir, 'index.html'), 'utf8').catch(() => null);
+  if ((await index(building)) === (await index(outDir))) {
+    await rm(building, { recursive: true, force: true });
+    return;
+  }
+  const old = `${outDir}.old-${process.pid}`;
+  await rename(outDir, old).catch(() => {});
+  await rename(building, outDir);
+  await rm(old, { recursive: true, force: true });
+}
+
+async function buildInto(outDir: string): Promise<void> {
   const webDir = join(root, 'web');
   const assets = join(outDir, 'assets');
   await rm(outDir, { recursive: true, force: true });

@@ -16,6 +16,7 @@ import { loadUploadedDataset } from './dataset-loader.ts';
 import { builtinDataset } from './dataset-cache.ts';
 import type { FromChild, ToChild } from '../domain/child-protocol.ts';
 import type { StopReason } from '../domain/stopping.ts';
+import { testHoldFromEnv } from './test-hold.ts';
 
 /** Steps are flushed to the worker this often, or sooner when this many are waiting. */
 const STEP_FLUSH_MS = 100;
@@ -38,6 +39,8 @@ let maxWasmMb: number | undefined;
 let lossReadEvery = 1;
 /** TensorFlow's threads on a native backend (TF_NUM_THREADS): tfjs-node's context and the compiled step use them. */
 let nativeThreads = 0;
+/** Tests only (test-hold.ts): undefined unless TRAINER_TEST_HOLD_DIR is in this process's environment. */
+const testHold = testHoldFromEnv();
 
 function hold(jobId: string, on: boolean): void {
   if (on && !held.has(jobId)) {
@@ -63,6 +66,7 @@ async function runJob(message: Extract<ToChild, { type: 'train' }>): Promise<voi
   let pending: StepRecord[] = [];
   let lastFlush = performance.now();
   let lastProgress: Progress | null = null;
+  let lastStep: number | undefined;
   const flush = (progress: Progress) => {
     if (pending.length === 0) return;
     send({ type: 'steps', jobId, steps: pending, progress });
@@ -82,6 +86,7 @@ async function runJob(message: Extract<ToChild, { type: 'train' }>): Promise<voi
         onStep(record, progress) {
           pending.push(record);
           lastProgress = progress;
+          lastStep = record.step;
           if (pending.length >= STEP_FLUSH_COUNT || performance.now() - lastFlush >= STEP_FLUSH_MS) flush(progress);
         },
         onEpoch(epoch, progress) {
@@ -91,7 +96,13 @@ async function runJob(message: Extract<ToChild, { type: 'train' }>): Promise<voi
         stopRequested() {
           return stopRequested.get(jobId);
         },
-        mayContinue: () => held.get(jobId)?.promise ?? Promise.resolve(),
+        async mayContinue() {
+          await held.get(jobId)?.promise;
+          await testHold?.wait(jobId, lastStep, {
+            stopped: () => stopRequested.has(jobId),
+            onHold: () => lastProgress && flush(lastProgress), // the test sees every step before the hold
+          });
+        },
         checkpointDue: (atEpochEnd) => (intervalMs === 0 ? atEpochEnd : performance.now() - lastCheckpoint >= intervalMs),
         onCheckpoint(checkpoint) {
           if (lastProgress) flush(lastProgress); // the steps it covers go first

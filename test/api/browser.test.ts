@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { keysDatabase } from '../helpers/auth.ts';
-import { api, longJob } from '../helpers/http.ts';
+import { api, xorJob } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 
 /** What Chromium sends for a cross-site fetch(url, { method, mode: 'no-cors', body: text }). */
@@ -38,7 +38,7 @@ describe('browser pages', () => {
 
   it('every state-changing route refuses a cross-origin page (403) and changes nothing, in open mode', async () => {
     // A queued job (no worker runs here) and a dataset, for the routes that take an id.
-    const job = await api(service.url, 'POST', '/v1/jobs', longJob());
+    const job = await api(service.url, 'POST', '/v1/jobs', xorJob());
     assert.equal(job.status, 201);
     const dataset = await fetch(`${service.url}/v1/datasets?label=y`, {
       method: 'POST',

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadUploadedDataset } from '../../src/engine/dataset-loader.ts';
+import { MAX_CHUNK_ROWS, rowsPerChunk } from '../../src/ingest/chunks.ts';
 import { api, finished, waitForJob } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 
@@ -27,7 +28,8 @@ function twoBlobsCsv(rows: number): string {
 describe('uploaded datasets', () => {
   let service: TestService;
   before(async () => {
-    service = await startService({ env: { MAX_DATASET_BYTES: String(4 * 1024 * 1024) } });
+    // 1 MiB: room for the three-slice upload below, and little to parse before the 413 of one over it.
+    service = await startService({ env: { MAX_DATASET_BYTES: String(1024 * 1024) } });
   });
   after(() => service.close());
 
@@ -56,19 +58,21 @@ describe('uploaded datasets', () => {
   });
 
   it('stores the rows exactly, across slices, with integer labels sorted numerically', async () => {
-    // 120,000 rows: twelve slices of 10,000. Labels 10, 2, 1 → classes "1", "2", "10".
+    // 40,000 rows: three slices (MAX_CHUNK_ROWS). Labels 10, 2, 1 → classes "1", "2", "10".
+    assert.equal(rowsPerChunk(3, 1), MAX_CHUNK_ROWS);
+    const rows = 40_000;
     const labels = ['10', '2', '1'];
     const lines = ['a,b,c,label'];
-    for (let i = 0; i < 120_000; i++) lines.push(`${i},${i % 7},${-i / 4},${labels[i % 3]}`);
+    for (let i = 0; i < rows; i++) lines.push(`${i},${i % 7},${-i / 4},${labels[i % 3]}`);
     const res = await upload(service, lines.join('\n'), 'text/csv', '?label=label');
     assert.equal(res.status, 201, JSON.stringify(res.json));
     assert.deepEqual(res.json.classes, ['1', '2', '10']);
     const data = await loadUploadedDataset(service.config.DATABASE_URL, {
       id: res.json.id,
-      samples: 120_000,
-      info: { count: 120_000, featureShape: [3], target: { kind: 'classes', classes: 3 } },
+      samples: rows,
+      info: { count: rows, featureShape: [3], target: { kind: 'classes', classes: 3 } },
     });
-    for (const i of [0, 1, 2, 49_999, 50_000, 119_999]) {
+    for (const i of [0, 1, 2, MAX_CHUNK_ROWS - 1, MAX_CHUNK_ROWS, 2 * MAX_CHUNK_ROWS, rows - 1]) {
       assert.deepEqual([...data.features.subarray(i * 3, i * 3 + 3)], [i, i % 7, Math.fround(Number(`${-i / 4}`))]);
       assert.equal(data.targets[i], [2, 1, 0][i % 3], `row ${i}`);
     }
@@ -130,11 +134,12 @@ describe('uploaded datasets', () => {
     ['JSON without y', JSON.stringify({ x: [[1, 2]] }), 'application/json', '', 400, /^y: must be an array with one label per example/],
     [
       'a file over the limit',
-      `a,y\n${'1,p\n2,q\n'.repeat(700_000)}`,
+      // Long rows: parsing costs per row, and the body is parsed up to the limit before it is refused.
+      `a,y\n${'1.000000000000000001,p\n2.000000000000000001,q\n'.repeat(25_000)}`,
       'text/csv',
       '?label=y',
       413,
-      /^body: larger than the dataset limit of 4194304 bytes/,
+      /^body: larger than the dataset limit of 1048576 bytes/,
     ],
     ['an unsupported content type', 'a', 'application/xml', '', 415, /^content-type: application\/xml is not accepted here/],
   ];

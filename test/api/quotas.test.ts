@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { bearer, freshTenant, keysDatabase, newKey } from '../helpers/auth.ts';
 import { testEnv } from '../helpers/env.ts';
-import { api, longJob } from '../helpers/http.ts';
+import { api, xorJob } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 
 const freePort = () =>
@@ -66,12 +66,12 @@ describe('quotas', () => {
 
   it('TENANT_MAX_ACTIVE_JOBS: the next job past it is a 429 for that tenant only; a canceled job frees its place', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 2; i++) ids.push((await api(service.url, 'POST', '/v1/jobs', longJob(), bearer(a.key))).json.id);
-    assertQuota(await api(service.url, 'POST', '/v1/jobs', longJob(), bearer(a.key)), 'TENANT_MAX_ACTIVE_JOBS', 2);
-    const other = await api(service.url, 'POST', '/v1/jobs', longJob(), bearer(b.key));
+    for (let i = 0; i < 2; i++) ids.push((await api(service.url, 'POST', '/v1/jobs', xorJob(), bearer(a.key))).json.id);
+    assertQuota(await api(service.url, 'POST', '/v1/jobs', xorJob(), bearer(a.key)), 'TENANT_MAX_ACTIVE_JOBS', 2);
+    const other = await api(service.url, 'POST', '/v1/jobs', xorJob(), bearer(b.key));
     assert.equal(other.status, 201);
     await api(service.url, 'POST', `/v1/jobs/${ids[0]}/cancel`, undefined, bearer(a.key));
-    const again = await api(service.url, 'POST', '/v1/jobs', longJob(), bearer(a.key));
+    const again = await api(service.url, 'POST', '/v1/jobs', xorJob(), bearer(a.key));
     assert.equal(again.status, 201);
     for (const [id, key] of [
       [ids[1], a.key],
@@ -83,13 +83,13 @@ describe('quotas', () => {
 
   it('TENANT_MAX_ACTIVE_JOBS holds exactly under concurrent submits and comparisons: never more active jobs than allowed', async () => {
     const c = await newKey(databaseUrl, { tenant: freshTenant('c') });
-    const job = () => api(service.url, 'POST', '/v1/jobs', longJob(), bearer(c.key));
+    const job = () => api(service.url, 'POST', '/v1/jobs', xorJob(), bearer(c.key));
     const comparison = () =>
       api(
         service.url,
         'POST',
         '/v1/comparisons',
-        { base: longJob(), variants: [{ optimizer: { name: 'adam' } }, { optimizer: { name: 'sgd' } }] },
+        { base: xorJob(), variants: [{ optimizer: { name: 'adam' } }, { optimizer: { name: 'sgd' } }] },
         bearer(c.key),
       );
     // All sent at once: every one passes the early count before any row exists; only the insert

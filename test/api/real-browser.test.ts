@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { keysDatabase } from '../helpers/auth.ts';
 import { launchChromium, noChromium } from '../helpers/chromium.ts';
-import { api, longJob } from '../helpers/http.ts';
+import { api, xorJob } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 
 describe('a real browser', { skip: noChromium }, () => {
@@ -40,7 +40,7 @@ describe('a real browser', { skip: noChromium }, () => {
   });
 
   it("a page from another origin cannot upload a dataset or cancel a job; the service's own page can", async () => {
-    const job = await api(service.url, 'POST', '/v1/jobs', longJob());
+    const job = await api(service.url, 'POST', '/v1/jobs', xorJob());
     assert.equal(job.status, 201);
     const tab = await browser.newPage();
     await tab.goto(pageUrl);

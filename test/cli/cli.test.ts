@@ -8,8 +8,12 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { api, irisJob, longJob, waitForJob } from '../helpers/http.ts';
+import { holdJobs } from '../helpers/hold.ts';
+import { api, irisJob, waitForJob, xorJob } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
+
+/** The job the CLI cancels is held here, running; the iris jobs (40 steps) never reach it. */
+const hold = holdJobs(100);
 
 const BIN = new URL('../../bin/trainer.mjs', import.meta.url).pathname;
 let service: TestService;
@@ -101,9 +105,9 @@ test('get, list, cancel and download use the public API and say what they did', 
   const state = JSON.parse(readFileSync(join(out, 'optimizer-state.json'), 'utf8'));
   assert.equal(state.optimizer.name, 'adam');
 
-  const long = await cli(['submit', jobFile('long.json', longJob(400))]);
+  const long = await cli(['submit', jobFile('long.json', xorJob())]);
   const longId = long.stdout.trim();
-  await waitForJob(service.url, longId, (j) => j.status === 'running');
+  await hold.reached(longId); // running until the cancel ends the hold
   const canceled = await cli(['cancel', longId]);
   assert.equal(canceled.code, 0);
   assert.match(canceled.stdout, new RegExp(`^${longId} `));

@@ -16,8 +16,13 @@ import { LOSSES } from '../../src/domain/model.ts';
 import { OPTIMIZER_NAMES } from '../../src/domain/optimizer.ts';
 import { SCHEDULE_TYPES } from '../../src/domain/schedules.ts';
 import { launchChromium, noChromium as skip } from '../helpers/chromium.ts';
+import { holdJobs } from '../helpers/hold.ts';
 import { api } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
+
+/** The spirals job is held here (and at twice it) while the page shows it running; the other jobs end before. */
+const HOLD_AT = 1000;
+const hold = holdJobs(HOLD_AT);
 
 const SHOTS = join(import.meta.dirname, '..', '..', 'dist', 'dashboard-screenshots');
 
@@ -81,12 +86,11 @@ test('a job submitted from the form shows its chart growing while it runs, and c
   await page.getByLabel('Name').fill('spirals-live');
   await page.getByLabel('Dataset').selectOption('builtin:spirals');
   await page.getByLabel('Samples').fill('2000');
-  // The dropout layer keeps the job off the fused dense step, which would finish its 40,000 steps
-  // in a couple of seconds: this job must still be running when the test cancels it.
+  // Held at steps 1,000 and 2,000 (helpers/hold.ts): the fused dense step would finish its 50,000
+  // steps in seconds, and this job must still be running when the test cancels it.
   await page.getByLabel('Layers (JSON)').fill(
     JSON.stringify([
       { type: 'dense', units: 32, activation: 'relu' },
-      { type: 'dropout', rate: 0.05 },
       { type: 'dense', units: 2, activation: 'softmax' },
     ]),
   );
@@ -102,22 +106,25 @@ test('a job submitted from the form shows its chart growing while it runs, and c
   assert.deepEqual(created.json.spec.dataset, { builtin: 'spirals', samples: 2000, classes: 2, turns: 1, noise: 0.1 });
   assert.equal(created.json.spec.training.epochs, 200);
 
+  await hold.reached(id);
   await until(async () => (await points()) > 0);
   const first = await points();
+  hold.release(id, 2 * HOLD_AT); // it trains on while the page shows it, and is held again
+  await hold.reached(id);
   await until(async () => (await points()) > first + 50);
   const later = await points();
   assert.ok(later > first, `the chart grew from ${first} to ${later} points`);
   await page.locator('#epochs tbody tr').first().waitFor();
   await shot('job-running');
 
-  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('button', { name: 'Cancel' }).click(); // the cancel ends the hold
   await page.locator('.title-row [data-status="canceled"]').waitFor();
   const canceled = await api(service.url, 'GET', `/v1/jobs/${id}`);
   assert.equal(canceled.json.status, 'canceled');
   // Every recorded step reached the chart through the history and the event stream.
   const m = await api(service.url, 'GET', `/v1/jobs/${id}/metrics?points=10000`);
   await until(async () => (await points()) === m.json.steps);
-  assert.ok(m.json.steps < 40_000, 'canceled before the end');
+  assert.ok(m.json.steps <= 2 * HOLD_AT, 'canceled where it was held, before the end');
 });
 
 test("a bad optimizer option is shown beside the optimizer options, with the API's message", { skip }, async () => {

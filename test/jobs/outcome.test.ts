@@ -14,7 +14,7 @@ import { startAttempt, type Attempt } from '../../src/store/attempts.ts';
 import { getJob, insertJob } from '../../src/store/jobs.ts';
 import { prepareDatabase } from '../../src/store/migrate.ts';
 import type { TrainResult } from '../../src/domain/records.ts';
-import { TEST_DATABASE_URL, testConfig } from '../helpers/env.ts';
+import { FILE_DATABASE_URL, testConfig } from '../helpers/env.ts';
 
 const log = pino({ level: 'silent' });
 const config = testConfig({ JOB_ATTEMPTS: '2', MAX_JOB_SECONDS: '90' });
@@ -25,8 +25,8 @@ const stoppedRun = { stopped: true } as TrainResult;
 describe('recording how an attempt ended', () => {
   let db: Db;
   before(async () => {
-    await prepareDatabase(TEST_DATABASE_URL);
-    db = createDb(TEST_DATABASE_URL, 2);
+    await prepareDatabase(FILE_DATABASE_URL);
+    db = createDb(FILE_DATABASE_URL, 2);
   });
   after(() => db.$disconnect());
 

@@ -9,18 +9,28 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { holdJobs } from '../helpers/hold.ts';
 import { api, finished, recordedSteps, waitForJob } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 import { killGroup, workerProcess } from '../helpers/worker-process.ts';
 import { backendsHere } from '../helpers/backends.ts';
 
 /**
- * Steps an epoch, long enough to die inside one: 12,800 training examples in batches of 4
- * (3,200 steps). On wasm the model takes the unfused path (its dropout layer keeps it off the
- * fused dense step); on tensorflow it is the compiled step's: no dropout, and too many weights
- * for the fused dense step, which would send it to wasm (spec/training-backend.ts).
+ * Steps an epoch: 400 training examples in batches of 4. On wasm the model takes the unfused path
+ * (its dropout layer keeps it off the fused dense step, so the dropout's random stream resumes
+ * too); on tensorflow it is the compiled step's: no dropout, and too many weights for the fused
+ * dense step, which would send it to wasm (domain/training-backend.ts).
  */
-const STEPS_PER_EPOCH = 3200;
+const STEPS_PER_EPOCH = 100;
+/**
+ * Every job is held at this step, in its second epoch (helpers/hold.ts), long enough for a
+ * checkpoint (CHECKPOINT_INTERVAL_S=1) to be due when it goes on; the interrupted one is held
+ * again a few steps later, past that checkpoint, and killed there.
+ */
+const HOLD_AT = 150;
+const KILL_AT = HOLD_AT + 10;
+const hold = holdJobs(HOLD_AT); // worker processes inherit it from this process's environment
 const specOn = (backend: 'wasm' | 'tensorflow') => ({
   ...spec,
   dataset: { builtin: 'xor', samples: (STEPS_PER_EPOCH * 4) / 0.8 },
@@ -37,7 +47,7 @@ const compiledModel = {
 };
 const spec = {
   name: 'checkpointed',
-  dataset: { builtin: 'xor', samples: 16000 },
+  dataset: { builtin: 'xor', samples: (STEPS_PER_EPOCH * 4) / 0.8 },
   model: {
     layers: [
       { type: 'dense', units: 16, activation: 'tanh' },
@@ -80,14 +90,15 @@ for (const { backend, skip } of await backendsHere(['wasm', 'tensorflow'] as con
       const spec = specOn(backend);
       const perEpoch = STEPS_PER_EPOCH;
       const { json: job } = await api(service.url, 'POST', '/v1/jobs', spec);
+      await hold.reached(job.id);
+      // At least the checkpoint interval since the last checkpoint: one is due before the next step.
+      await sleep(1000 * Number(service.config.CHECKPOINT_INTERVAL_S));
+      hold.release(job.id, KILL_AT);
+      await hold.reached(job.id);
       const midEpoch = (j: any) => j?.checkpoint != null && j.checkpoint.step > perEpoch && j.checkpoint.step % perEpoch !== 0;
-      const before = await waitForJob(service.url, job.id, (j) => finished(j) || midEpoch(j));
-      // Killed whatever happens: left alive, it would train this shared database's next jobs.
-      if (!midEpoch(before)) killGroup(doomed);
-      assert.ok(
-        midEpoch(before),
-        `a checkpoint inside an epoch after the first (got ${JSON.stringify(before.checkpoint)}, ${before.status})`,
-      );
+      // Every step up to the kill stored: the next attempt must drop those past the checkpoint.
+      const before = await waitForJob(service.url, job.id, (j) => midEpoch(j) && j.progress.step === KILL_AT);
+      assert.ok(before.checkpoint.step >= HOLD_AT && before.checkpoint.step < KILL_AT, `checkpoint at ${before.checkpoint.step}`);
       killGroup(doomed);
       await once(doomed, 'exit');
       const killed = (await api(service.url, 'GET', `/v1/jobs/${job.id}`)).json;
@@ -96,6 +107,7 @@ for (const { backend, skip } of await backendsHere(['wasm', 'tensorflow'] as con
       const row = await service.db.jobCheckpoint.findUnique({ where: { jobId: job.id }, select: { backend: true } });
       assert.equal(row?.backend, backend, 'the checkpoint records the backend that wrote it');
 
+      hold.release(job.id); // the next attempt runs to its end
       await service.startWorker();
       const done = await waitForJob(service.url, job.id, finished);
       assert.equal(done.status, 'succeeded', done.error);
@@ -110,6 +122,8 @@ for (const { backend, skip } of await backendsHere(['wasm', 'tensorflow'] as con
       );
 
       const { json: twin } = await api(service.url, 'POST', '/v1/jobs', { ...spec, name: 'uninterrupted' });
+      await hold.reached(twin.id);
+      hold.release(twin.id); // held and let go at once: no checkpoint, no interruption
       const twinDone = await waitForJob(service.url, twin.id, finished);
       assert.equal(twinDone.status, 'succeeded', twinDone.error);
       assert.equal(twinDone.resumedFromStep, 0);
@@ -135,16 +149,17 @@ describe('time limit', () => {
   after(() => service.close());
 
   it('a job past MAX_JOB_SECONDS fails saying so, keeping its checkpoint and every step up to it', async () => {
-    const { json: job } = await api(service.url, 'POST', '/v1/jobs', { ...spec, training: { ...spec.training, epochs: 100 } });
+    // It cannot end first: it is held at HOLD_AT until its time is up, if its time is not up before.
+    const { json: job } = await api(service.url, 'POST', '/v1/jobs', spec);
     const done = await waitForJob(service.url, job.id, finished);
     assert.equal(done.status, 'failed');
     assert.match(done.error, /time limit reached: the job ran for 2 s \(MAX_JOB_SECONDS\)/);
     assert.ok(done.checkpoint, 'the checkpoint is kept');
-    const steps = await recordedSteps(service.url, job.id);
-    assert.ok(steps.length >= done.checkpoint.step);
+    assert.ok(done.checkpoint.step <= HOLD_AT);
     assert.deepEqual(
-      steps.slice(0, done.checkpoint.step),
+      await recordedSteps(service.url, job.id),
       Array.from({ length: done.checkpoint.step }, (_, i) => i + 1),
+      'saved where the time limit stopped it: every step up to it, none after',
     );
   });
 });

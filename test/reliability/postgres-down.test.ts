@@ -6,11 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { api, finished, irisJob, longJob, recordedSteps, waitForJob } from '../helpers/http.ts';
+import { holdJobs } from '../helpers/hold.ts';
+import { api, finished, xorJob, irisJob, recordedSteps, waitForJob } from '../helpers/http.ts';
 import { startPostgres, type OwnPostgres } from '../helpers/servers.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Jobs are held here, running, when PostgreSQL goes down; the iris job (40 steps) never reaches it. */
+const HOLD_AT = 1000;
+const hold = holdJobs(HOLD_AT);
 
 describe('PostgreSQL down under a running job', () => {
   let pg: OwnPostgres;
@@ -26,9 +31,10 @@ describe('PostgreSQL down under a running job', () => {
   });
 
   it('no row is lost: every step and epoch row is stored once the database returns, and only then does the job succeed', async () => {
-    const { json: job } = await api(service.url, 'POST', '/v1/jobs', longJob(150));
-    await waitForJob(service.url, job.id, (j) => finished(j) || j?.progress?.step > 1000);
+    const { json: job } = await api(service.url, 'POST', '/v1/jobs', xorJob(150));
+    await hold.reached(job.id);
     await pg.stop();
+    hold.release(job.id); // it trains on through the outage until its buffer of 1,000 rows is full
     await sleep(4000);
     await pg.start();
     const done = await waitForJob(service.url, job.id, finished);
@@ -47,18 +53,20 @@ describe('PostgreSQL down under a running job', () => {
   });
 
   it('after an outage progress moves again and the database cancel flag still stops the job', async () => {
-    const { json: job } = await api(service.url, 'POST', '/v1/jobs', longJob(1000));
-    await waitForJob(service.url, job.id, (j) => finished(j) || j?.progress?.step > 500);
+    const { json: job } = await api(service.url, 'POST', '/v1/jobs', xorJob(40));
+    await hold.reached(job.id);
     await pg.stop();
+    hold.release(job.id, HOLD_AT + 500); // trains on through the outage, and is held again there
     await sleep(2000);
     await pg.start();
-    const before = await waitForJob(service.url, job.id, (j) => j?.progress !== undefined);
-    const moved = await waitForJob(service.url, job.id, (j) => finished(j) || j?.progress?.step > before.progress.step);
-    assert.ok(moved.progress.step > before.progress.step, 'progress is written again');
-    // The cancel as only the database says it (as if the pub/sub message were lost).
+    await hold.reached(job.id);
+    const moved = await waitForJob(service.url, job.id, (j) => j?.progress?.step === HOLD_AT + 500);
+    assert.equal(moved.status, 'running', 'progress is written again');
+    // The cancel as only the database says it (as if the pub/sub message were lost); it ends the hold.
     await service.db.job.update({ where: { id: job.id }, data: { cancelRequested: true } });
     const done = await waitForJob(service.url, job.id, finished);
     assert.equal(done.status, 'canceled');
+    assert.equal(done.progress.step, HOLD_AT + 500, 'stopped where it was held');
   });
 
   it('a job a worker takes while the database is down waits for it, without spending an attempt', async () => {

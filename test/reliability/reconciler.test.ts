@@ -9,7 +9,7 @@ import { UnrecoverableError, Worker } from 'bullmq';
 import pg from 'pg';
 import { connectRedis, createQueue } from '../../src/queue.ts';
 import { Reconciler } from '../../src/worker/reconciler.ts';
-import { api, longJob } from '../helpers/http.ts';
+import { api, xorJob } from '../helpers/http.ts';
 import { ownDatabase } from '../helpers/own-database.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 import { capturedLog, mentions } from '../helpers/captured-log.ts';
@@ -37,7 +37,7 @@ describe('reconciler', () => {
   });
 
   it("a running job whose BullMQ entry failed (a stall event no worker heard) fails with BullMQ's reason", async () => {
-    const { json: job } = await api(service.url, 'POST', '/v1/jobs', longJob());
+    const { json: job } = await api(service.url, 'POST', '/v1/jobs', xorJob());
     // What a worker that died leaves: the row running with a stale heartbeat, and BullMQ's entry
     // failed by BullMQ itself (taken here by a bare worker, then failed with BullMQ's words).
     const connection = connectRedis(service.config, 'worker');
@@ -74,8 +74,8 @@ describe('reconciler', () => {
     try {
       // Two queued jobs Redis has lost; one of them a worker is finishing as the pass reads them:
       // its update holds the row, not yet committed, so the pass reads the job as queued.
-      const { json: lost } = await api(service.url, 'POST', '/v1/jobs', longJob());
-      const { json: finishing } = await api(service.url, 'POST', '/v1/jobs', longJob());
+      const { json: lost } = await api(service.url, 'POST', '/v1/jobs', xorJob());
+      const { json: finishing } = await api(service.url, 'POST', '/v1/jobs', xorJob());
       for (const id of [lost.id, finishing.id]) await queue.remove(id);
       await worker.query('BEGIN');
       await worker.query(`UPDATE "Job" SET status = 'succeeded', "finishedAt" = now() WHERE id = $1`, [finishing.id]);

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { createDb, type Db } from '../../src/store/db.ts';
 import { prepareDatabase } from '../../src/store/migrate.ts';
 import { DatabaseConnectionError, databaseUnavailable } from '../../src/store/connection-errors.ts';
-import { TEST_DATABASE_URL } from '../helpers/env.ts';
+import { FILE_DATABASE_URL } from '../helpers/env.ts';
 
 async function failure(p: PromiseLike<unknown>): Promise<unknown> {
   try {
@@ -22,8 +22,8 @@ async function failure(p: PromiseLike<unknown>): Promise<unknown> {
 describe('database unavailable, told apart from other errors', () => {
   let db: Db;
   before(async () => {
-    await prepareDatabase(TEST_DATABASE_URL);
-    db = createDb(TEST_DATABASE_URL, 1);
+    await prepareDatabase(FILE_DATABASE_URL);
+    db = createDb(FILE_DATABASE_URL, 1);
   });
   after(() => db.$disconnect());
 
@@ -40,7 +40,7 @@ describe('database unavailable, told apart from other errors', () => {
   });
 
   it('a session terminated by the server (SQLSTATE 57P01) is unavailability', async () => {
-    const other = createDb(TEST_DATABASE_URL, 1);
+    const other = createDb(FILE_DATABASE_URL, 1);
     try {
       const [{ pid }] = await other.$queryRaw<Array<{ pid: number }>>`SELECT pg_backend_pid() AS pid`;
       const running = failure(other.$queryRaw`SELECT pg_sleep(5)`);

@@ -10,7 +10,7 @@ import { createDb, type Db } from '../../src/store/db.ts';
 import { startAttempt } from '../../src/store/attempts.ts';
 import { getJob, getTenantJob, insertJob } from '../../src/store/jobs.ts';
 import { prepareDatabase } from '../../src/store/migrate.ts';
-import { TEST_DATABASE_URL } from '../helpers/env.ts';
+import { FILE_DATABASE_URL } from '../helpers/env.ts';
 
 /** Prisma's read of the fields a job row has, written out here rather than taken from the module under test. */
 const PRISMA_SELECT = {
@@ -36,8 +36,8 @@ const PRISMA_SELECT = {
 describe('reading a job', () => {
   let db: Db;
   before(async () => {
-    await prepareDatabase(TEST_DATABASE_URL);
-    db = createDb(TEST_DATABASE_URL, 2);
+    await prepareDatabase(FILE_DATABASE_URL);
+    db = createDb(FILE_DATABASE_URL, 2);
   });
   after(() => db.$disconnect());
 

@@ -6,10 +6,15 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import { api, finished, longJob, recordedSteps, waitForJob } from '../helpers/http.ts';
+import { holdJobs } from '../helpers/hold.ts';
+import { api, finished, xorJob, recordedSteps, waitForJob } from '../helpers/http.ts';
 import { ownDatabase } from '../helpers/own-database.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 import { workerProcess as spawnWorker } from '../helpers/worker-process.ts';
+
+/** Every job is held at this step, running, for its worker to be killed or stopped there. */
+const HOLD_AT = 200;
+const hold = holdJobs(HOLD_AT); // worker processes inherit it from this process's environment
 
 const workerProcess = (service: TestService, detached = false) => spawnWorker(service.config, { detached });
 
@@ -24,14 +29,19 @@ describe('worker crash and shutdown', () => {
 
   it('a job whose worker is killed finishes on another worker, every step recorded once', async () => {
     const doomed = workerProcess(service);
-    const { json: job } = await api(service.url, 'POST', '/v1/jobs', longJob(60));
-    const running = await waitForJob(service.url, job.id, (j) => j.status === 'running' && j.progress.step > 200);
+    const { json: job } = await api(service.url, 'POST', '/v1/jobs', xorJob(60));
+    await hold.reached(job.id);
+    const running = await waitForJob(service.url, job.id, (j) => j.progress?.step === HOLD_AT);
     assert.equal(running.status, 'running', 'the first worker took the job');
     doomed.kill('SIGKILL');
     await once(doomed, 'exit');
-    const recordedBefore = (await stepsOf(job.id)).length;
-    assert.ok(recordedBefore > 0, 'the killed attempt had recorded steps');
+    assert.deepEqual(
+      await stepsOf(job.id),
+      Array.from({ length: HOLD_AT }, (_, i) => i + 1),
+      'the killed attempt had recorded steps',
+    );
 
+    hold.release(job.id); // on the next worker it runs to its end
     await service.startWorker(); // the other machine
     const done = await waitForJob(service.url, job.id, finished);
     assert.equal(done.status, 'succeeded', done.error);
@@ -54,8 +64,8 @@ describe('worker crash and shutdown', () => {
       await service.stopWorkers(); // only the process below takes jobs now
       const group = how.startsWith('Ctrl-C');
       const leaving = workerProcess(service, group);
-      const { json: job } = await api(service.url, 'POST', '/v1/jobs', longJob(60));
-      await waitForJob(service.url, job.id, (j) => j.status === 'running' && j.progress.step > 200);
+      const { json: job } = await api(service.url, 'POST', '/v1/jobs', xorJob(60));
+      await hold.reached(job.id);
       const started = Date.now();
       // The group signal also reaches the training child, which must leave the stop to its worker.
       if (group) process.kill(-leaving.pid!, 'SIGINT');
@@ -65,8 +75,9 @@ describe('worker crash and shutdown', () => {
       assert.ok(Date.now() - started < 10_000, `stopped in ${Date.now() - started} ms`);
       const requeued = (await api(service.url, 'GET', `/v1/jobs/${job.id}`)).json;
       assert.equal(requeued.status, 'queued');
-      assert.ok(requeued.checkpoint?.step > 200, 'the stopped attempt saved a checkpoint where it stopped');
+      assert.equal(requeued.checkpoint?.step, HOLD_AT, 'the stopped attempt saved a checkpoint where it stopped');
 
+      hold.release(job.id);
       await service.startWorker();
       const done = await waitForJob(service.url, job.id, finished);
       assert.equal(done.status, 'succeeded', done.error);
@@ -93,10 +104,11 @@ describe('a job that keeps stalling', () => {
 
   it('fails with a reason a user understands once it stalled more often than allowed', async () => {
     const doomed = workerProcess(service);
-    const { json: job } = await api(service.url, 'POST', '/v1/jobs', longJob(60));
-    await waitForJob(service.url, job.id, (j) => j.status === 'running' && j.progress.step > 100);
+    const { json: job } = await api(service.url, 'POST', '/v1/jobs', xorJob(60));
+    await hold.reached(job.id);
     doomed.kill('SIGKILL');
     await once(doomed, 'exit');
+    hold.release(job.id); // were it to run again, it would not wait
     await service.startWorker(); // its stalled-job check finds the orphan
     const done = await waitForJob(service.url, job.id, finished);
     assert.equal(done.status, 'failed');

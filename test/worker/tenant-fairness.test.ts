@@ -8,9 +8,13 @@ import { after, before, describe, it } from 'node:test';
 import { Queue } from 'bullmq';
 import { connectRedis } from '../../src/queue.ts';
 import { bearer, freshTenant, keysDatabase, newKey } from '../helpers/auth.ts';
-import { api, finished, irisJob, longJob, waitForJob } from '../helpers/http.ts';
+import { holdJobs } from '../helpers/hold.ts';
+import { api, finished, irisJob, waitForJob, xorJob } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
 import { until } from '../helpers/until.ts';
+
+/** A's running job is held at this step for the whole test; B's iris job (8 steps) never reaches it. */
+holdJobs(64);
 
 describe('tenant running limit', () => {
   let service: TestService;
@@ -30,7 +34,7 @@ describe('tenant running limit', () => {
   it("a tenant with queued jobs at its running limit does not block another tenant's next job", async () => {
     const busy: string[] = [];
     for (let i = 0; i < 4; i++) {
-      const res = await api(service.url, 'POST', '/v1/jobs', longJob(1000), bearer(a.key));
+      const res = await api(service.url, 'POST', '/v1/jobs', xorJob(), bearer(a.key));
       assert.equal(res.status, 201);
       busy.push(res.json.id);
     }
