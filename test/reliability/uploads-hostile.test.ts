@@ -292,9 +292,18 @@ describe('pending rows of uploads nobody keeps alive are swept; a live one is ke
   async function abandoned(db: Db): Promise<string> {
     const id = randomUUID();
     const hourAgo = new Date(Date.now() - 3600_000);
-    await db.dataset.create({ data: { id, featureShape: [], labelKind: 'pending', createdAt: hourAgo, lastActiveAt: hourAgo } });
     const empty = new Uint8Array(0);
-    await db.datasetChunk.create({ data: { datasetId: id, index: 0, rows: 0, features: empty, targets: empty, codes: empty } });
+    // Row and slice in one statement: a running service's sweep may delete the row at any moment.
+    await db.dataset.create({
+      data: {
+        id,
+        featureShape: [],
+        labelKind: 'pending',
+        createdAt: hourAgo,
+        lastActiveAt: hourAgo,
+        chunks: { create: [{ index: 0, rows: 0, features: empty, targets: empty, codes: empty }] },
+      },
+    });
     return id;
   }
   const exists = async (db: Db, id: string) => (await db.dataset.count({ where: { id } })) > 0;
