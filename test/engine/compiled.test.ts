@@ -11,9 +11,9 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend.ts';
-import { graphAddon } from '../../src/engine/compiled/addon.ts';
+import { graphAddon, type GraphAddon } from '../../src/engine/compiled/addon.ts';
 import { compiledStepRefusal } from '../../src/engine/compiled/training.ts';
-import { CompiledStep, compiledStepsBuilt } from '../../src/engine/compiled/step.ts';
+import { CompiledStep, compiledStepsBuilt, type CompiledStepSpec } from '../../src/engine/compiled/step.ts';
 import { train, type Checkpoint, type StartingPoint, type StepRecord, type TrainOptions } from '../../src/engine/train.ts';
 import { parseJobSpec } from '../../src/domain/job.ts';
 import { ACTIVATIONS } from '../../src/domain/model.ts';
@@ -126,6 +126,23 @@ async function assertMatchesEager(req: Request, tol = 2e-4): Promise<void> {
     tol,
     'validation losses',
   );
+}
+
+/** A compiled step of plain SGD (lr 0.1), categorical cross-entropy, one thread: for the tests that look at its graph. */
+function sgdStep(addon: GraphAddon, model: Pick<CompiledStepSpec, 'layers' | 'featureShape' | 'outputs' | 'weightShapes'>): CompiledStep {
+  return new CompiledStep(addon, {
+    ...model,
+    loss: 'categoricalCrossentropy',
+    targetShape: [model.outputs],
+    withClasses: false,
+    rule: 'sgd',
+    slotNames: [],
+    c0: [0.1],
+    decay: false,
+    clip: {},
+    threads: 1,
+    deviceBuffer: 1,
+  });
 }
 
 describe('the compiled step on native TensorFlow', { skip }, () => {
@@ -258,21 +275,11 @@ describe('the compiled step on native TensorFlow', { skip }, () => {
       const addon = graphAddon();
       assert.ok(addon);
       const kernels = (layers: object[], weightShapes: number[][]) => {
-        const step = new CompiledStep(addon, {
+        const step = sgdStep(addon, {
           layers: parseJobSpec(request({ dataset: image, model: cnn(layers) }), LIMITS, () => 0).spec.model.layers,
-          loss: 'categoricalCrossentropy',
           featureShape: [28, 28, 1],
           outputs: 10,
-          targetShape: [10],
-          withClasses: false,
           weightShapes,
-          rule: 'sgd',
-          slotNames: [],
-          c0: [0.1],
-          decay: false,
-          clip: {},
-          threads: 1,
-          deviceBuffer: 1,
         });
         try {
           step.load(
@@ -378,21 +385,11 @@ describe('the compiled step on native TensorFlow', { skip }, () => {
   it('profiles a step: every op it ran, with its time', () => {
     const addon = graphAddon();
     assert.ok(addon);
-    const step = new CompiledStep(addon, {
+    const step = sgdStep(addon, {
       layers: parseJobSpec(request({}), LIMITS, () => 0).spec.model.layers,
-      loss: 'categoricalCrossentropy',
       featureShape: [2],
       outputs: 3,
-      targetShape: [3],
-      withClasses: false,
       weightShapes: [[2, 6], [6], [6, 3], [3]],
-      rule: 'sgd',
-      slotNames: [],
-      c0: [0.1],
-      decay: false,
-      clip: {},
-      threads: 1,
-      deviceBuffer: 1,
     });
     try {
       step.load(
