@@ -19,6 +19,7 @@ import { launchChromium, noChromium as skip } from '../helpers/chromium.ts';
 import { holdJobs } from '../helpers/hold.ts';
 import { api } from '../helpers/http.ts';
 import { startService, type TestService } from '../helpers/service.ts';
+import { until } from '../helpers/until.ts';
 
 /** The spirals job is held here (and at twice it) while the page shows it running; the other jobs end before. */
 const HOLD_AT = 1000;
@@ -44,7 +45,7 @@ before(async () => {
   service = await startService({ worker: true });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  page.setDefaultTimeout(0); // the test's own timeout bounds every wait (see until)
+  page.setDefaultTimeout(0); // the test's own timeout bounds every wait (see test/helpers/until.ts)
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
     if (expected?.test(m.text())) return;
@@ -64,13 +65,6 @@ const shot = (name: string, fullPage = true) => page.screenshot({ path: join(SHO
  * Polls from Node (not page.waitForFunction: that evaluates in the page, where the dashboard's
  * own Content-Security-Policy forbids it).
  */
-/**
- * Polls until `ok`. No deadline of its own: under load a page may take any time, and the test's
- * own timeout (the runner's) bounds the wait, as it does every locator's (setDefaultTimeout(0)).
- */
-async function until(ok: () => Promise<boolean>): Promise<void> {
-  while (!(await ok())) await new Promise((r) => setTimeout(r, 50));
-}
 const points = async () => Number((await page.getAttribute('#loss-chart', 'data-points')) ?? '0');
 const texts = async (selector: string) => (await page.locator(selector).allTextContents()).map((t) => t.trim());
 

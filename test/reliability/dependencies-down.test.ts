@@ -13,12 +13,6 @@ import { until } from '../helpers/until.ts';
 
 const MISSING = '00000000-0000-4000-8000-000000000000';
 
-/** Polls `probe` until it returns true (no deadline: see until.ts); then answers true. */
-async function eventually(probe: () => Promise<boolean>): Promise<boolean> {
-  await until(probe, 200);
-  return true;
-}
-
 function assertUnavailable(res: Awaited<ReturnType<typeof api>>, dependency: 'database' | 'redis', what: string) {
   assert.equal(res.status, 503, `${what}: ${res.status} ${res.text}`);
   assert.equal(res.json?.error, 'unavailable', what);
@@ -85,7 +79,7 @@ describe('dependencies down', () => {
 
   it('PostgreSQL back: the same process serves again', async () => {
     await pg.start();
-    assert.ok(await eventually(async () => (await api(service.url, 'GET', '/readyz')).status === 200), 'readyz turns 200');
+    await until(async () => (await api(service.url, 'GET', '/readyz')).status === 200, 200); // readyz turns 200
     const job = await api(service.url, 'GET', `/v1/jobs/${jobId}`);
     assert.equal(job.status, 200, job.text);
     assert.equal(job.json.id, jobId);
@@ -121,7 +115,7 @@ describe('dependencies down', () => {
 
   it('Redis back: submits are accepted again without a restart', async () => {
     await redis.start();
-    assert.ok(await eventually(async () => (await api(service.url, 'GET', '/readyz')).status === 200), 'readyz turns 200');
+    await until(async () => (await api(service.url, 'GET', '/readyz')).status === 200, 200); // readyz turns 200
     const res = await api(service.url, 'POST', '/v1/jobs', irisJob());
     assert.equal(res.status, 201, res.text);
   });
